@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * The `digitlab` command. Each subcommand lives in `commands/<name>.ts` and exports
+ * `run(argv: string[]): Promise<number>` returning the exit code (0 ok, 1 failure, 2 bad usage).
+ * Subcommands are imported lazily so `digitlab backends` never loads a training stack.
+ */
+const commands: Record<string, string> = {
+  train: './commands/train.js',
+  evaluate: './commands/evaluate.js',
+  predict: './commands/predict.js',
+  finetune: './commands/finetune.js',
+  'lr-find': './commands/lr-find.js',
+  backends: './commands/backends.js',
+  bench: './commands/bench.js',
+  data: './commands/data.js',
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stderr.write(`usage: digitlab <command> [options]\ncommands: ${Object.keys(commands).join(', ')}\n`);
+    return name ? 0 : 2;
+  }
+  const modulePath = commands[name];
+  if (!modulePath) {
+    process.stderr.write(`digitlab: unknown command "${name}". Should be one of: ${Object.keys(commands).join(', ')}\n`);
+    return 2;
+  }
+  const command = (await import(modulePath)) as { run(argv: string[]): Promise<number> };
+  return command.run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,2 @@
+/** @digitlab/backend-cuda — see README. */
+export {};

@@ -1,0 +1,2 @@
+/** @digitlab/backend-node — see README. */
+export {};

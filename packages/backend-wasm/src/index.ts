@@ -1,0 +1,2 @@
+/** @digitlab/backend-wasm — see README. */
+export {};

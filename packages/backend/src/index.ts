@@ -1,0 +1,2 @@
+/** @digitlab/backend — see README. */
+export {};

@@ -1,0 +1,2 @@
+/** @digitlab/datasets — see README. */
+export {};

@@ -1,0 +1,2 @@
+/** @digitlab/models — see README. */
+export {};

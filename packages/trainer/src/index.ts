@@ -1,0 +1,2 @@
+/** @digitlab/trainer — see README. */
+export {};

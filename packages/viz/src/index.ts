@@ -1,0 +1,2 @@
+/** @digitlab/viz — see README. */
+export {};
