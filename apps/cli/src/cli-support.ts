@@ -1,0 +1,108 @@
+/**
+ * What every `digitlab` subcommand shares: argument parsing with `--config FILE` (keys match the
+ * flags), one logger on stderr, `--json` output (exactly one object on stdout) and exit codes
+ * (0 ok, 1 failure, 2 bad usage).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Exit codes shared by every command. */
+export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** A mistake in how the command was called: exit code 2. */
+export class UsageError extends Error {
+  readonly [Symbol.for('digitlab.error')] = true;
+  override name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses `argv` against `options`. A `--config FILE` (JSON) supplies defaults whose keys match the
+ * long flag names (`batch-size` or `batchSize`); flags on the command line win.
+ */
+export function parseCommandArgs<T extends Options>(
+  argv: string[],
+  options: T,
+  { allowPositionals = false }: { allowPositionals?: boolean } = {},
+): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...options, config: { type: 'string' } }, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+  const values = { ...(parsed.values as Record<string, string | boolean | string[] | undefined>) };
+  const configPath = values.config;
+  if (typeof configPath === 'string') {
+    let config: Record<string, unknown>;
+    try {
+      config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(`cannot read --config "${configPath}": ${(error as Error).message}. Pass a JSON file whose keys match the flags.`, { cause: error });
+    }
+    const known = new Map(Object.keys(options).map((flag) => [camel(flag), flag]));
+    for (const [key, value] of Object.entries(config)) {
+      const flag = known.get(camel(key));
+      if (!flag) throw new UsageError(`--config "${configPath}": unknown key "${key}". Should be one of: ${Object.keys(options).join(', ')}`);
+      if (values[flag] === undefined) values[flag] = typeof value === 'boolean' || Array.isArray(value) ? (value as boolean | string[]) : String(value);
+    }
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/** Parses a numeric flag, or throws a UsageError naming it. */
+export function numberFlag(values: Record<string, unknown>, flag: string, fallback: number, { integer = false, min = -Infinity } = {}): number {
+  const raw = values[flag];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min) {
+    throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got "${String(raw)}"`);
+  }
+  return value;
+}
+
+/** Log levels, most quiet first. */
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
+const levels: LogLevel[] = ['silent', 'error', 'warn', 'info', 'debug'];
+
+/** The one logger: everything human goes to stderr, so `--json` stdout stays one object. */
+export function createLogger(level: LogLevel = (process.env.DIGITLAB_LOG_LEVEL as LogLevel | undefined) ?? 'info') {
+  const at = levels.indexOf(level);
+  const write = (threshold: LogLevel) => (message: string) => {
+    if (levels.indexOf(threshold) <= at) process.stderr.write(`${message}\n`);
+  };
+  return { error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug') };
+}
+export type Logger = ReturnType<typeof createLogger>;
+
+/** Prints exactly one JSON object on stdout. */
+export function writeJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Runs a command body and maps what it throws to an exit code and a message on stderr:
+ * UsageError → 2, anything else → 1. With `json`, the error is also printed as `{ error }` on stdout.
+ */
+export async function runCommand(name: string, json: boolean, body: () => Promise<number | void>): Promise<number> {
+  try {
+    return (await body()) ?? ExitCode.ok;
+  } catch (error) {
+    const usage = error instanceof UsageError;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`digitlab ${name}: ${message}\n`);
+    if (usage) process.stderr.write(`Run "digitlab ${name} --help" for usage.\n`);
+    if (json) writeJson({ error: { name: error instanceof Error ? error.name : 'Error', message } });
+    return usage ? ExitCode.usage : ExitCode.failure;
+  }
+}
+
+/** True when `--help` or `-h` is among the arguments. */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
