@@ -11,8 +11,12 @@ export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** A mistake in how the command was called: exit code 2. */
 export class UsageError extends Error {
-  readonly [Symbol.for('digitlab.error')] = true;
   override name = 'UsageError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    // The marker every digitlab error carries, so `isInstance` checks work across package copies.
+    Object.defineProperty(this, Symbol.for('digitlab.error'), { value: true });
+  }
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
