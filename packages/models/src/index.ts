@@ -1,2 +1,13 @@
-/** @digitlab/models — see README. */
-export {};
+/**
+ * @digitlab/models — the digitlab model zoo (`createModel`, `listModels`), layer groups for
+ * fine-tuning, save/load in the tfjs layers format plus `digitlab.json` metadata, pretrained
+ * weights, and LoRA / adapter layers with model surgery (apply, merge, replace the head).
+ * Every zoo model takes NHWC `[batch, 28, 28, 1]` and outputs logits (no softmax layer).
+ * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported.
+ */
+export { createModel, listModels, countModelParameters } from './zoo.js';
+export type { ModelName, ModelInfo } from './zoo.js';
+export type { ModelOptions } from './architectures/architecture.js';
+export { layerGroups } from './layer-groups.js';
+export type { LayerGroup } from './layer-groups.js';
+export { ModelsError, ModelOptionError, ModelFormatError, PretrainedNotFoundError } from './errors.js';
