@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadWasm, randomValues, runOn } from './__fixtures__/backends.js';
+import { relativeError, tolerances } from './tolerances.js';
+
+type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+
+interface ConvCase {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+}
+
+const convCases: ConvCase[] = [
+  { x: [2, 10, 10, 1], filter: [3, 3, 1, 8], strides: [1, 1], pad: 'valid' },
+  { x: [2, 9, 9, 5], filter: [3, 3, 5, 7], strides: [1, 1], pad: 'same' },
+  { x: [2, 10, 9, 4], filter: [3, 3, 4, 6], strides: [2, 2], pad: 'same' },
+  { x: [3, 7, 7, 6], filter: [1, 1, 6, 4], strides: [2, 2], pad: 'same' },
+  { x: [2, 11, 11, 3], filter: [5, 5, 3, 4], strides: [1, 1], pad: 'valid' },
+  { x: [2, 9, 8, 3], filter: [3, 2, 3, 5], strides: [2, 1], pad: 'valid' },
+  { x: [1, 8, 8, 2], filter: [3, 3, 2, 3], strides: [1, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+];
+
+async function compare(
+  inputs: { values: Float32Array; shape: number[] }[],
+  compute: (...tensors: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+  tolerance: number = tolerances.kernel,
+): Promise<void> {
+  const cpu = await runOn('cpu', inputs, compute);
+  const wasm = await runOn('wasm', inputs, compute);
+  expect(wasm.leaked).toBe(0);
+  expect(wasm.values.length).toBe(cpu.values.length);
+  cpu.values.forEach((expected, index) => {
+    const actual = wasm.values[index] as Float32Array;
+    expect(relativeError(actual, expected), `output ${index}`).toBeLessThan(tolerance);
+  });
+}
+
+function random(shape: number[], seed: number): { values: Float32Array; shape: number[] } {
+  return { values: randomValues(shape.reduce((a, b) => a * b, 1), seed), shape };
+}
+
+describe('wasm training kernels agree with the cpu backend', () => {
+  beforeAll(async () => {
+    await loadWasm();
+  });
+
+  describe.each(convCases)('conv2d x=$x filter=$filter strides=$strides pad=$pad', ({ x, filter, strides, pad }) => {
+    it('forward and both gradients (Conv2DBackpropInput, Conv2DBackpropFilter)', async () => {
+      const outShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(filter) as tf.Tensor4D, strides, pad).shape);
+      // A random upstream gradient, so every output element weighs differently.
+      await compare([random(x, 1), random(filter, 2), random(outShape, 3)], (input, weights, upstream) => {
+        const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), upstream as tf.Tensor));
+        const [dx, dw] = tf.grads(loss)([input as tf.Tensor, weights as tf.Tensor]);
+        return [tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, strides, pad), dx as tf.Tensor, dw as tf.Tensor];
+      });
+    });
+  });
+
+  describe.each([
+    { x: [2, 8, 8, 3], size: 2, stride: 2, pad: 'valid' as const },
+    { x: [2, 9, 9, 2], size: 3, stride: 2, pad: 'same' as const },
+    { x: [1, 7, 6, 4], size: 2, stride: 1, pad: 'valid' as const },
+    { x: [2, 7, 7, 3], size: 3, stride: 2, pad: 'valid' as const },
+  ])('maxPool x=$x size=$size stride=$stride pad=$pad', ({ x, size, stride, pad }) => {
+    it('forward and MaxPoolGrad', async () => {
+      const outShape = tf.tidy(() => tf.maxPool(tf.zeros(x) as tf.Tensor4D, size, stride, pad).shape);
+      await compare([random(x, 4), random(outShape, 5)], (input, upstream) => {
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), upstream as tf.Tensor)))(input as tf.Tensor);
+        return [tf.maxPool(input as tf.Tensor4D, size, stride, pad), dx];
+      });
+    });
+  });
+
+  describe.each([
+    { a: [17, 9], b: [9, 5], transposeA: false, transposeB: false },
+    { a: [9, 17], b: [9, 5], transposeA: true, transposeB: false },
+    { a: [17, 9], b: [5, 9], transposeA: false, transposeB: true },
+    { a: [9, 17], b: [5, 9], transposeA: true, transposeB: true },
+    { a: [3, 4, 6], b: [3, 5, 6], transposeA: false, transposeB: true },
+  ])('matMul a=$a b=$b transposeA=$transposeA transposeB=$transposeB', ({ a, b, transposeA, transposeB }) => {
+    it('value and both gradients', async () => {
+      await compare([random(a, 6), random(b, 7)], (left, right) => {
+        const product = (p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, transposeA, transposeB);
+        const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(product(p, q))))([left as tf.Tensor, right as tf.Tensor]);
+        return [product(left as tf.Tensor, right as tf.Tensor), da as tf.Tensor, db as tf.Tensor];
+      });
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-cpu';
+import { createWasmPlugin, registerWasmTrainingKernels, wasmTrainingKernelNames, WASM_PLUGIN_PRIORITY } from './index.js';
+
+describe('createWasmPlugin', () => {
+  it('describes the wasm engine without loading it', async () => {
+    const plugin = createWasmPlugin();
+    expect(plugin.specificationVersion).toBe('v1');
+    expect(plugin.name).toBe('wasm');
+    expect(plugin.tfjsBackendName).toBe('wasm');
+    expect(plugin.platforms).toEqual(['node', 'browser']);
+    expect(plugin.priority).toBe(WASM_PLUGIN_PRIORITY);
+    await tf.setBackend('cpu');
+    const detection = await plugin.detect();
+    expect(detection).toEqual({ available: true, reason: 'WebAssembly is available' });
+    // detect() must not switch the backend.
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('loads wasm, makes it current and registers our kernels', async () => {
+    const messages: string[] = [];
+    const loaded = await createWasmPlugin({ log: (message) => messages.push(message) }).load({ threads: 1 });
+    expect(loaded.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(loaded.capabilities.simd).toBe(true);
+    expect(loaded.capabilities.threads).toBe(1);
+    expect(messages.join('\n')).toMatch(/using wasm \(simd, 1 thread/);
+    for (const name of wasmTrainingKernelNames()) expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
+  });
+
+  it('registers kernels idempotently', async () => {
+    await createWasmPlugin().load();
+    const before = wasmTrainingKernelNames().map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
+    const again = registerWasmTrainingKernels();
+    expect(again.added).toEqual([]);
+    expect(again.replaced).toEqual([]);
+    expect(again.unchanged.sort()).toEqual(wasmTrainingKernelNames().sort());
+    expect(wasmTrainingKernelNames().map((name) => tf.getKernel(name, 'wasm')?.kernelFunc)).toEqual(before);
+  });
+
+  it('rejects a bad thread count with the value in the message', async () => {
+    await expect(createWasmPlugin().load({ threads: 0 })).rejects.toThrow(/threads must be a positive integer, got 0/);
+  });
+});
