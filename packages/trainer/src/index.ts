@@ -1,2 +1,35 @@
-/** @digitlab/trainer — see README. */
-export {};
+/**
+ * @digitlab/trainer — a composable training loop for digit models on TensorFlow.js:
+ * - `trainStep`: forward, softmax cross-entropy (label smoothing, L2), gradients, global-norm
+ *   clipping, optimizer update, with a NaN/Inf guard; `fit`: epochs, validation, model selection,
+ *   early stopping, atomic checkpoints (`best/`, `last/`), exact resume, callbacks.
+ * - Optimizers with exportable state: `sgd` (momentum, Nesterov), `adam`, `adamw`.
+ * - Schedules as pure functions of the step: constant, step, cosine, one-cycle, with warm-up.
+ * - Metrics: `evaluate`, `confusionMatrix`, `classificationReport`; ensembles: `createEnsemble`.
+ * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported.
+ */
+export { trainStep } from './train-step.js';
+export type { Batch, LossFunction, TrainStepOptions, TrainStepResult } from './train-step.js';
+export { fit } from './fit.js';
+export type { BatchSource, FitOptions, FitResult } from './fit.js';
+export type { Callback, BatchLogs, EpochLogs, TrainingControl } from './callbacks.js';
+export { softmaxCrossEntropy, accuracy, l2Penalty } from './loss.js';
+export { globalNorm, clipByGlobalNorm } from './clip.js';
+export { sgd } from './optimizers/sgd.js';
+export type { SgdOptions } from './optimizers/sgd.js';
+export { adam, adamw } from './optimizers/adam.js';
+export type { AdamOptions } from './optimizers/adam.js';
+export { createOptimizer } from './optimizers/create-optimizer.js';
+export { optimizerNames } from './optimizers/optimizer.js';
+export type { Optimizer, OptimizerConfig, OptimizerName, OptimizerState, StepHyperParameters } from './optimizers/optimizer.js';
+export { learningRateAt, momentumAt, scheduleKinds, validateSchedule } from './schedules.js';
+export type { ScheduleConfig, ScheduleKind, ConstantSchedule, StepSchedule, CosineSchedule, OneCycleSchedule } from './schedules.js';
+export { evaluate } from './evaluate.js';
+export type { Evaluation, EvaluateOptions, Predictor } from './evaluate.js';
+export { confusionMatrix, classificationReport, formatClassificationReport } from './metrics.js';
+export type { ClassMetrics, ClassificationReport } from './metrics.js';
+export { createEnsemble } from './ensemble.js';
+export { saveCheckpoint, readCheckpoint, restoreCheckpoint, resolveCheckpointDirectory, writeLayersModel } from './checkpoint.js';
+export type { TrainerState, ModelWriter } from './checkpoint.js';
+export { deriveSeed } from './random.js';
+export { TrainerError, NonFiniteLossError, CheckpointError, TrainerOptionError } from './errors.js';

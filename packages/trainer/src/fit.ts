@@ -1,0 +1,223 @@
+/**
+ * The training loop: epochs of {@link trainStep} over a batch source, validation after each epoch,
+ * model selection on the validation split (`best/`), early stopping, atomic checkpoints
+ * (`last/`), exact resume, and callbacks. All randomness comes from `seed`, the epoch and the
+ * step, so the same seed on the same backend gives the same weights, and a resumed run the
+ * weights of an uninterrupted one.
+ */
+import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { BatchLogs, Callback, EpochLogs, TrainingControl } from './callbacks.js';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint, writeLayersModel, type ModelWriter, type TrainerState } from './checkpoint.js';
+import { NonFiniteLossError, TrainerOptionError } from './errors.js';
+import { evaluate } from './evaluate.js';
+import type { Optimizer } from './optimizers/optimizer.js';
+import { learningRateAt, momentumAt, validateSchedule, type ScheduleConfig } from './schedules.js';
+import { trainStep, type Batch, type LossFunction } from './train-step.js';
+
+/** Yields the batches of one epoch (shuffled by `epoch`); the loop disposes each batch. */
+export type BatchSource = (epoch: number) => Iterable<Batch>;
+
+/** Options of {@link fit}. */
+export interface FitOptions {
+  /** Total epochs of the run (a resumed run counts the epochs already done). */
+  epochs: number;
+  optimizer: Optimizer;
+  /** Learning-rate schedule; its `totalSteps` (cosine, one-cycle) should be `epochs × batches per epoch`. */
+  schedule: ScheduleConfig;
+  /** Run seed for dropout masks (the batch source shuffles with its own seed); default 0. */
+  seed?: number;
+  labelSmoothing?: number;
+  l2?: number;
+  clipNorm?: number;
+  /** Replaces softmax cross-entropy. */
+  loss?: LossFunction;
+  /** Validation batches, evaluated after every epoch; model selection and early stopping use them. */
+  validation?: () => Iterable<Batch>;
+  /** Validation metric that selects `best/` and drives early stopping; default 'accuracy'. */
+  monitor?: 'accuracy' | 'loss';
+  /** Stop when the monitored metric has not improved by `minDelta` for `patience` epochs. */
+  earlyStopping?: { patience: number; minDelta?: number };
+  /** Writes `<dir>/last` after every epoch and `<dir>/best` on each validation improvement. */
+  checkpointDirectory?: string;
+  /** Also write `last/` every this many steps inside an epoch. */
+  checkpointEverySteps?: number;
+  /** Writes the model part of checkpoints; default: tfjs layers format (`model.json` + `weights.bin`). */
+  writeModel?: ModelWriter;
+  /** A checkpoint (e.g. `<run>/checkpoints/last`) to continue from; its schedule and seed win. */
+  resumeFrom?: string;
+  /** Extra fields stored in every checkpoint's trainer-state.json. */
+  extraState?: Record<string, unknown>;
+  callbacks?: readonly Callback[];
+}
+
+/** What {@link fit} returns. */
+export interface FitResult {
+  /** Epochs completed (including those before a resume). */
+  epochs: number;
+  /** Updates applied in total. */
+  step: number;
+  history: EpochLogs[];
+  best: TrainerState['best'];
+  /** Why training ended before `epochs`, if it did (early stopping or a callback). */
+  stopReason?: string;
+}
+
+/** Trains `model` in place; see {@link FitOptions}. */
+export async function fit(model: tfl.LayersModel, train: BatchSource, options: FitOptions): Promise<FitResult> {
+  const { optimizer, epochs, callbacks = [], monitor = 'accuracy' } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new TrainerOptionError(`epochs must be a positive integer, got ${String(epochs)}`);
+  validateSchedule(options.schedule);
+  const writeModel = options.writeModel ?? writeLayersModel;
+
+  let stopReason: string | undefined;
+  const control: TrainingControl = {
+    model,
+    optimizer,
+    epochs,
+    stop: (reason = 'stopped by a callback') => {
+      stopReason ??= reason;
+    },
+  };
+
+  // Where the run stands; a resume loads it from the checkpoint.
+  let state: Omit<TrainerState, 'format' | 'version' | 'optimizer'> = {
+    epoch: 0,
+    step: 0,
+    stepInEpoch: 0,
+    rng: { algorithm: 'splitmix32-counter', seed: options.seed ?? 0 },
+    schedule: options.schedule,
+    best: null,
+    epochsWithoutImprovement: 0,
+    ...(options.extraState ? { extra: options.extraState } : {}),
+  };
+  if (options.resumeFrom) {
+    const saved = (await readCheckpoint(options.resumeFrom)).state;
+    if (JSON.stringify(saved.optimizer.config) !== JSON.stringify(optimizer.config)) {
+      throw new TrainerOptionError(
+        `cannot resume from "${options.resumeFrom}": it was trained with optimizer ${JSON.stringify(saved.optimizer.config)}, not ${JSON.stringify(optimizer.config)}. Pass the same optimizer settings.`,
+      );
+    }
+    const { format: _format, version: _version, optimizer: _optimizer, ...rest } = await restoreCheckpoint(options.resumeFrom, model, optimizer);
+    state = { ...rest, ...(options.extraState ? { extra: options.extraState } : {}) };
+  }
+  const { schedule } = state;
+  const seed = state.rng.seed;
+  const history: EpochLogs[] = [];
+  const checkpoint = async (name: 'last' | 'best') => {
+    if (options.checkpointDirectory) await saveCheckpoint(join(options.checkpointDirectory, name), model, optimizer, state, writeModel);
+  };
+
+  for (const callback of callbacks) await callback.onTrainBegin?.({ epoch: state.epoch, step: state.step }, control);
+
+  while (state.epoch < epochs && stopReason === undefined) {
+    const epoch = state.epoch;
+    for (const callback of callbacks) await callback.onEpochBegin?.(epoch, control);
+    const skip = state.stepInEpoch;
+    let batchIndex = 0;
+    let lossSum = 0;
+    let correctSum = 0;
+    let images = 0;
+    let learningRate = learningRateAt(schedule, state.step);
+    let trainSeconds = 0;
+
+    for (const batch of train(epoch)) {
+      // A mid-epoch resume replays the epoch's batch order and skips what was already applied.
+      if (batchIndex < skip) {
+        disposeBatch(batch);
+        batchIndex += 1;
+        continue;
+      }
+      learningRate = learningRateAt(schedule, state.step);
+      const started = performance.now();
+      let result;
+      try {
+        result = trainStep(model, batch, optimizer, {
+          learningRate,
+          momentum: momentumAt(schedule, state.step),
+          labelSmoothing: options.labelSmoothing,
+          l2: options.l2,
+          clipNorm: options.clipNorm,
+          loss: options.loss,
+          step: state.step,
+          epoch,
+          seed,
+        });
+      } catch (error) {
+        if (error instanceof NonFiniteLossError) throw withCheckpointHint(error, options.checkpointDirectory, state);
+        throw error;
+      } finally {
+        disposeBatch(batch);
+      }
+      trainSeconds += (performance.now() - started) / 1000;
+      state.step += 1;
+      state.stepInEpoch += 1;
+      lossSum += result.loss * batch.size;
+      correctSum += result.accuracy * batch.size;
+      images += batch.size;
+      const logs: BatchLogs = { epoch, batch: batchIndex, step: state.step, size: batch.size, ...result, learningRate };
+      for (const callback of callbacks) await callback.onBatchEnd?.(logs, control);
+      batchIndex += 1;
+      if (options.checkpointEverySteps && state.step % options.checkpointEverySteps === 0) await checkpoint('last');
+      if (stopReason !== undefined) break;
+    }
+    if (stopReason !== undefined) {
+      // Stopped inside the epoch: keep where we are, so a resume finishes this epoch.
+      await checkpoint('last');
+      break;
+    }
+
+    // The epoch is complete: validate, select, checkpoint.
+    const validation = options.validation ? evaluate(model, options.validation()) : undefined;
+    state.epoch = epoch + 1;
+    state.stepInEpoch = 0;
+    let improved = false;
+    if (validation) {
+      const value = validation[monitor];
+      const minDelta = options.earlyStopping?.minDelta ?? 0;
+      const better = state.best === null || (monitor === 'accuracy' ? value > state.best.value + minDelta : value < state.best.value - minDelta);
+      if (better) {
+        state.best = { metric: `validation.${monitor}`, value, epoch: state.epoch, step: state.step };
+        state.epochsWithoutImprovement = 0;
+        improved = true;
+      } else {
+        state.epochsWithoutImprovement += 1;
+      }
+      if (options.earlyStopping && state.epochsWithoutImprovement >= options.earlyStopping.patience) {
+        stopReason ??= `early stopping: validation ${monitor} did not improve for ${state.epochsWithoutImprovement} epochs (best ${state.best!.value} at epoch ${state.best!.epoch})`;
+      }
+    }
+    if (improved) await checkpoint('best');
+    await checkpoint('last');
+    const epochLogs: EpochLogs = {
+      epoch,
+      step: state.step,
+      loss: images ? lossSum / images : NaN,
+      accuracy: images ? correctSum / images : NaN,
+      learningRate,
+      images,
+      trainSeconds,
+      ...(validation ? { validation: { loss: validation.loss, accuracy: validation.accuracy } } : {}),
+      improved,
+    };
+    history.push(epochLogs);
+    for (const callback of callbacks) await callback.onEpochEnd?.(epochLogs, control);
+  }
+
+  const result: FitResult = { epochs: state.epoch, step: state.step, history, best: state.best, ...(stopReason ? { stopReason } : {}) };
+  for (const callback of callbacks) await callback.onTrainEnd?.({ epochs: result.epochs, step: result.step, stopReason }, control);
+  return result;
+}
+
+function disposeBatch(batch: Batch): void {
+  const tensors: tf.Tensor[] = [batch.xs, batch.ys];
+  for (const tensor of tensors) tensor.dispose();
+}
+
+function withCheckpointHint(error: NonFiniteLossError, directory: string | undefined, state: { epoch: number; step: number }): NonFiniteLossError {
+  const where = directory
+    ? `The last good checkpoint is kept in "${join(directory, 'last')}" (written at the end of epoch ${state.epoch}, or at the last --checkpoint-every step); the weights in memory are those of step ${error.step}. Lower the learning rate, add warm-up or gradient clipping, and resume from it.`
+    : 'The weights in memory are those before this step. Lower the learning rate, add warm-up or gradient clipping.';
+  return new NonFiniteLossError(error.step, error.epoch, error.quantity, error.value, where);
+}

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { TrainerOptionError } from '../errors.js';
+import type { Optimizer, OptimizerConfig, OptimizerState, StepHyperParameters } from './optimizer.js';
+import { Slots } from './slots.js';
+
+/** Options of {@link sgd}. */
+export interface SgdOptions {
+  /** μ; default 0.9. */
+  momentum?: number;
+  /** Nesterov momentum; default false. */
+  nesterov?: boolean;
+  /** Classic (coupled) L2 weight decay λ added to the gradient; default 0. */
+  weightDecay?: number;
+}
+
+/**
+ * SGD with momentum, PyTorch's formulation:
+ * ```
+ * g ← ∇θ + λθ
+ * v ← μv + g
+ * θ ← θ − lr·(nesterov ? g + μv : v)
+ * ```
+ */
+export function sgd({ momentum = 0.9, nesterov = false, weightDecay = 0 }: SgdOptions = {}): Optimizer {
+  checkRange('momentum', momentum, 0, 1);
+  checkRange('weightDecay', weightDecay, 0, Infinity);
+  const config: OptimizerConfig = { name: 'sgdm', momentum, nesterov, weightDecay };
+  const slots = new Slots();
+  let iterations = 0;
+  return {
+    config,
+    get iterations() {
+      return iterations;
+    },
+    applyGradients(variables, gradients, { learningRate, momentum: mu = momentum }: StepHyperParameters) {
+      tf.tidy(() => {
+        variables.forEach((theta, i) => {
+          let g = gradients[i]!;
+          if (weightDecay > 0) g = tf.add(g, tf.mul(theta, weightDecay));
+          const velocity = slots.get(i, 'velocity', theta);
+          const v = tf.add(tf.mul(velocity, mu), g);
+          velocity.assign(v);
+          const step = nesterov ? tf.add(g, tf.mul(v, mu)) : v;
+          theta.assign(tf.sub(theta, tf.mul(step, learningRate)));
+        });
+      });
+      iterations += 1;
+    },
+    getState: (): OptimizerState => ({ config, iterations, slots: slots.entries() }),
+    setState(state) {
+      slots.replace(state.slots);
+      iterations = state.iterations;
+    },
+    dispose: () => slots.dispose(),
+  };
+}
+
+/** @internal */
+export function checkRange(name: string, value: number, low: number, high: number): void {
+  if (!(Number.isFinite(value) && value >= low && value < high)) {
+    throw new TrainerOptionError(`${name} must be a number in [${low}, ${high}), got ${String(value)}`);
+  }
+}
