@@ -18,7 +18,8 @@ export function describeCapabilities(capabilities: LoadedBackend['capabilities']
   return Object.entries(capabilities)
     .map(([key, value]) => {
       if (typeof value === 'boolean') return value ? key : `no ${key}`;
-      if (typeof value === 'number') return `${value} ${key}`;
+      // "1 thread", "2 threads": capability keys are plural nouns.
+      if (typeof value === 'number') return `${value} ${value === 1 && key.endsWith('s') ? key.slice(0, -1) : key}`;
       return `${key} ${value}`;
     })
     .join(', ');

@@ -5,6 +5,14 @@
 
 const digitlabErrorMarker = Symbol.for('digitlab.error');
 const backendErrorMarker = Symbol.for('digitlab.backend.error');
+const noBackendMarker = Symbol.for('digitlab.backend.NoBackendAvailableError');
+const unknownBackendMarker = Symbol.for('digitlab.backend.UnknownBackendError');
+const invalidPluginMarker = Symbol.for('digitlab.backend.InvalidPluginError');
+const tensorLeakMarker = Symbol.for('digitlab.backend.TensorLeakError');
+
+function hasMarker(error: unknown, marker: symbol): boolean {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
+}
 
 /** Base class of every error thrown by `@digitlab/backend` and its plugins. */
 export class BackendError extends Error {
@@ -17,7 +25,7 @@ export class BackendError extends Error {
 
   /** True for any BackendError, even one created by another copy of this package. */
   static isInstance(error: unknown): error is BackendError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[backendErrorMarker] === true;
+    return hasMarker(error, backendErrorMarker);
   }
 }
 
@@ -37,6 +45,13 @@ export interface SkippedBackend {
  */
 export class NoBackendAvailableError extends BackendError {
   override name = 'NoBackendAvailableError';
+  private readonly [noBackendMarker] = true;
+
+  /** True for a NoBackendAvailableError, even one created by another copy of this package. */
+  static override isInstance(error: unknown): error is NoBackendAvailableError {
+    return hasMarker(error, noBackendMarker);
+  }
+
   /** Every plugin tried, in the order tried. */
   readonly attempts: readonly SkippedBackend[];
   constructor(attempts: readonly SkippedBackend[], options?: ErrorOptions) {
@@ -50,6 +65,13 @@ export class NoBackendAvailableError extends BackendError {
 /** A backend name that no registered plugin has. */
 export class UnknownBackendError extends BackendError {
   override name = 'UnknownBackendError';
+  private readonly [unknownBackendMarker] = true;
+
+  /** True for a UnknownBackendError, even one created by another copy of this package. */
+  static override isInstance(error: unknown): error is UnknownBackendError {
+    return hasMarker(error, unknownBackendMarker);
+  }
+
   readonly requested: string;
   readonly validNames: readonly string[];
   constructor(requested: string, validNames: readonly string[]) {
@@ -62,11 +84,25 @@ export class UnknownBackendError extends BackendError {
 /** A plugin broke the contract (wrong specification version, duplicate name, ...). */
 export class InvalidPluginError extends BackendError {
   override name = 'InvalidPluginError';
+  private readonly [invalidPluginMarker] = true;
+
+  /** True for a InvalidPluginError, even one created by another copy of this package. */
+  static override isInstance(error: unknown): error is InvalidPluginError {
+    return hasMarker(error, invalidPluginMarker);
+  }
+
 }
 
 /** A block of work left tensors allocated that it should have disposed. */
 export class TensorLeakError extends BackendError {
   override name = 'TensorLeakError';
+  private readonly [tensorLeakMarker] = true;
+
+  /** True for a TensorLeakError, even one created by another copy of this package. */
+  static override isInstance(error: unknown): error is TensorLeakError {
+    return hasMarker(error, tensorLeakMarker);
+  }
+
   /** How many more tensors were alive after the block than before. */
   readonly leaked: number;
   constructor(label: string, leaked: number, backendName: string | null) {

@@ -37,7 +37,10 @@ export interface BackendPlugin {
   readonly name: string;
   readonly tfjsBackendName: string;
   readonly platforms: readonly Platform[];
-  /** Higher wins under `auto`. */
+  /**
+   * Higher wins under `auto`. The scale the shipped plugins use: `cpu` 0 (fallback, below 100),
+   * `wasm` 100, native engines above 100 (`tensorflow` 300, `cuda` 400).
+   */
   readonly priority: number;
   /** Side-effect free and cheap: never imports the engine, never changes the current backend. */
   detect(): Promise<Detection>;

@@ -1,0 +1,61 @@
+/**
+ * The CLI's backend plugins and `chooseBackend`, which every command calls to pick its engine from
+ * `--backend auto|wasm|tensorflow|cuda|cpu` (or a comma list tried in order) and logs the decision.
+ */
+import {
+  createBackendRegistry,
+  createCpuPlugin,
+  describeSelection,
+  selectBackend,
+  UnknownBackendError,
+  type BackendRegistry,
+  type BackendSelection,
+} from '@digitlab/backend';
+import { createCudaPlugin } from '@digitlab/backend-cuda';
+import { createNodePlugin } from '@digitlab/backend-node';
+import { createWasmPlugin } from '@digitlab/backend-wasm';
+import { UsageError, type Logger } from './cli-support.js';
+
+/** Every plugin the CLI offers, highest priority first: cuda, tensorflow, wasm, cpu. */
+export function createCliBackendRegistry(logger?: Pick<Logger, 'debug'>): BackendRegistry {
+  return createBackendRegistry([
+    createCudaPlugin(),
+    createNodePlugin(),
+    createWasmPlugin(logger ? { log: logger.debug } : {}),
+    createCpuPlugin(),
+  ]);
+}
+
+/** Options of `chooseBackend`. */
+export interface ChooseBackendOptions {
+  /** Worker threads for engines that have them (wasm); the plugin picks when undefined. */
+  threads?: number;
+  /** The decision goes to `info`, each plugin tried to `debug`. */
+  logger: Pick<Logger, 'info' | 'debug'>;
+  /** Plugins to choose from; defaults to the CLI's list. */
+  registry?: BackendRegistry;
+}
+
+/**
+ * Loads the backend `preference` names (`auto`, one name, or a comma list such as `wasm,cpu`), makes
+ * it current, and logs "using wasm (simd, 1 thread); cuda skipped: ...". An unknown name is a
+ * UsageError (exit 2); nothing loadable throws NoBackendAvailableError listing every plugin and its fix.
+ */
+export async function chooseBackend(preference: string | undefined, { threads, logger, registry }: ChooseBackendOptions): Promise<BackendSelection> {
+  const names = (preference ?? 'auto')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  try {
+    const selection = await selectBackend(names.length > 0 ? names : ['auto'], {
+      plugins: registry ?? createCliBackendRegistry(logger),
+      loadOptions: threads === undefined ? {} : { threads },
+      logger: logger.debug,
+    });
+    logger.info(describeSelection(selection));
+    return selection;
+  } catch (error) {
+    if (UnknownBackendError.isInstance(error)) throw new UsageError(`--backend: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
