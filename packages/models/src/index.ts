@@ -4,10 +4,17 @@
  * weights, and LoRA / adapter layers with model surgery (apply, merge, replace the head).
  * Every zoo model takes NHWC `[batch, 28, 28, 1]` and outputs logits (no softmax layer).
  * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported.
+ * Save/load and pretrained weights use the Node file system.
  */
 export { createModel, listModels, countModelParameters } from './zoo.js';
 export type { ModelName, ModelInfo } from './zoo.js';
 export type { ModelOptions } from './architectures/architecture.js';
 export { layerGroups } from './layer-groups.js';
 export type { LayerGroup } from './layer-groups.js';
+export { saveModel } from './save-model.js';
+export { loadModel, readMetadata } from './load-model.js';
+export type { LoadedModel } from './load-model.js';
+export { MNIST_MEAN, MNIST_STD } from './metadata.js';
+export type { ModelMetadata, ModelMetadataInit, ModelInputSpec, InputNormalization } from './metadata.js';
+export { loadPretrained, pretrainedPath } from './pretrained.js';
 export { ModelsError, ModelOptionError, ModelFormatError, PretrainedNotFoundError } from './errors.js';

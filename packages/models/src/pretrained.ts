@@ -1,0 +1,43 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ModelOptionError, PretrainedNotFoundError } from './errors.js';
+import { loadModel, type LoadedModel } from './load-model.js';
+import { listModels, type ModelName } from './zoo.js';
+import { packageVersion } from './version.js';
+import { MODEL_JSON } from './model-folder.js';
+
+// `pretrained/` sits at the package root, one level above both `src/` and `dist/`.
+const pretrainedRoot = new URL('../pretrained/', import.meta.url);
+
+/**
+ * The folder where this package ships the pretrained weights of a zoo model
+ * (`<package>/pretrained/<name>/`), whether or not they are present yet.
+ * @throws ModelOptionError for a name that is not in the zoo
+ */
+export function pretrainedPath(name: ModelName | (string & {})): string {
+  const names = listModels().map((entry) => entry.name);
+  if (!names.includes(name as ModelName)) {
+    throw new ModelOptionError(`Unknown model: "${name}". Pretrained weights can only exist for zoo models: ${names.join(', ')}`);
+  }
+  return fileURLToPath(new URL(`${name}/`, pretrainedRoot));
+}
+
+/**
+ * Loads the pretrained weights shipped for a zoo model, with their metadata (test accuracy,
+ * normalisation, training recipe).
+ * @throws PretrainedNotFoundError when this version does not ship them (yet), saying how to train them
+ */
+export async function loadPretrained(name: ModelName | (string & {})): Promise<LoadedModel> {
+  const folder = pretrainedPath(name);
+  try {
+    await access(join(folder, MODEL_JSON));
+  } catch (error) {
+    throw new PretrainedNotFoundError(
+      `Pretrained weights for "${name}" are not shipped yet in @digitlab/models ${packageVersion} (looked in ${folder}). ` +
+        `Train them with \`digitlab train --model ${name}\` and load the saved folder with loadModel(dir).`,
+      { cause: error },
+    );
+  }
+  return loadModel(folder);
+}
