@@ -16,7 +16,7 @@ export { describeSelection, describeCapabilities } from './describe-selection.js
 export { createCpuPlugin } from './cpu-plugin.js';
 export { activateTfjsBackend, restoreTfjsBackend, currentTfjsBackend } from './activate-backend.js';
 export { currentPlatform } from './platform.js';
-export { expectNoTensorLeaks, countTensorLeaks } from './tensor-leaks.js';
+export { expectNoTensorLeaks, countTensorLeaks, liveTensorCount } from './tensor-leaks.js';
 export {
   BackendError,
   InvalidPluginError,

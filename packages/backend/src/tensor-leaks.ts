@@ -11,9 +11,14 @@ export async function expectNoTensorLeaks<T>(body: () => T | Promise<T>, label =
   return result;
 }
 
+/** How many tensors are alive now on the current engine (`tf.memory().numTensors`). */
+export function liveTensorCount(): number {
+  return tf.memory().numTensors;
+}
+
 /** Runs `body` and reports how many more tensors are alive afterwards than before (negative when it freed some). */
 export async function countTensorLeaks<T>(body: () => T | Promise<T>): Promise<{ result: T; leaked: number }> {
-  const before = tf.memory().numTensors;
+  const before = liveTensorCount();
   const result = await body();
-  return { result, leaked: tf.memory().numTensors - before };
+  return { result, leaked: liveTensorCount() - before };
 }
