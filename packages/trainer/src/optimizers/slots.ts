@@ -25,7 +25,8 @@ export class Slots {
 
   replace(slots: Record<string, tf.Tensor>): void {
     this.dispose();
-    for (const [key, value] of Object.entries(slots)) this.byKey.set(key, tf.variable(value.clone(), false, undefined, 'float32'));
+    // Inside tidy: the variable keeps its own reference to the copy, the copy's handle is released.
+    for (const [key, value] of Object.entries(slots)) this.byKey.set(key, tf.tidy(() => tf.variable(value.clone(), false, undefined, 'float32')));
   }
 
   dispose(): void {
