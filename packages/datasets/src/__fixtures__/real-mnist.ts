@@ -50,3 +50,26 @@ export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number 
   }
   return covariance / Math.sqrt(varianceA * varianceB);
 }
+
+/**
+ * The best correlation of `a` shifted by up to one pixel either way against `b`. Preprocessing
+ * centres by mass on whole pixels; MNIST placed its digits with sub-pixel precision, so a faithful
+ * reconstruction can sit one pixel off the original.
+ */
+export function alignedCorrelation(a: Uint8Array, b: Uint8Array): number {
+  let best = -1;
+  for (let dy = -1; dy <= 1; dy++) {
+    for (let dx = -1; dx <= 1; dx++) {
+      const shifted = new Uint8Array(784);
+      for (let y = 0; y < 28; y++) {
+        for (let x = 0; x < 28; x++) {
+          const sx = x - dx;
+          const sy = y - dy;
+          if (sx >= 0 && sy >= 0 && sx < 28 && sy < 28) shifted[y * 28 + x] = a[sy * 28 + sx] as number;
+        }
+      }
+      best = Math.max(best, correlation(shifted, b));
+    }
+  }
+  return best;
+}
