@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createModel } from '@digitlab/models';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoLeaks, useTestBackend } from './__fixtures__/backend.js';
+import { batchesOf, mnistSlice } from './__fixtures__/mnist.js';
+import { createEnsemble } from './ensemble.js';
+import { evaluate } from './evaluate.js';
+import { fit } from './fit.js';
+import { adam } from './optimizers/adam.js';
+
+beforeAll(useTestBackend);
+
+const train = mnistSlice('train', 256);
+const test = mnistSlice('t10k', 200);
+
+async function trainedMlp(seed: number) {
+  const model = createModel('mlp', { seed });
+  const optimizer = adam();
+  await fit(model, (epoch) => batchesOf(train, 32, seed, epoch), { epochs: 1, optimizer, schedule: { kind: 'constant', learningRate: 2e-3 }, seed });
+  optimizer.dispose();
+  return model;
+}
+
+describe('evaluate and ensembles on real MNIST', () => {
+  it('evaluate counts what argmax of the predictions says, without leaking', async () => {
+    const model = await trainedMlp(1);
+    const evaluation = await expectNoLeaks(() => evaluate(model, batchesOf(test, 64)));
+    // The same numbers by hand from the raw predictions.
+    const [xs, ys] = (() => {
+      const all = [...batchesOf(test, 200)][0]!;
+      return [all.xs, all.ys] as const;
+    })();
+    const predicted = tf.tidy(() => Array.from(tf.argMax(model.predict(xs) as tf.Tensor, -1).dataSync()));
+    const truth = Array.from(ys.dataSync());
+    const correct = predicted.filter((p, i) => p === truth[i]).length;
+    expect(evaluation.size).toBe(200);
+    expect(evaluation.accuracy).toBeCloseTo(correct / 200, 12);
+    expect(evaluation.accuracy).toBeGreaterThan(0.7);
+    expect(evaluation.confusionMatrix[truth[0]!]![predicted[0]!]).toBeGreaterThan(0);
+    expect(evaluation.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(200);
+    expect(Number.isFinite(evaluation.loss)).toBe(true);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+
+  it('an ensemble averages softmax probabilities and evaluates like one model', async () => {
+    const members = [await trainedMlp(1), await trainedMlp(2)];
+    const ensemble = createEnsemble(members);
+    const batch = [...batchesOf(test, 50)][0]!;
+    const [combined, byHand] = tf.tidy(() => {
+      const p = members.map((m) => tf.softmax(m.predict(batch.xs) as tf.Tensor).arraySync() as number[][]);
+      const mean = p[0]!.map((row, i) => row.map((v, k) => (v + p[1]![i]![k]!) / 2));
+      return [tf.softmax(ensemble.predict(batch.xs) as tf.Tensor).arraySync() as number[][], mean];
+    });
+    combined.forEach((row, i) => row.forEach((v, k) => expect(v).toBeCloseTo(byHand[i]![k]!, 5)));
+    tf.dispose([batch.xs, batch.ys]);
+
+    const alone = members.map((m) => evaluate(m, batchesOf(test, 100)).loss);
+    const together = await expectNoLeaks(() => evaluate(ensemble, batchesOf(test, 100)));
+    expect(together.size).toBe(200);
+    // Cross-entropy is convex in the probabilities: the mixture's loss is at most the mean of the members'.
+    expect(together.loss).toBeLessThanOrEqual((alone[0]! + alone[1]!) / 2 + 1e-6);
+    expect(() => createEnsemble([])).toThrow(/at least one model/);
+    members.forEach((m) => m.dispose());
+  });
+});
