@@ -39,3 +39,18 @@ export function xnnMatMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo): T
 export function stockTranspose(backend: BackendWasm, x: TensorInfo, perm: number[]): TensorInfo {
   return stockKernel('Transpose')({ inputs: { x }, attrs: { perm }, backend });
 }
+
+/** Explicit NHWC padding as tfjs takes it: [[0, 0], [top, bottom], [left, right], [0, 0]]. */
+export type ExplicitPadding4 = [[number, number], [number, number], [number, number], [number, number]];
+
+/** Stock Conv2D (XNNPACK convolution, NHWC, filter HWIO) with explicit padding. */
+export function xnnConv2d(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  strides: [number, number],
+  dilations: [number, number],
+  pad: ExplicitPadding4,
+): TensorInfo {
+  return stockKernel('Conv2D')({ inputs: { x, filter }, attrs: { strides, dilations, pad: pad as unknown as number[][], dataFormat: 'NHWC' }, backend });
+}

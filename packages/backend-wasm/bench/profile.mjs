@@ -1,0 +1,61 @@
+// Lists kernels by time for one training step of each zoo model on wasm (our kernels registered),
+// and the kernels stock tfjs-backend-wasm 4.22 lacks. Run after `npx tsc --build packages/backend-wasm`:
+//   node packages/backend-wasm/bench/profile.mjs [model ...] [--batch 64] [--optimizer sgdm|adam|adamw] [--stock]
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-layers';
+import * as wasmModule from '@tensorflow/tfjs-backend-wasm';
+import { createWasmPlugin, wasmTrainingKernelNames } from '../dist/index.js';
+import { models, trainStep } from './models.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
+const batch = Number(flag('batch', 64));
+const optimizerName = flag('optimizer', 'sgdm');
+const names = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--stock'));
+const selected = names.length ? names : ['seed-cnn', 'fast-cnn', 'bn-cnn', 'mlp', 'resnet-mini'];
+
+const stockKernels = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
+const ours = new Set(wasmTrainingKernelNames());
+if (args.includes('--stock')) {
+  await tf.setBackend('wasm');
+} else {
+  await createWasmPlugin().load({ threads: Number(flag('threads', 1)) });
+}
+void wasmModule;
+
+function makeOptimizer() {
+  if (optimizerName === 'adam') return tf.train.adam(1e-3);
+  if (optimizerName === 'adamw') return tf.train.adam(1e-3); // AdamW = Adam + decoupled decay: same kernels plus Mul/Sub
+  return tf.train.momentum(0.01, 0.9);
+}
+
+for (const name of selected) {
+  const model = models[name]();
+  const optimizer = makeOptimizer();
+  const images = tf.randomNormal([batch, 28, 28, 1]);
+  const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
+  trainStep(tf, model, optimizer, images, labels); // warm-up: optimizer slots, XNNPACK operators
+  const before = tf.memory().numTensors;
+  const started = performance.now();
+  const profile = await tf.profile(() => trainStep(tf, model, optimizer, images, labels));
+  const wall = performance.now() - started;
+  const byKernel = new Map();
+  for (const kernel of profile.kernels) {
+    const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+    const entry = byKernel.get(kernel.name) ?? { ms: 0, calls: 0 };
+    entry.ms += ms; entry.calls += 1;
+    byKernel.set(kernel.name, entry);
+  }
+  const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
+  const missing = [...byKernel.keys()].filter((k) => !stockKernels.has(k));
+  console.log(`\n${name} batch ${batch} ${optimizerName}: kernel time ${total.toFixed(1)} ms (profiled wall ${wall.toFixed(0)} ms), ${byKernel.size} kernels, leaked ${tf.memory().numTensors - before}`);
+  console.log(`  missing on stock wasm: ${missing.join(', ') || '-'}`);
+  for (const [kernel, { ms, calls }] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
+    if (ms < total * 0.005) continue;
+    console.log(`  ${kernel.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${String(calls).padStart(4)} calls${ours.has(kernel) ? '  (ours)' : ''}`);
+  }
+  tf.dispose([images, labels]);
+  model.dispose?.();
+  optimizer.dispose();
+}

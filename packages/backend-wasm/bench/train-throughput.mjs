@@ -1,0 +1,83 @@
+// Training / inference throughput of the wasm backend (our kernels) beside PyTorch, measured in the
+// same run so the ratio is meaningful on a shared, noisy machine. Against the built dist/:
+//   npx tsc --build packages/backend-wasm
+//   node packages/backend-wasm/bench/train-throughput.mjs [--models seed-cnn,resnet-mini] [--threads 1,2]
+//        [--steps 30] [--batch 64] [--no-pytorch]
+// Each thread count runs in a child process (tfjs fixes the wasm thread count at backend init).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
+const batch = Number(flag('batch', 64));
+const steps = Number(flag('steps', 30));
+
+if (args[0] === '--child') {
+  await child(args[1], Number(args[2]));
+} else {
+  const selectedModels = flag('models', 'seed-cnn,resnet-mini').split(',');
+  const threadCounts = flag('threads', '1,2').split(',').map(Number);
+  const rows = [];
+  for (const model of selectedModels) {
+    const torch = args.includes('--no-pytorch') ? undefined : pytorch(model);
+    for (const threads of threadCounts) {
+      const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', model, String(threads), '--batch', String(batch), '--steps', String(model.startsWith('resnet') ? Math.max(3, Math.round(steps / 6)) : steps)], { encoding: 'utf8' });
+      const line = run.stdout.trim().split('\n').pop();
+      if (run.status !== 0 || !line) { console.error(run.stderr); continue; }
+      const ours = JSON.parse(line);
+      rows.push({ model, ...ours, torchTrain: torch?.trainImagesPerSecond, torchInfer: torch?.inferImagesPerSecond });
+    }
+  }
+  console.log('\nmodel        threads(actual)  train img/s  infer img/s  leaked/step  | pytorch train  infer (1 thread) | ratio train  infer');
+  for (const r of rows) {
+    const ratio = (a, b) => (b ? (a / b).toFixed(2) : '-');
+    console.log(`${r.model.padEnd(12)} ${String(r.threadsRequested).padStart(3)} (${String(r.threads).padStart(1)})         ${r.train.toFixed(0).padStart(8)}  ${r.infer.toFixed(0).padStart(10)}  ${String(r.leakedPerStep).padStart(10)}  | ${(r.torchTrain ?? 0).toFixed(0).padStart(12)} ${(r.torchInfer ?? 0).toFixed(0).padStart(7)}          | ${ratio(r.train, r.torchTrain).padStart(10)} ${ratio(r.infer, r.torchInfer).padStart(6)}`);
+    if (r.threadsFallback) console.log(`  (threads fallback: ${r.threadsFallback})`);
+  }
+}
+
+function pytorch(model) {
+  try {
+    const out = execFileSync('/usr/bin/python3', ['/work/shared/bench/pytorch_reference.py', 'throughput', '--model', model, '--batch', String(batch), '--steps', model.startsWith('resnet') ? '20' : '100'], { encoding: 'utf8' });
+    return JSON.parse(out.trim().split('\n').pop());
+  } catch (error) {
+    console.error(`pytorch reference unavailable: ${error.message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+async function child(modelName, threads) {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-layers');
+  const { createWasmPlugin } = await import('../dist/index.js');
+  const { models, trainStep } = await import('./models.mjs');
+  const loaded = await createWasmPlugin().load({ threads });
+  const model = models[modelName]();
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const images = tf.randomNormal([batch, 28, 28, 1]);
+  const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
+  for (let i = 0; i < 3; i++) trainStep(tf, model, optimizer, images, labels); // warm-up: slots, XNNPACK operators
+  const before = tf.memory().numTensors;
+  let started = performance.now();
+  for (let i = 0; i < steps; i++) trainStep(tf, model, optimizer, images, labels);
+  // Kernels run synchronously on wasm, so the step loop's wall time is the training time.
+  const trainSeconds = (performance.now() - started) / 1000;
+  const leakedPerStep = (tf.memory().numTensors - before) / steps;
+  const inferSteps = steps * 2;
+  tf.tidy(() => model.apply(images, { training: false })); // warm-up
+  started = performance.now();
+  for (let i = 0; i < inferSteps; i++) {
+    const output = model.apply(images, { training: false });
+    await output.data();
+    output.dispose();
+  }
+  const inferSeconds = (performance.now() - started) / 1000;
+  process.stdout.write(`${JSON.stringify({
+    threadsRequested: threads,
+    threads: loaded.capabilities.threads,
+    threadsFallback: loaded.capabilities.threadsFallback,
+    train: (batch * steps) / trainSeconds,
+    infer: (batch * inferSteps) / inferSeconds,
+    leakedPerStep,
+  })}\n`);
+}
