@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { run, type BenchResult } from './bench.js';
+
+async function runCaptured(argv: string[]): Promise<{ code: number; stdout: string }> {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    chunks.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return { code: await run(argv), stdout: chunks.join('') };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+describe('digitlab bench', () => {
+  it('measures seed-cnn on wasm and leaks nothing', async () => {
+    const { code, stdout } = await runCaptured(['--backend', 'wasm', '--model', 'seed-cnn', '--batch', '8', '--steps', '2', '--warmup', '1', '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as BenchResult;
+    expect(result).toMatchObject({ backend: 'wasm', model: 'seed-cnn', batch: 8, steps: 2, warmup: 1, optimizer: 'sgdm', threads: 1, leakedTensorsPerStep: 0 });
+    expect(result.trainImagesPerSecond).toBeGreaterThan(0);
+    expect(result.inferImagesPerSecond).toBeGreaterThan(0);
+    expect(result.capabilities.simd).toBe(true);
+  });
+
+  it('trains a batch-norm model with Adam', async () => {
+    const { code, stdout } = await runCaptured(['--backend', 'wasm', '--model', 'bn-cnn', '--optimizer', 'adam', '--batch', '4', '--steps', '1', '--warmup', '1', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ model: 'bn-cnn', optimizer: 'adam', leakedTensorsPerStep: 0 });
+  });
+
+  it('rejects an unknown model or optimizer with the valid choices (exit 2)', async () => {
+    const badModel = await runCaptured(['--model', 'lenet', '--json']);
+    expect(badModel.code).toBe(2);
+    expect(JSON.parse(badModel.stdout).error.message).toBe('Unsupported --model: "lenet". Should be one of: seed-cnn, resnet-mini, fast-cnn, bn-cnn');
+    expect((await runCaptured(['--optimizer', 'rmsprop'])).code).toBe(2);
+    expect((await runCaptured(['--batch', '0'])).code).toBe(2);
+  });
+});
