@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench`: our training/inference throughput beside PyTorch's, measured side by side in one run
+ * (the machines are shared and noisy, so only ratios from the same run mean anything), then every
+ * `packages/*\/bench/*.mjs` script other packages add (datasets throughput, time to accuracy, ...).
+ *
+ *   node bench/run.js [--models seed-cnn,resnet-mini] [--backends wasm,...] [--threads 1] [--json]
+ *                     [--no-scripts] [--no-pytorch]
+ *
+ * Needs the CLI built (`pnpm bench` runs `turbo run build` first). PyTorch comes from Debian's
+ * `python3-torch` for /usr/bin/python3 (override with DIGITLAB_PYTHON); the reference script is
+ * `../shared/bench/pytorch_reference.py` from the repository root, or DIGITLAB_PYTORCH_REFERENCE.
+ * Extra scripts run with a time limit of DIGITLAB_BENCH_SCRIPT_TIMEOUT_S (default 900) seconds each;
+ * a script whose first lines contain `@digitlab-bench skip`, or that a sibling script imports, is a
+ * helper and is not run.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'apps', 'cli', 'dist', 'bin.js');
+const python = process.env.DIGITLAB_PYTHON ?? '/usr/bin/python3';
+const reference = process.env.DIGITLAB_PYTORCH_REFERENCE ?? resolve(root, '..', 'shared', 'bench', 'pytorch_reference.py');
+const scriptTimeoutSeconds = Number(process.env.DIGITLAB_BENCH_SCRIPT_TIMEOUT_S ?? 900);
+
+/** Timed steps per model, the same for us and PyTorch; ResNet-mini is ~20x slower per image. */
+const stepsByModel = { 'seed-cnn': 40, 'fast-cnn': 40, 'bn-cnn': 20, 'resnet-mini': 6 };
+const batch = 64;
+
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'seed-cnn,resnet-mini' },
+    backends: { type: 'string' },
+    threads: { type: 'string', default: '1' },
+    json: { type: 'boolean', default: false },
+    'no-scripts': { type: 'boolean', default: false },
+    'no-pytorch': { type: 'boolean', default: false },
+  },
+});
+const log = (message) => process.stderr.write(`${message}\n`);
+
+if (!existsSync(cli)) {
+  log(`bench: ${cli} is missing. Build first: npx -y pnpm@10.34.8 build (pnpm bench does it for you).`);
+  process.exit(1);
+}
+
+const backends = values.backends ? values.backends.split(',') : availableBackends();
+const models = values.models.split(',');
+const torch = values['no-pytorch'] ? { available: false, why: 'skipped (--no-pytorch)' } : pytorchStatus();
+if (!torch.available) log(`bench: PyTorch column: ${torch.why}`);
+
+const rows = [];
+for (const model of models) {
+  const steps = stepsByModel[model] ?? 20;
+  // PyTorch first, then each of our backends, back to back, so they see the same machine load.
+  const pytorch = torch.available ? runPytorch(model, steps) : undefined;
+  for (const backend of backends) {
+    const ours = runOurs(model, backend, steps);
+    rows.push({ model, backend, steps, ours, pytorch });
+  }
+}
+
+const scripts = values['no-scripts'] ? [] : runPackageScripts();
+
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ batch, threads: Number(values.threads), pytorch: torch.available ? torch.version : torch.why, rows, scripts }, null, 2)}\n`);
+} else {
+  printTable(rows, torch);
+  for (const script of scripts) {
+    process.stdout.write(`\n${script.path} (${script.seconds.toFixed(0)} s, exit ${script.status})\n`);
+    if (script.json.length > 0) for (const object of script.json) process.stdout.write(`${JSON.stringify(object)}\n`);
+    else process.stdout.write(`  no JSON on stdout${script.error ? `: ${script.error}` : ''}\n`);
+  }
+}
+process.exitCode = rows.some((row) => row.ours.error) ? 1 : 0;
+
+/** Backends `digitlab backends --json` says are available, cpu left out (about 2 img/s: minutes per row). */
+function availableBackends() {
+  const run = spawnSync(process.execPath, [cli, 'backends', '--json'], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    log(`bench: "digitlab backends --json" failed (${run.status}): ${run.stderr.trim()}; using wasm only`);
+    return ['wasm'];
+  }
+  const available = JSON.parse(run.stdout).backends.filter((entry) => entry.available).map((entry) => entry.name);
+  if (available.includes('cpu')) log('bench: cpu left out (reference engine, about 2 img/s); add it with --backends wasm,cpu');
+  return available.filter((name) => name !== 'cpu');
+}
+
+function runOurs(model, backend, steps) {
+  const args = [cli, 'bench', '--json', '--model', model, '--backend', backend, '--batch', String(batch), '--steps', String(steps), '--optimizer', 'sgdm', '--threads', values.threads];
+  log(`bench: digitlab ${args.slice(1).join(' ')}`);
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const result = JSON.parse(run.stdout);
+    return result.error ? { error: result.error.message } : result;
+  } catch {
+    return { error: `exit ${run.status}, no JSON on stdout` };
+  }
+}
+
+function pytorchStatus() {
+  if (!existsSync(reference)) return { available: false, why: `n/a (${reference} not found; set DIGITLAB_PYTORCH_REFERENCE)` };
+  const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { available: false, why: 'n/a (install python3-torch)' };
+  return { available: true, version: `pytorch ${probe.stdout.trim()}` };
+}
+
+function runPytorch(model, steps) {
+  const args = [reference, 'throughput', '--model', model, '--batch', String(batch), '--steps', String(steps), '--optimizer', 'sgdm', '--threads', values.threads];
+  log(`bench: ${python} ${args.map((arg) => basename(arg)).join(' ')}`);
+  const run = spawnSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    return JSON.parse(run.stdout);
+  } catch {
+    return { error: `exit ${run.status}` };
+  }
+}
+
+/** Runs every entry-point script under packages/*\/bench and keeps the JSON objects it prints, one per line. */
+function runPackageScripts() {
+  const results = [];
+  for (const packageName of readdirSync(join(root, 'packages')).sort()) {
+    const directory = join(root, 'packages', packageName, 'bench');
+    if (!existsSync(directory)) continue;
+    const files = readdirSync(directory).filter((name) => name.endsWith('.mjs')).sort();
+    const sources = Object.fromEntries(files.map((name) => [name, readFileSync(join(directory, name), 'utf8')]));
+    const helpers = new Set(files.filter((name) => files.some((other) => other !== name && sources[other].includes(`'./${name}'`))));
+    for (const name of files) {
+      const path = join('packages', packageName, 'bench', name);
+      if (helpers.has(name) || sources[name].split('\n').slice(0, 5).some((line) => line.includes('@digitlab-bench skip'))) {
+        log(`bench: ${path} is a helper or marked @digitlab-bench skip: not run`);
+        continue;
+      }
+      log(`bench: node ${path}`);
+      const started = performance.now();
+      const run = spawnSync(process.execPath, [join(root, path)], { cwd: root, encoding: 'utf8', timeout: scriptTimeoutSeconds * 1000, stdio: ['ignore', 'pipe', 'inherit'] });
+      const json = (run.stdout ?? '')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line.startsWith('{') && line.endsWith('}'))
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line)];
+          } catch {
+            return [];
+          }
+        });
+      results.push({
+        path,
+        status: run.status,
+        seconds: (performance.now() - started) / 1000,
+        json,
+        ...(run.error ? { error: run.error.message } : {}),
+      });
+    }
+  }
+  return results;
+}
+
+function printTable(tableRows, torchInfo) {
+  const format = (value) => (typeof value === 'number' ? value.toFixed(value >= 100 ? 0 : 1) : value);
+  const ratio = (ours, theirs) => (typeof ours === 'number' && typeof theirs === 'number' ? `${(ours / theirs).toFixed(2)}x` : '-');
+  const header = ['model', 'backend', 'ours train', 'ours infer', 'pytorch train', 'pytorch infer', 'ratio train', 'ratio infer', 'leaked/step'];
+  const body = tableRows.map(({ model, backend, ours, pytorch }) => {
+    const torchTrain = pytorch?.trainImagesPerSecond ?? (torchInfo.available ? pytorch?.error ?? '-' : 'n/a (install python3-torch)');
+    const torchInfer = pytorch?.inferImagesPerSecond ?? (torchInfo.available ? '-' : 'n/a');
+    return [
+      model,
+      backend,
+      ours.error ? `error: ${ours.error}` : format(ours.trainImagesPerSecond),
+      ours.error ? '-' : format(ours.inferImagesPerSecond),
+      format(torchTrain),
+      format(torchInfer),
+      ratio(ours.trainImagesPerSecond, pytorch?.trainImagesPerSecond),
+      ratio(ours.inferImagesPerSecond, pytorch?.inferImagesPerSecond),
+      ours.error ? '-' : String(ours.leakedTensorsPerStep),
+    ];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => String(cells[column]).length)));
+  const line = (cells) => cells.map((cell, column) => String(cell).padEnd(widths[column])).join('  ').trimEnd();
+  process.stdout.write(
+    [
+      `images/s, batch ${batch}, SGD momentum 0.9 lr 0.01, ${values.threads} thread(s) each side; ${torchInfo.available ? torchInfo.version : torchInfo.why}`,
+      line(header),
+      ...body.map(line),
+      '',
+    ].join('\n'),
+  );
+}
