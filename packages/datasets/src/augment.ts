@@ -113,13 +113,7 @@ function bilinear(image: Uint8Array, x: number, y: number): number {
 /** Simard's displacement field: uniform(−1, 1) per pixel and axis, Gaussian-smoothed (separable, zero padding), scaled by alpha. */
 function elasticField(alpha: number, sigma: number, random: Random, scratch: AugmentScratch): void {
   if (scratch.kernelSigma !== sigma) {
-    const radius = Math.ceil(3 * sigma);
-    const kernel = new Float32Array(2 * radius + 1);
-    let total = 0;
-    for (let i = -radius; i <= radius; i++) total += kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
-    // A unit-sum kernel, as in Simard's paper, so alpha and sigma mean what they mean there.
-    for (let i = 0; i < kernel.length; i++) kernel[i] = (kernel[i] as number) / total;
-    scratch.kernel = kernel;
+    scratch.kernel = gaussianBandMatrix(sigma);
     scratch.kernelSigma = sigma;
   }
   for (const field of [scratch.dx, scratch.dy]) {
@@ -129,26 +123,41 @@ function elasticField(alpha: number, sigma: number, random: Random, scratch: Aug
   }
 }
 
-function smooth(field: Float32Array, tmp: Float32Array, kernel: Float32Array): void {
+/**
+ * The 1-D Gaussian blur with zero padding as a 28×28 matrix G (row i holds the unit-sum kernel
+ * centred on i, as in Simard's paper, so alpha and sigma mean what they mean there). Blurring a
+ * field F both ways is then G·F·Gᵀ: branch-free loops, several times faster than tap loops with
+ * bounds checks.
+ */
+function gaussianBandMatrix(sigma: number): Float32Array {
   const size = IMAGE_SIZE;
-  const radius = (kernel.length - 1) / 2;
+  const radius = Math.ceil(3 * sigma);
+  const weights: number[] = [];
+  let total = 0;
+  for (let k = -radius; k <= radius; k++) total += weights[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
+  const matrix = new Float32Array(size * size);
+  for (let i = 0; i < size; i++) {
+    for (let j = Math.max(0, i - radius); j <= Math.min(size - 1, i + radius); j++) matrix[i * size + j] = (weights[j - i + radius] as number) / total;
+  }
+  return matrix;
+}
+
+/** field ← G · field · Gᵀ (row-major 28×28), with `tmp` as scratch. */
+function smooth(field: Float32Array, tmp: Float32Array, matrix: Float32Array): void {
+  const size = IMAGE_SIZE;
+  // tmp[y][x] = Σ_j field[y][j] · G[x][j]   (blur along x)
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       let sum = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const xi = x + k;
-        if (xi >= 0 && xi < size) sum += (field[y * size + xi] as number) * (kernel[k + radius] as number);
-      }
+      for (let j = 0; j < size; j++) sum += (field[y * size + j] as number) * (matrix[x * size + j] as number);
       tmp[y * size + x] = sum;
     }
   }
+  // field[y][x] = Σ_i G[y][i] · tmp[i][x]   (blur along y)
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       let sum = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const yi = y + k;
-        if (yi >= 0 && yi < size) sum += (tmp[yi * size + x] as number) * (kernel[k + radius] as number);
-      }
+      for (let i = 0; i < size; i++) sum += (matrix[y * size + i] as number) * (tmp[i * size + x] as number);
       field[y * size + x] = sum;
     }
   }
