@@ -47,12 +47,12 @@ for (const name of selected) {
     entry.ms += ms; entry.calls += 1;
     byKernel.set(kernel.name, entry);
   }
-  const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
-  const missing = [...byKernel.keys()].filter((k) => !stockKernels.has(k));
+  const total = [...byKernel.entries()].filter(([k]) => !k.includes('__op')).reduce((s, [, e]) => s + e.ms, 0); // '__op' entries are op scopes around kernels: counted twice otherwise
+  const missing = [...byKernel.keys()].filter((k) => !k.includes('__op') && !stockKernels.has(k));
   console.log(`\n${name} batch ${batch} ${optimizerName}: kernel time ${total.toFixed(1)} ms (profiled wall ${wall.toFixed(0)} ms), ${byKernel.size} kernels, leaked ${tf.memory().numTensors - before}`);
   console.log(`  missing on stock wasm: ${missing.join(', ') || '-'}`);
   for (const [kernel, { ms, calls }] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
-    if (ms < total * 0.005) continue;
+    if (ms < total * 0.005 || kernel.includes('__op')) continue;
     console.log(`  ${kernel.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${String(calls).padStart(4)} calls${ours.has(kernel) ? '  (ours)' : ''}`);
   }
   tf.dispose([images, labels]);

@@ -97,3 +97,26 @@ describe('wasm training kernels agree with the cpu backend', () => {
     });
   });
 });
+
+describe('Tile agrees with the cpu backend', () => {
+  beforeAll(async () => {
+    await loadWasm();
+  });
+  it.each([
+    { shape: [1, 1, 1, 5], reps: [2, 3, 4, 1] },
+    { shape: [2, 3], reps: [3, 2] },
+    { shape: [3, 1, 2], reps: [1, 4, 3] },
+    { shape: [4], reps: [3] },
+  ])('tile $shape by $reps, value and gradient', async ({ shape, reps }) => {
+    const outShape = shape.map((dim, axis) => dim * (reps[axis] as number));
+    await compare([random(shape, 8), random(outShape, 9)], (x, upstream) => {
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.tile(a, reps), upstream as tf.Tensor)))(x as tf.Tensor);
+      return [tf.tile(x as tf.Tensor, reps), dx];
+    });
+  });
+  it('tiles int32 exactly', async () => {
+    await loadWasm();
+    const values = await tf.tidy(() => tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), [2, 1])).data();
+    expect(Array.from(values)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+  });
+});
