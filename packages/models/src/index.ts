@@ -11,10 +11,26 @@ export type { ModelName, ModelInfo } from './zoo.js';
 export type { ModelOptions } from './architectures/architecture.js';
 export { layerGroups } from './layer-groups.js';
 export type { LayerGroup } from './layer-groups.js';
+
 export { saveModel } from './save-model.js';
 export { loadModel, readMetadata } from './load-model.js';
 export type { LoadedModel } from './load-model.js';
 export { MNIST_MEAN, MNIST_STD } from './metadata.js';
 export type { ModelMetadata, ModelMetadataInit, ModelInputSpec, InputNormalization } from './metadata.js';
 export { loadPretrained, pretrainedPath } from './pretrained.js';
+
+export { LoraDense } from './lora/lora-dense.js';
+export type { LoraDenseArgs } from './lora/lora-dense.js';
+export { LoraConv2D } from './lora/lora-conv2d.js';
+export type { LoraConv2DArgs } from './lora/lora-conv2d.js';
+export { Adapter } from './lora/adapter.js';
+export type { AdapterArgs } from './lora/adapter.js';
+export { registerCustomLayers } from './lora/register.js';
+export { applyLora } from './surgery/apply-lora.js';
+export type { LoraOptions } from './surgery/apply-lora.js';
+export { addAdapters } from './surgery/add-adapters.js';
+export type { AdapterOptions } from './surgery/add-adapters.js';
+export { mergeLora } from './surgery/merge-lora.js';
+export { replaceHead } from './surgery/replace-head.js';
+
 export { ModelsError, ModelOptionError, ModelFormatError, PretrainedNotFoundError } from './errors.js';

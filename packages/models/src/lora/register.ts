@@ -1,6 +1,21 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Adapter } from './adapter.js';
+import { LoraConv2D } from './lora-conv2d.js';
+import { LoraDense } from './lora-dense.js';
+
+let registered = false;
+
 /**
- * Registers digitlab's custom layers (LoRA, adapters) with tfjs's serialization registry, so
- * `tf.loadLayersModel` can rebuild unmerged fine-tuned models. Done on demand, not at import,
- * because the package must stay free of import side effects. Idempotent.
+ * Registers digitlab's custom layers (`LoraDense`, `LoraConv2D`, `Adapter`) with tfjs's
+ * serialization registry, so `tf.loadLayersModel` can rebuild unmerged fine-tuned models.
+ * Done on demand rather than at import (the package has no import side effects): `loadModel`,
+ * the surgery helpers and the layers' constructors call it. Call it yourself before loading an
+ * unmerged model with stock `tf.loadLayersModel`. Idempotent.
  */
-export function registerCustomLayers(): void {}
+export function registerCustomLayers(): void {
+  if (registered) return;
+  registered = true;
+  tf.serialization.registerClass(LoraDense);
+  tf.serialization.registerClass(LoraConv2D);
+  tf.serialization.registerClass(Adapter);
+}

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { LoraConv2D } from '../lora/lora-conv2d.js';
+import { LoraDense } from '../lora/lora-dense.js';
+import { rebuildModel, type LayerSpec } from './rebuild-model.js';
+
+/**
+ * Folds every LoRA layer into a stock layer of the same name: `LoraDense` → `Dense` with kernel
+ * W + (alpha/r)·A·B, `LoraConv2D` → `Conv2D` with W + (alpha/r)·(A⊗B); biases carry over. The result
+ * predicts what `model` predicts (up to float rounding) and, when the model has no adapters (which
+ * are nonlinear and stay as they are), contains stock layers only, so stock tfjs loads its saved
+ * files without digitlab. Every layer of the result is trainable, like a freshly built model.
+ */
+export function mergeLora(model: tfl.LayersModel): tfl.LayersModel {
+  const replace = new Map<string, LayerSpec>();
+  const values = new Map<string, tf.Tensor>();
+  try {
+    for (const layer of model.layers) {
+      if (layer instanceof LoraDense) {
+        replace.set(layer.name, {
+          className: 'Dense',
+          config: { name: layer.name, trainable: true, units: layer.units, activation: layer.activation, useBias: layer.useBias },
+        });
+        values.set(`${layer.name}/kernel`, layer.mergedKernel());
+      } else if (layer instanceof LoraConv2D) {
+        replace.set(layer.name, {
+          className: 'Conv2D',
+          config: {
+            name: layer.name,
+            trainable: true,
+            filters: layer.filters,
+            kernelSize: layer.kernelSize,
+            strides: layer.strides,
+            padding: layer.padding,
+            dilationRate: layer.dilationRate,
+            dataFormat: 'channelsLast',
+            activation: layer.activation,
+            useBias: layer.useBias,
+          },
+        });
+        values.set(`${layer.name}/kernel`, layer.mergedKernel());
+      }
+    }
+    return rebuildModel(model, {
+      replace,
+      values,
+      adjust: (spec) => {
+        spec.config.trainable = true;
+      },
+    });
+  } finally {
+    tf.dispose([...values.values()]);
+  }
+}
