@@ -10,8 +10,8 @@ import { adam } from './optimizers/adam.js';
 
 beforeAll(useTestBackend);
 
-const train = mnistSlice('train', 256);
-const test = mnistSlice('t10k', 200);
+const train = await mnistSlice('train', 256);
+const test = await mnistSlice('t10k', 200);
 
 async function trainedMlp(seed: number) {
   const model = createModel('mlp', { seed });
@@ -31,7 +31,7 @@ describe('evaluate and ensembles on real MNIST', () => {
       return [all.xs, all.ys] as const;
     })();
     const predicted = tf.tidy(() => Array.from(tf.argMax(model.predict(xs) as tf.Tensor, -1).dataSync()));
-    const truth = Array.from(ys.dataSync());
+    const truth = Array.from(tf.tidy(() => tf.argMax(ys, -1)).dataSync());
     const correct = predicted.filter((p, i) => p === truth[i]).length;
     expect(evaluation.size).toBe(200);
     expect(evaluation.accuracy).toBeCloseTo(correct / 200, 12);

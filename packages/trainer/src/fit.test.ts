@@ -17,8 +17,8 @@ beforeAll(useTestBackend);
 const directory = mkdtempSync(join(tmpdir(), 'digitlab-fit-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-const train = mnistSlice('train', 192);
-const validation = mnistSlice('train', 128, 50_000);
+const train = await mnistSlice('train', 192);
+const validation = await mnistSlice('train', 128, 50_000);
 const batchSize = 32;
 const stepsPerEpoch = 192 / batchSize;
 const source = (seed: number) => (epoch: number) => batchesOf(train, batchSize, seed, epoch);

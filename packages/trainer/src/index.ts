@@ -33,3 +33,4 @@ export { saveCheckpoint, readCheckpoint, restoreCheckpoint, resolveCheckpointDir
 export type { TrainerState, ModelWriter } from './checkpoint.js';
 export { deriveSeed } from './random.js';
 export { TrainerError, NonFiniteLossError, CheckpointError, TrainerOptionError } from './errors.js';
+export { datasetBatches } from './dataset-source.js';

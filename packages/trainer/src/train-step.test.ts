@@ -10,7 +10,7 @@ import { trainStep } from './train-step.js';
 
 beforeAll(useTestBackend);
 
-const slice = mnistSlice('train', 256);
+const slice = await mnistSlice('train', 256);
 
 describe('trainStep on real MNIST', () => {
   it('lowers the loss, and leaks 0 tensors per step once the optimizer slots exist', () => {
