@@ -108,11 +108,11 @@ describe('createBatches', () => {
     const [first] = createBatches(small, options);
     const [again] = createBatches(small, options);
     const [plain] = createBatches(small, { ...options, augment: false });
-    const a = first!.xs.dataSync();
+    const a = first!.xs.dataSync() as Float32Array;
     expect(Array.from(again!.xs.dataSync())).toEqual(Array.from(a));
     expect(Array.from(first!.ys.dataSync())).toEqual(Array.from(plain!.ys.dataSync()));
-    expect(a.reduce((low, value) => Math.min(low, value), Infinity)).toBeGreaterThanOrEqual(0);
-    expect(a.reduce((high, value) => Math.max(high, value), -Infinity)).toBeLessThanOrEqual(1);
+    expect(a.reduce((low: number, value: number) => Math.min(low, value), Infinity)).toBeGreaterThanOrEqual(0);
+    expect(a.reduce((high: number, value: number) => Math.max(high, value), -Infinity)).toBeLessThanOrEqual(1);
     const p = plain!.xs.dataSync();
     let changed = 0;
     for (let k = 0; k < 300; k++) if (a.subarray(k * 784, (k + 1) * 784).some((value, i) => value !== p[k * 784 + i])) changed++;

@@ -98,7 +98,7 @@ describe('readIdx on the real MNIST test files', () => {
     const cut = gz.subarray(0, gz.length - 20);
     expectIdxError(() => readIdx(cut, { name: 'labels.gz' }), 'labels.gz', /corrupt gzip/);
     const flipped = Buffer.from(gz);
-    flipped[flipped.length - 6] ^= 0xff; // inside the CRC32/size trailer
+    flipped[flipped.length - 6] = (flipped[flipped.length - 6] as number) ^ 0xff; // inside the CRC32/size trailer
     expectIdxError(() => readIdx(flipped, { name: 'labels.gz' }), /corrupt gzip/);
   });
 

@@ -11,7 +11,9 @@ export interface ImageLimits {
   maxPixels?: number;
 }
 
+/** Default `maxBytes`: 20 MiB, far above any digit photo, far below what would hurt a server. */
 export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+/** Default `maxPixels`: 4096 × 4096; decoding costs 4 bytes per pixel and preprocessing 8 more. */
 export const DEFAULT_MAX_IMAGE_PIXELS = 4096 * 4096;
 
 /** Decoded pixels, 4 bytes (RGBA) per pixel, row-major. */

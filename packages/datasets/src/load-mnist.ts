@@ -38,7 +38,11 @@ export type MnistProgressEvent =
 
 /** Options of {@link loadMnist}. */
 export interface LoadMnistOptions {
-  /** A directory holding the four files (raw, `.gz`, or `train-images.idx3-ubyte`-style names). */
+  /**
+   * A directory holding the four files (raw, `.gz`, or `train-images.idx3-ubyte`-style names). It
+   * must exist. A file missing there is looked up in the next sources; a file present but damaged
+   * is an error (it is never silently replaced by another copy).
+   */
   directory?: string;
   /** Where downloads are kept; default `$XDG_CACHE_HOME/digitlab/mnist` or `~/.cache/digitlab/mnist`. */
   cacheDirectory?: string;
