@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks, useCpu } from './__fixtures__/backend.js';
+import { expectNoLeaks, fileFetch, useCpu } from './__fixtures__/backend.js';
 import { mnistSlice } from './__fixtures__/mnist-slice.js';
-import { ModelFormatError, ModelOptionError, PretrainedNotFoundError } from './errors.js';
+import { ModelFormatError, ModelOptionError, ModelsError, PretrainedNotFoundError } from './errors.js';
 import { loadModel, readMetadata } from './load-model.js';
 import { loadPretrained, pretrainedPath } from './pretrained.js';
 import { saveModel } from './save-model.js';
@@ -33,7 +33,7 @@ function predict(model: tfl.LayersModel, count = 8): number[] {
 
 /** Replaces every weight with seeded random values, BN statistics included, so a lost weight shows. */
 function randomizeWeights(model: tfl.LayersModel, seed: number): void {
-  model.setWeights(model.weights.map((weight, index) => tf.randomUniform(weight.shape, 0.5, 1.5, 'float32', seed + index)));
+  model.setWeights(model.weights.map((weight, index) => tf.randomUniform(weight.shape as number[], 0.5, 1.5, 'float32', seed + index)));
 }
 
 let counter = 0;
@@ -49,7 +49,7 @@ describe('saveModel / loadModel', () => {
   it('round-trips a sequential model: identical predictions on real MNIST and complete metadata', async () => {
     const model = createModel('seed-cnn', { seed: 4 });
     const dir = join(root, 'seed-cnn');
-    const written = await saveModel(model, dir, { architecture: 'seed-cnn', input: { normalization: 'mnist' }, metrics: { testAccuracy: 0.5 } });
+    const written = await expectNoLeaks(() => saveModel(model, dir, { architecture: 'seed-cnn', input: { normalization: 'mnist' }, metrics: { testAccuracy: 0.5 } }));
     expect((await readdir(dir)).sort()).toEqual(['digitlab.json', 'model.json', 'weights.bin']);
     await expectNoLeaks(async () => (await loadModel(dir)).model.dispose());
     const { model: loaded, metadata } = await loadModel(dir);
@@ -86,9 +86,7 @@ describe('saveModel / loadModel', () => {
     const model = createModel('fast-cnn', { seed: 5 });
     const dir = join(root, 'fast-cnn');
     await saveModel(model, dir, { architecture: 'fast-cnn', input: { normalization: 'mnist' } });
-    // tfjs's http handler parses model.json and resolves weightsManifest paths itself; we only serve bytes.
-    const fetchFunc = async (url: string) => new Response(await readFile(url));
-    const stock = await tfl.loadLayersModel(tf.io.http(join(dir, 'model.json'), { fetchFunc }));
+    const stock = await tfl.loadLayersModel(tf.io.http(join(dir, 'model.json'), { fetchFunc: fileFetch }));
     expect(predict(stock)).toEqual(predict(model));
     model.dispose();
     stock.dispose();
@@ -148,6 +146,8 @@ describe('loadModel rejects unsafe or broken folders', () => {
         (caught: unknown) => caught,
       );
       expect(error).toBeInstanceOf(ModelFormatError);
+      expect(ModelsError.isInstance(error)).toBe(true);
+      expect((error as Record<symbol, unknown>)[Symbol.for('digitlab.error')]).toBe(true);
       expect((error as Error).message).toMatch(pattern);
     });
   }

@@ -51,7 +51,7 @@ describe('createModel', () => {
       const model = createModel(name, { seed: 3 });
       const logits = model.predict(images) as tf.Tensor;
       expect(logits.shape).toEqual([3, 10]);
-      const values = logits.dataSync();
+      const values = Array.from(logits.dataSync());
       expect(values.every(Number.isFinite)).toBe(true);
       // Logits, not probabilities: the rows do not sum to 1 and some entries are negative.
       const rowSum = values.slice(0, 10).reduce((sum, value) => sum + value, 0);

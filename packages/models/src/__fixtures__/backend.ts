@@ -18,3 +18,12 @@ export async function expectNoLeaks<T>(body: () => T | Promise<T>): Promise<T> {
   expect(tf.memory().numTensors).toBe(before);
   return result;
 }
+
+/**
+ * A `fetch` for tfjs's stock HTTP model loader that serves files from disk: the loader itself
+ * parses model.json and resolves the weightsManifest paths, exactly as it would over HTTP.
+ */
+export async function fileFetch(input: RequestInfo | URL): Promise<Response> {
+  const { readFile } = await import('node:fs/promises');
+  return new Response(await readFile(String(input)));
+}

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks, useCpu } from '../__fixtures__/backend.js';
+import { expectNoLeaks, fileFetch, useCpu } from '../__fixtures__/backend.js';
 import { mnistSlice } from '../__fixtures__/mnist-slice.js';
 import { ModelOptionError } from '../errors.js';
+import { layerGroups } from '../layer-groups.js';
 import { loadModel } from '../load-model.js';
 import { Adapter } from '../lora/adapter.js';
 import { LoraConv2D } from '../lora/lora-conv2d.js';
@@ -44,7 +45,9 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
 /** Sets every weight whose name ends with `suffix` to seeded random values, so an ignored update shows. */
 function perturb(model: tfl.LayersModel, suffix: string, seed: number): void {
   for (const weight of model.weights.filter((candidate) => candidate.originalName.endsWith(suffix))) {
-    tf.tidy(() => weight.write(tf.randomNormal(weight.shape as number[], 0, 0.05, 'float32', seed++)));
+    tf.tidy(() => {
+      weight.write(tf.randomNormal(weight.shape as number[], 0, 0.05, 'float32', seed++));
+    });
   }
 }
 
@@ -146,7 +149,7 @@ describe('mergeLora', () => {
     await saveModel(merged, dir, { architecture: 'seed-cnn', input: { normalization: 'mnist' } });
     const modelJson = await readFile(join(dir, 'model.json'), 'utf8');
     expect(modelJson).not.toMatch(/Lora|Adapter/);
-    const stock = await tfl.loadLayersModel(tf.io.http(join(dir, 'model.json'), { fetchFunc: async (url: string) => new Response(await readFile(url)) }));
+    const stock = await tfl.loadLayersModel(tf.io.http(join(dir, 'model.json'), { fetchFunc: fileFetch }));
     expect(maxAbsDifference(predict(stock), unmerged)).toBeLessThan(1e-4);
     for (const model of [base, lora, merged, stock]) model.dispose();
   });
@@ -186,6 +189,12 @@ describe('unmerged LoRA and adapter models', () => {
     const adapted = addAdapters(mlp, { after: ['fc1', 'fc2'], bottleneck: 16, seed: 1 });
     expect(predict(adapted)).toEqual(predict(mlp));
     expect(adapted.getLayer('fc1_adapter')).toBeInstanceOf(Adapter);
+    // Adapters join the group of the layer they follow, so gradual unfreezing still sees three groups.
+    expect(layerGroups(adapted).map((group) => group.layers.map((layer) => layer.name))).toEqual([
+      ['flatten', 'fc1', 'fc1_adapter', 'fc1_dropout'],
+      ['fc2', 'fc2_adapter'],
+      ['head'],
+    ]);
     const trainable = adapted.trainableWeights.reduce((sum, weight) => sum + weight.read().size, 0);
     expect(trainable).toBe(2 * 256 * 16 + 16 + 256 + (2 * 128 * 16 + 16 + 128));
 
