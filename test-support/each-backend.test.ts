@@ -1,8 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { detectAll } from '../packages/backend/src/index.js';
+// No tfjs-core import here: the repository root cannot resolve it, so this file also runs under the
+// root vitest config; the leaking fixture runs in a child vitest under test-support/vitest.config.ts.
+import { currentTfjsBackend, detectAll } from '../packages/backend/src/index.js';
 import { describeEachBackend, testBackends, testRegistry } from './each-backend.js';
 
 const seen: string[] = [];
@@ -17,12 +18,10 @@ describe('testBackends', () => {
 });
 
 describeEachBackend('each backend', (backend) => {
-  it('runs on the backend named in its title, loaded through the plugin', async () => {
+  it('runs on the backend named in its title, loaded through the plugin', () => {
     seen.push(backend.name);
-    expect(tf.getBackend()).toBe(backend.loaded().tfjsBackendName);
-    const product = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])));
-    expect(Array.from(await product.data())).toEqual([11]);
-    product.dispose();
+    expect(backend.loaded().name).toBe(backend.name);
+    expect(currentTfjsBackend()).toBe(backend.loaded().tfjsBackendName);
   });
 });
 
@@ -30,7 +29,7 @@ describeEachBackend(
   'skip list',
   () => {
     it('runs everywhere but cpu', () => {
-      expect(tf.getBackend()).not.toBe('cpu');
+      expect(currentTfjsBackend()).not.toBe('cpu');
     });
   },
   { skip: { cpu: 'exercises the skip list' } },
