@@ -65,6 +65,7 @@ describe('selectBackend', () => {
       /^no available backend found\. ERR: \[cuda-like\] cuda-like-engine not installed \(fix: npm install cuda-like-engine\), \[flaky\] load\(\) failed: .*flaky.*, \[native\] native-engine not installed \(fix: npm install native-engine\)$/,
     );
     expect(error.attempts.map((attempt) => attempt.name)).toEqual(['cuda-like', 'flaky', 'native']);
+    expect((error.cause as AggregateError).errors.map((cause: Error) => cause.message)).toEqual([expect.stringMatching(/flaky/)]);
     expect(BackendError.isInstance(error)).toBe(true);
     expect(NoBackendAvailableError.isInstance(error)).toBe(true);
     expect(UnknownBackendError.isInstance(error)).toBe(false);

@@ -39,6 +39,7 @@ export async function selectBackend(preference: BackendPreference, options: Sele
   const candidates = orderCandidates(preference, registry.list(), platform);
   const previousBackend = currentTfjsBackend();
   const skipped: SkippedBackend[] = [];
+  const loadErrors: unknown[] = [];
   for (const plugin of candidates) {
     const detection = await detectPlugin(plugin, platform);
     if (!detection.available) {
@@ -51,6 +52,7 @@ export async function selectBackend(preference: BackendPreference, options: Sele
       logger?.(`${plugin.name}: loaded`);
       return { chosen, skipped };
     } catch (error) {
+      loadErrors.push(error);
       const message = (error as Error).message;
       logger?.(`${plugin.name}: load() failed: ${message}`);
       skipped.push({ name: plugin.name, reason: `load() failed: ${message}`, ...(detection.fix ? { fix: detection.fix } : {}) });
@@ -58,7 +60,7 @@ export async function selectBackend(preference: BackendPreference, options: Sele
   }
   // A failed load can leave tfjs pointing at a backend that never initialised; put back what worked.
   await restoreTfjsBackend(previousBackend).catch(() => undefined);
-  throw new NoBackendAvailableError(skipped);
+  throw new NoBackendAvailableError(skipped, loadErrors.length > 0 ? { cause: new AggregateError(loadErrors, 'load() failures') } : undefined);
 }
 
 /** Turns a preference into the ordered, de-duplicated plugins to try; validates every name first. */
