@@ -11,6 +11,7 @@ export type { ModelName, ModelInfo } from './zoo.js';
 export type { ModelOptions } from './architectures/architecture.js';
 export { layerGroups } from './layer-groups.js';
 export type { LayerGroup } from './layer-groups.js';
+export { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 
 export { saveModel } from './save-model.js';
 export { loadModel, readMetadata } from './load-model.js';

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ModelFormatError } from './errors.js';
+import { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 import { registerCustomLayers } from './lora/register.js';
 import { validateMetadata, type ModelMetadata } from './metadata.js';
 import { METADATA_JSON, MODEL_JSON, entryByteLength, readJsonFile, resolveWeightPath } from './model-folder.js';
@@ -165,5 +166,5 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
       `${metadataFile} describes input ${JSON.stringify(metadata.input.shape)} and ${metadata.labels.length} labels, but the model in ${modelJsonFile} takes ${JSON.stringify(inputShape)} and has ${String(outputs)} outputs; the two files belong to different models. Re-save the model.`,
     );
   }
-  return { model, metadata };
+  return { model: keepFrozenBatchNormInInference(model), metadata };
 }

@@ -6,6 +6,7 @@ import { mlp } from './architectures/mlp.js';
 import { resnet18, resnetMini } from './architectures/resnet.js';
 import { seedCnn } from './architectures/seed-cnn.js';
 import { ModelOptionError } from './errors.js';
+import { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 
 const architectures: readonly Architecture[] = [seedCnn, fastCnn, bnCnn, resnetMini, resnet18, mlp];
 
@@ -47,13 +48,14 @@ function find(name: string): Architecture {
  * records in `digitlab.json` (`mnist` mean/std or `unit` [0, 1]). Output: **logits** — there is no
  * softmax layer; apply softmax cross-entropy to train and softmax to read probabilities.
  * Layer names are stable (`conv1`, `stage2_block1_conv1`, `head`, ...): fine-tuning addresses them.
+ * Frozen batch-norm layers run in inference mode (see `keepFrozenBatchNormInInference`).
  * @param name one of `listModels()`'s names
  * @param options seed (same seed → same weights), numClasses (default 10), inputShape (default [28, 28, 1])
  * @throws ModelOptionError for an unknown name or bad options
  */
 export function createModel(name: ModelName | (string & {}), options?: ModelOptions): tfl.LayersModel {
   const architecture = find(name);
-  return architecture.build(resolve(options));
+  return keepFrozenBatchNormInInference(architecture.build(resolve(options)));
 }
 
 /** Describes every zoo model (default options). Allocates nothing: counts come from shape arithmetic. */

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ModelOptionError } from '../errors.js';
+import { keepFrozenBatchNormInInference } from '../frozen-batch-norm.js';
 import { registerCustomLayers } from '../lora/register.js';
 
 /** One layer in a serialised topology: `className` + its constructor config. */
@@ -64,7 +65,7 @@ export function rebuildModel(model: tfl.LayersModel, edit: ModelEdit): tfl.Layer
     rebuilt.dispose();
     throw error;
   }
-  return rebuilt;
+  return keepFrozenBatchNormInInference(rebuilt);
 }
 
 function editSequential(layers: LayerSpec[], edit: ModelEdit): LayerSpec[] {
