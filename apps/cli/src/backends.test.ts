@@ -34,7 +34,7 @@ describe('chooseBackend', () => {
     const logger = collectingLogger();
     await chooseBackend('auto', { logger });
     const decision = logger.lines.find((line) => line.level === 'info')?.message ?? '';
-    expect(decision).toMatch(/^using wasm \(simd, 1 thread[,)]/);
+    expect(decision).toMatch(/^using wasm \(simd, \d+ threads?[,)]/);
     expect(decision).toContain('; cuda skipped: @tensorflow/tfjs-node-gpu not installed; tensorflow skipped: @tensorflow/tfjs-node not installed');
   });
 
