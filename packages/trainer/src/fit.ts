@@ -33,6 +33,8 @@ export interface FitOptions {
   clipNorm?: number;
   /** Replaces softmax cross-entropy. */
   loss?: LossFunction;
+  /** Per-variable learning-rate multipliers, in `model.trainableWeights` order (see `StepHyperParameters`). */
+  learningRateScales?: readonly number[];
   /** Validation batches, evaluated after every epoch; model selection and early stopping use them. */
   validation?: () => Iterable<Batch>;
   /** Validation metric that selects `best/` and drives early stopping; default 'accuracy'. */
@@ -140,6 +142,7 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
           l2: options.l2,
           clipNorm: options.clipNorm,
           loss: options.loss,
+          ...(options.learningRateScales ? { learningRateScales: options.learningRateScales } : {}),
           step: state.step,
           epoch,
           seed,

@@ -26,6 +26,8 @@ export interface TrainStepOptions {
   learningRate: number;
   /** Overrides the optimizer's momentum / β1 for this step (one-cycle). */
   momentum?: number;
+  /** Multiplies `learningRate` per trainable variable, in `model.trainableWeights` order (discriminative learning rates). */
+  learningRateScales?: readonly number[];
   /** ε of label smoothing; default 0. Ignored when `loss` is given. */
   labelSmoothing?: number;
   /** λ of the L2 penalty `(λ/2)Σ‖W‖²` on kernels (rank ≥ 2 weights); default 0. */
@@ -81,7 +83,11 @@ export function trainStep(model: tfl.LayersModel, batch: Batch, optimizer: Optim
       if (!Number.isFinite(normValue)) throw new NonFiniteLossError(step, epoch, 'gradient norm', normValue);
 
       const update = options.clipNorm !== undefined ? clipByGlobalNorm(gradients, options.clipNorm, norm) : gradients;
-      optimizer.applyGradients(variables, update, { learningRate: options.learningRate, momentum: options.momentum });
+      optimizer.applyGradients(variables, update, {
+        learningRate: options.learningRate,
+        momentum: options.momentum,
+        ...(options.learningRateScales ? { learningRateScales: options.learningRateScales } : {}),
+      });
       return { loss: lossValue, accuracy: accuracy(logits!, batch.ys).dataSync()[0]!, gradientNorm: normValue };
     });
   } finally {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Optimizer, OptimizerConfig, OptimizerState, StepHyperParameters } from './optimizer.js';
+import { learningRatesFor, type Optimizer, type OptimizerConfig, type OptimizerState, type StepHyperParameters } from './optimizer.js';
 import { Slots } from './slots.js';
 import { checkRange } from './sgd.js';
 
@@ -49,7 +49,9 @@ function adamFamily(name: 'adam' | 'adamw', { beta1 = 0.9, beta2 = 0.999, epsilo
     get iterations() {
       return iterations;
     },
-    applyGradients(variables, gradients, { learningRate, momentum }: StepHyperParameters) {
+    applyGradients(variables, gradients, hyper: StepHyperParameters) {
+      const { momentum } = hyper;
+      const learningRateOf = learningRatesFor(hyper, variables.length);
       const t = iterations + 1;
       const b1 = momentum ?? beta1;
       const correction1 = 1 - b1 ** t;
@@ -64,6 +66,7 @@ function adamFamily(name: 'adam' | 'adamw', { beta1 = 0.9, beta2 = 0.999, epsilo
           const v = tf.add(tf.mul(vSlot, beta2), tf.mul(tf.square(g), 1 - beta2));
           mSlot.assign(m);
           vSlot.assign(v);
+          const learningRate = learningRateOf(i);
           const decayed = name === 'adamw' && weightDecay > 0 ? tf.sub(theta, tf.mul(theta, learningRate * weightDecay)) : theta;
           const step = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), epsilon));
           theta.assign(tf.sub(decayed, tf.mul(step, learningRate)));

@@ -4,12 +4,31 @@
  * can be exported into a checkpoint and restored exactly.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { TrainerOptionError } from '../errors.js';
 
 /** Hyper-parameters that may change every step (from a schedule). */
 export interface StepHyperParameters {
   learningRate: number;
   /** Overrides SGD's μ or Adam's β1 for this step (one-cycle momentum cycling). */
   momentum?: number;
+  /**
+   * Per-variable multipliers of `learningRate`: variable `i` is updated with `learningRate · learningRateScales[i]`
+   * (discriminative learning rates). Omitted: every variable gets `learningRate`. Must have one entry per variable.
+   */
+  learningRateScales?: readonly number[];
+}
+
+/**
+ * The learning rate of variable `index`: `learningRate · learningRateScales[index]`, validating the scales' length once per call.
+ * @internal
+ */
+export function learningRatesFor(hyper: StepHyperParameters, count: number): (index: number) => number {
+  const { learningRate, learningRateScales } = hyper;
+  if (!learningRateScales) return () => learningRate;
+  if (learningRateScales.length !== count) {
+    throw new TrainerOptionError(`learningRateScales has ${learningRateScales.length} entries but there are ${count} trainable variables; give one scale per variable, in model.trainableWeights order`);
+  }
+  return (index) => learningRate * learningRateScales[index]!;
 }
 
 /** The serialisable configuration of an optimizer. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainerOptionError } from '../errors.js';
-import type { Optimizer, OptimizerConfig, OptimizerState, StepHyperParameters } from './optimizer.js';
+import { learningRatesFor, type Optimizer, type OptimizerConfig, type OptimizerState, type StepHyperParameters } from './optimizer.js';
 import { Slots } from './slots.js';
 
 /** Options of {@link sgd}. */
@@ -32,7 +32,9 @@ export function sgd({ momentum = 0.9, nesterov = false, weightDecay = 0 }: SgdOp
     get iterations() {
       return iterations;
     },
-    applyGradients(variables, gradients, { learningRate, momentum: mu = momentum }: StepHyperParameters) {
+    applyGradients(variables, gradients, hyper: StepHyperParameters) {
+      const mu = hyper.momentum ?? momentum;
+      const learningRateOf = learningRatesFor(hyper, variables.length);
       tf.tidy(() => {
         variables.forEach((theta, i) => {
           let g = gradients[i]!;
@@ -41,7 +43,7 @@ export function sgd({ momentum = 0.9, nesterov = false, weightDecay = 0 }: SgdOp
           const v = tf.add(tf.mul(velocity, mu), g);
           velocity.assign(v);
           const step = nesterov ? tf.add(g, tf.mul(v, mu)) : v;
-          theta.assign(tf.sub(theta, tf.mul(step, learningRate)));
+          theta.assign(tf.sub(theta, tf.mul(step, learningRateOf(i))));
         });
       });
       iterations += 1;
