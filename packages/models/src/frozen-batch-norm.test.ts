@@ -1,18 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useCpu } from './__fixtures__/backend.js';
+import { expect, it } from 'vitest';
+import { describeEachBackend } from '../../../test-support/each-backend.js';
 import { mnistSlice } from './__fixtures__/mnist-slice.js';
 import { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 import { createModel } from './zoo.js';
-
-beforeAll(useCpu);
 
 function movingStatistics(model: tfl.LayersModel): number[] {
   return model.weights.filter((weight) => /moving_(mean|variance)$/.test(weight.originalName)).flatMap((weight) => Array.from(weight.read().dataSync()));
 }
 
-describe('keepFrozenBatchNormInInference', () => {
+describeEachBackend('keepFrozenBatchNormInInference', () => {
   it('runs frozen BN layers in inference mode under training: true, and trainable ones as before', () => {
     const { images } = mnistSlice(4, 200);
     const model = createModel('bn-cnn', { seed: 1 });

@@ -1,15 +1,9 @@
 /**
- * Test backend setup: the `cpu` backend (the reference every kernel is checked against), and a
- * helper that fails a test when it leaks tensors.
+ * Test helpers beside the shared `describeEachBackend` (test-support/each-backend.ts): a leak
+ * check around one block, and a fetch that serves model files from disk to tfjs's stock loader.
  */
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-
-export async function useCpu(): Promise<void> {
-  await tf.setBackend('cpu');
-  await tf.ready();
-}
 
 /** Runs `body` and asserts the live tensor count is unchanged after it. */
 export async function expectNoLeaks<T>(body: () => T | Promise<T>): Promise<T> {

@@ -126,8 +126,16 @@ export class LoraConv2D extends tfl.layers.Layer {
       if (!x || !this.kernel || !this.loraA || !this.loraB) throw new Error(`LoraConv2D "${this.name}" called before it was built`);
       const conv = (input: tf.Tensor4D, kernel: tf.Tensor) =>
         tf.conv2d(input, kernel as tf.Tensor4D, this.strides, this.padding, 'NHWC', this.dilationRate);
-      let y: tf.Tensor = conv(x, this.kernel.read());
-      if (this.bias) y = tf.add(y, this.bias.read());
+      // The same fused op a stock Conv2D uses, so with B = 0 the output matches it bit for bit.
+      let y: tf.Tensor = tf.fused.conv2d({
+        x,
+        filter: this.kernel.read() as tf.Tensor4D,
+        strides: this.strides,
+        pad: this.padding,
+        dataFormat: 'NHWC',
+        dilations: this.dilationRate,
+        ...(this.bias ? { bias: this.bias.read() } : {}),
+      });
       const loraInput = kwargs.training === true && this.dropout > 0 ? (tf.dropout(x, this.dropout) as tf.Tensor4D) : x;
       const low = conv(loraInput, this.loraA.read());
       const update = tf.conv2d(low, this.loraB.read() as tf.Tensor4D, 1, 'valid');

@@ -102,8 +102,8 @@ export class LoraDense extends tfl.layers.Layer {
       if (!x || !this.kernel || !this.loraA || !this.loraB) throw new Error(`LoraDense "${this.name}" called before it was built`);
       // Flatten leading axes so one matMul covers rank-2 and higher inputs alike.
       const flat = tf.reshape(x, [-1, x.shape[x.shape.length - 1] ?? 0]);
-      let y = tf.matMul(flat, this.kernel.read());
-      if (this.bias) y = tf.add(y, this.bias.read());
+      // The same fused op a stock Dense uses, so with B = 0 the output matches it bit for bit.
+      let y = tf.fused.matMul({ a: flat, b: this.kernel.read(), ...(this.bias ? { bias: this.bias.read() } : {}) });
       const loraInput = kwargs.training === true && this.dropout > 0 ? tf.dropout(flat, this.dropout) : flat;
       const update = tf.matMul(tf.matMul(loraInput, this.loraA.read()), this.loraB.read());
       y = tf.add(y, tf.mul(update, this.scale));
