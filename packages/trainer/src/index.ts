@@ -34,3 +34,36 @@ export type { TrainerState, ModelWriter } from './checkpoint.js';
 export { deriveSeed } from './random.js';
 export { TrainerError, NonFiniteLossError, CheckpointError, TrainerOptionError } from './errors.js';
 export { datasetBatches } from './dataset-source.js';
+// Fine-tuning (strategies, runner, LR finder).
+export {
+  finetuneStrategyNames,
+  DEFAULT_DISCRIMINATIVE_FACTOR,
+  prepareFinetune,
+  enterStage,
+  groupLearningRateScales,
+  finetune,
+  countParameters,
+  lrFind,
+  formatLrFindPlot,
+  FinetuneError,
+} from './finetune/index.js';
+export type {
+  FinetuneStrategy,
+  FinetuneStrategyName,
+  FullStrategy,
+  LinearProbeStrategy,
+  FreezeStrategy,
+  GradualUnfreezeStrategy,
+  DiscriminativeStrategy,
+  LoraStrategy,
+  AdapterStrategy,
+  PrepareFinetuneOptions,
+  FinetunePlan,
+  FinetuneStage,
+  FinetuneOptions,
+  FinetuneResult,
+  ParameterCount,
+  LrFindOptions,
+  LrFindPoint,
+  LrFindResult,
+} from './finetune/index.js';
