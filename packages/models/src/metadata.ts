@@ -1,5 +1,5 @@
 import { version_core } from '@tensorflow/tfjs-core';
-import { ModelFormatError } from './errors.js';
+import { ModelFormatError, ModelOptionError } from './errors.js';
 import { packageVersion } from './version.js';
 
 /** How pixels in [0, 255] become model inputs: `mnist` is (x/255 − mean)/std, `unit` is x/255. */
@@ -62,7 +62,7 @@ export interface ModelMetadataInit {
 export function completeMetadata(init: ModelMetadataInit, modelInputShape: [number, number, number], numOutputs: number, file: string): ModelMetadata {
   const labels = init.labels ?? (numOutputs === 10 ? Array.from({ length: 10 }, (_, digit) => String(digit)) : undefined);
   if (!labels) {
-    throw new ModelFormatError(file, `the model has ${numOutputs} outputs, so metadata.labels must list ${numOutputs} labels (only 10-output models default to the digits '0'..'9')`);
+    throw new ModelOptionError(`saveModel: the model has ${numOutputs} outputs, so metadata.labels must list ${numOutputs} labels (only 10-output models default to the digits '0'..'9')`);
   }
   const { normalization } = init.input;
   const input: ModelInputSpec = { shape: init.input.shape ?? modelInputShape, normalization };
@@ -83,12 +83,14 @@ export function completeMetadata(init: ModelMetadataInit, modelInputShape: [numb
     versions: { tfjs: version_core, '@digitlab/models': packageVersion },
     createdAt: new Date().toISOString(),
   };
-  validateMetadata(metadata, file);
+  validateMetadata(metadata, file, (problem) => {
+    throw new ModelOptionError(`saveModel: invalid metadata for ${file}: ${problem}`);
+  });
   if (metadata.labels.length !== numOutputs) {
-    throw new ModelFormatError(file, `metadata.labels has ${metadata.labels.length} labels but the model has ${numOutputs} outputs; give one label per output unit`);
+    throw new ModelOptionError(`saveModel: metadata.labels has ${metadata.labels.length} labels but the model has ${numOutputs} outputs; give one label per output unit`);
   }
   if (JSON.stringify(metadata.input.shape) !== JSON.stringify(modelInputShape)) {
-    throw new ModelFormatError(file, `metadata.input.shape ${JSON.stringify(metadata.input.shape)} differs from the model's input shape ${JSON.stringify(modelInputShape)}; omit it to use the model's`);
+    throw new ModelOptionError(`saveModel: metadata.input.shape ${JSON.stringify(metadata.input.shape)} differs from the model's input shape ${JSON.stringify(modelInputShape)}; omit it to use the model's`);
   }
   return metadata;
 }
@@ -98,14 +100,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Checks that `value` is well-formed `digitlab.json` content, throwing a ModelFormatError that names
- * `file` and the first bad field otherwise.
+ * Checks that `value` is well-formed `digitlab.json` content. The first bad field goes to `fail`;
+ * by default a ModelFormatError naming `file` (reading), `saveModel` reports it as a bad argument.
  * @internal
  */
-export function validateMetadata(value: unknown, file: string): asserts value is ModelMetadata {
-  const fail = (problem: string): never => {
+export function validateMetadata(
+  value: unknown,
+  file: string,
+  fail: (problem: string) => never = (problem) => {
     throw new ModelFormatError(file, `${file} is not valid digitlab model metadata: ${problem}. Re-save the model with saveModel() from @digitlab/models.`);
-  };
+  },
+): asserts value is ModelMetadata {
   if (!isRecord(value)) return fail('expected a JSON object');
   if (value.format !== 'digitlab-model') fail(`"format" must be "digitlab-model", got ${JSON.stringify(value.format)}`);
   if (value.formatVersion !== 1) {

@@ -128,7 +128,10 @@ describeEachBackend('save and load', () => {
 
     it('refuses to save non-finite weights and labels that do not match the outputs', async () => {
       const model = createModel('mlp', { seed: 1, numClasses: 3 });
+      await expect(saveModel(model, join(root, 'labels'), { architecture: 'mlp', input: { normalization: 'unit' } })).rejects.toThrow(ModelOptionError);
       await expect(saveModel(model, join(root, 'labels'), { architecture: 'mlp', input: { normalization: 'unit' } })).rejects.toThrow(/3 outputs.*labels/);
+      const badNormalization = { architecture: 'mlp', labels: ['a', 'b', 'c'], input: { normalization: 'zscore' as 'unit' } };
+      await expect(saveModel(model, join(root, 'labels'), badNormalization)).rejects.toThrow(/saveModel: invalid metadata .*"input.normalization" must be "mnist" or "unit", got "zscore"/);
       await expect(saveModel(model, join(root, 'labels'), { architecture: 'mlp', labels: ['a', 'b'], input: { normalization: 'unit' } })).rejects.toThrow(
         /2 labels but the model has 3 outputs/,
       );
