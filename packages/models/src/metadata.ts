@@ -5,8 +5,9 @@ import { packageVersion } from './version.js';
 /** How pixels in [0, 255] become model inputs: `mnist` is (x/255 − mean)/std, `unit` is x/255. */
 export type InputNormalization = 'mnist' | 'unit';
 
-/** The MNIST training-set pixel mean and standard deviation (of x/255), the `mnist` defaults. */
+/** Mean of the MNIST training pixels scaled to [0, 1]: the `mnist` normalisation default. */
 export const MNIST_MEAN = 0.1307;
+/** Standard deviation of the MNIST training pixels scaled to [0, 1]: the `mnist` normalisation default. */
 export const MNIST_STD = 0.3081;
 
 /** What a model expects as input. */
