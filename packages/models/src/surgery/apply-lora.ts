@@ -25,8 +25,8 @@ export interface LoraOptions {
   seed?: number;
 }
 
-/** True for digitlab's parameter-efficient layers, which stay trainable when the base is frozen. @internal */
-export function isPeftLayer(className: string): boolean {
+/** True for digitlab's parameter-efficient layers, which stay trainable when the base is frozen. */
+function isPeftLayer(className: string): boolean {
   return className === LoraDense.className || className === LoraConv2D.className || className === Adapter.className;
 }
 

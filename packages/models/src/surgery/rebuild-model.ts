@@ -38,11 +38,6 @@ export interface ModelEdit {
   values?: Map<string, tf.Tensor>;
 }
 
-/** A layer's serialised form, as `getConfig` would give it inside a model. */
-export function layerSpec(layer: tfl.layers.Layer): LayerSpec {
-  return { className: layer.getClassName(), config: layer.getConfig() as LayerSpec['config'] };
-}
-
 function isSequential(model: tfl.LayersModel): boolean {
   return model instanceof tfl.Sequential || model.getClassName() === 'Sequential';
 }
