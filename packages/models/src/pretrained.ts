@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelOptionError, PretrainedNotFoundError } from './errors.js';
+import { ModelFormatError, ModelOptionError, PretrainedNotFoundError } from './errors.js';
 import { loadModel, type LoadedModel } from './load-model.js';
 import { listModels, type ModelName } from './zoo.js';
 import { packageVersion } from './version.js';
@@ -27,6 +27,7 @@ export function pretrainedPath(name: ModelName | (string & {})): string {
  * Loads the pretrained weights shipped for a zoo model, with their metadata (test accuracy,
  * normalisation, training recipe).
  * @throws PretrainedNotFoundError when this version does not ship them (yet), saying how to train them
+ * @throws ModelFormatError when the shipped folder is damaged or holds another architecture
  */
 export async function loadPretrained(name: ModelName | (string & {})): Promise<LoadedModel> {
   const folder = pretrainedPath(name);
@@ -39,5 +40,13 @@ export async function loadPretrained(name: ModelName | (string & {})): Promise<L
       { cause: error },
     );
   }
-  return loadModel(folder);
+  const loaded = await loadModel(folder);
+  if (loaded.metadata.architecture !== name) {
+    loaded.model.dispose();
+    throw new ModelFormatError(
+      join(folder, 'digitlab.json'),
+      `${join(folder, 'digitlab.json')} says architecture "${loaded.metadata.architecture}", but it sits in the folder for "${name}"; the shipped weights are misplaced. Reinstall @digitlab/models.`,
+    );
+  }
+  return loaded;
 }
