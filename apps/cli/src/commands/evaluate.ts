@@ -1,0 +1,79 @@
+/**
+ * `digitlab evaluate --model DIR [--model DIR2 ...]` — accuracy, loss, per-class precision /
+ * recall / F1 and the confusion matrix on the 10,000-image MNIST test set. Several models are
+ * evaluated as one ensemble (mean of their softmax probabilities).
+ */
+import { createBatches, loadMnist } from '@digitlab/datasets';
+import { evaluate, formatClassificationReport } from '@digitlab/trainer';
+import { chooseBackend } from '../backends.js';
+import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, wantsHelp, writeJson } from '../cli-support.js';
+import { loadPredictor } from '../model-input.js';
+
+const usage = `usage: digitlab evaluate --model DIR [--model DIR ...] [options]
+
+Evaluates a saved model (several: their ensemble) on the MNIST test set.
+  --model DIR      a model folder (model.json + digitlab.json), e.g. runs/<run>/model; repeat to ensemble
+  --batch-size B   images per forward pass (default 1000)
+  --backend NAME   auto|wasm|cpu|tensorflow|cuda (default auto)
+  --threads N      wasm worker threads
+  --seed S         accepted for uniformity; evaluation is deterministic
+  --config FILE    JSON file whose keys match these flags
+  --json           print one JSON object on stdout
+`;
+
+/** Runs `digitlab evaluate`. */
+export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const json = argv.includes('--json');
+  return runCommand('evaluate', json, async () => {
+    const { values } = parseCommandArgs(argv, {
+      model: { type: 'string', multiple: true },
+      'batch-size': { type: 'string' },
+      backend: { type: 'string' },
+      threads: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const folders = toList(values.model);
+    if (folders.length === 0) throw new UsageError('--model DIR is required: the folder of a saved model, e.g. runs/<run>/model');
+    const batchSize = numberFlag(values, 'batch-size', 1000, { integer: true, min: 1 });
+    const logger = createLogger();
+    const selection = await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, {
+      threads: values.threads === undefined ? undefined : numberFlag(values, 'threads', 1, { integer: true, min: 1 }),
+      logger,
+    });
+    const { predictor, loaded } = await loadPredictor(folders);
+    const { test } = await loadMnist();
+    // The predictors apply each model's own normalisation to [0, 1] pixels.
+    const result = evaluate(predictor, createBatches(test, { batchSize, shuffle: false, normalization: 'unit' }));
+    loaded.forEach(({ model }) => model.dispose());
+
+    if (json) {
+      writeJson({
+        models: folders,
+        ensemble: folders.length > 1,
+        backend: selection.chosen.name,
+        size: result.size,
+        accuracy: result.accuracy,
+        loss: result.loss,
+        perClass: result.report.perClass,
+        macro: result.report.macro,
+        confusionMatrix: result.confusionMatrix,
+      });
+    } else {
+      const what = folders.length > 1 ? `ensemble of ${folders.length} models` : folders[0];
+      process.stdout.write(
+        `${what}: test accuracy ${(100 * result.accuracy).toFixed(2)}% (loss ${result.loss.toFixed(4)}) on ${result.size} images\n\n${formatClassificationReport(result.report, result.confusionMatrix)}\n`,
+      );
+    }
+  });
+}
+
+/** A string flag given once or several times (or from --config) as a list. */
+export function toList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'string' ? [value] : [];
+}
