@@ -1,6 +1,7 @@
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Namespace imports: browser bundlers stub Node built-ins, and named imports from a stub fail to build.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as url from 'node:url';
 import { ModelFormatError, ModelOptionError, PretrainedNotFoundError } from './errors.js';
 import { loadModel, type LoadedModel } from './load-model.js';
 import { listModels, type ModelName } from './zoo.js';
@@ -20,7 +21,7 @@ export function pretrainedPath(name: ModelName | (string & {})): string {
   if (!names.includes(name as ModelName)) {
     throw new ModelOptionError(`Unknown model: "${name}". Pretrained weights can only exist for zoo models: ${names.join(', ')}`);
   }
-  return fileURLToPath(new URL(`${name}/`, pretrainedRoot));
+  return url.fileURLToPath(new URL(`${name}/`, pretrainedRoot));
 }
 
 /**
@@ -32,7 +33,7 @@ export function pretrainedPath(name: ModelName | (string & {})): string {
 export async function loadPretrained(name: ModelName | (string & {})): Promise<LoadedModel> {
   const folder = pretrainedPath(name);
   try {
-    await access(join(folder, MODEL_JSON));
+    await fs.access(path.join(folder, MODEL_JSON));
   } catch (error) {
     throw new PretrainedNotFoundError(
       `Pretrained weights for "${name}" are not shipped yet in @digitlab/models ${packageVersion} (looked in ${folder}). ` +
@@ -44,8 +45,8 @@ export async function loadPretrained(name: ModelName | (string & {})): Promise<L
   if (loaded.metadata.architecture !== name) {
     loaded.model.dispose();
     throw new ModelFormatError(
-      join(folder, 'digitlab.json'),
-      `${join(folder, 'digitlab.json')} says architecture "${loaded.metadata.architecture}", but it sits in the folder for "${name}"; the shipped weights are misplaced. Reinstall @digitlab/models.`,
+      path.join(folder, 'digitlab.json'),
+      `${path.join(folder, 'digitlab.json')} says architecture "${loaded.metadata.architecture}", but it sits in the folder for "${name}"; the shipped weights are misplaced. Reinstall @digitlab/models.`,
     );
   }
   return loaded;
