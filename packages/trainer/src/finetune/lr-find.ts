@@ -127,7 +127,8 @@ export function suggest(points: readonly LrFindPoint[]): Pick<LrFindResult, 'sug
   let steepest: number | undefined;
   let steepestSlope = 0;
   const end = points.indexOf(lowest);
-  for (let i = 1; i < end; i++) {
+  // The first tenth of the sweep is mostly the moving average warming up: skip it, as fastai does.
+  for (let i = Math.max(1, Math.floor(points.length / 10)); i < end; i++) {
     const before = points[i - 1]!;
     const after = points[i + 1]!;
     const slope = (after.smoothedLoss - before.smoothedLoss) / (Math.log(after.learningRate) - Math.log(before.learningRate));
@@ -154,9 +155,11 @@ export function formatLrFindPlot(result: LrFindResult, { width = 60, height = 12
   const xs = points.map((point) => Math.log10(point.learningRate));
   const ys = points.map((point) => point.smoothedLoss);
   const [xMin, xMax] = [Math.min(...xs), Math.max(...xs)];
-  const [yMin, yMax] = [Math.min(...ys), Math.max(...ys)];
+  // The divergent tail would squash the interesting part: cap the axis at twice the starting loss.
+  const yMin = Math.min(...ys);
+  const yMax = Math.min(Math.max(...ys), Math.max(2 * ys[0]!, yMin + 1e-6));
   const column = (x: number) => Math.round(((x - xMin) / (xMax - xMin || 1)) * (width - 1));
-  const row = (y: number) => height - 1 - Math.round(((y - yMin) / (yMax - yMin || 1)) * (height - 1));
+  const row = (y: number) => height - 1 - Math.round(((Math.min(y, yMax) - yMin) / (yMax - yMin || 1)) * (height - 1));
   const grid = Array.from({ length: height }, () => Array.from({ length: width }, () => ' '));
   const mark = column(Math.log10(result.suggestion));
   for (const line of grid) if (mark >= 0 && mark < width) line[mark] = '|';

@@ -1,0 +1,119 @@
+/**
+ * `digitlab lr-find` — the learning-rate range test (fastai): a few hundred steps with the rate
+ * growing exponentially, the smoothed loss as a small text plot, a suggested rate, and
+ * `lr-find.json` / `lr-find.csv` under `--out`. The model's weights are restored afterwards (a
+ * model folder on disk is never written).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createModel, listModels, type ModelMetadata } from '@digitlab/models';
+import { datasetBatches, finetuneStrategyNames, formatLrFindPlot, groupLearningRateScales, lrFind, prepareFinetune } from '@digitlab/trainer';
+import { chooseBackend } from '../backends.js';
+import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, wantsHelp, writeJson } from '../cli-support.js';
+import { loadBaseModel, loadFinetuneData, parseDataSpec, strategyFrom } from './finetune.js';
+
+const usage = `usage: digitlab lr-find --model NAME|--from DIR --data SPEC [options]
+
+Sweeps the learning rate exponentially and suggests one (steepest descent of the smoothed loss).
+  --model NAME           a fresh zoo model: ${listModels().map((m) => m.name).join('|')}
+  --from DIR|pretrained:NAME  a saved model (to find a fine-tuning rate)
+  --data SPEC            mnist[:digits=5-9][:per-class=K] | csv:FILE | folder:DIR (default mnist)
+  --strategy NAME        ${finetuneStrategyNames.join('|')} (default full), with the finetune flags
+                         (--freeze, --factor, --rank, --alpha, --targets, --bottleneck, --after)
+  --steps N              (default 200)   --start X (default 1e-7)   --end X (default 10)
+  --batch-size B         (default 64)    --backend NAME   --seed S (default 0)
+  --out DIR              write lr-find.json and lr-find.csv there
+  --json                 print one JSON object on stdout
+`;
+
+const flags = {
+  model: { type: 'string' },
+  from: { type: 'string' },
+  data: { type: 'string' },
+  strategy: { type: 'string' },
+  freeze: { type: 'string' },
+  factor: { type: 'string' },
+  rank: { type: 'string' },
+  alpha: { type: 'string' },
+  targets: { type: 'string' },
+  bottleneck: { type: 'string' },
+  after: { type: 'string' },
+  steps: { type: 'string' },
+  start: { type: 'string' },
+  end: { type: 'string' },
+  'batch-size': { type: 'string' },
+  backend: { type: 'string' },
+  threads: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Runs `digitlab lr-find`. */
+export async function run(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const json = argv.includes('--json');
+  return runCommand('lr-find', json, async () => {
+    const { values } = parseCommandArgs(argv, flags);
+    const logger = createLogger();
+    const hasModel = typeof values.model === 'string';
+    if (hasModel === (typeof values.from === 'string')) throw new UsageError('give exactly one of --model NAME (a fresh zoo model) or --from DIR|pretrained:NAME');
+    if (hasModel && !listModels().some((entry) => entry.name === values.model)) {
+      throw new UsageError(`--model: unknown model "${String(values.model)}". Should be one of: ${listModels().map((entry) => entry.name).join(', ')}`);
+    }
+    const steps = numberFlag(values, 'steps', 200, { integer: true, min: 2 });
+    const start = numberFlag(values, 'start', 1e-7, { min: 0 });
+    const end = numberFlag(values, 'end', 10, { min: 0 });
+    if (!(start > 0 && end > start)) throw new UsageError(`--start and --end need 0 < start < end, got ${start} and ${end}`);
+    const batchSize = numberFlag(values, 'batch-size', 64, { integer: true, min: 1 });
+    const seed = numberFlag(values, 'seed', 0, { integer: true, min: 0 });
+    const strategy = strategyFrom(values, 'full');
+    const dataSpec = parseDataSpec(typeof values.data === 'string' ? values.data : 'mnist');
+
+    const selection = await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, {
+      threads: values.threads === undefined ? undefined : numberFlag(values, 'threads', 1, { integer: true, min: 1 }),
+      logger,
+    });
+    const loaded = hasModel
+      ? { model: createModel(String(values.model), { seed }), metadata: undefined as ModelMetadata | undefined }
+      : await loadBaseModel(String(values.from));
+    const normalization = loaded.metadata?.input.normalization ?? 'mnist';
+    const data = await loadFinetuneData(dataSpec, undefined, { seed, validationFraction: 0.1, logger });
+    const labels = loaded.metadata?.labels ?? Array.from({ length: 10 }, (_, digit) => String(digit));
+    const plan = prepareFinetune(loaded.model, strategy, { numClasses: data.classes.length, newHead: JSON.stringify(labels) !== JSON.stringify(data.classes), seed });
+    const scales = groupLearningRateScales(plan);
+    const result = lrFind(plan.model, datasetBatches(data.train, { batchSize, seed, normalization, numClasses: data.classes.length }), {
+      startLearningRate: start,
+      endLearningRate: end,
+      steps,
+      seed,
+      ...(scales ? { learningRateScales: scales } : {}),
+    });
+    if (plan.model !== loaded.model) plan.model.dispose();
+    loaded.model.dispose();
+
+    const summary = {
+      backend: selection.chosen.name,
+      model: hasModel ? values.model : values.from,
+      strategy: strategy.kind,
+      data: data.description,
+      steps: result.points.length,
+      suggestion: result.suggestion,
+      steepest: result.steepest ?? null,
+      minimumOverTen: result.minimumOverTen,
+      ...(result.stopReason ? { stopReason: result.stopReason } : {}),
+    };
+    if (typeof values.out === 'string') {
+      const out = resolve(values.out);
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'lr-find.json'), `${JSON.stringify({ ...summary, points: result.points }, null, 2)}\n`);
+      writeFileSync(join(out, 'lr-find.csv'), `step,learning_rate,loss,smoothed_loss\n${result.points.map((point) => `${point.step},${point.learningRate},${point.loss},${point.smoothedLoss}`).join('\n')}\n`);
+      logger.info(`wrote ${join(out, 'lr-find.json')} and lr-find.csv`);
+    }
+    if (json) writeJson({ ...summary, points: result.points });
+    else process.stdout.write(`${formatLrFindPlot(result)}\n${result.stopReason ? `stopped after ${result.points.length} steps: ${result.stopReason}\n` : ''}`);
+  });
+}
