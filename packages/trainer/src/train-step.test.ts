@@ -56,4 +56,21 @@ describe('trainStep on real MNIST', () => {
     optimizer.dispose();
     model.dispose();
   });
+
+  it('trains batch-norm + dropout models: moving statistics update, nothing leaks', () => {
+    const model = createModel('bn-cnn', { seed: 2 });
+    const optimizer = sgd();
+    const batches = [...batchesOf(slice, 16)].slice(0, 3);
+    const movingMean = () => Array.from(model.getLayer('block1_conv1_bn').getWeights()[2]!.dataSync());
+    const before = movingMean();
+    trainStep(model, batches[0]!, optimizer, { learningRate: 0.01, step: 0 });
+    const afterFirst = tf.memory().numTensors;
+    trainStep(model, batches[1]!, optimizer, { learningRate: 0.01, step: 1 });
+    trainStep(model, batches[2]!, optimizer, { learningRate: 0.01, step: 2 });
+    expect(tf.memory().numTensors).toBe(afterFirst);
+    expect(movingMean()).not.toEqual(before);
+    tf.dispose(batches.flatMap((b) => [b.xs, b.ys]));
+    optimizer.dispose();
+    model.dispose();
+  });
 });
