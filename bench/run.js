@@ -4,17 +4,18 @@
  * (the machines are shared and noisy, so only ratios from the same run mean anything), then every
  * `packages/*\/bench/*.mjs` script other packages add (datasets throughput, time to accuracy, ...).
  *
- *   node bench/run.js [--models seed-cnn,resnet-mini] [--backends wasm,...] [--threads 1] [--json]
- *                     [--no-scripts] [--no-pytorch]
+ *   node bench/run.js [--models seed-cnn,resnet-mini] [--backends wasm,...] [--threads 1[,2]] [--json]
+ *                     [--steps N] [--no-scripts] [--no-pytorch]
  *
- * Needs the CLI built (`pnpm bench` runs `turbo run build` first). PyTorch comes from Debian's
+ * `--threads` is a comma list; each count runs on both sides (PyTorch's torch.set_num_threads, our
+ * engine's --threads), one row each. Needs the CLI built (`pnpm bench` runs `turbo run build` first). PyTorch comes from Debian's
  * `python3-torch` for /usr/bin/python3 (override with DIGITLAB_PYTHON); the reference script is
  * `../shared/bench/pytorch_reference.py` from the repository root, or DIGITLAB_PYTORCH_REFERENCE.
- * Extra scripts run with a time limit of DIGITLAB_BENCH_SCRIPT_TIMEOUT_S (default 900) seconds each;
+ * Extra scripts run with a time limit of DIGITLAB_BENCH_SCRIPT_TIMEOUT_S (default 600) seconds each;
  * a script whose first lines contain `@digitlab-bench skip`, or that a sibling script imports, is a
  * helper and is not run.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'apps', 'cli', 'dist', 'bin.js');
 const python = process.env.DIGITLAB_PYTHON ?? '/usr/bin/python3';
 const reference = process.env.DIGITLAB_PYTORCH_REFERENCE ?? resolve(root, '..', 'shared', 'bench', 'pytorch_reference.py');
-const scriptTimeoutSeconds = Number(process.env.DIGITLAB_BENCH_SCRIPT_TIMEOUT_S ?? 900);
+const scriptTimeoutSeconds = Number(process.env.DIGITLAB_BENCH_SCRIPT_TIMEOUT_S ?? 600);
 
 /** Timed steps per model, the same for us and PyTorch; ResNet-mini is ~20x slower per image. */
 const stepsByModel = { 'seed-cnn': 40, 'fast-cnn': 40, 'bn-cnn': 20, 'resnet-mini': 6 };
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'seed-cnn,resnet-mini' },
     backends: { type: 'string' },
     threads: { type: 'string', default: '1' },
+    steps: { type: 'string' },
     json: { type: 'boolean', default: false },
     'no-scripts': { type: 'boolean', default: false },
     'no-pytorch': { type: 'boolean', default: false },
@@ -52,21 +54,25 @@ const models = values.models.split(',');
 const torch = values['no-pytorch'] ? { available: false, why: 'skipped (--no-pytorch)' } : pytorchStatus();
 if (!torch.available) log(`bench: PyTorch column: ${torch.why}`);
 
+const threadCounts = values.threads.split(',').map(Number);
+if (threadCounts.some((count) => !Number.isInteger(count) || count < 1)) {
+  log(`bench: --threads must be positive integers separated by commas, got "${values.threads}"`);
+  process.exit(2);
+}
 const rows = [];
 for (const model of models) {
-  const steps = stepsByModel[model] ?? 20;
-  // PyTorch first, then each of our backends, back to back, so they see the same machine load.
-  const pytorch = torch.available ? runPytorch(model, steps) : undefined;
-  for (const backend of backends) {
-    const ours = runOurs(model, backend, steps);
-    rows.push({ model, backend, steps, ours, pytorch });
+  const steps = values.steps ? Number(values.steps) : (stepsByModel[model] ?? 20);
+  for (const threads of threadCounts) {
+    // PyTorch first, then each of our backends, back to back, so they see the same machine load.
+    const pytorch = torch.available ? runPytorch(model, steps, threads) : undefined;
+    for (const backend of backends) rows.push({ model, backend, threads, steps, ours: await runOurs(model, backend, steps, threads), pytorch });
   }
 }
 
 const scripts = values['no-scripts'] ? [] : runPackageScripts();
 
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ batch, threads: Number(values.threads), pytorch: torch.available ? torch.version : torch.why, rows, scripts }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ batch, pytorch: torch.available ? torch.version : torch.why, rows, scripts }, null, 2)}\n`);
 } else {
   printTable(rows, torch);
   for (const script of scripts) {
@@ -89,16 +95,42 @@ function availableBackends() {
   return available.filter((name) => name !== 'cpu');
 }
 
-function runOurs(model, backend, steps) {
-  const args = [cli, 'bench', '--json', '--model', model, '--backend', backend, '--batch', String(batch), '--steps', String(steps), '--optimizer', 'sgdm', '--threads', values.threads];
+async function runOurs(model, backend, steps, threads) {
+  const args = [cli, 'bench', '--json', '--model', model, '--backend', backend, '--batch', String(batch), '--steps', String(steps), '--optimizer', 'sgdm', '--threads', String(threads)];
   log(`bench: digitlab ${args.slice(1).join(' ')}`);
-  const run = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const result = JSON.parse(run.stdout);
-    return result.error ? { error: result.error.message } : result;
-  } catch {
-    return { error: `exit ${run.status}, no JSON on stdout` };
-  }
+  const run = await runUntilJson(process.execPath, args);
+  if (!run.json) return { error: `exit ${run.status}, no JSON on stdout` };
+  return run.json.error ? { error: run.json.error.message } : run.json;
+}
+
+/**
+ * Runs a command that prints one JSON object, and returns it. A process that printed its object but
+ * does not exit (worker threads left running keep Node alive) is stopped after a grace period.
+ */
+function runUntilJson(command, args, graceMilliseconds = 5000) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    let json;
+    let timer;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        return; // not complete yet
+      }
+      timer ??= setTimeout(() => {
+        log(`bench: ${basename(args[0] ?? command)} printed its result but did not exit within ${graceMilliseconds / 1000} s; stopping it`);
+        child.kill('SIGTERM');
+      }, graceMilliseconds);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ status: status ?? signal, json });
+    });
+  });
 }
 
 function pytorchStatus() {
@@ -108,8 +140,8 @@ function pytorchStatus() {
   return { available: true, version: `pytorch ${probe.stdout.trim()}` };
 }
 
-function runPytorch(model, steps) {
-  const args = [reference, 'throughput', '--model', model, '--batch', String(batch), '--steps', String(steps), '--optimizer', 'sgdm', '--threads', values.threads];
+function runPytorch(model, steps, threads) {
+  const args = [reference, 'throughput', '--model', model, '--batch', String(batch), '--steps', String(steps), '--optimizer', 'sgdm', '--threads', String(threads)];
   log(`bench: ${python} ${args.map((arg) => basename(arg)).join(' ')}`);
   const run = spawnSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   try {
@@ -163,13 +195,14 @@ function runPackageScripts() {
 function printTable(tableRows, torchInfo) {
   const format = (value) => (typeof value === 'number' ? value.toFixed(value >= 100 ? 0 : 1) : value);
   const ratio = (ours, theirs) => (typeof ours === 'number' && typeof theirs === 'number' ? `${(ours / theirs).toFixed(2)}x` : '-');
-  const header = ['model', 'backend', 'ours train', 'ours infer', 'pytorch train', 'pytorch infer', 'ratio train', 'ratio infer', 'leaked/step'];
-  const body = tableRows.map(({ model, backend, ours, pytorch }) => {
+  const header = ['model', 'backend', 'threads', 'ours train', 'ours infer', 'pytorch train', 'pytorch infer', 'ratio train', 'ratio infer', 'leaked/step'];
+  const body = tableRows.map(({ model, backend, threads, ours, pytorch }) => {
     const torchTrain = pytorch?.trainImagesPerSecond ?? (torchInfo.available ? pytorch?.error ?? '-' : 'n/a (install python3-torch)');
     const torchInfer = pytorch?.inferImagesPerSecond ?? (torchInfo.available ? '-' : 'n/a');
     return [
       model,
       backend,
+      ours.error ? String(threads) : `${ours.threads ?? '?'}${ours.threads !== threads ? ` (asked ${threads})` : ''}`,
       ours.error ? `error: ${ours.error}` : format(ours.trainImagesPerSecond),
       ours.error ? '-' : format(ours.inferImagesPerSecond),
       format(torchTrain),
@@ -183,7 +216,7 @@ function printTable(tableRows, torchInfo) {
   const line = (cells) => cells.map((cell, column) => String(cell).padEnd(widths[column])).join('  ').trimEnd();
   process.stdout.write(
     [
-      `images/s, batch ${batch}, SGD momentum 0.9 lr 0.01, ${values.threads} thread(s) each side; ${torchInfo.available ? torchInfo.version : torchInfo.why}`,
+      `images/s, batch ${batch}, SGD momentum 0.9 lr 0.01, same thread count asked of both sides; ${torchInfo.available ? torchInfo.version : torchInfo.why}`,
       line(header),
       ...body.map(line),
       '',
