@@ -78,7 +78,7 @@ if (values.json) {
   for (const script of scripts) {
     process.stdout.write(`\n${script.path} (${script.seconds.toFixed(0)} s, exit ${script.status})\n`);
     if (script.json.length > 0) for (const object of script.json) process.stdout.write(`${JSON.stringify(object)}\n`);
-    else process.stdout.write(`  no JSON on stdout${script.error ? `: ${script.error}` : ''}\n`);
+    else process.stdout.write(`  no JSON on stdout${script.error ? ` (${script.error})` : ''}${script.stdoutTail ? `; it printed:\n${script.stdoutTail}` : ''}\n`);
   }
 }
 process.exitCode = rows.some((row) => row.ours.error) ? 1 : 0;
@@ -169,27 +169,38 @@ function runPackageScripts() {
       log(`bench: node ${path}`);
       const started = performance.now();
       const run = spawnSync(process.execPath, [join(root, path)], { cwd: root, encoding: 'utf8', timeout: scriptTimeoutSeconds * 1000, stdio: ['ignore', 'pipe', 'inherit'] });
-      const json = (run.stdout ?? '')
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line.startsWith('{') && line.endsWith('}'))
-        .flatMap((line) => {
-          try {
-            return [JSON.parse(line)];
-          } catch {
-            return [];
-          }
-        });
+      const json = jsonObjects(run.stdout ?? '');
       results.push({
         path,
-        status: run.status,
+        status: run.status ?? run.signal,
         seconds: (performance.now() - started) / 1000,
         json,
+        // What a script printed instead of JSON (a table, say) is still worth showing.
+        ...(json.length === 0 ? { stdoutTail: (run.stdout ?? '').trim().split('\n').slice(-40).join('\n') } : {}),
         ...(run.error ? { error: run.error.message } : {}),
       });
     }
   }
   return results;
+}
+
+/** The JSON a script printed: the whole of stdout when it is one (pretty-printed) object, else every one-line object. */
+function jsonObjects(stdout) {
+  const parse = (text) => {
+    try {
+      const value = JSON.parse(text);
+      return typeof value === 'object' && value !== null ? [value] : [];
+    } catch {
+      return [];
+    }
+  };
+  const whole = parse(stdout.trim());
+  if (whole.length > 0) return whole;
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('{') && line.endsWith('}'))
+    .flatMap(parse);
 }
 
 function printTable(tableRows, torchInfo) {
