@@ -49,35 +49,89 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
       }
       const requested = loadOptions.threads;
       if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
-        throw new WasmBackendError(`threads must be a positive integer, got ${String(requested)}.`);
+        throw new WasmBackendError(`threads must be a positive integer, got ${String(requested)}. Pass 1 for single-threaded wasm, or leave it unset to use every core.`);
       }
-      // Threaded wasm in Node needs worker fixes that are not in place yet: one thread, said why.
-      const threadsFallback = requested !== undefined && requested > 1 ? 'multi-threaded wasm is not enabled in this version' : undefined;
-      env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      wasm.setThreadsCount(1);
-
-      let switched: boolean;
-      try {
-        switched = await setBackend('wasm');
-        await ready();
-      } catch (error) {
-        throw new WasmBackendError(`the wasm backend failed to initialise: ${(error as Error).message}`, { cause: error });
+      const plan = await planThreads(requested);
+      const initialised = await initialiseBackend(wasm, plan.threads);
+      let threadsFallback = plan.fallback;
+      if (!initialised.ok) {
+        // The threaded build failed to start: say why, and run single-threaded instead.
+        threadsFallback = `threaded wasm failed to start (${initialised.reason}); using 1 thread`;
+        const retry = await initialiseBackend(wasm, 1);
+        if (!retry.ok) throw new WasmBackendError(`the wasm backend failed to initialise: ${retry.reason}`, { cause: retry.cause });
       }
-      if (!switched || getBackend() !== 'wasm') {
-        throw new WasmBackendError(`the wasm backend failed to initialise (tf.setBackend("wasm") returned false; current backend: "${getBackend()}").`);
+      const threads = Math.max(1, wasm.getThreadsCount());
+      if (threadsFallback === undefined && threads < plan.threads) {
+        // e.g. the backend had already been initialised earlier in this process.
+        threadsFallback = `${plan.threads} threads requested but the wasm backend runs ${threads} (it was initialised before with that count; threads are fixed per process)`;
       }
       const kernels = registerWasmTrainingKernels();
       const simd = (await env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       const capabilities: Record<string, string | number | boolean> = {
         simd,
-        threads: 1,
+        threads,
         kernels: [...kernels.added, ...kernels.replaced, ...kernels.unchanged].length,
       };
       if (threadsFallback) capabilities.threadsFallback = threadsFallback;
-      log(`using wasm (${simd ? 'simd' : 'no simd'}, 1 thread${threadsFallback ? `: ${threadsFallback}` : ''})`);
+      log(`using wasm (${simd ? 'simd' : 'no simd'}, ${threads} thread${threads === 1 ? '' : 's'}${threadsFallback ? `; ${threadsFallback}` : ''})`);
       return { name: 'wasm', tfjsBackendName: 'wasm', capabilities };
     },
   };
+}
+
+interface ThreadPlan {
+  threads: number;
+  /** Why fewer threads than requested (or than the default) will run. */
+  fallback?: string;
+}
+
+/** How many threads to start, and why fewer when that is the case. */
+async function planThreads(requested: number | undefined): Promise<ThreadPlan> {
+  if (isNode()) {
+    const { MAX_WASM_THREADS, nodeCoreCount } = await import('./internal/node-threads.js');
+    const wanted = requested ?? nodeCoreCount();
+    if (wanted > MAX_WASM_THREADS) {
+      return { threads: MAX_WASM_THREADS, fallback: `${wanted} threads requested; tfjs-backend-wasm runs at most ${MAX_WASM_THREADS}` };
+    }
+    return { threads: wanted };
+  }
+  const cores = typeof navigator === 'object' && typeof navigator.hardwareConcurrency === 'number' ? navigator.hardwareConcurrency : 1;
+  const wanted = requested ?? cores;
+  if (wanted === 1) return { threads: 1 };
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
+    return {
+      threads: 1,
+      fallback: 'the page is not cross-origin isolated, so SharedArrayBuffer (needed by wasm threads) is unavailable; serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"',
+    };
+  }
+  return { threads: Math.min(wanted, 8) };
+}
+
+type InitResult = { ok: true } | { ok: false; reason: string; cause: unknown };
+
+/** Makes `wasm` the current backend with `threads` threads (fixed once the backend exists). */
+async function initialiseBackend(wasm: WasmModule, threads: number): Promise<InitResult> {
+  const flags = env();
+  flags.set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+  wasm.setThreadsCount(threads);
+  const switchBackend = async () => {
+    const switched = await setBackend('wasm');
+    await ready();
+    return switched && getBackend() === 'wasm';
+  };
+  try {
+    let switched: boolean;
+    if (threads > 1 && isNode()) {
+      const { withNodeThreadedWasm } = await import('./internal/node-threads.js');
+      switched = await withNodeThreadedWasm(threads, switchBackend);
+    } else {
+      switched = await switchBackend();
+    }
+    if (!switched) return { ok: false, reason: `tf.setBackend("wasm") returned false; current backend: "${getBackend()}"`, cause: undefined };
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error), cause: error };
+  }
 }
 
 async function importWasmModule(): Promise<WasmModule> {
