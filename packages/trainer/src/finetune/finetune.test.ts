@@ -261,6 +261,16 @@ describe('errors', () => {
     expect(() => enterStage(prepareFinetune(model, { kind: 'full' }), 3)).toThrow(/this plan has 1 stage/);
     model.dispose();
   });
+
+  it('mismatched class counts fail before training, saying how to fix them', async () => {
+    const model = createModel('mlp', { seed: 1 });
+    const plan = prepareFinetune(model, { kind: 'full' }, { numClasses: 5 });
+    const tenWide = datasetBatches(train, { batchSize: 32, normalization: 'mnist' });
+    await expectNoLeaks(() => expect(finetune(plan, tenWide, { epochs: 1, learningRate: 0.01 })).rejects.toThrow(/The data has 10 classes \(one-hot width\) but the model outputs 5 classes\. Pass numClasses: 10 to prepareFinetune/));
+    await expect(finetune(plan, () => [], { epochs: 1, learningRate: 0.01, schedule: 'constant' })).rejects.toThrow(/yielded no batches/);
+    plan.model.dispose();
+    model.dispose();
+  });
 });
 
 function subset(dataset: DigitDataset, count: number): DigitDataset {

@@ -61,6 +61,7 @@ export async function finetune(plan: FinetunePlan, train: BatchSource, options: 
     throw new FinetuneError(`The ${schedule} schedule needs stepsPerEpoch (the batch source has no numBatches); pass stepsPerEpoch or schedule: 'constant'`);
   }
   const model = plan.model;
+  checkClassCount(model, train);
   const history: EpochLogs[] = [];
   const stages: FinetuneResult['stages'] = [];
   let best: { epoch: number; accuracy: number; weights: tf.Tensor[] } | undefined;
@@ -123,4 +124,26 @@ export async function finetune(plan: FinetunePlan, train: BatchSource, options: 
     parameters: countParameters(model),
     trainSeconds: history.reduce((sum, logs) => sum + logs.trainSeconds, 0),
   };
+}
+
+/** Fails early, with what to do, when the data's classes do not fit the model's outputs (a shape error deep in the loss otherwise). */
+function checkClassCount(model: FinetunePlan['model'], train: BatchSource): void {
+  const shape = model.outputs[0]?.shape;
+  const outputs = shape?.[shape.length - 1];
+  const iterator = train(0)[Symbol.iterator]();
+  const first = iterator.next();
+  iterator.return?.();
+  if (first.done) throw new FinetuneError('The training data yielded no batches; give it at least one image');
+  const { xs, ys } = first.value;
+  try {
+    const classes = ys.rank === 2 ? ys.shape[1]! : tf.tidy(() => tf.max(ys).dataSync()[0]! + 1);
+    const mismatch = ys.rank === 2 ? classes !== outputs : classes > (outputs ?? 0);
+    if (mismatch) {
+      throw new FinetuneError(
+        `The data has ${ys.rank === 2 ? `${classes} classes (one-hot width)` : `labels up to ${classes - 1}`} but the model outputs ${String(outputs)} classes. Pass numClasses: ${classes} to prepareFinetune to put a new head on the backbone, or batch the data with numClasses: ${String(outputs)}.`,
+      );
+    }
+  } finally {
+    tf.dispose([xs, ys]);
+  }
 }
