@@ -1,4 +1,5 @@
 import { activateTfjsBackend } from './activate-backend.js';
+import { BackendError } from './errors.js';
 import type { BackendPlugin, LoadedBackend } from './plugin.js';
 
 /** The package the cpu plugin loads; an optional peer of @digitlab/backend. */
@@ -20,9 +21,9 @@ export function createCpuPlugin(): BackendPlugin {
     async detect() {
       // Resolving a module without importing it is only possible in Node; a bundler that left the
       // import in place has the package, so the browser answers "available" and lets load() decide.
-      const resolvable = await canResolve(cpuPackage);
+      const resolvable = canResolve(cpuPackage);
       return resolvable === false
-        ? { available: false, reason: `${cpuPackage} is not installed`, fix: `npm install ${cpuPackage}@4.22.0` }
+        ? { available: false, reason: `${cpuPackage} not installed`, fix: `npm install ${cpuPackage}@4.22.0` }
         : { available: true, reason: 'pure JavaScript reference engine (slow, always correct)' };
     },
     async load(): Promise<LoadedBackend> {
@@ -30,7 +31,7 @@ export function createCpuPlugin(): BackendPlugin {
         // Imported here, not at module scope: the import registers the `cpu` tfjs backend.
         await import('@tensorflow/tfjs-backend-cpu');
       } catch (error) {
-        throw new Error(`cannot import ${cpuPackage}: ${(error as Error).message}. Run "npm install ${cpuPackage}@4.22.0".`, { cause: error });
+        throw new BackendError(`cannot import ${cpuPackage}: ${(error as Error).message}. Run "npm install ${cpuPackage}@4.22.0".`, { cause: error });
       }
       await activateTfjsBackend('cpu');
       return { name: 'cpu', tfjsBackendName: 'cpu', capabilities: { threads: 1 } };
@@ -39,7 +40,7 @@ export function createCpuPlugin(): BackendPlugin {
 }
 
 /** True/false in Node (resolution without import), `undefined` where modules cannot be resolved. */
-async function canResolve(specifier: string): Promise<boolean | undefined> {
+function canResolve(specifier: string): boolean | undefined {
   const resolve = (import.meta as { resolve?: (specifier: string) => string }).resolve;
   if (typeof resolve !== 'function') return undefined;
   try {

@@ -6,7 +6,7 @@
  * - `createBackendRegistry`, `detectAll`, `selectBackend`, `describeSelection`: choose an engine.
  * - `createCpuPlugin`: the reference engine.
  * - `activateTfjsBackend`, `restoreTfjsBackend`, `currentTfjsBackend`: for plugin authors.
- * - `expectNoTensorLeaks`, `countTensorLeaks`: leak checks for tests and benchmarks.
+ * - `expectNoTensorLeaks`, `countTensorLeaks`, `liveTensorCount`: leak checks for tests and benchmarks.
  */
 export type { BackendPlugin, Detection, LoadOptions, LoadedBackend, Platform } from './plugin.js';
 export { createBackendRegistry, type BackendRegistry } from './registry.js';
