@@ -21,9 +21,9 @@ if (args[0] === '--child') {
   for (const model of selectedModels) {
     const torch = args.includes('--no-pytorch') ? undefined : pytorch(model);
     for (const threads of threadCounts) {
-      const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', model, String(threads), '--batch', String(batch), '--steps', String(model.startsWith('resnet') ? Math.max(3, Math.round(steps / 6)) : steps)], { encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', model, String(threads), '--batch', String(batch), '--steps', String(model.startsWith('resnet') ? Math.max(3, Math.round(steps / 6)) : steps)], { encoding: 'utf8', timeout: 300_000 });
       const line = run.stdout.trim().split('\n').pop();
-      if (run.status !== 0 || !line) { console.error(run.stderr); continue; }
+      if (run.status !== 0 || !line) { console.error(`${model} threads=${threads}: ${run.error ? run.error.message : `exit ${run.status}`}\n${run.stderr}`); continue; }
       const ours = JSON.parse(line);
       rows.push({ model, ...ours, torchTrain: torch?.trainImagesPerSecond, torchInfer: torch?.inferImagesPerSecond });
     }

@@ -6,7 +6,9 @@
  *    loads neither. While the backend initialises, `worker_threads.Worker` is swapped for a
  *    subclass that starts the same worker source with `{ eval: true }` and rewrites the "load"
  *    message to name the package's own main script file (`wasm-out/…-threaded-simd.js`).
- *    No temp files. The workers are `unref()`ed so they never keep the process alive.
+ *    No temp files. The workers are `unref()`ed and ignore `ref()`: emscripten refs a worker while
+ *    its pthread runs, and XNNPACK's pool threads run for the life of the backend, so the process
+ *    would never exit (the main thread only ever waits on them synchronously, inside a kernel).
  * 2. The C side caps the thread pool at `emscripten_num_logical_cores() / 2`, i.e.
  *    `os.cpus().length / 2` in Node (a guess at hyper-threading). While the wasm module
  *    initialises, `os.cpus()` reports `2 × threads` entries, so the pool gets the count asked for.
@@ -47,6 +49,10 @@ export async function withNodeThreadedWasm<T>(threads: number, initialise: () =>
     constructor() {
       super(workerSource, { eval: true });
       this.unref();
+    }
+
+    override ref(): void {
+      // Pool threads are daemons; see the header comment.
     }
 
     override postMessage(message: unknown, transferList?: TransferList): void {
