@@ -51,7 +51,7 @@ export interface TrainConfig {
 
 const defaults: TrainConfig = {
   model: 'fast-cnn',
-  epochs: 2,
+  epochs: 3,
   batchSize: 128,
   optimizer: 'adam',
   lr: 0.01,
