@@ -28,30 +28,47 @@ function maxPoolGrad(args: WasmKernelArgs): TensorInfo {
   const xs = heapF32(backend, x);
   const grads = heapF32(backend, dy);
   dx.fill(0);
+  // Channels innermost, as NHWC stores them: every window tap is one contiguous run of C values,
+  // compared against per-channel running maxima (the channel-outer loop order reads with stride C
+  // and measured ~2-3x slower).
+  const best = new Float32Array(channels);
+  const bestIndex = new Int32Array(channels);
   let o = 0;
   for (let n = 0; n < batch; n++) {
     for (let oh = 0; oh < outHeight; oh++) {
       const h0 = oh * strideHeight - padTop;
       const hStart = Math.max(0, h0);
       const hEnd = Math.min(inHeight, h0 + filterHeight);
-      for (let ow = 0; ow < outWidth; ow++) {
+      for (let ow = 0; ow < outWidth; ow++, o += channels) {
         const w0 = ow * strideWidth - padLeft;
         const wStart = Math.max(0, w0);
         const wEnd = Math.min(inWidth, w0 + filterWidth);
-        for (let c = 0; c < channels; c++, o++) {
-          let best = -Infinity;
-          let bestIndex = -1;
-          for (let h = hStart; h < hEnd; h++) {
-            let index = ((n * inHeight + h) * inWidth + wStart) * channels + c;
-            for (let w = wStart; w < wEnd; w++, index += channels) {
-              const value = xs[index] as number;
-              if (value > best || bestIndex < 0) {
-                best = value;
-                bestIndex = index;
+        if (hStart >= hEnd || wStart >= wEnd) continue;
+        let first = true;
+        for (let h = hStart; h < hEnd; h++) {
+          for (let w = wStart; w < wEnd; w++) {
+            const base = ((n * inHeight + h) * inWidth + w) * channels;
+            if (first) {
+              for (let c = 0; c < channels; c++) {
+                best[c] = xs[base + c] as number;
+                bestIndex[c] = base + c;
+              }
+              first = false;
+              continue;
+            }
+            for (let c = 0; c < channels; c++) {
+              const value = xs[base + c] as number;
+              // Strictly greater: the first maximum in row-major window order wins, as on cpu.
+              if (value > (best[c] as number)) {
+                best[c] = value;
+                bestIndex[c] = base + c;
               }
             }
           }
-          if (bestIndex >= 0) dx[bestIndex] = (dx[bestIndex] as number) + (grads[o] as number);
+        }
+        for (let c = 0; c < channels; c++) {
+          const index = bestIndex[c] as number;
+          dx[index] = (dx[index] as number) + (grads[o + c] as number);
         }
       }
     }
