@@ -2,7 +2,9 @@
 // same run so the ratio is meaningful on a shared, noisy machine. Against the built dist/:
 //   npx tsc --build packages/backend-wasm
 //   node packages/backend-wasm/bench/train-throughput.mjs [--models seed-cnn,resnet-mini] [--threads 1,2]
-//        [--steps 30] [--batch 64] [--no-pytorch]
+//        [--steps 30] [--batch 64] [--no-pytorch] [--dist dist,.cache/baseline/dist]
+// --dist lists builds of this package (paths relative to it) to measure side by side in one run,
+// e.g. the committed HEAD compiled into .cache/baseline/dist against the working tree's dist/.
 // Each thread count runs in a child process (tfjs fixes the wasm thread count at backend init).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,25 +15,26 @@ const batch = Number(flag('batch', 64));
 const steps = Number(flag('steps', 30));
 
 if (args[0] === '--child') {
-  await child(args[1], Number(args[2]));
+  await child(args[1], Number(args[2]), args[3]);
 } else {
   const selectedModels = flag('models', 'seed-cnn,resnet-mini').split(',');
   const threadCounts = flag('threads', '1,2').split(',').map(Number);
+  const dists = flag('dist', 'dist').split(',');
   const rows = [];
   for (const model of selectedModels) {
     const torch = args.includes('--no-pytorch') ? undefined : pytorch(model);
-    for (const threads of threadCounts) {
-      const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', model, String(threads), '--batch', String(batch), '--steps', String(model.startsWith('resnet') ? Math.max(3, Math.round(steps / 6)) : steps)], { encoding: 'utf8', timeout: 300_000 });
+    for (const threads of threadCounts) for (const dist of dists) {
+      const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', model, String(threads), dist, '--batch', String(batch), '--steps', String(model.startsWith('resnet') ? Math.max(3, Math.round(steps / 6)) : steps)], { encoding: 'utf8', timeout: 300_000 });
       const line = run.stdout.trim().split('\n').pop();
       if (run.status !== 0 || !line) { console.error(`${model} threads=${threads}: ${run.error ? run.error.message : `exit ${run.status}`}\n${run.stderr}`); continue; }
       const ours = JSON.parse(line);
-      rows.push({ model, ...ours, torchTrain: torch?.trainImagesPerSecond, torchInfer: torch?.inferImagesPerSecond });
+      rows.push({ model, dist, ...ours, torchTrain: torch?.trainImagesPerSecond, torchInfer: torch?.inferImagesPerSecond });
     }
   }
-  console.log('\nmodel        threads(actual)  train img/s  infer img/s  leaked/step  | pytorch train  infer (1 thread) | ratio train  infer');
+  console.log('\nbuild'.padEnd(28) + 'model        threads(actual)  train img/s  infer img/s  leaked/step  | pytorch train  infer (1 thread) | ratio train  infer');
   for (const r of rows) {
     const ratio = (a, b) => (b ? (a / b).toFixed(2) : '-');
-    console.log(`${r.model.padEnd(12)} ${String(r.threadsRequested).padStart(3)} (${String(r.threads).padStart(1)})         ${r.train.toFixed(0).padStart(8)}  ${r.infer.toFixed(0).padStart(10)}  ${String(r.leakedPerStep).padStart(10)}  | ${(r.torchTrain ?? 0).toFixed(0).padStart(12)} ${(r.torchInfer ?? 0).toFixed(0).padStart(7)}          | ${ratio(r.train, r.torchTrain).padStart(10)} ${ratio(r.infer, r.torchInfer).padStart(6)}`);
+    console.log(`${r.dist.padEnd(27)}${r.model.padEnd(12)} ${String(r.threadsRequested).padStart(3)} (${String(r.threads).padStart(1)})         ${r.train.toFixed(0).padStart(8)}  ${r.infer.toFixed(0).padStart(10)}  ${String(r.leakedPerStep).padStart(10)}  | ${(r.torchTrain ?? 0).toFixed(0).padStart(12)} ${(r.torchInfer ?? 0).toFixed(0).padStart(7)}          | ${ratio(r.train, r.torchTrain).padStart(10)} ${ratio(r.infer, r.torchInfer).padStart(6)}`);
     if (r.threadsFallback) console.log(`  (threads fallback: ${r.threadsFallback})`);
   }
 }
@@ -46,10 +49,10 @@ function pytorch(model) {
   }
 }
 
-async function child(modelName, threads) {
+async function child(modelName, threads, dist) {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-layers');
-  const { createWasmPlugin } = await import('../dist/index.js');
+  const { createWasmPlugin } = await import(new URL(`../${dist}/index.js`, import.meta.url).href);
   const { models, trainStep } = await import('./models.mjs');
   const loaded = await createWasmPlugin().load({ threads });
   const model = models[modelName]();

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadWasm, randomValues, runOn } from './__fixtures__/backends.js';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernels } from './internal/simd-kernels.js';
 import { relativeError, tolerances } from './tolerances.js';
 
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
@@ -71,6 +73,11 @@ describe('wasm training kernels agree with the cpu backend', () => {
     { x: [2, 9, 9, 2], size: 3, stride: 2, pad: 'same' as const },
     { x: [1, 7, 6, 4], size: 2, stride: 1, pad: 'valid' as const },
     { x: [2, 7, 7, 3], size: 3, stride: 2, pad: 'valid' as const },
+    // Disjoint windows (the SIMD kernel): 4-channel vectors plus a scalar tail, partial 'same'
+    // windows on the bottom/right edge, uncovered trailing rows, 3×3/3.
+    { x: [2, 9, 9, 6], size: 2, stride: 2, pad: 'same' as const },
+    { x: [2, 7, 7, 8], size: 2, stride: 2, pad: 'valid' as const },
+    { x: [1, 9, 10, 5], size: 3, stride: 3, pad: 'valid' as const },
   ])('maxPool x=$x size=$size stride=$stride pad=$pad', ({ x, size, stride, pad }) => {
     it('forward and MaxPoolGrad', async () => {
       const outShape = tf.tidy(() => tf.maxPool(tf.zeros(x) as tf.Tensor4D, size, stride, pad).shape);
@@ -79,6 +86,43 @@ describe('wasm training kernels agree with the cpu backend', () => {
         return [tf.maxPool(input as tf.Tensor4D, size, stride, pad), dx];
       });
     });
+  });
+
+  it('MaxPoolGrad breaks ties like cpu (first maximum wins), as after a ReLU', async () => {
+    // Values in {0, 1, 2}: most windows hold repeated maxima.
+    const x = random([2, 8, 8, 12], 10);
+    x.values = x.values.map((v) => Math.max(0, Math.round(v * 2)));
+    await compare([x, random([2, 4, 4, 12], 11)], (input, upstream) =>
+      tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), upstream as tf.Tensor)))(input as tf.Tensor),
+    );
+  });
+
+  describe.each([
+    { shape: [4, 6, 6, 8], axis: [0, 1, 2], keepDims: false },
+    { shape: [3, 5, 7, 6], axis: [0, 1, 2], keepDims: true },
+    { shape: [37, 5], axis: [0], keepDims: false },
+    { shape: [2, 3, 4, 3], axis: [-4, -3], keepDims: false },
+    { shape: [64, 26, 26, 3], axis: [0, 1, 2], keepDims: false }, // a long sum: 43,264 terms
+    { shape: [3, 4, 5], axis: [1, 2], keepDims: false }, // inner axes: stock kernel
+    { shape: [3, 4, 5], axis: [0, 2], keepDims: true }, // mixed axes: stock kernel
+  ])('sum shape=$shape axis=$axis keepDims=$keepDims', ({ shape, axis, keepDims }) => {
+    it('value and gradient', async () => {
+      await compare([random(shape, 12)], (x) => {
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.sum(a, axis, keepDims))))(x as tf.Tensor);
+        return [tf.sum(x as tf.Tensor, axis, keepDims), dx];
+      });
+    });
+  });
+
+  it('runs the SIMD module on this backend (not the JS fallbacks)', async () => {
+    await tf.setBackend('wasm');
+    expect(simdKernels(tf.backend() as BackendWasm)).not.toBeNull();
+  });
+
+  it('sums int32 over leading axes exactly (stock kernel)', async () => {
+    await tf.setBackend('wasm');
+    const values = await tf.tidy(() => tf.sum(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], 'int32'), [0, 1])).data();
+    expect(Array.from(values)).toEqual([16, 20]);
   });
 
   describe.each([

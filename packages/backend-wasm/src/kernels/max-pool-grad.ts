@@ -5,10 +5,12 @@
  *
  * "First maximum" in row-major window order, ties and padding handled like the tfjs cpu backend
  * (padding never wins). Replaces the stock kernel, which recomputes the windows per output.
+ * Disjoint windows run in our SIMD module (csrc/training-kernels.c), others in the JS loop below.
  */
 import { backend_util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, type WasmKernelArgs } from '../internal/heap.js';
 import { pool2dGeometry } from '../internal/conv-geometry.js';
+import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
 
 function maxPoolGrad(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
@@ -27,6 +29,16 @@ function maxPoolGrad(args: WasmKernelArgs): TensorInfo {
   const dx = heapF32(backend, dxInfo);
   const xs = heapF32(backend, x);
   const grads = heapF32(backend, dy);
+  // Disjoint windows (stride = window, no top/left padding: every 2×2/2 pool of the zoo): each
+  // input element lies in at most one window, so the SIMD kernel writes every covered tap once
+  // (dy to the winner, 0 to the rest), 4 channels per instruction. Only rows/columns no window
+  // covers (floor rounding) need the zero fill first.
+  const kernels = strideHeight === filterHeight && strideWidth === filterWidth && padTop === 0 && padLeft === 0 ? simdKernels(backend) : null;
+  if (kernels) {
+    if (outHeight * filterHeight < inHeight || outWidth * filterWidth < inWidth) dx.fill(0);
+    kernels.max_pool_grad_disjoint(heapOffset(backend, dxInfo), heapOffset(backend, x), heapOffset(backend, dy), batch, inHeight, inWidth, channels, filterHeight, filterWidth, outHeight, outWidth);
+    return dxInfo;
+  }
   dx.fill(0);
   // Channels innermost, as NHWC stores them: every window tap is one contiguous run of C values,
   // compared against per-channel running maxima (the channel-outer loop order reads with stride C
