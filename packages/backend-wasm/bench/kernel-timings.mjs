@@ -18,6 +18,7 @@ const y1 = tf.randomNormal([B, 26, 26, 32]);
 const p1 = tf.randomNormal([B, 13, 13, 32]), w2 = tf.randomNormal([3, 3, 32, 64]);
 const y2 = tf.randomNormal([B, 11, 11, 64]);
 const dyPool2 = tf.randomNormal([B, 5, 5, 64]);
+const h = tf.randomNormal([B, 1600]), wd = tf.randomNormal([1600, 128]), dh = tf.randomNormal([B, 128]);
 const only = process.argv[2];
 const cases = {
   conv1: () => tf.conv2d(x1, w1, 1, 'valid'),
@@ -30,6 +31,9 @@ const cases = {
   poolGrad2: () => tf.engine().runKernel('MaxPoolGrad', { dy: dyPool2, input: y2, output: null }, { filterSize: 2, strides: 2, pad: 'valid' }),
   sumBias1: () => tf.sum(y1, [0, 1, 2]),
   sumBias2: () => tf.sum(y2, [0, 1, 2]),
+  denseFwd: () => tf.matMul(h, wd),
+  denseDw: () => tf.matMul(h, dh, true, false),
+  denseDx: () => tf.matMul(dh, wd, false, true),
   mul1: () => tf.mul(y1, y1),
   step1: () => tf.step(y1),
 };

@@ -31,10 +31,10 @@ if (args[0] === '--child') {
       rows.push({ model, dist, ...ours, torchTrain: torch?.trainImagesPerSecond, torchInfer: torch?.inferImagesPerSecond });
     }
   }
-  console.log('\nbuild'.padEnd(28) + 'model        threads(actual)  train img/s  infer img/s  leaked/step  | pytorch train  infer (1 thread) | ratio train  infer');
+  console.log('\nbuild'.padEnd(28) + 'model        threads(actual)  train img/s  infer img/s  leaked/step  train img/cpu-s | pytorch train  infer (1 thread) | ratio train  infer');
   for (const r of rows) {
     const ratio = (a, b) => (b ? (a / b).toFixed(2) : '-');
-    console.log(`${r.dist.padEnd(27)}${r.model.padEnd(12)} ${String(r.threadsRequested).padStart(3)} (${String(r.threads).padStart(1)})         ${r.train.toFixed(0).padStart(8)}  ${r.infer.toFixed(0).padStart(10)}  ${String(r.leakedPerStep).padStart(10)}  | ${(r.torchTrain ?? 0).toFixed(0).padStart(12)} ${(r.torchInfer ?? 0).toFixed(0).padStart(7)}          | ${ratio(r.train, r.torchTrain).padStart(10)} ${ratio(r.infer, r.torchInfer).padStart(6)}`);
+    console.log(`${r.dist.padEnd(27)}${r.model.padEnd(12)} ${String(r.threadsRequested).padStart(3)} (${String(r.threads).padStart(1)})         ${r.train.toFixed(0).padStart(8)}  ${r.infer.toFixed(0).padStart(10)}  ${String(r.leakedPerStep).padStart(10)}  ${r.trainPerCpuSecond.toFixed(0).padStart(14)} | ${(r.torchTrain ?? 0).toFixed(0).padStart(12)} ${(r.torchInfer ?? 0).toFixed(0).padStart(7)}          | ${ratio(r.train, r.torchTrain).padStart(10)} ${ratio(r.infer, r.torchInfer).padStart(6)}`);
     if (r.threadsFallback) console.log(`  (threads fallback: ${r.threadsFallback})`);
   }
 }
@@ -62,7 +62,9 @@ async function child(modelName, threads, dist) {
   for (let i = 0; i < 3; i++) trainStep(tf, model, optimizer, images, labels); // warm-up: slots, XNNPACK operators
   const before = tf.memory().numTensors;
   let started = performance.now();
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < steps; i++) trainStep(tf, model, optimizer, images, labels);
+  const cpuUsed = process.cpuUsage(cpuBefore);
   // Kernels run synchronously on wasm, so the step loop's wall time is the training time.
   const trainSeconds = (performance.now() - started) / 1000;
   const leakedPerStep = (tf.memory().numTensors - before) / steps;
@@ -80,6 +82,9 @@ async function child(modelName, threads, dist) {
     threads: loaded.capabilities.threads,
     threadsFallback: loaded.capabilities.threadsFallback,
     train: (batch * steps) / trainSeconds,
+    // Per CPU-second of this process (all its threads): steadier than wall time on a loaded box
+    // for comparing our builds; not comparable to PyTorch's wall-clock figure.
+    trainPerCpuSecond: (batch * steps) / ((cpuUsed.user + cpuUsed.system) / 1e6),
     infer: (batch * inferSteps) / inferSeconds,
     leakedPerStep,
   })}\n`);

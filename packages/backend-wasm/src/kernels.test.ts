@@ -119,6 +119,21 @@ describe('wasm training kernels agree with the cpu backend', () => {
     expect(simdKernels(tf.backend() as BackendWasm)).not.toBeNull();
   });
 
+  it('Identity and same-dtype Cast share the buffer safely: each survives the other being disposed', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const x = tf.tensor1d([1.5, -2, 3]);
+    const copies = [tf.clone(x), tf.cast(x, 'float32'), tf.engine().runKernel('Identity', { x }) as tf.Tensor];
+    x.dispose();
+    for (const copy of copies) expect(Array.from(await copy.data())).toEqual([1.5, -2, 3]);
+    const converted = tf.cast(copies[0] as tf.Tensor, 'int32');
+    tf.dispose(copies);
+    expect(converted.dtype).toBe('int32');
+    expect(Array.from(await converted.data())).toEqual([1, -2, 3]);
+    converted.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('sums int32 over leading axes exactly (stock kernel)', async () => {
     await tf.setBackend('wasm');
     const values = await tf.tidy(() => tf.sum(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], 'int32'), [0, 1])).data();
