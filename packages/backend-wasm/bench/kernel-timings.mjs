@@ -19,6 +19,7 @@ const p1 = tf.randomNormal([B, 13, 13, 32]), w2 = tf.randomNormal([3, 3, 32, 64]
 const y2 = tf.randomNormal([B, 11, 11, 64]);
 const dyPool2 = tf.randomNormal([B, 5, 5, 64]);
 const h = tf.randomNormal([B, 1600]), wd = tf.randomNormal([1600, 128]), dh = tf.randomNormal([B, 128]);
+const xr = tf.randomNormal([B, 28, 28, 16]), mr = tf.randomNormal([16]), vr = tf.randomUniform([16], 0.5, 2), or = tf.randomNormal([16]), sr = tf.randomNormal([16]);
 const only = process.argv[2];
 const cases = {
   conv1: () => tf.conv2d(x1, w1, 1, 'valid'),
@@ -34,6 +35,8 @@ const cases = {
   denseFwd: () => tf.matMul(h, wd),
   denseDw: () => tf.matMul(h, dh, true, false),
   denseDx: () => tf.matMul(dh, wd, false, true),
+  meanBn28: () => tf.mean(xr, [0, 1, 2]),
+  batchNorm28: () => tf.batchNorm(xr, mr, vr, or, sr, 1e-3),
   mul1: () => tf.mul(y1, y1),
   step1: () => tf.step(y1),
 };

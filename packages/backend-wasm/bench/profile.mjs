@@ -49,7 +49,12 @@ for (const name of selected) {
   }
   const total = [...byKernel.entries()].filter(([k]) => !k.includes('__op')).reduce((s, [, e]) => s + e.ms, 0); // '__op' entries are op scopes around kernels: counted twice otherwise
   const missing = [...byKernel.keys()].filter((k) => !k.includes('__op') && !stockKernels.has(k));
-  console.log(`\n${name} batch ${batch} ${optimizerName}: kernel time ${total.toFixed(1)} ms (profiled wall ${wall.toFixed(0)} ms), ${byKernel.size} kernels, leaked ${tf.memory().numTensors - before}`);
+  const calls = [...byKernel.entries()].filter(([k]) => !k.includes('__op')).reduce((s, [, e]) => s + e.calls, 0);
+  // An unprofiled step: the wall time tfjs's engine (tape, dispatch, allocation) adds on top of kernels.
+  const unprofiledStart = performance.now();
+  trainStep(tf, model, optimizer, images, labels);
+  const unprofiled = performance.now() - unprofiledStart;
+  console.log(`\n${name} batch ${batch} ${optimizerName}: kernel time ${total.toFixed(1)} ms (profiled wall ${wall.toFixed(0)} ms, unprofiled step ${unprofiled.toFixed(0)} ms), ${calls} kernel calls of ${byKernel.size} kernels, leaked ${tf.memory().numTensors - before}`);
   console.log(`  missing on stock wasm: ${missing.join(', ') || '-'}`);
   for (const [kernel, { ms, calls }] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
     if (ms < total * 0.005 || kernel.includes('__op')) continue;

@@ -105,11 +105,12 @@ describe('wasm training kernels agree with the cpu backend', () => {
     { shape: [64, 26, 26, 3], axis: [0, 1, 2], keepDims: false }, // a long sum: 43,264 terms
     { shape: [3, 4, 5], axis: [1, 2], keepDims: false }, // inner axes: stock kernel
     { shape: [3, 4, 5], axis: [0, 2], keepDims: true }, // mixed axes: stock kernel
-  ])('sum shape=$shape axis=$axis keepDims=$keepDims', ({ shape, axis, keepDims }) => {
-    it('value and gradient', async () => {
+  ])('sum and mean shape=$shape axis=$axis keepDims=$keepDims', ({ shape, axis, keepDims }) => {
+    it('values and gradients', async () => {
       await compare([random(shape, 12)], (x) => {
-        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.sum(a, axis, keepDims))))(x as tf.Tensor);
-        return [tf.sum(x as tf.Tensor, axis, keepDims), dx];
+        const dSum = tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.sum(a, axis, keepDims))))(x as tf.Tensor);
+        const dMean = tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.mean(a, axis, keepDims))))(x as tf.Tensor);
+        return [tf.sum(x as tf.Tensor, axis, keepDims), dSum, tf.mean(x as tf.Tensor, axis, keepDims), dMean];
       });
     });
   });
