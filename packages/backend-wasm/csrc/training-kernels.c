@@ -98,3 +98,23 @@ void column_sums(float *out, const float *x, double *scratch, int rows, int colu
   }
   for (int j = 0; j < columns; j++) out[j] = (float)scratch[j];
 }
+
+// Batch normalisation with per-channel statistics (the last axis), x a row-major
+// [rows, columns] matrix:
+//   out[i, j] = (x[i, j] − mean[j]) · factor[j] + offset[j],
+// where the caller folds factor[j] = scale[j] / sqrt(variance[j] + ε).
+EXPORT(batch_norm_channels)
+void batch_norm_channels(float *out, const float *x, const float *mean, const float *factor,
+                         const float *offset, int rows, int columns) {
+  const int c4 = columns & ~3;
+  for (int i = 0; i < rows; i++) {
+    const float *row = x + i * columns;
+    float *target = out + i * columns;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      const v128_t centred = wasm_f32x4_sub(wasm_v128_load(row + j), wasm_v128_load(mean + j));
+      wasm_v128_store(target + j, wasm_f32x4_add(wasm_f32x4_mul(centred, wasm_v128_load(factor + j)), wasm_v128_load(offset + j)));
+    }
+    for (; j < columns; j++) target[j] = (row[j] - mean[j]) * factor[j] + offset[j];
+  }
+}

@@ -10,15 +10,16 @@ import { batchMatMulConfig } from './kernels/batch-mat-mul.js';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.js';
+import { fusedBatchNormConfig } from './kernels/fused-batch-norm.js';
 import { castConfig, identityConfig } from './kernels/identity.js';
 import { meanConfig, sumConfig } from './kernels/leading-axes-reduction.js';
 import { tileConfig } from './kernels/tile.js';
 
 /** Every kernel of ours, in registration order. */
-const ourKernels: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig];
+const ourKernels: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig];
 
 /** Stock kernels ours call internally; captured before anything is replaced. */
-const stockDependencies = ['BatchMatMul', 'Transpose', 'Conv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast'] as const;
+const stockDependencies = ['BatchMatMul', 'Transpose', 'Conv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm'] as const;
 
 const ourKernelFuncs = new WeakSet<object>(ourKernels.map((config) => config.kernelFunc));
 

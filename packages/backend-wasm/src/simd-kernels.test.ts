@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { simdKernelsBinary } from './internal/simd-kernels-binary.js';
+import type { SimdKernels } from './internal/simd-kernels.js';
 
 // The .wasm bytes are committed (users and CI have no clang); these checks catch a hand-edited
 // artifact or a C source changed without re-running scripts/build-kernels.sh.
@@ -18,3 +19,36 @@ describe('the committed SIMD kernel module', () => {
     expect(createHash('sha256').update(source).digest('hex'), 'csrc/training-kernels.c changed: run scripts/build-kernels.sh').toBe(simdKernelsBinary.sourceSha256);
   });
 });
+
+// The tests of the kernels against cpu load wasm with threads (the shared-memory variant); this
+// runs the plain variant, which single-threaded tfjs uses, on a memory of its own.
+describe('the plain-memory SIMD module', () => {
+  it('computes column sums and per-channel batch norm like a plain loop', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const module = new WebAssembly.Module(Buffer.from(simdKernelsBinary.plain.base64, 'base64'));
+    const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    const floats = new Float32Array(memory.buffer);
+    const rows = 7;
+    const columns = 6; // one 4-wide vector plus a scalar tail
+    const x = Array.from({ length: rows * columns }, (_, i) => Math.sin(i) * 3);
+    floats.set(x, 0);
+    // Layout in floats: x at 0, out at 64, scratch (doubles) at 128, statistics at 160/170/180.
+    kernels.column_sums(64 * 4, 0, 128 * 4, rows, columns);
+    for (let j = 0; j < columns; j++) {
+      const expected = x.filter((_, i) => i % columns === j).reduce((a, b) => a + b, 0);
+      expect(floats[64 + j]).toBeCloseTo(expected, 5);
+    }
+    const mean = [0.5, -1, 2, 0, 1, -0.25];
+    const factor = [1, 2, 0.5, -1, 3, 1.5];
+    const offset = [0, 1, -1, 2, 0.5, 0];
+    floats.set(mean, 160);
+    floats.set(factor, 170);
+    floats.set(offset, 180);
+    kernels.batch_norm_channels(64 * 4, 0, 160 * 4, 170 * 4, 180 * 4, rows, columns);
+    x.forEach((value, i) => {
+      const j = i % columns;
+      expect(floats[64 + i]).toBeCloseTo((value - mean[j]!) * factor[j]! + offset[j]!, 5);
+    });
+  });
+});
+

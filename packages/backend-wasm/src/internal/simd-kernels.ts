@@ -18,12 +18,14 @@ export interface SimdKernels {
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number,
   ): void;
   column_sums(out: number, x: number, scratch: number, rows: number, columns: number): void;
+  batch_norm_channels(out: number, x: number, mean: number, factor: number, offset: number, rows: number, columns: number): void;
 }
 
 /** The emscripten module fields we rely on (present in tfjs-backend-wasm 4.22's three builds). */
 interface EmscriptenModule {
   asm?: { memory?: WebAssembly.Memory };
   wasmMemory?: WebAssembly.Memory;
+  HEAPF32: Float32Array;
   _malloc(bytes: number): number;
   _free(pointer: number): void;
 }
@@ -74,4 +76,9 @@ export function withScratch<T>(backend: BackendWasm, bytes: number, body: (point
   } finally {
     module._free(pointer);
   }
+}
+
+/** A Float32Array view of `length` floats at byte offset `pointer` of the tfjs heap. */
+export function heapFloats(backend: BackendWasm, pointer: number, length: number): Float32Array {
+  return new Float32Array((backend.wasm as unknown as EmscriptenModule).HEAPF32.buffer, pointer, length);
 }
