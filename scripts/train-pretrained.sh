@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Reproduces the pretrained weights shipped in packages/models/pretrained/ with our own CLI.
+# Usage: scripts/train-pretrained.sh [fast-cnn|bn-cnn]...   (default: both). Needs `pnpm build` first.
+# Each model's digitlab.json records the recipe, the seed and the test metrics of the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+models=("$@")
+[ ${#models[@]} -gt 0 ] || models=(fast-cnn bn-cnn)
+for model in "${models[@]}"; do
+  case "$model" in
+    # The default recipe of `digitlab train` (Adam β(0.7, 0.9), one-cycle lr 0.01, batch 128, 3 epochs).
+    fast-cnn) args=(--model fast-cnn --seed 0) ;;
+    # The same optimiser and schedule with augmentation; 3 epochs to stay within a CPU session.
+    bn-cnn) args=(--model bn-cnn --epochs 3 --augment --seed 0) ;;
+    *) echo "unknown model \"$model\": use fast-cnn or bn-cnn" >&2; exit 2 ;;
+  esac
+  run="runs/pretrained-$model"
+  rm -rf "$run"
+  node apps/cli/dist/bin.js train "${args[@]}" --out "$run"
+  target="packages/models/pretrained/$model"
+  rm -rf "$target.tmp" && cp -r "$run/model" "$target.tmp"
+  rm -rf "$target" && mv "$target.tmp" "$target"
+  echo "shipped $target ($(du -sh "$target" | cut -f1))"
+done
