@@ -37,7 +37,7 @@ describe('digitlab data', () => {
     expect(stderr).toMatch(/package/);
   });
 
-  it('a corrupt file in the named directory is not silently replaced: exit 1 naming the file with exit 1 and names the file', () => {
+  it('a corrupt file in the named directory is not silently replaced by another source: exit 1 naming the file', () => {
     const directory = join(scratch, 'corrupt');
     rmSync(directory, { recursive: true, force: true });
     spawnSync('mkdir', ['-p', directory]);
