@@ -1,3 +1,4 @@
+// @digitlab-bench skip: a developer tool for kernel work; pnpm bench measures throughput through digitlab bench
 // per-kernel micro timings, seed CNN shapes, cpu time (robust to load) + wall
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '../dist/index.js';

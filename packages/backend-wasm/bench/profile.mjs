@@ -1,3 +1,4 @@
+// @digitlab-bench skip: a developer tool for kernel work; pnpm bench measures throughput through digitlab bench
 // Lists kernels by time for one training step of each zoo model on wasm (our kernels registered),
 // and the kernels stock tfjs-backend-wasm 4.22 lacks. Run after `npx tsc --build packages/backend-wasm`:
 //   node packages/backend-wasm/bench/profile.mjs [model ...] [--batch 64] [--optimizer sgdm|adam|adamw] [--stock]

@@ -1,3 +1,4 @@
+// @digitlab-bench skip: a developer tool for kernel work; pnpm bench measures throughput through digitlab bench
 // Training / inference throughput of the wasm backend (our kernels) beside PyTorch, measured in the
 // same run so the ratio is meaningful on a shared, noisy machine. Against the built dist/:
 //   npx tsc --build packages/backend-wasm

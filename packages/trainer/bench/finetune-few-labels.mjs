@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @digitlab-bench skip: long (tens of minutes on 2 cores): run it on its own, its header says how
 /**
  * Few labels in a new handwriting style: a seed-cnn pretrained on MNIST, fine-tuned on K = 10, 100,
  * 1000 images per class of a shifted domain, against the same net trained from scratch on the same

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @digitlab-bench skip: long (tens of minutes on 2 cores): run it on its own, its header says how
 /**
  * The classic transfer task (Keras / tfjs-examples mnist-transfer-cnn): a seed-cnn learns digits
  * 0-4, then every fine-tuning strategy adapts it to digits 5-9 (relabelled 0-4) from the 5-9
