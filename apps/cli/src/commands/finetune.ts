@@ -60,10 +60,10 @@ Fine-tunes a trained model on new digits and saves it.
   --json                 print one JSON object on stdout
 `;
 
-const flags = {
+/** The flags that describe a fine-tuning strategy; `lr-find` takes them too. */
+export const strategyFlags = {
   from: { type: 'string' },
   data: { type: 'string' },
-  test: { type: 'string' },
   strategy: { type: 'string' },
   freeze: { type: 'string' },
   factor: { type: 'string' },
@@ -72,16 +72,21 @@ const flags = {
   targets: { type: 'string' },
   bottleneck: { type: 'string' },
   after: { type: 'string' },
-  epochs: { type: 'string' },
-  lr: { type: 'string' },
   'batch-size': { type: 'string' },
-  'validation-fraction': { type: 'string' },
   backend: { type: 'string' },
   threads: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
-  merge: { type: 'boolean' },
   json: { type: 'boolean' },
+} as const;
+
+const flags = {
+  ...strategyFlags,
+  test: { type: 'string' },
+  epochs: { type: 'string' },
+  lr: { type: 'string' },
+  'validation-fraction': { type: 'string' },
+  merge: { type: 'boolean' },
 } as const;
 
 /** Train / validation / test data of a fine-tuning run, labels `0..classes.length-1`. */

@@ -10,7 +10,7 @@ import { createModel, listModels, type ModelMetadata } from '@digitlab/models';
 import { datasetBatches, finetuneStrategyNames, formatLrFindPlot, groupLearningRateScales, lrFind, prepareFinetune } from '@digitlab/trainer';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, wantsHelp, writeJson } from '../cli-support.js';
-import { loadBaseModel, loadFinetuneData, parseDataSpec, strategyFrom } from './finetune.js';
+import { loadBaseModel, loadFinetuneData, parseDataSpec, strategyFlags, strategyFrom } from './finetune.js';
 
 const usage = `usage: digitlab lr-find --model NAME|--from DIR --data SPEC [options]
 
@@ -27,26 +27,11 @@ Sweeps the learning rate exponentially and suggests one (steepest descent of the
 `;
 
 const flags = {
+  ...strategyFlags,
   model: { type: 'string' },
-  from: { type: 'string' },
-  data: { type: 'string' },
-  strategy: { type: 'string' },
-  freeze: { type: 'string' },
-  factor: { type: 'string' },
-  rank: { type: 'string' },
-  alpha: { type: 'string' },
-  targets: { type: 'string' },
-  bottleneck: { type: 'string' },
-  after: { type: 'string' },
   steps: { type: 'string' },
   start: { type: 'string' },
   end: { type: 'string' },
-  'batch-size': { type: 'string' },
-  backend: { type: 'string' },
-  threads: { type: 'string' },
-  seed: { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'boolean' },
 } as const;
 
 /** Runs `digitlab lr-find`. */
