@@ -90,12 +90,23 @@ export function writeJson(value: unknown): void {
 }
 
 /**
- * Runs a command body and maps what it throws to an exit code and a message on stderr:
- * UsageError → 2, anything else → 1. With `json`, the error is also printed as `{ error }` on stdout.
+ * Runs a command: `--help`/`-h` prints `usage` and exits 0; otherwise runs `body` and maps what it
+ * throws to an exit code and a message on stderr: UsageError → 2, anything else → 1. Under `--json`
+ * the error is also printed as `{ error }` on stdout, so stdout always holds one JSON object.
  */
-export async function runCommand(name: string, json: boolean, body: () => Promise<number | void>): Promise<number> {
+export async function runCommand(
+  name: string,
+  argv: string[],
+  usage: string,
+  body: (context: { json: boolean }) => Promise<number | void>,
+): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(usage);
+    return ExitCode.ok;
+  }
+  const json = argv.includes('--json');
   try {
-    return (await body()) ?? ExitCode.ok;
+    return (await body({ json })) ?? ExitCode.ok;
   } catch (error) {
     const usage = error instanceof UsageError;
     const message = error instanceof Error ? error.message : String(error);

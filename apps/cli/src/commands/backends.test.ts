@@ -2,22 +2,9 @@ import { detectAll } from '@digitlab/backend';
 import { describe, expect, it } from 'vitest';
 import { createCliBackendRegistry } from '../backends.js';
 import { run, type BackendRow } from './backends.js';
+import { runCaptured as runCapturedWith } from '../../test/support/run-captured.js';
 
-/** Runs the command in-process and returns its exit code and what it wrote on stdout. */
-async function runCaptured(argv: string[]): Promise<{ code: number; stdout: string }> {
-  const chunks: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const code = await run(argv);
-    return { code, stdout: chunks.join('') };
-  } finally {
-    process.stdout.write = write;
-  }
-}
+const runCaptured = (argv: string[]) => runCapturedWith(run, argv);
 
 const reports = await detectAll(createCliBackendRegistry());
 

@@ -7,7 +7,7 @@
 import { currentPlatform, describeCapabilities, detectAll, type LoadedBackend, type PluginReport } from '@digitlab/backend';
 import { listNvidiaGpus } from '@digitlab/backend-cuda';
 import { createCliBackendRegistry } from '../backends.js';
-import { createLogger, parseCommandArgs, runCommand, wantsHelp, writeJson } from '../cli-support.js';
+import { createLogger, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 
 const usage = `usage: digitlab backends [--json] [--load]
 
@@ -34,12 +34,7 @@ export interface BackendRow {
 
 /** Runs `digitlab backends`. */
 export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const json = argv.includes('--json');
-  return runCommand('backends', json, async () => {
+  return runCommand('backends', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, load: { type: 'boolean' } });
     const logger = createLogger();
     const registry = createCliBackendRegistry(logger);

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { run, type BenchResult } from './bench.js';
+import { runCaptured as runCapturedWith } from '../../test/support/run-captured.js';
 
-async function runCaptured(argv: string[]): Promise<{ code: number; stdout: string }> {
-  const chunks: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { code: await run(argv), stdout: chunks.join('') };
-  } finally {
-    process.stdout.write = write;
-  }
-}
+const runCaptured = (argv: string[]) => runCapturedWith(run, argv);
 
 describe('digitlab bench', () => {
   it('measures seed-cnn on wasm and leaks nothing', async () => {

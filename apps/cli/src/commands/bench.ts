@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createModel } from '@digitlab/models';
 import { chooseBackend } from '../backends.js';
-import { createLogger, numberFlag, parseCommandArgs, runCommand, UsageError, wantsHelp, writeJson } from '../cli-support.js';
+import { createLogger, numberFlag, parseCommandArgs, runCommand, UsageError, writeJson } from '../cli-support.js';
 
 const models = ['seed-cnn', 'resnet-mini', 'fast-cnn', 'bn-cnn'] as const;
 const optimizers = ['sgdm', 'adam'] as const;
@@ -39,12 +39,7 @@ export interface BenchResult {
 
 /** Runs `digitlab bench`. */
 export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const json = argv.includes('--json');
-  return runCommand('bench', json, async () => {
+  return runCommand('bench', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, {
       model: { type: 'string' },
       backend: { type: 'string' },

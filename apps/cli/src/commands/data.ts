@@ -4,7 +4,7 @@
  * sizes and the per-class counts.
  */
 import { DatasetError, MNIST_SOURCES, type MnistSource, countLabels, loadMnist } from '@digitlab/datasets';
-import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, wantsHelp, writeJson } from '../cli-support.js';
+import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 
 const usage = `usage: digitlab data [--directory DIR] [--cache-directory DIR] [--sources LIST] [--validation-size N] [--seed N] [--json]
 
@@ -22,12 +22,7 @@ per-class counts.
 
 /** Runs `digitlab data`. */
 export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const json = argv.includes('--json');
-  return runCommand('data', json, async () => {
+  return runCommand('data', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, {
       directory: { type: 'string' },
       'cache-directory': { type: 'string' },

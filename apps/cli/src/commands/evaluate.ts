@@ -6,7 +6,7 @@
 import { createBatches, loadMnist } from '@digitlab/datasets';
 import { evaluate, formatClassificationReport } from '@digitlab/trainer';
 import { chooseBackend } from '../backends.js';
-import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, wantsHelp, writeJson } from '../cli-support.js';
+import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { loadPredictor } from '../model-input.js';
 
 const usage = `usage: digitlab evaluate --model DIR [--model DIR ...] [options]
@@ -23,12 +23,7 @@ Evaluates a saved model (several: their ensemble) on the MNIST test set.
 
 /** Runs `digitlab evaluate`. */
 export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const json = argv.includes('--json');
-  return runCommand('evaluate', json, async () => {
+  return runCommand('evaluate', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, {
       model: { type: 'string', multiple: true },
       'batch-size': { type: 'string' },

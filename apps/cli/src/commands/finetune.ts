@@ -35,7 +35,7 @@ import {
   type FinetuneStrategyName,
 } from '@digitlab/trainer';
 import { chooseBackend } from '../backends.js';
-import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, wantsHelp, writeJson, type Logger } from '../cli-support.js';
+import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson, type Logger } from '../cli-support.js';
 import { createProgress } from '../progress.js';
 
 const usage = `usage: digitlab finetune --from MODEL_DIR|pretrained:<name> --data SPEC [options]
@@ -241,12 +241,7 @@ export function strategyFrom(values: Record<string, unknown>, fallback: Finetune
 
 /** Runs `digitlab finetune`. */
 export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const json = argv.includes('--json');
-  return runCommand('finetune', json, async () => {
+  return runCommand('finetune', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, flags);
     const logger = createLogger();
     if (typeof values.from !== 'string') throw new UsageError('--from is required: a model folder (digitlab train writes run/model) or pretrained:<name>');

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { createModel, listModels, type ModelMetadata } from '@digitlab/models';
 import { datasetBatches, finetuneStrategyNames, formatLrFindPlot, groupLearningRateScales, lrFind, prepareFinetune } from '@digitlab/trainer';
 import { chooseBackend } from '../backends.js';
-import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, wantsHelp, writeJson } from '../cli-support.js';
+import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { loadBaseModel, loadFinetuneData, parseDataSpec, strategyFlags, strategyFrom } from './finetune.js';
 
 const usage = `usage: digitlab lr-find --model NAME|--from DIR --data SPEC [options]
@@ -36,12 +36,7 @@ const flags = {
 
 /** Runs `digitlab lr-find`. */
 export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const json = argv.includes('--json');
-  return runCommand('lr-find', json, async () => {
+  return runCommand('lr-find', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, flags);
     const logger = createLogger();
     const hasModel = typeof values.model === 'string';

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { imagesToTensor, preprocessDigitImage } from '@digitlab/datasets';
 import { chooseBackend } from '../backends.js';
-import { ExitCode, UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, wantsHelp, writeJson } from '../cli-support.js';
+import { ExitCode, UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { loadPredictor } from '../model-input.js';
 import { toList } from './evaluate.js';
 
@@ -28,12 +28,7 @@ type Answer = { file: string; digit: string; confidence: number; probabilities: 
 
 /** Runs `digitlab predict`. */
 export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const json = argv.includes('--json');
-  return runCommand('predict', json, async () => {
+  return runCommand('predict', argv, usage, async ({ json }) => {
     const { values, positionals: files } = parseCommandArgs(
       argv,
       { model: { type: 'string', multiple: true }, backend: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } },

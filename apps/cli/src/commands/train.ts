@@ -29,7 +29,7 @@ import {
   type ScheduleKind,
 } from '@digitlab/trainer';
 import { chooseBackend } from '../backends.js';
-import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, wantsHelp, writeJson } from '../cli-support.js';
+import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { createProgress } from '../progress.js';
 import { appendMetrics, createRunDirectory, defaultRunFolder, findRunToResume, readRunConfig, type RunDirectory } from '../run-dir.js';
 
@@ -127,12 +127,7 @@ const resumeFlags = new Set(['resume', 'backend', 'threads', 'json', 'config']);
 
 /** Runs `digitlab train`. */
 export async function run(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const json = argv.includes('--json');
-  return runCommand('train', json, async () => {
+  return runCommand('train', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, flags);
     const logger = createLogger();
 
