@@ -34,19 +34,8 @@ export type { TrainerState, ModelWriter } from './checkpoint.js';
 export { deriveSeed } from './random.js';
 export { TrainerError, NonFiniteLossError, CheckpointError, TrainerOptionError } from './errors.js';
 export { datasetBatches } from './dataset-source.js';
-// Fine-tuning (strategies, runner, LR finder).
-export {
-  finetuneStrategyNames,
-  DEFAULT_DISCRIMINATIVE_FACTOR,
-  prepareFinetune,
-  enterStage,
-  groupLearningRateScales,
-  finetune,
-  countParameters,
-  lrFind,
-  formatLrFindPlot,
-  FinetuneError,
-} from './finetune/index.js';
+// Fine-tuning: strategies, a runner over `fit`, parameter counts, the learning-rate finder.
+export { finetuneStrategyNames, DEFAULT_DISCRIMINATIVE_FACTOR } from './finetune/strategy.js';
 export type {
   FinetuneStrategy,
   FinetuneStrategyName,
@@ -57,13 +46,13 @@ export type {
   DiscriminativeStrategy,
   LoraStrategy,
   AdapterStrategy,
-  PrepareFinetuneOptions,
-  FinetunePlan,
-  FinetuneStage,
-  FinetuneOptions,
-  FinetuneResult,
-  ParameterCount,
-  LrFindOptions,
-  LrFindPoint,
-  LrFindResult,
-} from './finetune/index.js';
+} from './finetune/strategy.js';
+export { prepareFinetune, enterStage, groupLearningRateScales } from './finetune/prepare-finetune.js';
+export type { PrepareFinetuneOptions, FinetunePlan, FinetuneStage } from './finetune/prepare-finetune.js';
+export { finetune } from './finetune/finetune.js';
+export type { FinetuneOptions, FinetuneResult } from './finetune/finetune.js';
+export { countParameters } from './finetune/parameters.js';
+export type { ParameterCount } from './finetune/parameters.js';
+export { lrFind, formatLrFindPlot } from './finetune/lr-find.js';
+export type { LrFindOptions, LrFindPoint, LrFindResult } from './finetune/lr-find.js';
+export { FinetuneError } from './finetune/finetune-error.js';
