@@ -6,6 +6,14 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import { WasmBackendError } from '../errors.js';
 
+/** The attributes tfjs passes to both convolution-gradient kernels. */
+export interface ConvBackpropAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
 /** Shapes, strides and the top/left padding of a 2-D convolution or pool, NHWC. */
 export interface Conv2DGeometry {
   batch: number;

@@ -17,10 +17,10 @@
  *
  * Out-of-image taps (padding) read as 0.
  */
-import { backend_util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
-import { conv2dGeometry } from '../internal/conv-geometry.js';
+import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 
 /** From this many input channels on, the swapped convolution beats im2col + GEMM (measured). */
 const SWAPPED_CONV_MIN_CHANNELS = 8;
@@ -29,13 +29,7 @@ function conv2dBackpropFilter(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
   const x = input(args, 'Conv2DBackpropFilter', 'x');
   const dy = input(args, 'Conv2DBackpropFilter', 'dy');
-  const attrs = args.attrs as unknown as {
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW';
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
+  const attrs = args.attrs as unknown as ConvBackpropAttrs & { filterShape: [number, number, number, number] };
   const g = conv2dGeometry('Conv2DBackpropFilter', x.shape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
   const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
   // Bottom/right padding that makes the swapped convolution's output exactly KH × KW; negative

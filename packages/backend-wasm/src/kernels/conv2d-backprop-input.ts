@@ -12,22 +12,16 @@
  *   measured 53 ms vs 23-34 ms), so: dcol[M, K] = dy[M, CO] · Wᵀ[CO, K] on XNNPACK
  *   (M = N·OH·OW, K = KH·KW·C), then a col2im scatter-add into dx; padding taps are dropped.
  */
-import { backend_util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
-import { conv2dGeometry } from '../internal/conv-geometry.js';
+import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 
 function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
   const dy = input(args, 'Conv2DBackpropInput', 'dy');
   const filter = input(args, 'Conv2DBackpropInput', 'filter');
-  const attrs = args.attrs as unknown as {
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW';
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    inputShape: [number, number, number, number];
-  };
+  const attrs = args.attrs as unknown as ConvBackpropAttrs & { inputShape: [number, number, number, number] };
   const g = conv2dGeometry('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
   const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
   if (strideHeight === 1 && strideWidth === 1) {
