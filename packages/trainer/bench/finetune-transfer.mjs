@@ -7,10 +7,15 @@
  * and retrained dense layers. Target: >= 99.3% with <= 5% of the parameters trainable.
  *
  *   npx tsc --build packages/trainer packages/backend-wasm && node packages/trainer/bench/finetune-transfer.mjs \
- *     [--pretrain-epochs 1] [--epochs 1] [--strategies full,linear-probe,...] [--base-dir DIR] [--seed 0]
+ *     [--base-model seed-cnn] [--pretrain-epochs 1] [--pretrain-schedule cosine] [--pretrain-augment] \
+ *     [--epochs 1] [--schedule cosine] [--strategies full,linear-probe,...] [--base-dir DIR] [--seed 0]
  *
- * The base model is cached in --base-dir (default $TMPDIR/digitlab-bench/transfer-base) so reruns
- * skip pretraining. Prints a markdown table on stdout and the JSON of every row on stderr.
+ * A strategy entry may override its settings after colons, e.g.
+ * `--strategies lora:rank=8:alpha=16:epochs=4:lr=0.01,adapter:bottleneck=32,freeze:epochs=5`
+ * (keys: epochs, lr, rank, alpha, targets (with '+': conv+dense), bottleneck).
+ *
+ * The base model is cached in --base-dir (default $TMPDIR/digitlab-bench/transfer-<model>-<recipe>)
+ * so reruns skip pretraining. Prints a markdown table on stdout and the JSON of every row on stderr.
  * The machine is shared: training seconds compare strategies of one run, not runs.
  */
 import { existsSync } from 'node:fs';
@@ -19,16 +24,23 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-import { createBatches, filterClasses, loadMnist, subsetDataset } from '@digitlab/datasets';
+import { RECOMMENDED_AUGMENTATION, createBatches, filterClasses, loadMnist, subsetDataset } from '@digitlab/datasets';
 import { createModel, loadModel, readMetadata, saveModel } from '@digitlab/models';
 import { countParameters, datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/trainer';
 
 const { values } = parseArgs({
   options: {
+    'base-model': { type: 'string', default: 'seed-cnn' },
     'pretrain-epochs': { type: 'string', default: '1' },
+    'pretrain-schedule': { type: 'string', default: 'cosine' },
+    'pretrain-lr': { type: 'string', default: '0.003' },
+    /** Rotation ±10°, zoom 0.9-1.1, shift ±10% while pretraining (more general features). */
+    'pretrain-augment': { type: 'boolean', default: false },
     epochs: { type: 'string', default: '1' },
+    /** Learning-rate shape of every fine-tuning run: cosine or one-cycle. */
+    schedule: { type: 'string', default: 'cosine' },
     strategies: { type: 'string', default: 'linear-probe,freeze,lora,adapter,gradual-unfreeze,discriminative,full' },
-    'base-dir': { type: 'string', default: join(tmpdir(), 'digitlab-bench', 'transfer-base') },
+    'base-dir': { type: 'string' },
     'batch-size': { type: 'string', default: '64' },
     seed: { type: 'string', default: '0' },
     threads: { type: 'string', default: '1' },
@@ -53,21 +65,24 @@ const low = [0, 1, 2, 3, 4];
 const high = [5, 6, 7, 8, 9];
 const part = (dataset, digits) => filterClasses(dataset, digits, { relabel: true });
 const evalBatches = (dataset) => createBatches(dataset, { batchSize: 1000, shuffle: false, normalization: 'mnist', numClasses: 5 });
-const trainBatches = (dataset) => datasetBatches(dataset, { batchSize, seed, normalization: 'mnist', numClasses: 5 });
+const trainBatches = (dataset, augment = false) => datasetBatches(dataset, { batchSize, seed, normalization: 'mnist', numClasses: 5, augment });
 
-// 1. The base: seed-cnn on digits 0-4 (cached).
-const baseDir = values['base-dir'];
+// 1. The base: a zoo model on digits 0-4 (cached per recipe).
+const baseModel = values['base-model'];
+const pretrainRecipe = `${values['pretrain-epochs']}ep-${values['pretrain-schedule']}-lr${values['pretrain-lr']}${values['pretrain-augment'] ? '-augment' : ''}-seed${seed}`;
+const baseDir = values['base-dir'] ?? join(tmpdir(), 'digitlab-bench', `transfer-${baseModel}-${pretrainRecipe}`);
 if (!existsSync(join(baseDir, 'model.json'))) {
-  const model = createModel('seed-cnn', { seed, numClasses: 5 });
+  const model = createModel(baseModel, { seed, numClasses: 5 });
   const plan = prepareFinetune(model, { kind: 'full' });
-  const result = await finetune(plan, trainBatches(part(splits.train, low)), {
+  const result = await finetune(plan, trainBatches(part(splits.train, low), values['pretrain-augment'] ? RECOMMENDED_AUGMENTATION : false), {
     epochs: Number(values['pretrain-epochs']),
-    learningRate: 0.003,
+    learningRate: Number(values['pretrain-lr']),
+    schedule: values['pretrain-schedule'],
     validation: () => evalBatches(part(splits.validation, low)),
   });
   const test = evaluate(model, evalBatches(part(splits.test, low)), { numClasses: 5 });
-  log(`pretrained on 0-4: test accuracy ${(100 * test.accuracy).toFixed(2)}% in ${result.trainSeconds.toFixed(1)} s`);
-  await saveModel(model, baseDir, { architecture: 'seed-cnn', labels: low.map(String), input: { normalization: 'mnist' }, metrics: { test: { accuracy: test.accuracy } } });
+  log(`pretrained ${baseModel} on 0-4 (${pretrainRecipe}): test accuracy ${(100 * test.accuracy).toFixed(2)}% in ${result.trainSeconds.toFixed(1)} s`);
+  await saveModel(model, baseDir, { architecture: baseModel, labels: low.map(String), input: { normalization: 'mnist' }, metrics: { test: { accuracy: test.accuracy } } });
   model.dispose();
 }
 const baseAccuracy = (await readMetadata(baseDir)).metrics?.test?.accuracy;
@@ -87,23 +102,39 @@ const learningRates = { full: 0.001, 'linear-probe': 0.003, freeze: 0.001, 'grad
 const allHigh = part(splits.train, high);
 const train = values.limit ? subsetDataset(allHigh, Array.from({ length: Math.min(Number(values.limit), allHigh.size) }, (_, i) => i)) : allHigh;
 const rows = [];
-for (const name of values.strategies.split(',')) {
-  const strategy = strategies[name];
-  if (!strategy) throw new Error(`unknown strategy "${name}". Should be one of: ${Object.keys(strategies).join(', ')}`);
+for (const entry of values.strategies.split(',')) {
+  const [name, ...overrides] = entry.split(':');
+  const known = strategies[name];
+  if (!known) throw new Error(`unknown strategy "${name}". Should be one of: ${Object.keys(strategies).join(', ')}`);
+  const settings = Object.fromEntries(overrides.map((pair) => {
+    const [key, value] = pair.split('=');
+    if (!['epochs', 'lr', 'rank', 'alpha', 'targets', 'bottleneck'].includes(key) || value === undefined) {
+      throw new Error(`bad override "${pair}" in "${entry}". Use key=value with key one of: epochs, lr, rank, alpha, targets, bottleneck`);
+    }
+    return [key, value];
+  }));
+  const strategy = {
+    ...known,
+    ...(settings.rank ? { rank: Number(settings.rank) } : {}),
+    ...(settings.alpha ? { alpha: Number(settings.alpha) } : {}),
+    ...(settings.targets ? { targets: settings.targets.split('+') } : {}),
+    ...(settings.bottleneck ? { bottleneck: Number(settings.bottleneck) } : {}),
+  };
   const { model: base } = await loadModel(baseDir);
   // Same class count, new meaning: the head is replaced, as in the Keras example's retrained dense layer.
   const plan = prepareFinetune(base, strategy, { newHead: true, seed });
   const parameters = countParameters(plan.model);
-  const strategyEpochs = (name === 'lora' || name === 'adapter') && values['peft-epochs'] ? Number(values['peft-epochs']) : epochs;
-  const learningRate = values.lr ? Number(values.lr) : learningRates[name];
+  const strategyEpochs = settings.epochs ? Number(settings.epochs) : (name === 'lora' || name === 'adapter') && values['peft-epochs'] ? Number(values['peft-epochs']) : epochs;
+  const learningRate = settings.lr ? Number(settings.lr) : values.lr ? Number(values.lr) : learningRates[name];
   const result = await finetune(plan, trainBatches(train), {
     epochs: strategyEpochs,
     learningRate,
+    schedule: values.schedule,
     seed,
     validation: () => evalBatches(part(splits.validation, high)),
   });
   const test = evaluate(plan.model, evalBatches(part(splits.test, high)), { numClasses: 5 });
-  const row = { strategy: name, trainable: parameters.trainable, total: parameters.total, trainablePercent: 100 * parameters.fraction, testAccuracy: test.accuracy, trainSeconds: result.trainSeconds, epochs: strategyEpochs, learningRate, stages: result.stages.map((stage) => stage.groups.join('+')) };
+  const row = { strategy: entry, trainable: parameters.trainable, total: parameters.total, trainablePercent: 100 * parameters.fraction, testAccuracy: test.accuracy, trainSeconds: result.trainSeconds, epochs: strategyEpochs, learningRate, stages: result.stages.map((stage) => stage.groups.join('+')) };
   rows.push(row);
   log(JSON.stringify(row));
   if (plan.model !== base) plan.model.dispose();
@@ -112,7 +143,7 @@ for (const name of values.strategies.split(',')) {
 log(`tensors alive at the end: ${tf.memory().numTensors}`);
 
 process.stdout.write(
-  `\nTransfer 0-4 → 5-9, seed-cnn (base test accuracy on 0-4: ${baseAccuracy === undefined ? 'n/a' : `${(100 * baseAccuracy).toFixed(2)}%`}), ${train.size} 5-9 training images, wasm 1 thread, Adam + cosine, batch ${batchSize}\n\n` +
+  `\nTransfer 0-4 → 5-9, ${baseModel} pretrained on 0-4 (${pretrainRecipe}; test accuracy on 0-4: ${baseAccuracy === undefined ? 'n/a' : `${(100 * baseAccuracy).toFixed(2)}%`}), ${train.size} 5-9 training images, wasm 1 thread, Adam + ${values.schedule}, batch ${batchSize}, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n` +
     `| strategy | trainable params | trainable % | epochs | lr | test acc. 5-9 (4,861) | training s |\n|---|---|---|---|---|---|---|\n` +
     rows.map((row) => `| ${row.strategy} | ${row.trainable.toLocaleString('en-US')} | ${row.trainablePercent.toFixed(2)}% | ${row.epochs} | ${row.learningRate} | ${(100 * row.testAccuracy).toFixed(2)}% | ${row.trainSeconds.toFixed(1)} |`).join('\n') +
     '\n',
