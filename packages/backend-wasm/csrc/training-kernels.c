@@ -118,3 +118,142 @@ void batch_norm_channels(float *out, const float *x, const float *mean, const fl
     for (; j < columns; j++) target[j] = (row[j] - mean[j]) * factor[j] + offset[j];
   }
 }
+
+// Copies images x[N, H, W, C] into a zero-padded xp[N, Hp, Wp, C]:
+//   xp[n, h, w, c] = x[n, h − pad_top, w − pad_left, c] where that is inside x, else 0.
+// Rows/columns of x past Hp − pad_top / Wp − pad_left (taps a strided 'valid' convolution never
+// reads) are dropped. Lets conv2d_backprop_filter read every tap without a bounds test.
+EXPORT(pad_images)
+void pad_images(float *xp, const float *x, int batch, int height, int width, int channels, int pad_top,
+                int pad_left, int padded_height, int padded_width) {
+  const int row = width * channels;
+  const int padded_row = padded_width * channels;
+  const int left = pad_left * channels;
+  const int copied = (width < padded_width - pad_left ? width : padded_width - pad_left) * channels;
+  for (int n = 0; n < batch; n++) {
+    for (int hp = 0; hp < padded_height; hp++) {
+      float *target = xp + (n * padded_height + hp) * padded_row;
+      const int h = hp - pad_top;
+      int j = 0;
+      if (h >= 0 && h < height) {
+        const float *source = x + (n * height + h) * row - left;
+        for (; j < left; j++) target[j] = 0.0f;
+        for (; j < left + copied; j++) target[j] = source[j];
+      }
+      for (; j < padded_row; j++) target[j] = 0.0f;
+    }
+  }
+}
+
+// off(k) of reduction row k = (kh, kw, c) (see conv2d_backprop_filter); rows past the end reuse
+// the last one, so a partial tile reads valid memory.
+static int tap_offset(int k, int depth, int channels, int filter_width, int padded_width) {
+  const int kk = k < depth ? k : depth - 1;
+  const int tap = kk / channels; // kh·KW + kw
+  return ((tap / filter_width) * padded_width + tap % filter_width) * channels + kk % channels;
+}
+
+// Conv2DBackpropFilter, direct (no im2col), over zero-padded images xp[N, Hp, Wp, C] (NHWC) and
+// the output gradient dy[N, OH, OW, CO]; dw is HWIO, read as a row-major [K, CO] matrix with
+// k = (kh, kw, c):
+//   dW[k, co] = Σ_{n, oh, ow} xp[origin(n, oh, ow) + off(k)] · dy[n, oh, ow, co],
+//   origin(n, oh, ow) = ((n·Hp + oh·sh)·Wp + ow·sw)·C,   off(kh, kw, c) = (kh·Wp + kw)·C + c.
+// Register tile: 4 k × 8 co (8 f32x4 accumulators; x taps broadcast, dy rows loaded as vectors),
+// kept within the 16 xmm registers V8 maps wasm SIMD to. Per block of images (whose x and dy
+// stay in L2: ≤ 64 Ki floats together), each tile loads its accumulators from dw, sweeps all
+// pixels of the block and stores them back (small images: one image alone is too few pixels to
+// pay for the accumulator loads and stores).
+// The k tail reuses the last k's offset for the missing rows and does not store them; the co
+// tail runs 4-wide, then scalar.
+EXPORT(conv2d_backprop_filter)
+void conv2d_backprop_filter(float *dw, const float *xp, const float *dy, int batch, int padded_height,
+                            int padded_width, int channels, int filter_height, int filter_width,
+                            int out_height, int out_width, int out_channels, int stride_height,
+                            int stride_width) {
+  const int depth = filter_height * filter_width * channels;
+  const int pixels = out_height * out_width;
+  const int row_step = stride_height * padded_width * channels;
+  const int column_step = stride_width * channels;
+  const int co8 = out_channels & ~7;
+  for (int i = 0; i < depth * out_channels; i++) dw[i] = 0.0f;
+  const int image_size = padded_height * padded_width * channels;
+  int block = 65536 / (image_size + pixels * out_channels);
+  if (block < 1) block = 1;
+  for (int n0 = 0; n0 < batch; n0 += block) {
+    const int images = batch - n0 < block ? batch - n0 : block;
+    const float *first_image = xp + n0 * image_size;
+    const float *gradient = dy + n0 * pixels * out_channels;
+    for (int k = 0; k < depth; k += 4) {
+      const int o0 = tap_offset(k, depth, channels, filter_width, padded_width);
+      const int o1 = tap_offset(k + 1, depth, channels, filter_width, padded_width);
+      const int o2 = tap_offset(k + 2, depth, channels, filter_width, padded_width);
+      const int o3 = tap_offset(k + 3, depth, channels, filter_width, padded_width);
+      const int rows = depth - k < 4 ? depth - k : 4;
+      float *w0 = dw + k * out_channels;
+      float *w1 = w0 + out_channels;
+      float *w2 = w1 + out_channels;
+      float *w3 = w2 + out_channels;
+      int co = 0;
+      for (; co < co8; co += 8) {
+        v128_t a00 = wasm_v128_load(w0 + co), a01 = wasm_v128_load(w0 + co + 4);
+        v128_t a10 = rows > 1 ? wasm_v128_load(w1 + co) : wasm_f32x4_splat(0.0f), a11 = rows > 1 ? wasm_v128_load(w1 + co + 4) : wasm_f32x4_splat(0.0f);
+        v128_t a20 = rows > 2 ? wasm_v128_load(w2 + co) : wasm_f32x4_splat(0.0f), a21 = rows > 2 ? wasm_v128_load(w2 + co + 4) : wasm_f32x4_splat(0.0f);
+        v128_t a30 = rows > 3 ? wasm_v128_load(w3 + co) : wasm_f32x4_splat(0.0f), a31 = rows > 3 ? wasm_v128_load(w3 + co + 4) : wasm_f32x4_splat(0.0f);
+        const float *g = gradient + co;
+        for (const float *image = first_image; image < first_image + images * image_size; image += image_size)
+        for (int oh = 0; oh < out_height; oh++) {
+          const float *origin = image + oh * row_step;
+          for (int ow = 0; ow < out_width; ow++, origin += column_step, g += out_channels) {
+            const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
+            v128_t t = wasm_v128_load32_splat(origin + o0);
+            a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(t, g0));
+            a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(t, g1));
+            t = wasm_v128_load32_splat(origin + o1);
+            a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(t, g0));
+            a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(t, g1));
+            t = wasm_v128_load32_splat(origin + o2);
+            a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(t, g0));
+            a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(t, g1));
+            t = wasm_v128_load32_splat(origin + o3);
+            a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(t, g0));
+            a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(t, g1));
+          }
+        }
+        wasm_v128_store(w0 + co, a00), wasm_v128_store(w0 + co + 4, a01);
+        if (rows > 1) wasm_v128_store(w1 + co, a10), wasm_v128_store(w1 + co + 4, a11);
+        if (rows > 2) wasm_v128_store(w2 + co, a20), wasm_v128_store(w2 + co + 4, a21);
+        if (rows > 3) wasm_v128_store(w3 + co, a30), wasm_v128_store(w3 + co + 4, a31);
+      }
+      for (; co < out_channels; co += 4) {
+        // 4-wide tail; a last partial group of 1-3 channels goes through scalars.
+        const int lanes = out_channels - co < 4 ? out_channels - co : 4;
+        for (int j = 0; j < rows; j++) {
+          float *wj = w0 + j * out_channels;
+          const int oj = j == 0 ? o0 : j == 1 ? o1 : j == 2 ? o2 : o3;
+          if (lanes == 4) {
+            v128_t a = wasm_v128_load(wj + co);
+            const float *g = gradient + co;
+            for (const float *image = first_image; image < first_image + images * image_size; image += image_size)
+            for (int oh = 0; oh < out_height; oh++) {
+              const float *origin = image + oh * row_step + oj;
+              for (int ow = 0; ow < out_width; ow++, origin += column_step, g += out_channels)
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load32_splat(origin), wasm_v128_load(g)));
+            }
+            wasm_v128_store(wj + co, a);
+          } else {
+            for (int l = 0; l < lanes; l++) {
+              float a = wj[co + l];
+              const float *g = gradient + co + l;
+              for (const float *image = first_image; image < first_image + images * image_size; image += image_size)
+              for (int oh = 0; oh < out_height; oh++) {
+                const float *origin = image + oh * row_step + oj;
+                for (int ow = 0; ow < out_width; ow++, origin += column_step, g += out_channels) a += *origin * *g;
+              }
+              wj[co + l] = a;
+            }
+          }
+        }
+      }
+    }
+  }
+}

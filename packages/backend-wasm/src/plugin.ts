@@ -6,6 +6,7 @@ import { env, getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
 import type { BackendPlugin, Detection, LoadedBackend, LoadOptions } from '@digitlab/backend';
 import { WasmBackendError } from './errors.js';
 import { registerWasmTrainingKernels } from './register-kernels.js';
+import { precompileSimdKernels } from './internal/simd-kernels.js';
 
 /**
  * Priority under `auto`: above `cpu` (which should stay below 100) and below the native engines
@@ -66,6 +67,7 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
         threadsFallback = `${plan.threads} threads requested but the wasm backend runs ${threads} (it was initialised before with that count; threads are fixed per process)`;
       }
       const kernels = registerWasmTrainingKernels();
+      await precompileSimdKernels();
       const simd = (await env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       const capabilities: Record<string, string | number | boolean> = {
         simd,

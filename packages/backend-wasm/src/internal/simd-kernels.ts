@@ -2,9 +2,11 @@
  * Our WebAssembly-SIMD hot loops (csrc/training-kernels.c), instantiated over the tfjs wasm
  * module's own memory so they read and write tensors in place. Internal.
  *
- * The module is tiny (~3 KB), so it is compiled synchronously (allowed on a browser main thread
- * below 4 KB) on first use, once per wasm backend instance. When it cannot be instantiated
- * (no SIMD, or a tfjs build that does not expose its memory) callers fall back to their JS loops.
+ * The module (~5 KB) is compiled asynchronously by `precompileSimdKernels()` (the plugin's
+ * `load()` awaits it; browsers refuse large synchronous compiles on the main thread) and
+ * instantiated on first use, once per wasm backend instance; without a precompiled module it is
+ * compiled synchronously then. When it cannot be instantiated (no SIMD, or a tfjs build that
+ * does not expose its memory) callers fall back to their JS or XNNPACK paths.
  * @internal
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
@@ -19,6 +21,15 @@ export interface SimdKernels {
   ): void;
   column_sums(out: number, x: number, scratch: number, rows: number, columns: number): void;
   batch_norm_channels(out: number, x: number, mean: number, factor: number, offset: number, rows: number, columns: number): void;
+  pad_images(
+    xp: number, x: number, batch: number, height: number, width: number, channels: number, padTop: number, padLeft: number,
+    paddedHeight: number, paddedWidth: number,
+  ): void;
+  conv2d_backprop_filter(
+    dw: number, xp: number, dy: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
+    filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
+    strideHeight: number, strideWidth: number,
+  ): void;
 }
 
 /** The emscripten module fields we rely on (present in tfjs-backend-wasm 4.22's three builds). */
@@ -31,6 +42,24 @@ interface EmscriptenModule {
 }
 
 const instances = new WeakMap<object, SimdKernels | null>();
+const compiled: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
+
+/**
+ * Compiles both variants of the module ahead of use, asynchronously. Never throws: a variant
+ * that does not compile (no WebAssembly SIMD) is left to `simdKernels`, which then returns null.
+ */
+export async function precompileSimdKernels(): Promise<void> {
+  await Promise.all(
+    (['plain', 'shared'] as const).map(async (variant) => {
+      if (compiled[variant]) return;
+      try {
+        compiled[variant] = await WebAssembly.compile(decodeBase64(simdKernelsBinary[variant].base64));
+      } catch {
+        // Reported by simdKernels() returning null.
+      }
+    }),
+  );
+}
 
 function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -50,9 +79,9 @@ export function simdKernels(backend: BackendWasm): SimdKernels | null {
     const memory = module.asm?.memory ?? module.wasmMemory;
     if (memory) {
       const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const binary = shared ? simdKernelsBinary.shared : simdKernelsBinary.plain;
-      const compiled = new WebAssembly.Module(decodeBase64(binary.base64));
-      const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+      const variant = shared ? 'shared' : 'plain';
+      const wasmModule = compiled[variant] ?? new WebAssembly.Module(decodeBase64(simdKernelsBinary[variant].base64));
+      const instance = new WebAssembly.Instance(wasmModule, { env: { memory } });
       kernels = instance.exports as unknown as SimdKernels;
     }
   } catch {

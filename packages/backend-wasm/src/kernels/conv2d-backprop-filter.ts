@@ -4,8 +4,16 @@
  *
  *   dW[kh, kw, c, co] = Σ_{n, oh, ow} x[n, oh·sh + kh − padTop, ow·sw + kw − padLeft, c] · dy[n, oh, ow, co]
  *
- * Two strategies, both ending in XNNPACK; which is faster depends on C (min-of-7 timings, batch
- * 64, one thread, `scratch`-style micro-benchmark in bench/profile.mjs' notes):
+ * Our direct WebAssembly-SIMD kernel (csrc/training-kernels.c `conv2d_backprop_filter`) whenever the
+ * SIMD module runs here: a register-tiled reduction over a zero-padded copy of x, no im2col.
+ * Batch 64, min-of-5 cpu ms, old XNNPACK paths → this kernel (bench/kernel-timings.mjs, load 4-6):
+ * seed conv2 55 → 19, fast conv2 24 → 11, bn conv3 106 → 32, ResNet 4×4×128 38 → 26, C = 1 layers
+ * 10-22 → 3-4. With 2 threads XNNPACK runs on both but this single-threaded kernel still wins or
+ * ties in wall time on every zoo shape (ResNet 7×7×64 stride 2: 16.5 vs 16.6 ms), so it runs at
+ * every thread count.
+ *
+ * Without it (no WebAssembly SIMD), two strategies, both ending in XNNPACK; which is faster
+ * depends on C (min-of-7 timings, batch 64, one thread):
  *
  * - C ≥ 8 — the sum is itself a convolution with batch and channels swapped: with
  *   xᵀ[c, h, w, n] = x[n, h, w, c] as the input (batch C, channels N) and dyᵀ[oh, ow, n, co] as an
@@ -20,7 +28,9 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
-import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
+import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
+import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** From this many input channels on, the swapped convolution beats im2col + GEMM (measured). */
 const SWAPPED_CONV_MIN_CHANNELS = 8;
@@ -32,6 +42,8 @@ function conv2dBackpropFilter(args: WasmKernelArgs): TensorInfo {
   const attrs = args.attrs as unknown as ConvBackpropAttrs & { filterShape: [number, number, number, number] };
   const g = conv2dGeometry('Conv2DBackpropFilter', x.shape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
   const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
+  const kernels = simdKernels(backend);
+  if (kernels) return direct(backend, kernels, x, dy, g);
   // Bottom/right padding that makes the swapped convolution's output exactly KH × KW; negative
   // when the forward pass dropped trailing rows (valid padding, stride 2), where im2col is used.
   const padBottom = filterHeight + (outHeight - 1) * strideHeight - inHeight - padTop;
@@ -79,6 +91,33 @@ function conv2dBackpropFilter(args: WasmKernelArgs): TensorInfo {
   const product = xnnMatMul(backend, colT, dyMatrix);
   backend.disposeData(colT.dataId);
   return alias(product, [filterHeight, filterWidth, inChannels, outChannels]);
+}
+
+/**
+ * dW through the SIMD kernel. x is first copied into a zero-padded xp[N, Hp, Wp, C] whose every
+ * tap is in range (Hp = (OH − 1)·sh + KH), unless x already is that (no top/left padding and no
+ * tap past the bottom/right edge).
+ */
+function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry): TensorInfo {
+  const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
+  let paddedHeight = (outHeight - 1) * strideHeight + filterHeight;
+  let paddedWidth = (outWidth - 1) * strideWidth + filterWidth;
+  const copy = padTop > 0 || padLeft > 0 || paddedHeight > inHeight || paddedWidth > inWidth;
+  const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+  let xp = x;
+  if (copy) {
+    xp = backend.makeOutput([batch, paddedHeight, paddedWidth, inChannels], 'float32');
+    kernels.pad_images(heapOffset(backend, xp), heapOffset(backend, x), batch, inHeight, inWidth, inChannels, padTop, padLeft, paddedHeight, paddedWidth);
+  } else {
+    paddedHeight = inHeight;
+    paddedWidth = inWidth;
+  }
+  kernels.conv2d_backprop_filter(
+    heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), batch, paddedHeight, paddedWidth, inChannels,
+    filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
+  );
+  if (copy) backend.disposeData(xp.dataId);
+  return dw;
 }
 
 /** Our Conv2DBackpropFilter for the `wasm` backend. */
