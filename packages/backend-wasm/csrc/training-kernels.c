@@ -257,3 +257,34 @@ void conv2d_backprop_filter(float *dw, const float *xp, const float *dy, int bat
     }
   }
 }
+
+// col2im for Conv2DBackpropInput: scatters the GEMM product cols[M, K] (M = N·OH·OW output
+// pixels, K = KH·KW·C taps, cols = dy · Wᵀ) back onto the input gradient dx[N, H, W, C]:
+//   dx[n, oh·sh + kh − pad_top, ow·sw + kw − pad_left, c] += cols[(n, oh, ow), (kh, kw, c)],
+// dropping taps that fall into the padding. dx is zeroed first.
+EXPORT(col2im)
+void col2im(float *dx, const float *cols, int batch, int height, int width, int channels, int filter_height,
+            int filter_width, int out_height, int out_width, int stride_height, int stride_width, int pad_top,
+            int pad_left) {
+  const int row = width * channels;
+  const int c4 = channels & ~3;
+  for (int i = 0; i < batch * height * row; i++) dx[i] = 0.0f;
+  for (int n = 0; n < batch; n++) {
+    float *image = dx + n * height * row;
+    for (int oh = 0; oh < out_height; oh++) {
+      for (int ow = 0; ow < out_width; ow++) {
+        for (int kh = 0; kh < filter_height; kh++) {
+          const int h = oh * stride_height + kh - pad_top;
+          for (int kw = 0; kw < filter_width; kw++, cols += channels) {
+            const int w = ow * stride_width + kw - pad_left;
+            if (h < 0 || h >= height || w < 0 || w >= width) continue;
+            float *target = image + h * row + w * channels;
+            int c = 0;
+            for (; c < c4; c += 4) wasm_v128_store(target + c, wasm_f32x4_add(wasm_v128_load(target + c), wasm_v128_load(cols + c)));
+            for (; c < channels; c++) target[c] += cols[c];
+          }
+        }
+      }
+    }
+  }
+}

@@ -30,6 +30,11 @@ export interface SimdKernels {
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
     strideHeight: number, strideWidth: number,
   ): void;
+  col2im(
+    dx: number, cols: number, batch: number, height: number, width: number, channels: number, filterHeight: number,
+    filterWidth: number, outHeight: number, outWidth: number, strideHeight: number, strideWidth: number, padTop: number,
+    padLeft: number,
+  ): void;
 }
 
 /** The emscripten module fields we rely on (present in tfjs-backend-wasm 4.22's three builds). */

@@ -10,12 +10,30 @@
  *   GEMM + col2im (14×14×32→32: 12-15 ms vs 36-133 ms, min-of-7, batch 64).
  * - stride > 1 — the full convolution would run over a zero-dilated dy (4x the work at stride 2,
  *   measured 53 ms vs 23-34 ms), so: dcol[M, K] = dy[M, CO] · Wᵀ[CO, K] on XNNPACK
- *   (M = N·OH·OW, K = KH·KW·C), then a col2im scatter-add into dx; padding taps are dropped.
+ *   (M = N·OH·OW, K = KH·KW·C), then a col2im scatter-add into dx (csrc/training-kernels.c
+ *   `col2im`; a JS loop without SIMD); padding taps are dropped.
+ * - stride 1 takes that GEMM path too (when the SIMD col2im runs) where XNNPACK's full convolution
+ *   is slow: C < 8 (XNNPACK with 1 output channel: 1-1.7 GFLOP/s) and 'valid' layers whose full
+ *   convolution mostly multiplies padding zeros. Batch 64, min-of-5 cpu ms, full conv → GEMM +
+ *   col2im (bench/kernel-timings.mjs, load 5): 28×28×1 k5 24.9 → 10.1, 28×28×1 k3 14.1 → 6.1,
+ *   12×12×24 k5 valid 18.3 → 14.3, 13×13×32 k3 valid 23.3 → 21.1; but 'same' layers lose
+ *   (28×28×16: 14.4 vs 28.3, 14×14×32: 25.9 vs 34.4), so they keep the full convolution. XNNPACK
+ *   ran no faster with 2 threads on these shapes, so the choice does not depend on threads.
  */
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
+import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
+
+/** Stride-1 layers with fewer input channels than this take GEMM + col2im too (measured). */
+const FULL_CONV_MIN_CHANNELS = 8;
+/**
+ * Stride-1 layers whose input has more than this many times the pixels of dy take GEMM + col2im
+ * too: the full convolution computes every dx pixel from a zero-padded dy, the GEMM only the dy
+ * pixels ('valid' 12×12 ← 8×8: 2.25x the work; 'same': 1x).
+ */
+const FULL_CONV_MAX_PIXEL_RATIO = 1.25;
 
 function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
@@ -24,7 +42,9 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   const attrs = args.attrs as unknown as ConvBackpropAttrs & { inputShape: [number, number, number, number] };
   const g = conv2dGeometry('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
   const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
-  if (strideHeight === 1 && strideWidth === 1) {
+  const kernels = simdKernels(backend);
+  const fullConvolution = inChannels >= FULL_CONV_MIN_CHANNELS && inHeight * inWidth <= FULL_CONV_MAX_PIXEL_RATIO * outHeight * outWidth;
+  if (strideHeight === 1 && strideWidth === 1 && (fullConvolution || !kernels)) {
     const top = filterHeight - 1 - padTop;
     const left = filterWidth - 1 - padLeft;
     const bottom = inHeight - outHeight - top + filterHeight - 1;
@@ -57,6 +77,14 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   backend.disposeData(filterT.dataId);
 
   const dxInfo = backend.makeOutput([...attrs.inputShape], 'float32');
+  if (kernels) {
+    kernels.col2im(
+      heapOffset(backend, dxInfo), heapOffset(backend, dcol), batch, inHeight, inWidth, inChannels, filterHeight, filterWidth,
+      outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft,
+    );
+    backend.disposeData(dcol.dataId);
+    return dxInfo;
+  }
   const dx = heapF32(backend, dxInfo);
   const cols = heapF32(backend, dcol);
   dx.fill(0);
