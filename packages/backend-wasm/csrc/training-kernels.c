@@ -288,3 +288,114 @@ void col2im(float *dx, const float *cols, int batch, int height, int width, int 
     }
   }
 }
+
+// wt[CO, K8] = W[K, CO]ᵀ with columns K..K8−1 zero (K8 = K rounded up to 8), so that
+// conv2d_backprop_input reads whole 8-wide column tiles.
+EXPORT(transpose_filter)
+void transpose_filter(float *wt, const float *w, int depth, int out_channels, int padded_depth) {
+  for (int co = 0; co < out_channels; co++)
+    for (int k = 0; k < padded_depth; k++) wt[co * padded_depth + k] = k < depth ? w[k * out_channels + co] : 0.0f;
+}
+
+// Crops the padded input gradient dxp[N, Hp, Wp, C] into dx[N, H, W, C]:
+//   dx[n, h, w, c] = dxp[n, h + pad_top, w + pad_left, c], 0 where that is past Hp / Wp.
+EXPORT(crop_images)
+void crop_images(float *dx, const float *dxp, int batch, int height, int width, int channels, int pad_top,
+                 int pad_left, int padded_height, int padded_width) {
+  const int row = width * channels;
+  const int padded_row = padded_width * channels;
+  const int copied = (width < padded_width - pad_left ? width : padded_width - pad_left) * channels;
+  for (int n = 0; n < batch; n++) {
+    for (int h = 0; h < height; h++) {
+      float *target = dx + (n * height + h) * row;
+      const int hp = h + pad_top;
+      int j = 0;
+      if (hp < padded_height) {
+        const float *source = dxp + (n * padded_height + hp) * padded_row + pad_left * channels;
+        for (; j < copied; j++) target[j] = source[j];
+      }
+      for (; j < row; j++) target[j] = 0.0f;
+    }
+  }
+}
+
+// Conv2DBackpropInput, direct: the GEMM dcol = dy · Wᵀ fused with its col2im scatter, into a
+// zero-padded input gradient dxp[N, Hp, Wp, C] (Hp = (OH − 1)·sh + KH, so no tap is out of range):
+//   dxp[origin(m) + off(k)] += Σ_co dy[m, co] · wt[co, k],
+// with origin/off as in conv2d_backprop_filter and wt from transpose_filter. Register tile: 4
+// output pixels × 8 k (8 f32x4 accumulators; dy values broadcast, wt rows loaded as vectors),
+// reduced over co, then added into dxp: 4 lanes at a time when they share a tap (C % 4 = 0),
+// lane by lane otherwise. No dcol buffer; dxp is zeroed first.
+EXPORT(conv2d_backprop_input)
+void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, int batch, int padded_height,
+                           int padded_width, int channels, int filter_height, int filter_width, int out_height,
+                           int out_width, int out_channels, int stride_height, int stride_width) {
+  const int depth = filter_height * filter_width * channels;
+  const int padded_depth = (depth + 7) & ~7;
+  const int pixels = out_height * out_width;
+  const int image_size = padded_height * padded_width * channels;
+  const int vector_taps = (channels & 3) == 0;
+  for (int i = 0; i < batch * image_size; i++) dxp[i] = 0.0f;
+  for (int n = 0; n < batch; n++) {
+    float *image = dxp + n * image_size;
+    const float *gradient = dy + n * pixels * out_channels;
+    // k tiles outside, pixels inside: a tile's 8 columns of wt stay in L1 for the whole image,
+    // and its 8 tap offsets are computed once (integer divisions cost as much as the sums).
+    for (int k = 0; k < padded_depth; k += 8) {
+      const int o0 = tap_offset(k, depth, channels, filter_width, padded_width);
+      const int o1 = tap_offset(k + 1, depth, channels, filter_width, padded_width);
+      const int o2 = tap_offset(k + 2, depth, channels, filter_width, padded_width);
+      const int o3 = tap_offset(k + 3, depth, channels, filter_width, padded_width);
+      const int o4 = tap_offset(k + 4, depth, channels, filter_width, padded_width);
+      const int o5 = tap_offset(k + 5, depth, channels, filter_width, padded_width);
+      const int o6 = tap_offset(k + 6, depth, channels, filter_width, padded_width);
+      const int o7 = tap_offset(k + 7, depth, channels, filter_width, padded_width);
+      const int lanes = depth - k < 8 ? depth - k : 8;
+      int oh = 0, ow = 0; // of pixel m
+      for (int m = 0; m < pixels; m += 4) {
+        const int count = pixels - m < 4 ? pixels - m : 4;
+        // Pixels past the image's last reuse it (valid reads); their sums are not scattered.
+        const float *d0 = gradient + m * out_channels;
+        const float *d1 = gradient + (count > 1 ? m + 1 : m) * out_channels;
+        const float *d2 = gradient + (count > 2 ? m + 2 : m) * out_channels;
+        const float *d3 = gradient + (count > 3 ? m + 3 : m) * out_channels;
+        v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        const float *w = wt + k;
+        for (int co = 0; co < out_channels; co++, w += padded_depth) {
+          const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
+          v128_t t = wasm_v128_load32_splat(d0 + co);
+          a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(t, w0));
+          a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(t, w1));
+          t = wasm_v128_load32_splat(d1 + co);
+          a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(t, w0));
+          a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(t, w1));
+          t = wasm_v128_load32_splat(d2 + co);
+          a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(t, w0));
+          a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(t, w1));
+          t = wasm_v128_load32_splat(d3 + co);
+          a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(t, w0));
+          a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(t, w1));
+        }
+        for (int i = 0; i < count; i++) {
+          float *origin = image + (oh * stride_height * padded_width + ow * stride_width) * channels;
+          if (++ow == out_width) ow = 0, oh++;
+          const v128_t low = i == 0 ? a00 : i == 1 ? a10 : i == 2 ? a20 : a30;
+          const v128_t high = i == 0 ? a01 : i == 1 ? a11 : i == 2 ? a21 : a31;
+          if (vector_taps) {
+            wasm_v128_store(origin + o0, wasm_f32x4_add(wasm_v128_load(origin + o0), low));
+            if (lanes > 4) wasm_v128_store(origin + o4, wasm_f32x4_add(wasm_v128_load(origin + o4), high));
+            continue;
+          }
+          origin[o0] += wasm_f32x4_extract_lane(low, 0);
+          if (lanes > 1) origin[o1] += wasm_f32x4_extract_lane(low, 1);
+          if (lanes > 2) origin[o2] += wasm_f32x4_extract_lane(low, 2);
+          if (lanes > 3) origin[o3] += wasm_f32x4_extract_lane(low, 3);
+          if (lanes > 4) origin[o4] += wasm_f32x4_extract_lane(high, 0);
+          if (lanes > 5) origin[o5] += wasm_f32x4_extract_lane(high, 1);
+          if (lanes > 6) origin[o6] += wasm_f32x4_extract_lane(high, 2);
+          if (lanes > 7) origin[o7] += wasm_f32x4_extract_lane(high, 3);
+        }
+      }
+    }
+  }
+}

@@ -22,7 +22,9 @@ const convCases: ConvCase[] = [
   { x: [2, 11, 11, 3], filter: [5, 5, 3, 4], strides: [1, 1], pad: 'valid' },
   { x: [2, 9, 8, 3], filter: [3, 2, 3, 5], strides: [2, 1], pad: 'valid' },
   { x: [1, 8, 8, 2], filter: [3, 3, 2, 3], strides: [1, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-  // C ≥ 8 (the XNNPACK fallbacks of the filter gradient choose by C; the SIMD kernel does not).
+  // C ≥ 8: the input gradient picks full convolution ('same'), the direct kernel ('valid') or
+  // GEMM + col2im (stride 2); C < 8 above: the direct kernel at any stride.
+  { x: [2, 10, 10, 8], filter: [3, 3, 8, 12], strides: [1, 1], pad: 'valid' },
   { x: [2, 9, 9, 8], filter: [3, 3, 8, 6], strides: [1, 1], pad: 'same' },
   { x: [2, 10, 10, 8], filter: [3, 3, 8, 4], strides: [2, 2], pad: 'same' },
   { x: [2, 9, 9, 8], filter: [3, 3, 8, 5], strides: [2, 2], pad: 'valid' },

@@ -30,6 +30,16 @@ export interface SimdKernels {
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
     strideHeight: number, strideWidth: number,
   ): void;
+  transpose_filter(wt: number, w: number, depth: number, outChannels: number, paddedDepth: number): void;
+  crop_images(
+    dx: number, dxp: number, batch: number, height: number, width: number, channels: number, padTop: number, padLeft: number,
+    paddedHeight: number, paddedWidth: number,
+  ): void;
+  conv2d_backprop_input(
+    dxp: number, dy: number, wt: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
+    filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
+    strideHeight: number, strideWidth: number,
+  ): void;
   col2im(
     dx: number, cols: number, batch: number, height: number, width: number, channels: number, filterHeight: number,
     filterWidth: number, outHeight: number, outWidth: number, strideHeight: number, strideWidth: number, padTop: number,

@@ -3,37 +3,57 @@
  *
  *   dx[n, h, w, c] = Σ_{kh, kw, co} dy[n, (h + padTop − kh)/sh, (w + padLeft − kw)/sw, co] · W[kh, kw, c, co]
  *
- * (terms with a non-integer or out-of-range dy index vanish). Replaces the stock scalar loop:
+ * (terms with a non-integer or out-of-range dy index vanish). Replaces the stock scalar loop with
+ * one of three strategies:
  *
- * - stride 1 — a "full" convolution through XNNPACK: dx = conv(dy, W̃) with
+ * - full convolution (stride 1) through XNNPACK: dx = conv(dy, W̃) with
  *   W̃[kh, kw, co, c] = W[KH−1−kh, KW−1−kw, c, co] and padding (KH−1−padTop, …). 3-6x faster than
- *   GEMM + col2im (14×14×32→32: 12-15 ms vs 36-133 ms, min-of-7, batch 64).
- * - stride > 1 — the full convolution would run over a zero-dilated dy (4x the work at stride 2,
- *   measured 53 ms vs 23-34 ms), so: dcol[M, K] = dy[M, CO] · Wᵀ[CO, K] on XNNPACK
- *   (M = N·OH·OW, K = KH·KW·C), then a col2im scatter-add into dx (csrc/training-kernels.c
- *   `col2im`; a JS loop without SIMD); padding taps are dropped.
- * - stride 1 takes that GEMM path too (when the SIMD col2im runs) where XNNPACK's full convolution
- *   is slow: C < 8 (XNNPACK with 1 output channel: 1-1.7 GFLOP/s) and 'valid' layers whose full
- *   convolution mostly multiplies padding zeros. Batch 64, min-of-5 cpu ms, full conv → GEMM +
- *   col2im (bench/kernel-timings.mjs, load 5): 28×28×1 k5 24.9 → 10.1, 28×28×1 k3 14.1 → 6.1,
- *   12×12×24 k5 valid 18.3 → 14.3, 13×13×32 k3 valid 23.3 → 21.1; but 'same' layers lose
- *   (28×28×16: 14.4 vs 28.3, 14×14×32: 25.9 vs 34.4), so they keep the full convolution. XNNPACK
- *   ran no faster with 2 threads on these shapes, so the choice does not depend on threads.
+ *   GEMM + JS col2im (14×14×32→32: 12-15 ms vs 36-133 ms, min-of-7, batch 64).
+ * - GEMM + col2im: dcol[M, K] = dy[M, CO] · Wᵀ[CO, K] on XNNPACK (M = N·OH·OW, K = KH·KW·C), then
+ *   a scatter-add into dx (csrc/training-kernels.c `col2im`; a JS loop without SIMD); padding taps
+ *   are dropped. At stride > 1 the full convolution would run over a zero-dilated dy (4x the work
+ *   at stride 2, measured 53 ms vs 23-34 ms).
+ * - direct (SIMD module): the same GEMM fused with its scatter in our own kernel
+ *   (`conv2d_backprop_input`, register tile 4 pixels × 8 taps), no dcol buffer.
+ *
+ * Which wins, batch 64, min-of-7 cpu ms, one thread, bench/kernel-timings.mjs at load 4-5 (XNNPACK
+ * ran no faster with 2 threads on these shapes, so the choice does not depend on threads):
+ *
+ * - C < 8 (first layers: XNNPACK runs a full convolution with 1 output channel at 1-1.7
+ *   GFLOP/s): full conv → GEMM + col2im → direct: 28×28×1 k5 24.9 → 10.0 → 6.6,
+ *   28×28×1 k3 valid 14.1 → 6.9 → 4.5, 'same' 13.5 → 7.2 → 5.3, 28×28×1→16 6.1 → 3.5 (GEMM → direct).
+ * - stride 1, C ≥ 8, 'same'-like (dx has about as many pixels as dy): the full convolution
+ *   (28×28×16: 14.4 vs 28.3 GEMM + col2im; the direct kernel 26.0 in a standalone loop).
+ * - stride 1, C ≥ 8, 'valid' (the full convolution mostly multiplies padding zeros): direct, a tie
+ *   with GEMM + col2im without its M×K buffer (13×13×32 23.3 vs 23.6, 12×12×24 k5 14.8 vs 15.5;
+ *   full conv 23.3 and 18.3).
+ * - stride > 1, C ≥ 8: GEMM + col2im (28×28×32 s2 22.2 vs 25.4 direct, 14×14×64 s2 18.2 vs 21.5).
  */
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
-import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
+import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
 
-/** Stride-1 layers with fewer input channels than this take GEMM + col2im too (measured). */
-const FULL_CONV_MIN_CHANNELS = 8;
+/** Below this many input channels the direct kernel runs at any stride (measured, see above). */
+const DIRECT_MAX_CHANNELS = 8;
 /**
- * Stride-1 layers whose input has more than this many times the pixels of dy take GEMM + col2im
- * too: the full convolution computes every dx pixel from a zero-padded dy, the GEMM only the dy
- * pixels ('valid' 12×12 ← 8×8: 2.25x the work; 'same': 1x).
+ * Stride-1 layers whose input has more than this many times the pixels of dy leave the full
+ * convolution, which computes every dx pixel from a zero-padded dy ('valid' 12×12 ← 8×8: 2.25x
+ * the work of the GEMM; 'same': 1x).
  */
 const FULL_CONV_MAX_PIXEL_RATIO = 1.25;
+
+type Strategy = 'full-convolution' | 'gemm-col2im' | 'direct';
+
+/** The measured choice (see the header); without the SIMD module, full convolution or GEMM + JS col2im. */
+function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
+  const stride1 = g.strideHeight === 1 && g.strideWidth === 1;
+  if (!simd) return stride1 ? 'full-convolution' : 'gemm-col2im';
+  if (g.inChannels < DIRECT_MAX_CHANNELS) return 'direct';
+  if (!stride1) return 'gemm-col2im';
+  return g.inHeight * g.inWidth <= FULL_CONV_MAX_PIXEL_RATIO * g.outHeight * g.outWidth ? 'full-convolution' : 'direct';
+}
 
 function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
@@ -43,8 +63,8 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   const g = conv2dGeometry('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
   const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
   const kernels = simdKernels(backend);
-  const fullConvolution = inChannels >= FULL_CONV_MIN_CHANNELS && inHeight * inWidth <= FULL_CONV_MAX_PIXEL_RATIO * outHeight * outWidth;
-  if (strideHeight === 1 && strideWidth === 1 && (fullConvolution || !kernels)) {
+  const chosen = strategy(g, kernels !== null);
+  if (chosen === 'full-convolution') {
     const top = filterHeight - 1 - padTop;
     const left = filterWidth - 1 - padLeft;
     const bottom = inHeight - outHeight - top + filterHeight - 1;
@@ -70,6 +90,27 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   }
   const rows = batch * outHeight * outWidth;
   const depth = filterHeight * filterWidth * inChannels;
+  if (kernels && chosen === 'direct') {
+    // Direct: wt = Wᵀ padded to 8 columns, the fused GEMM + scatter into a padded dxp, then crop.
+    const paddedDepth = (depth + 7) & ~7;
+    const paddedHeight = (outHeight - 1) * strideHeight + filterHeight;
+    const paddedWidth = (outWidth - 1) * strideWidth + filterWidth;
+    const crop = padTop > 0 || padLeft > 0 || paddedHeight !== inHeight || paddedWidth !== inWidth;
+    const wt = backend.makeOutput([outChannels, paddedDepth], 'float32');
+    const dxInfo = backend.makeOutput([...attrs.inputShape], 'float32');
+    const dxp = crop ? backend.makeOutput([batch, paddedHeight, paddedWidth, inChannels], 'float32') : dxInfo;
+    kernels.transpose_filter(heapOffset(backend, wt), heapOffset(backend, filter), depth, outChannels, paddedDepth);
+    kernels.conv2d_backprop_input(
+      heapOffset(backend, dxp), heapOffset(backend, dy), heapOffset(backend, wt), batch, paddedHeight, paddedWidth, inChannels,
+      filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
+    );
+    if (crop) {
+      kernels.crop_images(heapOffset(backend, dxInfo), heapOffset(backend, dxp), batch, inHeight, inWidth, inChannels, padTop, padLeft, paddedHeight, paddedWidth);
+      backend.disposeData(dxp.dataId);
+    }
+    backend.disposeData(wt.dataId);
+    return dxInfo;
+  }
 
   // Wᵀ is a fresh tensor, so the XNNPACK operator cached on it (keyed by its id) dies with it.
   const filterT = stockTranspose(backend, alias(filter, [depth, outChannels]), [1, 0]);
