@@ -399,3 +399,22 @@ void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, int bat
     }
   }
 }
+
+// A row-major x[rows, columns] combined with a per-column vector v[columns] (broadcast over the
+// leading axes, as in batch-norm gradients: [N, H, W, C] ∘ [C]):
+//   out[i, j] = x[i, j] ∘ v[j],   ∘ = · (op 0), + (op 1), − (op 2), or v[j] − x[i, j] (op 3).
+EXPORT(binary_channels)
+void binary_channels(float *out, const float *x, const float *v, int rows, int columns, int op) {
+  const int c4 = columns & ~3;
+  for (int i = 0; i < rows; i++) {
+    const float *row = x + i * columns;
+    float *target = out + i * columns;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      const v128_t a = wasm_v128_load(row + j), b = wasm_v128_load(v + j);
+      const v128_t r = op == 0 ? wasm_f32x4_mul(a, b) : op == 1 ? wasm_f32x4_add(a, b) : op == 2 ? wasm_f32x4_sub(a, b) : wasm_f32x4_sub(b, a);
+      wasm_v128_store(target + j, r);
+    }
+    for (; j < columns; j++) target[j] = op == 0 ? row[j] * v[j] : op == 1 ? row[j] + v[j] : op == 2 ? row[j] - v[j] : v[j] - row[j];
+  }
+}

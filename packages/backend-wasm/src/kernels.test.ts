@@ -142,6 +142,25 @@ describe('wasm training kernels agree with the cpu backend', () => {
     });
   });
 
+  describe.each([
+    { a: [2, 5, 5, 8], b: [8] },
+    { a: [1, 1, 1, 6], b: [3, 4, 4, 6] }, // vector first (Sub: v − x), 4-wide plus a scalar tail
+    { a: [7, 3], b: [1, 3] },
+    { a: [2, 3, 4], b: [2, 3, 4] }, // same shape: stock kernel
+    { a: [2, 3, 4], b: [3, 1] }, // not per-channel: stock kernel
+  ])('multiply, add, sub a=$a b=$b', ({ a, b }) => {
+    it('values and gradients', async () => {
+      await compare([random(a, 18), random(b, 19)], (x, v) => {
+        const ops = [tf.mul, tf.add, tf.sub] as const;
+        return ops.flatMap((op) => {
+          const f = (p: tf.Tensor, q: tf.Tensor) => op(p, q);
+          const [dx, dv] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(f(p, q))))([x as tf.Tensor, v as tf.Tensor]);
+          return [f(x as tf.Tensor, v as tf.Tensor), dx as tf.Tensor, dv as tf.Tensor];
+        });
+      });
+    });
+  });
+
   it('runs the SIMD module on this backend (not the JS fallbacks)', async () => {
     await tf.setBackend('wasm');
     expect(simdKernels(tf.backend() as BackendWasm)).not.toBeNull();

@@ -14,12 +14,13 @@ import { fusedBatchNormConfig } from './kernels/fused-batch-norm.js';
 import { castConfig, identityConfig } from './kernels/identity.js';
 import { meanConfig, sumConfig } from './kernels/leading-axes-reduction.js';
 import { tileConfig } from './kernels/tile.js';
+import { addConfig, multiplyConfig, subConfig } from './kernels/channel-binary.js';
 
 /** Every kernel of ours, in registration order. */
-const ourKernels: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig];
+const ourKernels: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig];
 
 /** Stock kernels ours call internally; captured before anything is replaced. */
-const stockDependencies = ['BatchMatMul', 'Transpose', 'Conv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm'] as const;
+const stockDependencies = ['BatchMatMul', 'Transpose', 'Conv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub'] as const;
 
 const ourKernelFuncs = new WeakSet<object>(ourKernels.map((config) => config.kernelFunc));
 

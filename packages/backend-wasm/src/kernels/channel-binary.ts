@@ -1,0 +1,56 @@
+/**
+ * Multiply, Add and Sub of a float32 tensor with a per-channel vector broadcast over its leading
+ * axes, NHWC: out[…, c] = x[…, c] ∘ v[c], v of shape [C] or [1, …, 1, C]. Batch-norm gradients
+ * do this on [N, H, W, C] tensors every step, and the stock wasm kernels take a generic broadcast
+ * path 2.5x slower than their same-shape loop (batch 64, 28×28×16: 2.5 vs 1.0 ms). Every other
+ * shape, dtype, or a backend without our SIMD module, runs the stock kernel.
+ */
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { input, sizeOf, type WasmKernelArgs } from '../internal/heap.js';
+import { stockKernel } from '../internal/stock-kernels.js';
+import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
+
+type BinaryKernel = 'Multiply' | 'Add' | 'Sub';
+
+/** True when `small` is [C] or [1, …, 1, C] and broadcasts over the leading axes of `big`. */
+function isChannelVector(big: readonly number[], small: readonly number[]): boolean {
+  const channels = big[big.length - 1];
+  if (channels === undefined || big.length < 2 || small.length > big.length || small[small.length - 1] !== channels) return false;
+  return small.slice(0, -1).every((dim) => dim === 1) && sizeOf(big) > channels;
+}
+
+function channelBinary(kernelName: BinaryKernel, args: WasmKernelArgs): TensorInfo {
+  const { backend } = args;
+  const a = input(args, kernelName, 'a');
+  const b = input(args, kernelName, 'b');
+  const kernels = a.dtype === 'float32' && b.dtype === 'float32' ? simdKernels(backend) : null;
+  if (kernels) {
+    // op codes of csrc/training-kernels.c binary_channels: x·v, x+v, x−v, v−x.
+    let operands: [TensorInfo, TensorInfo, number] | undefined;
+    if (isChannelVector(a.shape, b.shape)) operands = [a, b, kernelName === 'Multiply' ? 0 : kernelName === 'Add' ? 1 : 2];
+    else if (isChannelVector(b.shape, a.shape)) operands = [b, a, kernelName === 'Multiply' ? 0 : kernelName === 'Add' ? 1 : 3];
+    if (operands) {
+      const [x, v, op] = operands;
+      const channels = x.shape[x.shape.length - 1] as number;
+      const out = backend.makeOutput([...x.shape], 'float32');
+      kernels.binary_channels(heapOffset(backend, out), heapOffset(backend, x), heapOffset(backend, v), sizeOf(x.shape) / channels, channels, op);
+      return out;
+    }
+  }
+  return stockKernel(kernelName)(args);
+}
+
+function config(kernelName: BinaryKernel): KernelConfig {
+  return {
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ((args: WasmKernelArgs) => channelBinary(kernelName, args)) as unknown as KernelConfig['kernelFunc'],
+  };
+}
+
+/** Our Multiply for the `wasm` backend (per-channel broadcast; the stock kernel otherwise). */
+export const multiplyConfig = config('Multiply');
+/** Our Add for the `wasm` backend (per-channel broadcast; the stock kernel otherwise). */
+export const addConfig = config('Add');
+/** Our Sub for the `wasm` backend (per-channel broadcast; the stock kernel otherwise). */
+export const subConfig = config('Sub');
