@@ -1,36 +1,32 @@
 #!/usr/bin/env node
 // @digitlab-bench skip: long (tens of minutes on 2 cores): run it on its own, its header says how
 /**
- * Few labels in a new handwriting style: a seed-cnn pretrained on MNIST, fine-tuned on K = 10, 100,
- * 1000 images per class of a shifted domain, against the same net trained from scratch on the same
- * K images (same steps), and the untouched pretrained model. The shifted domain: MNIST digits with
- * thickened strokes (3x3 dilation), elastic distortion (Simard alpha 34, sigma 4) and rotation up
- * to 15°, each image transformed once with a fixed seed (train from the MNIST train split, test
- * from the first --test-size MNIST test images).
+ * Few labels in a new handwriting style: the shipped pretrained fast-cnn (`loadPretrained('fast-cnn')`,
+ * 99.06% on MNIST test) fine-tuned on K = 10, 100, 1000 images per class of a shifted domain,
+ * against the same net (fast-cnn) trained from scratch on the same K images (same steps), and the
+ * untouched pretrained model. The shifted domain: MNIST digits with thickened strokes (3x3
+ * dilation), elastic distortion (Simard alpha 34, sigma 4) and rotation up to 15°, each image
+ * transformed once with a fixed seed (train from the MNIST train split, test from the first
+ * --test-size MNIST test images; the pretrained model was trained on the train split's originals
+ * of some of these, never on the test digits).
  *
  *   npx tsc --build packages/trainer packages/backend-wasm && node packages/trainer/bench/finetune-few-labels.mjs \
- *     [--shots 10,100,1000] [--pretrain-images 20000] [--base-dir DIR] [--seed 0]
+ *     [--shots 10,100,1000] [--test-size 2000] [--seed 0]
  *
- * Uses `loadPretrained('seed-cnn')` when @digitlab/models ships it; otherwise pretrains one here
- * (one epoch over the first --pretrain-images MNIST training images) and says so. Prints a
- * markdown table on stdout and the JSON of every row on stderr.
+ * Prints a markdown table on stdout and the JSON of every row on stderr.
  */
-import { existsSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
 import { augmentImage, createBatches, createRandom, loadMnist, subsetDataset, takePerClass } from '@digitlab/datasets';
-import { createModel, loadModel, loadPretrained, saveModel } from '@digitlab/models';
+import { createModel, loadPretrained } from '@digitlab/models';
 import { datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/trainer';
 
 const { values } = parseArgs({
   options: {
     shots: { type: 'string', default: '10,100,1000' },
-    'pretrain-images': { type: 'string', default: '20000' },
     'test-size': { type: 'string', default: '2000' },
-    'base-dir': { type: 'string', default: join(tmpdir(), 'digitlab-bench', 'few-labels-base') },
     'batch-size': { type: 'string', default: '32' },
     seed: { type: 'string', default: '0' },
     threads: { type: 'string', default: '1' },
@@ -69,33 +65,9 @@ function shift(dataset, domainSeed) {
   return { images, labels: dataset.labels.slice(), size: dataset.size };
 }
 
-// 1. The pretrained model: shipped, cached, or trained here.
-let pretrainedFrom;
-async function pretrained() {
-  try {
-    const model = (await loadPretrained('seed-cnn')).model;
-    pretrainedFrom = 'loadPretrained("seed-cnn")';
-    return model;
-  } catch (error) {
-    if (error?.name !== 'PretrainedNotFoundError') throw error;
-  }
-  const baseDir = values['base-dir'];
-  if (!existsSync(join(baseDir, 'model.json'))) {
-    log('loadPretrained("seed-cnn") is not shipped yet: pretraining one here');
-    const model = createModel('seed-cnn', { seed });
-    const result = await finetune(prepareFinetune(model, { kind: 'full' }), datasetBatches(first(splits.train, Number(values['pretrain-images'])), { batchSize: 64, seed, normalization: 'mnist' }), {
-      epochs: 1,
-      learningRate: 0.003,
-    });
-    const test = evaluate(model, evalBatches(splits.test));
-    log(`pretrained: ${(100 * test.accuracy).toFixed(2)}% on the MNIST test set in ${result.trainSeconds.toFixed(1)} s`);
-    await saveModel(model, baseDir, { architecture: 'seed-cnn', input: { normalization: 'mnist' }, metrics: { test: { accuracy: test.accuracy } } });
-    model.dispose();
-  }
-  const { model, metadata } = await loadModel(baseDir);
-  pretrainedFrom = `trained here: seed-cnn, 1 epoch on the first ${values['pretrain-images']} MNIST training images (${(100 * metadata.metrics.test.accuracy).toFixed(2)}% on MNIST test)`;
-  return model;
-}
+// 1. The shipped pretrained model (a fresh copy for every run).
+const architecture = 'fast-cnn';
+const pretrained = async () => (await loadPretrained(architecture)).model;
 
 const shiftedTest = shift(first(splits.test, Number(values['test-size'])), seed + 1);
 const untouched = await pretrained();
@@ -113,7 +85,7 @@ for (const k of values.shots.split(',').map(Number)) {
   const runs = {
     finetuned: { make: pretrained, strategy: { kind: 'full' }, learningRate: 0.001 },
     lora: { make: pretrained, strategy: { kind: 'lora', rank: 4, targets: ['conv', 'dense'] }, learningRate: 0.02 },
-    scratch: { make: async () => createModel('seed-cnn', { seed: seed + 100 }), strategy: { kind: 'full' }, learningRate: 0.003 },
+    scratch: { make: async () => createModel(architecture, { seed: seed + 100 }), strategy: { kind: 'full' }, learningRate: 0.003 },
   };
   for (const [name, { make, strategy, learningRate }] of Object.entries(runs)) {
     const model = await make();
@@ -130,9 +102,9 @@ for (const k of values.shots.split(',').map(Number)) {
 log(`tensors alive at the end: ${tf.memory().numTensors}`);
 const pct = (value) => `${(100 * value).toFixed(2)}%`;
 process.stdout.write(
-  `\nFew labels of a shifted style (thick + elastic + rotated digits), seed-cnn, wasm 1 thread, Adam + cosine, batch ${batchSize}; test: ${shiftedTest.size} shifted MNIST test digits.\n` +
-    `Pretrained model: ${pretrainedFrom}; untouched on the shifted test set: ${pct(untouchedAccuracy)}.\n\n` +
-    `| K per class | images | epochs | from scratch (lr 0.003) | pretrained, full fine-tune (lr 0.001) | pretrained, LoRA r4 + head (lr 0.02) |\n|---|---|---|---|---|---|\n` +
-    rows.map((row) => `| ${row.k} | ${row.images} | ${row.epochs} | ${pct(row.scratch)} | ${pct(row.finetuned)} | ${pct(row.lora)} |`).join('\n') +
+  `\nFew labels of a shifted style (thick + elastic + rotated digits), ${architecture}, wasm 1 thread, Adam + cosine, batch ${batchSize}; test: ${shiftedTest.size} shifted MNIST test digits; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.\n` +
+    `Pretrained model: loadPretrained('${architecture}') (shipped); untouched on the shifted test set: ${pct(untouchedAccuracy)}.\n\n` +
+    `| K per class | images | epochs | from scratch (lr 0.003) | pretrained, full fine-tune (lr 0.001) | pretrained, LoRA r4 + head (lr 0.02) | training s (scratch / full / LoRA) |\n|---|---|---|---|---|---|---|\n` +
+    rows.map((row) => `| ${row.k} | ${row.images} | ${row.epochs} | ${pct(row.scratch)} | ${pct(row.finetuned)} | ${pct(row.lora)} | ${[row.scratchSeconds, row.finetunedSeconds, row.loraSeconds].map((s) => s.toFixed(1)).join(' / ')} |`).join('\n') +
     '\n',
 );

@@ -12,7 +12,8 @@
  *
  * A strategy entry may override its settings after colons, e.g.
  * `--strategies lora:rank=8:alpha=16:epochs=4:lr=0.01,adapter:bottleneck=32,freeze:epochs=5`
- * (keys: epochs, lr, rank, alpha, targets (with '+': conv+dense), bottleneck).
+ * (keys: epochs, lr, rank, alpha, targets (with '+': conv+dense), bottleneck, augment (1: rotation ±10°,
+ * zoom 0.9-1.1, shift ±10% on the 5-9 training images; --augment turns it on for every strategy)).
  *
  * The base model is cached in --base-dir (default $TMPDIR/digitlab-bench/transfer-<model>-<recipe>)
  * so reruns skip pretraining. Prints a markdown table on stdout and the JSON of every row on stderr.
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     /** Rotation ±10°, zoom 0.9-1.1, shift ±10% while pretraining (more general features). */
     'pretrain-augment': { type: 'boolean', default: false },
     epochs: { type: 'string', default: '1' },
+    /** Augment the 5-9 training images of every strategy (rotation ±10°, zoom 0.9-1.1, shift ±10%). */
+    augment: { type: 'boolean', default: false },
     /** Learning-rate shape of every fine-tuning run: cosine or one-cycle. */
     schedule: { type: 'string', default: 'cosine' },
     strategies: { type: 'string', default: 'linear-probe,freeze,lora,adapter,gradual-unfreeze,discriminative,full' },
@@ -108,8 +111,8 @@ for (const entry of values.strategies.split(',')) {
   if (!known) throw new Error(`unknown strategy "${name}". Should be one of: ${Object.keys(strategies).join(', ')}`);
   const settings = Object.fromEntries(overrides.map((pair) => {
     const [key, value] = pair.split('=');
-    if (!['epochs', 'lr', 'rank', 'alpha', 'targets', 'bottleneck'].includes(key) || value === undefined) {
-      throw new Error(`bad override "${pair}" in "${entry}". Use key=value with key one of: epochs, lr, rank, alpha, targets, bottleneck`);
+    if (!['epochs', 'lr', 'rank', 'alpha', 'targets', 'bottleneck', 'augment'].includes(key) || value === undefined) {
+      throw new Error(`bad override "${pair}" in "${entry}". Use key=value with key one of: epochs, lr, rank, alpha, targets, bottleneck, augment`);
     }
     return [key, value];
   }));
@@ -126,7 +129,8 @@ for (const entry of values.strategies.split(',')) {
   const parameters = countParameters(plan.model);
   const strategyEpochs = settings.epochs ? Number(settings.epochs) : (name === 'lora' || name === 'adapter') && values['peft-epochs'] ? Number(values['peft-epochs']) : epochs;
   const learningRate = settings.lr ? Number(settings.lr) : values.lr ? Number(values.lr) : learningRates[name];
-  const result = await finetune(plan, trainBatches(train), {
+  const augment = settings.augment === undefined ? values.augment : settings.augment === '1';
+  const result = await finetune(plan, trainBatches(train, augment ? RECOMMENDED_AUGMENTATION : false), {
     epochs: strategyEpochs,
     learningRate,
     schedule: values.schedule,
@@ -134,7 +138,7 @@ for (const entry of values.strategies.split(',')) {
     validation: () => evalBatches(part(splits.validation, high)),
   });
   const test = evaluate(plan.model, evalBatches(part(splits.test, high)), { numClasses: 5 });
-  const row = { strategy: entry, trainable: parameters.trainable, total: parameters.total, trainablePercent: 100 * parameters.fraction, testAccuracy: test.accuracy, trainSeconds: result.trainSeconds, epochs: strategyEpochs, learningRate, stages: result.stages.map((stage) => stage.groups.join('+')) };
+  const row = { strategy: entry, trainable: parameters.trainable, total: parameters.total, trainablePercent: 100 * parameters.fraction, testAccuracy: test.accuracy, trainSeconds: result.trainSeconds, epochs: strategyEpochs, learningRate, augment, stages: result.stages.map((stage) => stage.groups.join('+')) };
   rows.push(row);
   log(JSON.stringify(row));
   if (plan.model !== base) plan.model.dispose();
