@@ -30,6 +30,9 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '32' },
     seed: { type: 'string', default: '0' },
     threads: { type: 'string', default: '1' },
+    'full-lr': { type: 'string', default: '0.001' },
+    'lora-lr': { type: 'string', default: '0.02' },
+    'scratch-lr': { type: 'string', default: '0.003' },
   },
 });
 const seed = Number(values.seed);
@@ -83,9 +86,9 @@ for (const k of values.shots.split(',').map(Number)) {
   const epochs = epochsFor(k);
   const row = { k, images: train.size, epochs };
   const runs = {
-    finetuned: { make: pretrained, strategy: { kind: 'full' }, learningRate: 0.001 },
-    lora: { make: pretrained, strategy: { kind: 'lora', rank: 4, targets: ['conv', 'dense'] }, learningRate: 0.02 },
-    scratch: { make: async () => createModel(architecture, { seed: seed + 100 }), strategy: { kind: 'full' }, learningRate: 0.003 },
+    finetuned: { make: pretrained, strategy: { kind: 'full' }, learningRate: Number(values['full-lr']) },
+    lora: { make: pretrained, strategy: { kind: 'lora', rank: 4, targets: ['conv', 'dense'] }, learningRate: Number(values['lora-lr']) },
+    scratch: { make: async () => createModel(architecture, { seed: seed + 100 }), strategy: { kind: 'full' }, learningRate: Number(values['scratch-lr']) },
   };
   for (const [name, { make, strategy, learningRate }] of Object.entries(runs)) {
     const model = await make();
@@ -104,7 +107,7 @@ const pct = (value) => `${(100 * value).toFixed(2)}%`;
 process.stdout.write(
   `\nFew labels of a shifted style (thick + elastic + rotated digits), ${architecture}, wasm 1 thread, Adam + cosine, batch ${batchSize}; test: ${shiftedTest.size} shifted MNIST test digits; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.\n` +
     `Pretrained model: loadPretrained('${architecture}') (shipped); untouched on the shifted test set: ${pct(untouchedAccuracy)}.\n\n` +
-    `| K per class | images | epochs | from scratch (lr 0.003) | pretrained, full fine-tune (lr 0.001) | pretrained, LoRA r4 + head (lr 0.02) | training s (scratch / full / LoRA) |\n|---|---|---|---|---|---|---|\n` +
+    `| K per class | images | epochs | from scratch (lr ${values['scratch-lr']}) | pretrained, full fine-tune (lr ${values['full-lr']}) | pretrained, LoRA r4 + head (lr ${values['lora-lr']}) | training s (scratch / full / LoRA) |\n|---|---|---|---|---|---|---|\n` +
     rows.map((row) => `| ${row.k} | ${row.images} | ${row.epochs} | ${pct(row.scratch)} | ${pct(row.finetuned)} | ${pct(row.lora)} | ${[row.scratchSeconds, row.finetunedSeconds, row.loraSeconds].map((s) => s.toFixed(1)).join(' / ')} |`).join('\n') +
     '\n',
 );

@@ -138,7 +138,7 @@ for (const entry of values.strategies.split(',')) {
     validation: () => evalBatches(part(splits.validation, high)),
   });
   const test = evaluate(plan.model, evalBatches(part(splits.test, high)), { numClasses: 5 });
-  const row = { strategy: entry, trainable: parameters.trainable, total: parameters.total, trainablePercent: 100 * parameters.fraction, testAccuracy: test.accuracy, trainSeconds: result.trainSeconds, epochs: strategyEpochs, learningRate, augment, stages: result.stages.map((stage) => stage.groups.join('+')) };
+  const row = { strategy: entry, trainable: parameters.trainable, total: parameters.total, trainablePercent: 100 * parameters.fraction, testAccuracy: test.accuracy, trainSeconds: result.trainSeconds, epochs: strategyEpochs, learningRate, augment, best: result.best, history: result.history.map((logs) => ({ epoch: logs.epoch + 1, loss: Number(logs.loss.toFixed(4)), accuracy: Number(logs.accuracy.toFixed(4)), validation: logs.validation?.accuracy })), stages: result.stages.map((stage) => stage.groups.join('+')) };
   rows.push(row);
   log(JSON.stringify(row));
   if (plan.model !== base) plan.model.dispose();
@@ -147,7 +147,7 @@ for (const entry of values.strategies.split(',')) {
 log(`tensors alive at the end: ${tf.memory().numTensors}`);
 
 process.stdout.write(
-  `\nTransfer 0-4 → 5-9, ${baseModel} pretrained on 0-4 (${pretrainRecipe}; test accuracy on 0-4: ${baseAccuracy === undefined ? 'n/a' : `${(100 * baseAccuracy).toFixed(2)}%`}), ${train.size} 5-9 training images, wasm 1 thread, Adam + ${values.schedule}, batch ${batchSize}, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n` +
+  `\nTransfer 0-4 → 5-9, ${baseModel} pretrained on 0-4 (${values['base-dir'] ? `base from ${baseDir}` : pretrainRecipe}; fine-tuning seed ${seed}; test accuracy on 0-4: ${baseAccuracy === undefined ? 'n/a' : `${(100 * baseAccuracy).toFixed(2)}%`}), ${train.size} 5-9 training images, wasm 1 thread, Adam + ${values.schedule}, batch ${batchSize}, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n` +
     `| strategy | trainable params | trainable % | epochs | lr | test acc. 5-9 (4,861) | training s |\n|---|---|---|---|---|---|---|\n` +
     rows.map((row) => `| ${row.strategy} | ${row.trainable.toLocaleString('en-US')} | ${row.trainablePercent.toFixed(2)}% | ${row.epochs} | ${row.learningRate} | ${(100 * row.testAccuracy).toFixed(2)}% | ${row.trainSeconds.toFixed(1)} |`).join('\n') +
     '\n',
