@@ -7,6 +7,22 @@
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
+// MADD(acc, a, b) = acc + a·b on f32x4, the multiply-accumulate of the convolution loops.
+// Plain build: mul then add (two roundings; 128-bit wasm SIMD has no FMA). Relaxed build
+// (-DDIGITLAB_RELAXED_MADD -mrelaxed-simd): one f32x4.relaxed_madd, a fused multiply-add on x64
+// with FMA3 and ARM (mul + add elsewhere; either rounding is allowed by the relaxed-SIMD spec).
+// clang 14 only knows the relaxed-SIMD *prototype*: its builtin emits opcode 0xfd 0xaf 0x01
+// ("f32x4.fma", which it defines as op0 + op1·op2), which no engine accepts any more;
+// scripts/build-kernels.sh rewrites each such instruction to the standard relaxed_madd
+// (0xfd 0x85 0x02), which computes op0·op1 + op2. Hence the operand order below: the
+// accumulator goes last. (The intrinsic is opaque to LLVM — no folding or reassociation — so the
+// operands reach the instruction in this order; the kernel tests check the result.)
+#ifdef DIGITLAB_RELAXED_MADD
+#define MADD(acc, a, b) ((v128_t)__builtin_wasm_fma_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(acc)))
+#else
+#define MADD(acc, a, b) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
+#endif
+
 // MaxPoolGrad over disjoint windows (stride = window, no top/left padding), NHWC:
 //   dx[n, h, w, c] = dy[n, oh, ow, c] if (h, w) is the first maximum (row-major) of window
 //   (oh, ow) for channel c, else 0.
@@ -206,17 +222,17 @@ void conv2d_backprop_filter(float *dw, const float *xp, const float *dy, int bat
           for (int ow = 0; ow < out_width; ow++, origin += column_step, g += out_channels) {
             const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
             v128_t t = wasm_v128_load32_splat(origin + o0);
-            a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(t, g0));
-            a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(t, g1));
+            a00 = MADD(a00, t, g0);
+            a01 = MADD(a01, t, g1);
             t = wasm_v128_load32_splat(origin + o1);
-            a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(t, g0));
-            a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(t, g1));
+            a10 = MADD(a10, t, g0);
+            a11 = MADD(a11, t, g1);
             t = wasm_v128_load32_splat(origin + o2);
-            a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(t, g0));
-            a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(t, g1));
+            a20 = MADD(a20, t, g0);
+            a21 = MADD(a21, t, g1);
             t = wasm_v128_load32_splat(origin + o3);
-            a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(t, g0));
-            a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(t, g1));
+            a30 = MADD(a30, t, g0);
+            a31 = MADD(a31, t, g1);
           }
         }
         wasm_v128_store(w0 + co, a00), wasm_v128_store(w0 + co + 4, a01);
@@ -237,7 +253,7 @@ void conv2d_backprop_filter(float *dw, const float *xp, const float *dy, int bat
             for (int oh = 0; oh < out_height; oh++) {
               const float *origin = image + oh * row_step + oj;
               for (int ow = 0; ow < out_width; ow++, origin += column_step, g += out_channels)
-                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load32_splat(origin), wasm_v128_load(g)));
+                a = MADD(a, wasm_v128_load32_splat(origin), wasm_v128_load(g));
             }
             wasm_v128_store(wj + co, a);
           } else {
@@ -364,17 +380,17 @@ void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, int bat
         for (int co = 0; co < out_channels; co++, w += padded_depth) {
           const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
           v128_t t = wasm_v128_load32_splat(d0 + co);
-          a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(t, w0));
-          a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(t, w1));
+          a00 = MADD(a00, t, w0);
+          a01 = MADD(a01, t, w1);
           t = wasm_v128_load32_splat(d1 + co);
-          a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(t, w0));
-          a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(t, w1));
+          a10 = MADD(a10, t, w0);
+          a11 = MADD(a11, t, w1);
           t = wasm_v128_load32_splat(d2 + co);
-          a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(t, w0));
-          a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(t, w1));
+          a20 = MADD(a20, t, w0);
+          a21 = MADD(a21, t, w1);
           t = wasm_v128_load32_splat(d3 + co);
-          a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(t, w0));
-          a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(t, w1));
+          a30 = MADD(a30, t, w0);
+          a31 = MADD(a31, t, w1);
         }
         for (int i = 0; i < count; i++) {
           float *origin = image + (oh * stride_height * padded_width + ow * stride_width) * channels;

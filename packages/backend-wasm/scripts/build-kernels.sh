@@ -8,7 +8,12 @@
 #   sh packages/backend-wasm/scripts/build-kernels.sh
 #
 # Two variants of one source: the single-threaded tfjs build has a plain memory, the threaded one
-# a shared memory; a module must import the kind it is given.
+# a shared memory; a module must import the kind it is given. Each comes twice: without and with
+# FMA in the convolution loops (the MADD macro of csrc/training-kernels.c as f32x4.relaxed_madd,
+# relaxed SIMD: Chrome >= 114, Node >= 22, Node 20 behind --experimental-wasm-relaxed-simd). clang 14
+# emits the relaxed-SIMD prototype's opcode for it, which scripts/rewrite-relaxed-madd.mjs turns into
+# the standard one after proving every rewritten byte is that instruction; the SHA-256 of both the
+# clang output and the rewritten module are recorded.
 set -eu
 cd "$(dirname "$0")/.."
 CLANG=${CLANG:-clang-14}
@@ -20,43 +25,82 @@ build() { # $1 = output, $2.. = extra flags
     -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all -Wl,-z,stack-size=0 \
     -o "$target" csrc/training-kernels.c
 }
+SHARED="-matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296"
+RELAXED="-mrelaxed-simd -DDIGITLAB_RELAXED_MADD"
+# The control build: the same intrinsic type with another opcode (the prototype's fms, fd b0 01), so
+# that comparing it with the FMA build locates the FMA instructions without trusting the disassembler.
+CONTROL="-D__builtin_wasm_fma_f32x4=__builtin_wasm_fms_f32x4"
 build "$out/plain.wasm"
-build "$out/shared.wasm" -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296
+# shellcheck disable=SC2086 # the flag lists are meant to split
+build "$out/shared.wasm" $SHARED
+# shellcheck disable=SC2086
+build "$out/plain-fma-prototype.wasm" $RELAXED
+# shellcheck disable=SC2086
+build "$out/plain-control.wasm" $RELAXED $CONTROL
+# shellcheck disable=SC2086
+build "$out/shared-fma-prototype.wasm" $RELAXED $SHARED
+# shellcheck disable=SC2086
+build "$out/shared-control.wasm" $RELAXED $SHARED $CONTROL
+for variant in plain shared; do
+  llvm-objdump-14 -d "$out/$variant-fma-prototype.wasm" > "$out/$variant-fma.objdump"
+  node scripts/rewrite-relaxed-madd.mjs "$out/$variant-fma-prototype.wasm" "$out/$variant-control.wasm" \
+    "$out/$variant-fma.objdump" "$out/$variant-relaxed.wasm" > "$out/$variant-relaxed.sites"
+done
 # The module must not touch memory tfjs owns on its own: no data segments, no stack pointer. And it
 # stays small (under 16 KB; -Os: the loops are memory- or load-bound, -O2/-O3's unrolling measured
 # no faster and 2-3x bigger). The plugin compiles it asynchronously in load(), so the browser's
 # cap on synchronous main-thread compiles (4 KB in old Chrome, 8 MB now) does not apply to it.
-for variant in plain shared; do
+for variant in plain shared plain-relaxed shared-relaxed; do
   if [ "$(wc -c < "$out/$variant.wasm")" -gt 16384 ]; then echo "$variant.wasm is over 16384 bytes" >&2; exit 1; fi
   if llvm-objdump-14 -h "$out/$variant.wasm" | grep -q ' DATA '; then echo "$variant.wasm has a data segment" >&2; exit 1; fi
   if llvm-objdump-14 -d "$out/$variant.wasm" | grep -q 'global\.\(get\|set\)'; then echo "$variant.wasm uses the stack" >&2; exit 1; fi
 done
 version=$("$CLANG" --version | head -n 1)
-node - "$out/plain.wasm" "$out/shared.wasm" "$version" csrc/training-kernels.c > src/internal/simd-kernels-binary.ts <<'NODE'
+node - "$out" "$version" csrc/training-kernels.c > "$out/simd-kernels-binary.ts" <<'NODE'
 const { readFileSync } = require('node:fs');
 const { createHash } = require('node:crypto');
-const [plainPath, sharedPath, version, sourcePath] = process.argv.slice(2);
-const sourceSha256 = createHash('sha256').update(readFileSync(sourcePath)).digest('hex');
-const entry = (path) => {
-  const bytes = readFileSync(path);
-  return { base64: bytes.toString('base64'), sha256: createHash('sha256').update(bytes).digest('hex') };
+// Relaxed SIMD must validate here before the rewritten modules can be checked (Node < 22).
+require('node:v8').setFlagsFromString('--experimental-wasm-relaxed-simd');
+const [dir, version, sourcePath] = process.argv.slice(2);
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const sourceSha256 = sha256(readFileSync(sourcePath));
+const entry = (name) => {
+  const bytes = readFileSync(`${dir}/${name}.wasm`);
+  if (!WebAssembly.validate(bytes)) throw new Error(`${name}.wasm does not validate in Node ${process.version}`);
+  return { base64: bytes.toString('base64'), sha256: sha256(bytes) };
 };
-const plain = entry(plainPath);
-const shared = entry(sharedPath);
+const plain = entry('plain');
+const shared = entry('shared');
+const relaxed = (variant) => ({
+  ...entry(`${variant}-relaxed`),
+  clangSha256: sha256(readFileSync(`${dir}/${variant}-fma-prototype.wasm`)),
+  sites: Number(readFileSync(`${dir}/${variant}-relaxed.sites`, 'utf8')),
+});
+const relaxedPlain = relaxed('plain');
+const relaxedShared = relaxed('shared');
 process.stdout.write(`/**
  * GENERATED by scripts/build-kernels.sh from csrc/training-kernels.c — do not edit.
  * Compiler: ${version}
  * @internal
  */
 
-/** The WebAssembly modules (plain memory / shared memory) of csrc/training-kernels.c, base64. */
+/**
+ * The WebAssembly modules (plain memory / shared memory) of csrc/training-kernels.c, base64:
+ * mul + add in the convolution loops, and (relaxed*) f32x4.relaxed_madd there instead, with the
+ * SHA-256 of clang's output before the opcode rewrite and the number of rewritten instructions.
+ */
 export const simdKernelsBinary = {
   plain: { sha256: '${plain.sha256}', base64: '${plain.base64}' },
   shared: { sha256: '${shared.sha256}', base64: '${shared.base64}' },
+  relaxedPlain: { sha256: '${relaxedPlain.sha256}', clangSha256: '${relaxedPlain.clangSha256}', sites: ${relaxedPlain.sites}, base64: '${relaxedPlain.base64}' },
+  relaxedShared: { sha256: '${relaxedShared.sha256}', clangSha256: '${relaxedShared.clangSha256}', sites: ${relaxedShared.sites}, base64: '${relaxedShared.base64}' },
   compiler: ${JSON.stringify(version)},
   /** SHA-256 of csrc/training-kernels.c when these bytes were built from it. */
   sourceSha256: '${sourceSha256}',
 } as const;
 `);
 NODE
-echo "wrote src/internal/simd-kernels-binary.ts (plain $(wc -c < "$out/plain.wasm") B, shared $(wc -c < "$out/shared.wasm") B; $version)"
+mv "$out/simd-kernels-binary.ts" src/internal/simd-kernels-binary.ts
+echo "wrote src/internal/simd-kernels-binary.ts (plain $(wc -c < "$out/plain.wasm") B, shared $(wc -c < "$out/shared.wasm") B;" \
+  "relaxed: $(cat "$out/plain-relaxed.sites") + $(cat "$out/shared-relaxed.sites") relaxed_madd sites; $version)"
+for variant in plain-fma-prototype plain-relaxed shared-fma-prototype shared-relaxed; do sha256sum "$out/$variant.wasm" | sed "s|$out/||"; done

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWasm, randomValues, runOn } from './__fixtures__/backends.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernels } from './internal/simd-kernels.js';
+import { selectedSimdKernelsBuild, simdKernels } from './internal/simd-kernels.js';
+import { createWasmPlugin } from './plugin.js';
 import { relativeError, tolerances } from './tolerances.js';
 
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
@@ -161,9 +162,11 @@ describe('wasm training kernels agree with the cpu backend', () => {
     });
   });
 
-  it('runs the SIMD module on this backend (not the JS fallbacks)', async () => {
+  it('runs the SIMD module on this backend (not the JS fallbacks), its FMA build', async () => {
     await tf.setBackend('wasm');
     expect(simdKernels(tf.backend() as BackendWasm)).not.toBeNull();
+    // The fixture lets Node 20 validate relaxed SIMD, so every case above ran the FMA build.
+    expect(selectedSimdKernelsBuild()).toBe('relaxed');
   });
 
   it('Identity and same-dtype Cast share the buffer safely: each survives the other being disposed', async () => {
@@ -224,5 +227,27 @@ describe('Tile agrees with the cpu backend', () => {
     await loadWasm();
     const values = await tf.tidy(() => tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), [2, 1])).data();
     expect(Array.from(values)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+  });
+});
+
+// Every case above ran the FMA build; the plain mul + add build (engines without relaxed SIMD,
+// or `relaxedSimd: false`) must agree with cpu just as well.
+describe('the plain (no FMA) build agrees with the cpu backend', () => {
+  beforeAll(async () => {
+    await loadWasm();
+    const loaded = await createWasmPlugin({ relaxedSimd: false }).load();
+    expect(loaded.capabilities.relaxedSimd).toBe(false);
+    expect(loaded.capabilities.relaxedSimdFallback).toBeUndefined(); // turned off on purpose
+    expect(selectedSimdKernelsBuild()).toBe('plain');
+  });
+  afterAll(async () => {
+    await createWasmPlugin().load();
+  });
+  it.each(convCases)('conv2d x=$x filter=$filter strides=$strides pad=$pad: both gradients', async ({ x, filter, strides, pad }) => {
+    const outShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(filter) as tf.Tensor4D, strides, pad).shape);
+    await compare([random(x, 21), random(filter, 22), random(outShape, 23)], (input, weights, upstream) => {
+      const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), upstream as tf.Tensor));
+      return tf.grads(loss)([input as tf.Tensor, weights as tf.Tensor]);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
 import { createWasmPlugin, registerWasmTrainingKernels, wasmTrainingKernelNames, WASM_PLUGIN_PRIORITY } from './index.js';
@@ -27,6 +28,24 @@ describe('createWasmPlugin', () => {
     expect(loaded.capabilities.threads).toBe(1);
     expect(messages.join('\n')).toMatch(/using wasm \(simd, 1 thread/);
     for (const name of wasmTrainingKernelNames()) expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
+  });
+
+  // This file does not import the relaxed-simd fixture: Node 20 starts without relaxed SIMD here.
+  it('says why the FMA kernels do not run without relaxed SIMD, and uses them once the app enables it', async () => {
+    const nodeMajor = Number(process.versions.node.split('.')[0]);
+    const messages: string[] = [];
+    const plugin = createWasmPlugin({ log: (message) => messages.push(message) });
+    if (nodeMajor < 22) {
+      const before = await plugin.load({ threads: 1 });
+      expect(before.capabilities.relaxedSimd).toBe(false);
+      expect(String(before.capabilities.relaxedSimdFallback)).toMatch(/no relaxed SIMD.*--experimental-wasm-relaxed-simd/);
+      expect(messages.pop()).toMatch(/^using wasm \(simd, 1 thread; Node .* has no relaxed SIMD/);
+      setFlagsFromString('--experimental-wasm-relaxed-simd'); // what apps/cli's bin.ts does
+    }
+    const after = await plugin.load({ threads: 1 });
+    expect(after.capabilities.relaxedSimd).toBe(true);
+    expect(after.capabilities.relaxedSimdFallback).toBeUndefined();
+    expect(messages.pop()).toBe('using wasm (simd + relaxed-simd FMA, 1 thread)');
   });
 
   it('registers kernels idempotently', async () => {

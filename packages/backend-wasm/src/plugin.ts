@@ -6,7 +6,7 @@ import { env, getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
 import type { BackendPlugin, Detection, LoadedBackend, LoadOptions } from '@digitlab/backend';
 import { WasmBackendError } from './errors.js';
 import { registerWasmTrainingKernels } from './register-kernels.js';
-import { precompileSimdKernels } from './internal/simd-kernels.js';
+import { precompileSimdKernels, relaxedSimdSupported } from './internal/simd-kernels.js';
 
 /**
  * Priority under `auto`: above `cpu` (which should stay below 100) and below the native engines
@@ -18,6 +18,14 @@ export const WASM_PLUGIN_PRIORITY = 100;
 export interface WasmPluginOptions {
   /** Receives the backend decisions (threads, fallbacks) as one line each. */
   log?: (message: string) => void;
+  /**
+   * Use the FMA build of our convolution kernels (`f32x4.relaxed_madd`, relaxed SIMD) when the
+   * engine supports it; default true. Chrome ≥ 114 and Node ≥ 22 do; Node 20 does once the app
+   * has run `v8.setFlagsFromString('--experimental-wasm-relaxed-simd')` (this library never flips
+   * engine flags itself). false: always the plain mul + add build (bit-for-bit the same results
+   * on every engine; FMA rounds once per multiply-add, so sums differ in the last bits).
+   */
+  relaxedSimd?: boolean;
 }
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
@@ -67,18 +75,33 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
         threadsFallback = `${plan.threads} threads requested but the wasm backend runs ${threads} (it was initialised before with that count; threads are fixed per process)`;
       }
       const kernels = registerWasmTrainingKernels();
-      await precompileSimdKernels();
       const simd = (await env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+      const relaxedSimd = simd && (await precompileSimdKernels({ relaxedSimd: options.relaxedSimd !== false })) === 'relaxed';
       const capabilities: Record<string, string | number | boolean> = {
         simd,
+        relaxedSimd,
         threads,
         kernels: [...kernels.added, ...kernels.replaced, ...kernels.unchanged].length,
       };
       if (threadsFallback) capabilities.threadsFallback = threadsFallback;
-      log(`using wasm (${simd ? 'simd' : 'no simd'}, ${threads} thread${threads === 1 ? '' : 's'}${threadsFallback ? `; ${threadsFallback}` : ''})`);
+      const relaxedFallback = relaxedSimdFallback(simd, relaxedSimd, options.relaxedSimd);
+      if (relaxedFallback) capabilities.relaxedSimdFallback = relaxedFallback;
+      log(
+        `using wasm (${simd ? (relaxedSimd ? 'simd + relaxed-simd FMA' : 'simd') : 'no simd'}, ${threads} thread${threads === 1 ? '' : 's'}` +
+          `${threadsFallback ? `; ${threadsFallback}` : ''}${relaxedFallback ? `; ${relaxedFallback}` : ''})`,
+      );
       return { name: 'wasm', tfjsBackendName: 'wasm', capabilities };
     },
   };
+}
+
+/** Why the FMA build of our kernels does not run, when it was not turned off on purpose. */
+function relaxedSimdFallback(simd: boolean, relaxedSimd: boolean, requested: boolean | undefined): string | undefined {
+  if (relaxedSimd || requested === false || !simd) return undefined;
+  if (relaxedSimdSupported()) return 'the relaxed-SIMD (FMA) kernel build failed to compile; using plain SIMD kernels';
+  return isNode()
+    ? `Node ${process.versions.node} has no relaxed SIMD (FMA) by default; using plain SIMD kernels. Node ≥ 22 has it; on Node 20 run node with --experimental-wasm-relaxed-simd (or have the app call v8.setFlagsFromString("--experimental-wasm-relaxed-simd") before loading)`
+    : 'this browser has no relaxed SIMD (FMA, Chrome ≥ 114); using plain SIMD kernels';
 }
 
 interface ThreadPlan {

@@ -1,18 +1,48 @@
+// First: the relaxed (FMA) builds must validate in this Node 20 process (see the fixture).
+import './__fixtures__/relaxed-simd.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { simdKernelsBinary } from './internal/simd-kernels-binary.js';
-import type { SimdKernels } from './internal/simd-kernels.js';
+import { relaxedSimdSupported, type SimdKernels } from './internal/simd-kernels.js';
+
+const variants = ['plain', 'shared', 'relaxedPlain', 'relaxedShared'] as const;
+type Variant = (typeof variants)[number];
+
+/** A variant's kernels on a fresh memory of its own kind (the shared builds import a shared one). */
+function instantiate(variant: Variant, pages: number): { kernels: SimdKernels; floats: Float32Array } {
+  const shared = variant === 'shared' || variant === 'relaxedShared';
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+  const module = new WebAssembly.Module(Buffer.from(simdKernelsBinary[variant].base64, 'base64'));
+  const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+  return { kernels, floats: new Float32Array(memory.buffer) };
+}
 
 // The .wasm bytes are committed (users and CI have no clang); these checks catch a hand-edited
 // artifact or a C source changed without re-running scripts/build-kernels.sh.
 describe('the committed SIMD kernel module', () => {
-  it.each(['plain', 'shared'] as const)('%s variant matches its recorded SHA-256 and is valid WebAssembly', (variant) => {
+  it('relaxed SIMD validates in this process (the FMA builds below are really run)', () => {
+    expect(relaxedSimdSupported()).toBe(true);
+  });
+  it.each(variants)('%s variant matches its recorded SHA-256 and is valid WebAssembly', (variant) => {
     const bytes = Buffer.from(simdKernelsBinary[variant].base64, 'base64');
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(simdKernelsBinary[variant].sha256);
     expect(WebAssembly.validate(bytes)).toBe(true);
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
     expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+  });
+  it.each(['relaxedPlain', 'relaxedShared'] as const)('%s differs from clang\'s output only by its relaxed_madd opcodes', (variant) => {
+    // The committed bytes with every relaxed_madd (fd 85 02) turned back into clang 14's prototype
+    // opcode (fd af 01) must hash to the recorded clang output: nothing else was edited.
+    const bytes = Buffer.from(simdKernelsBinary[variant].base64, 'base64');
+    let sites = 0;
+    for (let i = bytes.indexOf(Buffer.from([0xfd, 0x85, 0x02])); i >= 0; i = bytes.indexOf(Buffer.from([0xfd, 0x85, 0x02]), i + 3)) {
+      bytes[i + 1] = 0xaf;
+      bytes[i + 2] = 0x01;
+      sites++;
+    }
+    expect(sites).toBe(simdKernelsBinary[variant].sites);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(simdKernelsBinary[variant].clangSha256);
   });
   it('was built from the committed C source', () => {
     const source = readFileSync(new URL('../csrc/training-kernels.c', import.meta.url));
@@ -24,10 +54,7 @@ describe('the committed SIMD kernel module', () => {
 // runs the plain variant, which single-threaded tfjs uses, on a memory of its own.
 describe('the plain-memory SIMD module', () => {
   it('computes column sums and per-channel batch norm like a plain loop', () => {
-    const memory = new WebAssembly.Memory({ initial: 1 });
-    const module = new WebAssembly.Module(Buffer.from(simdKernelsBinary.plain.base64, 'base64'));
-    const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
-    const floats = new Float32Array(memory.buffer);
+    const { kernels, floats } = instantiate('plain', 1);
     const rows = 7;
     const columns = 6; // one 4-wide vector plus a scalar tail
     const x = Array.from({ length: rows * columns }, (_, i) => Math.sin(i) * 3);
@@ -52,13 +79,11 @@ describe('the plain-memory SIMD module', () => {
   });
 });
 
-
-describe('the plain-memory SIMD convolution gradients', () => {
-  it('match plain loops (stride 2, padding, C = 3, CO = 11: vector and scalar tails)', () => {
-    const memory = new WebAssembly.Memory({ initial: 2 });
-    const module = new WebAssembly.Module(Buffer.from(simdKernelsBinary.plain.base64, 'base64'));
-    const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
-    const floats = new Float32Array(memory.buffer);
+// The kernel tests against cpu run one build (FMA, shared memory: threads); this runs the
+// convolution gradients of every build, plain and FMA, on a memory of their own.
+describe('the SIMD convolution gradients of each build', () => {
+  it.each(variants)('%s: match plain loops (stride 2, padding, C = 3, CO = 11: vector and scalar tails)', (variant) => {
+    const { kernels, floats } = instantiate(variant, 2);
     const [batch, height, width, channels, filterHeight, filterWidth, outChannels] = [2, 7, 6, 3, 3, 3, 11];
     const [stride, padTop, padLeft] = [2, 1, 1];
     const outHeight = 4;

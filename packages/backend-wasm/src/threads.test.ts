@@ -17,7 +17,7 @@ describe('threaded wasm in Node', () => {
     expect(tf.getBackend()).toBe('wasm');
     if (loaded.capabilities.threads === 2) {
       expect(loaded.capabilities.threadsFallback).toBeUndefined();
-      expect(messages).toEqual(['using wasm (simd, 2 threads)']);
+      expect(messages).toEqual(['using wasm (simd + relaxed-simd FMA, 2 threads)']);
     } else {
       expect(loaded.capabilities.threads).toBe(1);
       expect(String(loaded.capabilities.threadsFallback)).toMatch(/threaded wasm failed to start \(.+\); using 1 thread/);

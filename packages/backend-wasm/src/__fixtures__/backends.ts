@@ -1,4 +1,6 @@
 /** Test helpers: run the same computation on `cpu` and on `wasm` (with our kernels) and compare. */
+// First: the FMA build of our kernels must be able to validate (see relaxed-simd.ts).
+import './relaxed-simd.js';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers them all.

@@ -2,7 +2,8 @@
  * Our WebAssembly-SIMD hot loops (csrc/training-kernels.c), instantiated over the tfjs wasm
  * module's own memory so they read and write tensors in place. Internal.
  *
- * The module (~5 KB) is compiled asynchronously by `precompileSimdKernels()` (the plugin's
+ * The module (~8 KB; a plain and an FMA build, see `precompileSimdKernels`) is compiled
+ * asynchronously by `precompileSimdKernels()` (the plugin's
  * `load()` awaits it; browsers refuse large synchronous compiles on the main thread) and
  * instantiated on first use, once per wasm backend instance; without a precompiled module it is
  * compiled synchronously then. When it cannot be instantiated (no SIMD, or a tfjs build that
@@ -57,24 +58,64 @@ interface EmscriptenModule {
   _free(pointer: number): void;
 }
 
-const instances = new WeakMap<object, SimdKernels | null>();
-const compiled: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
+/** Which build of the module runs: with f32x4.relaxed_madd (FMA) or plain mul + add. */
+export type SimdKernelsBuild = 'relaxed' | 'plain';
+type Variant = 'plain' | 'shared' | 'relaxedPlain' | 'relaxedShared';
+
+const instances = new WeakMap<object, { build: SimdKernelsBuild; kernels: SimdKernels | null }>();
+const compiled: Partial<Record<Variant, WebAssembly.Module>> = {};
+// Chosen by precompileSimdKernels (the plugin's load option); plain until then, so that kernels
+// used without the plugin never depend on an engine feature nobody asked for.
+let selected: SimdKernelsBuild = 'plain';
+
+// The smallest module using relaxed SIMD: (func (param v128 v128 v128) (result v128)
+// (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2))).
+const relaxedProbe = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type section
+  0x03, 0x02, 0x01, 0x00, // function section
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // code section
+]);
 
 /**
- * Compiles both variants of the module ahead of use, asynchronously. Never throws: a variant
- * that does not compile (no WebAssembly SIMD) is left to `simdKernels`, which then returns null.
+ * Whether this engine validates relaxed SIMD (Chrome ≥ 114, Node ≥ 22; Node 20 only after the app
+ * ran `v8.setFlagsFromString('--experimental-wasm-relaxed-simd')`). Not cached: the app may set
+ * that flag after a first check, and validating 37 bytes costs nothing.
  */
-export async function precompileSimdKernels(): Promise<void> {
-  await Promise.all(
-    (['plain', 'shared'] as const).map(async (variant) => {
-      if (compiled[variant]) return;
-      try {
-        compiled[variant] = await WebAssembly.compile(decodeBase64(simdKernelsBinary[variant].base64));
-      } catch {
-        // Reported by simdKernels() returning null.
-      }
-    }),
-  );
+export function relaxedSimdSupported(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(relaxedProbe);
+}
+
+/**
+ * Selects the build our kernels use from now on (FMA when `relaxedSimd` is not false and the
+ * engine supports it) and compiles it ahead of use, asynchronously. Never throws: a variant that
+ * does not compile (no WebAssembly SIMD) is left to `simdKernels`, which then returns null; a
+ * relaxed variant that does not compile falls back to the plain one.
+ */
+export async function precompileSimdKernels(options: { relaxedSimd?: boolean } = {}): Promise<SimdKernelsBuild> {
+  selected = options.relaxedSimd !== false && relaxedSimdSupported() ? 'relaxed' : 'plain';
+  const variants: Variant[] = selected === 'relaxed' ? ['relaxedPlain', 'relaxedShared'] : ['plain', 'shared'];
+  const results = await Promise.all(variants.map(compileVariant));
+  if (selected === 'relaxed' && results.includes(false)) {
+    selected = 'plain';
+    await Promise.all((['plain', 'shared'] as const).map(compileVariant));
+  }
+  return selected;
+}
+
+/** The build `simdKernels` instantiates (see `precompileSimdKernels`). */
+export function selectedSimdKernelsBuild(): SimdKernelsBuild {
+  return selected;
+}
+
+async function compileVariant(variant: Variant): Promise<boolean> {
+  if (compiled[variant]) return true;
+  try {
+    compiled[variant] = await WebAssembly.compile(decodeBase64(simdKernelsBinary[variant].base64));
+    return true;
+  } catch {
+    return false; // Reported by simdKernels() returning null (or by the plain fallback).
+  }
 }
 
 function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
@@ -87,7 +128,7 @@ function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
 /** Our SIMD kernels bound to `backend`'s memory, or `null` when they cannot run here. */
 export function simdKernels(backend: BackendWasm): SimdKernels | null {
   const cached = instances.get(backend);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined && cached.build === selected) return cached.kernels;
   let kernels: SimdKernels | null = null;
   try {
     const module = backend.wasm as unknown as EmscriptenModule;
@@ -95,7 +136,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels | null {
     const memory = module.asm?.memory ?? module.wasmMemory;
     if (memory) {
       const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const variant = shared ? 'shared' : 'plain';
+      const variant: Variant = selected === 'relaxed' ? (shared ? 'relaxedShared' : 'relaxedPlain') : shared ? 'shared' : 'plain';
       const wasmModule = compiled[variant] ?? new WebAssembly.Module(decodeBase64(simdKernelsBinary[variant].base64));
       const instance = new WebAssembly.Instance(wasmModule, { env: { memory } });
       kernels = instance.exports as unknown as SimdKernels;
@@ -103,7 +144,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels | null {
   } catch {
     kernels = null; // e.g. no WebAssembly SIMD: the JS loops run instead.
   }
-  instances.set(backend, kernels);
+  instances.set(backend, { build: selected, kernels });
   return kernels;
 }
 
