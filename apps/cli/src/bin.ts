@@ -4,6 +4,12 @@
  * `run(argv: string[]): Promise<number>` returning the exit code (0 ok, 1 failure, 2 bad usage).
  * Subcommands are imported lazily so `digitlab backends` never loads a training stack.
  */
+import { setFlagsFromString } from 'node:v8';
+
+// Relaxed SIMD (f32x4.relaxed_madd = FMA) makes the wasm backend's convolution kernels faster; it
+// is on by default from Node 22 and behind this flag in Node 20. Libraries never flip engine flags,
+// so the app does, here, before any WebAssembly is compiled.
+if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
 const commands: Record<string, string> = {
   train: './commands/train.js',
   evaluate: './commands/evaluate.js',
