@@ -4,6 +4,8 @@
 // by side in one invocation (each thread count and build in its own child process: tfjs fixes
 // the thread count per process), e.g. the committed HEAD compiled into .cache/head/dist:
 //   node bench/kernel-timings.mjs [case,case...] [--dist dist,.cache/head/dist] [--threads 1,2] [--reps 7]
+// A build "dist:plain" runs without FMA (relaxedSimd: false): --dist dist:plain,dist compares the two.
+import { loadBuild } from './relaxed-simd.mjs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -59,8 +61,7 @@ if (args[0] === '--child') {
 
 async function child(dist, threads) {
   const tf = await import('@tensorflow/tfjs-core');
-  const { createWasmPlugin } = await import(new URL(`../${dist}/index.js`, import.meta.url).href);
-  await createWasmPlugin().load({ threads });
+  await loadBuild(dist, threads);
   const time = (name, fn, flop) => {
     for (let i = 0; i < 3; i++) tf.dispose(fn()); // warm-up: TurboFan tier-up, XNNPACK operators
     let cpu = Infinity, wall = Infinity;

@@ -1,7 +1,8 @@
 // @digitlab-bench skip: a developer tool for kernel work; pnpm bench measures throughput through digitlab bench
 // Lists kernels by time for one training step of each zoo model on wasm (our kernels registered),
 // and the kernels stock tfjs-backend-wasm 4.22 lacks. Run after `npx tsc --build packages/backend-wasm`:
-//   node packages/backend-wasm/bench/profile.mjs [model ...] [--batch 64] [--optimizer sgdm|adam|adamw] [--stock]
+//   node packages/backend-wasm/bench/profile.mjs [model ...] [--batch 64] [--optimizer sgdm|adam|adamw] [--stock] [--plain (no FMA)]
+import './relaxed-simd.mjs'; // first: FMA kernels, as apps get them
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
@@ -13,7 +14,7 @@ const args = process.argv.slice(2);
 const flag = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
 const batch = Number(flag('batch', 64));
 const optimizerName = flag('optimizer', 'sgdm');
-const names = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--stock'));
+const names = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && !['--stock', '--plain'].includes(args[i - 1])));
 const selected = names.length ? names : ['seed-cnn', 'fast-cnn', 'bn-cnn', 'mlp', 'resnet-mini'];
 
 const stockKernels = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
@@ -21,7 +22,7 @@ const ours = new Set(wasmTrainingKernelNames());
 if (args.includes('--stock')) {
   await tf.setBackend('wasm');
 } else {
-  await createWasmPlugin().load({ threads: Number(flag('threads', 1)) });
+  await createWasmPlugin({ relaxedSimd: !args.includes('--plain') }).load({ threads: Number(flag('threads', 1)) });
 }
 void wasmModule;
 

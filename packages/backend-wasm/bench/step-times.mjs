@@ -3,6 +3,8 @@
 // package, interleaved round by round in separate processes: on a shared, loaded machine the minimum is
 // the steadiest figure for comparing two builds. Against built dist/ folders (paths relative to this package):
 //   node bench/step-times.mjs [--dist dist,.cache/head/dist] [--model seed-cnn] [--rounds 2] [--threads 1]
+// ("dist:plain": that build without FMA kernels, see relaxed-simd.mjs)
+import { loadBuild } from './relaxed-simd.mjs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -13,9 +15,8 @@ if (args[0] === '--child') {
   const [, dist, modelName, threads] = args;
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-layers');
-  const { createWasmPlugin } = await import(new URL(`../${dist}/index.js`, import.meta.url).href);
   const { models, trainStep } = await import('./models.mjs');
-  await createWasmPlugin().load({ threads: Number(threads) });
+  await loadBuild(dist, Number(threads));
   const model = models[modelName]();
   const optimizer = tf.train.momentum(0.01, 0.9);
   const images = tf.randomNormal([64, 28, 28, 1]);

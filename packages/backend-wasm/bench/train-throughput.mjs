@@ -5,8 +5,10 @@
 //   node packages/backend-wasm/bench/train-throughput.mjs [--models seed-cnn,resnet-mini] [--threads 1,2]
 //        [--steps 30] [--batch 64] [--no-pytorch] [--dist dist,.cache/baseline/dist]
 // --dist lists builds of this package (paths relative to it) to measure side by side in one run,
-// e.g. the committed HEAD compiled into .cache/baseline/dist against the working tree's dist/.
+// e.g. the committed HEAD compiled into .cache/baseline/dist against the working tree's dist/;
+// "dist:plain" is a build without FMA kernels (relaxedSimd: false), so --dist dist:plain,dist compares them.
 // Each thread count runs in a child process (tfjs fixes the wasm thread count at backend init).
+import { loadBuild } from './relaxed-simd.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -53,9 +55,8 @@ function pytorch(model) {
 async function child(modelName, threads, dist) {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-layers');
-  const { createWasmPlugin } = await import(new URL(`../${dist}/index.js`, import.meta.url).href);
   const { models, trainStep } = await import('./models.mjs');
-  const loaded = await createWasmPlugin().load({ threads });
+  const loaded = await loadBuild(dist, threads);
   const model = models[modelName]();
   const optimizer = tf.train.momentum(0.01, 0.9);
   const images = tf.randomNormal([batch, 28, 28, 1]);
