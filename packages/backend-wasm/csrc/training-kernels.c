@@ -434,3 +434,56 @@ void binary_channels(float *out, const float *x, const float *v, int rows, int c
     for (; j < columns; j++) target[j] = op == 0 ? row[j] * v[j] : op == 1 ? row[j] + v[j] : op == 2 ? row[j] - v[j] : v[j] - row[j];
   }
 }
+
+// Dense matrix product for BatchMatMul's transposed cases (dense-layer gradients
+// dW = xᵀ·dy, dx = dy·Wᵀ):
+//   out[m, n] = Σ_k A[m, k] · b[k, n],   A[m, k] = a[m·stride_m + k·stride_k],
+// so a transposed A costs nothing (stride_m = 1, stride_k = M); b is row-major [K, N] (a
+// transposed b is transposed first, see transpose_filter). out is row-major [M, N].
+// Register tile: 4 m × 8 n (8 f32x4 accumulators; A values broadcast, b rows loaded as vectors),
+// the tile of the convolution kernels; n blocks outside, so a block's K×8 slice of b stays in L2
+// while every row of A passes. Rows past M reuse the last row (valid reads) and are not stored;
+// columns past the last multiple of 8 go through scalars.
+EXPORT(matmul)
+void matmul(float *out, const float *a, const float *b, int rows, int depth, int columns, int stride_m,
+            int stride_k) {
+  const int n8 = columns & ~7;
+  for (int n = 0; n < n8; n += 8) {
+    for (int m = 0; m < rows; m += 4) {
+      const int count = rows - m < 4 ? rows - m : 4;
+      const float *p0 = a + m * stride_m;
+      const float *p1 = a + (count > 1 ? m + 1 : m) * stride_m;
+      const float *p2 = a + (count > 2 ? m + 2 : m) * stride_m;
+      const float *p3 = a + (count > 3 ? m + 3 : m) * stride_m;
+      v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      const float *row = b + n;
+      for (int k = 0; k < depth; k++, row += columns, p0 += stride_k, p1 += stride_k, p2 += stride_k, p3 += stride_k) {
+        const v128_t b0 = wasm_v128_load(row), b1 = wasm_v128_load(row + 4);
+        v128_t t = wasm_v128_load32_splat(p0);
+        a00 = MADD(a00, t, b0);
+        a01 = MADD(a01, t, b1);
+        t = wasm_v128_load32_splat(p1);
+        a10 = MADD(a10, t, b0);
+        a11 = MADD(a11, t, b1);
+        t = wasm_v128_load32_splat(p2);
+        a20 = MADD(a20, t, b0);
+        a21 = MADD(a21, t, b1);
+        t = wasm_v128_load32_splat(p3);
+        a30 = MADD(a30, t, b0);
+        a31 = MADD(a31, t, b1);
+      }
+      float *target = out + m * columns + n;
+      wasm_v128_store(target, a00), wasm_v128_store(target + 4, a01);
+      if (count > 1) wasm_v128_store(target + columns, a10), wasm_v128_store(target + columns + 4, a11);
+      if (count > 2) wasm_v128_store(target + 2 * columns, a20), wasm_v128_store(target + 2 * columns + 4, a21);
+      if (count > 3) wasm_v128_store(target + 3 * columns, a30), wasm_v128_store(target + 3 * columns + 4, a31);
+    }
+  }
+  for (int m = 0; m < rows; m++) {
+    for (int n = n8; n < columns; n++) {
+      float sum = 0.0f;
+      for (int k = 0; k < depth; k++) sum += a[m * stride_m + k * stride_k] * b[k * columns + n];
+      out[m * columns + n] = sum;
+    }
+  }
+}

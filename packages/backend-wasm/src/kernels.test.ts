@@ -38,6 +38,27 @@ const convCases: ConvCase[] = [
   { x: [2, 24, 24, 2], filter: [3, 3, 2, 60], strides: [1, 1], pad: 'same' },
 ];
 
+const matMulCases = [
+  { a: [17, 9], b: [9, 5], transposeA: false, transposeB: false },
+  { a: [9, 17], b: [9, 5], transposeA: true, transposeB: false },
+  { a: [17, 9], b: [5, 9], transposeA: false, transposeB: true },
+  { a: [9, 17], b: [5, 9], transposeA: true, transposeB: true },
+  { a: [3, 4, 6], b: [3, 5, 6], transposeA: false, transposeB: true },
+  // The SIMD matmul's 8-wide column tiles with a scalar tail (N = 19) and a partial row tile (M = 21).
+  { a: [33, 21], b: [33, 19], transposeA: true, transposeB: false },
+  { a: [21, 33], b: [19, 33], transposeA: false, transposeB: true },
+  { a: [1, 22, 40], b: [1, 24, 40], transposeA: false, transposeB: true },
+];
+
+/** The product and both gradients (which run the transposed products of a dense layer's backward pass). */
+function matMulAndGradients(transposeA: boolean, transposeB: boolean) {
+  return (left: tf.Tensor, right: tf.Tensor) => {
+    const product = (p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, transposeA, transposeB);
+    const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(product(p, q))))([left, right]);
+    return [product(left, right), da as tf.Tensor, db as tf.Tensor];
+  };
+}
+
 async function compare(
   inputs: { values: Float32Array; shape: number[] }[],
   compute: (...tensors: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
@@ -190,19 +211,9 @@ describe('wasm training kernels agree with the cpu backend', () => {
     expect(Array.from(values)).toEqual([16, 20]);
   });
 
-  describe.each([
-    { a: [17, 9], b: [9, 5], transposeA: false, transposeB: false },
-    { a: [9, 17], b: [9, 5], transposeA: true, transposeB: false },
-    { a: [17, 9], b: [5, 9], transposeA: false, transposeB: true },
-    { a: [9, 17], b: [5, 9], transposeA: true, transposeB: true },
-    { a: [3, 4, 6], b: [3, 5, 6], transposeA: false, transposeB: true },
-  ])('matMul a=$a b=$b transposeA=$transposeA transposeB=$transposeB', ({ a, b, transposeA, transposeB }) => {
+  describe.each(matMulCases)('matMul a=$a b=$b transposeA=$transposeA transposeB=$transposeB', ({ a, b, transposeA, transposeB }) => {
     it('value and both gradients', async () => {
-      await compare([random(a, 6), random(b, 7)], (left, right) => {
-        const product = (p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, transposeA, transposeB);
-        const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(product(p, q))))([left as tf.Tensor, right as tf.Tensor]);
-        return [product(left as tf.Tensor, right as tf.Tensor), da as tf.Tensor, db as tf.Tensor];
-      });
+      await compare([random(a, 6), random(b, 7)], matMulAndGradients(transposeA, transposeB));
     });
   });
 });
@@ -249,5 +260,8 @@ describe('the plain (no FMA) build agrees with the cpu backend', () => {
       const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), upstream as tf.Tensor));
       return tf.grads(loss)([input as tf.Tensor, weights as tf.Tensor]);
     });
+  });
+  it.each(matMulCases)('matMul a=$a b=$b transposeA=$transposeA transposeB=$transposeB: value and both gradients', async ({ a, b, transposeA, transposeB }) => {
+    await compare([random(a, 24), random(b, 25)], matMulAndGradients(transposeA, transposeB));
   });
 });

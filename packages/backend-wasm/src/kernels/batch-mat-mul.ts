@@ -1,16 +1,23 @@
 /**
  * BatchMatMul with transposed operands. Stock wasm only reaches XNNPACK for
  * `a[1, M, K] · b[1, K, N]` without transposes; everything else falls into a scalar loop. Dense
- * layer gradients are exactly the transposed cases (dW = xᵀ·dy, dx = dy·Wᵀ), so we materialise the
- * transposes (XNNPACK Transpose, O(size)) and run the GEMM through XNNPACK:
+ * layer gradients are exactly the transposed cases (dW = xᵀ·dy, dx = dy·Wᵀ):
  *
  *   out = op(a) · op(b),   op(t) = tᵀ when the matching transpose flag is set.
  *
- * Batched products (batch > 1) and fused variants keep the stock kernel.
+ * With our SIMD module: its `matmul` (4 × 8 register tile, FMA in the relaxed-SIMD build) reads a
+ * transposed `a` through strides and a transposed `b` after one transpose into scratch. Seed-CNN
+ * fc1 (x[64, 1600], W[1600, 128]; 26 MFLOP), min-of-7 wall ms, one thread, 3 runs at load 2.4-3.5
+ * (bench/kernel-timings.mjs dense): dW = xᵀ·dy XNNPACK 3.5-3.7 → ours plain 3.4-3.8, FMA 1.6-2.6;
+ * dx = dy·Wᵀ XNNPACK 5.7-6.5 → plain 4.6, FMA 3.1-3.6 (XNNPACK re-packs a new transposed `b` on
+ * every call).
+ * Without it, the transposes are materialised (XNNPACK Transpose) and the GEMM runs on XNNPACK.
+ * Batched products (batch > 1), non-float32 ones and fused variants keep the stock kernel.
  */
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { alias, input, sizeOf, type WasmKernelArgs } from '../internal/heap.js';
 import { stockKernel, stockTranspose, xnnMatMul } from '../internal/stock-kernels.js';
+import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
 
 function batchMatMul(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
@@ -20,6 +27,8 @@ function batchMatMul(args: WasmKernelArgs): TensorInfo {
   const batchA = sizeOf(a.shape.slice(0, -2));
   const batchB = sizeOf(b.shape.slice(0, -2));
   if ((!transposeA && !transposeB) || batchA !== 1 || batchB !== 1) return stockKernel('BatchMatMul')(args);
+  const kernels = simdKernels(backend);
+  if (kernels !== null && a.dtype === 'float32' && b.dtype === 'float32') return simdMatMul(args, kernels, a, b, transposeA, transposeB);
 
   const temporaries: TensorInfo[] = [];
   const matrix = (tensor: TensorInfo, transpose: boolean): TensorInfo => {
@@ -40,7 +49,33 @@ function batchMatMul(args: WasmKernelArgs): TensorInfo {
   return outRank === 3 ? product : alias(product, product.shape.slice(1));
 }
 
-/** Our BatchMatMul for the `wasm` backend (transposed cases through XNNPACK). */
+/** op(a)[M, K] · op(b)[K, N] in our SIMD module; batch dimensions (all 1) are kept as in stock. */
+function simdMatMul(args: WasmKernelArgs, kernels: SimdKernels, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+  const { backend } = args;
+  const aRows = a.shape[a.shape.length - 2] as number;
+  const aCols = a.shape[a.shape.length - 1] as number;
+  const bRows = b.shape[b.shape.length - 2] as number;
+  const bCols = b.shape[b.shape.length - 1] as number;
+  const [rows, depth] = transposeA ? [aCols, aRows] : [aRows, aCols];
+  const [bDepth, columns] = transposeB ? [bCols, bRows] : [bRows, bCols];
+  if (depth !== bDepth) return stockKernel('BatchMatMul')(args); // its error message names the shapes
+  const outRank = Math.max(a.shape.length, b.shape.length);
+  const out = backend.makeOutput([...new Array<number>(outRank - 2).fill(1), rows, columns], 'float32');
+  let right = heapOffset(backend, b);
+  let scratch: TensorInfo | undefined;
+  if (transposeB) {
+    // b is stored [N, K]; the kernel reads rows of a row-major [K, N].
+    scratch = backend.makeOutput([depth, columns], 'float32');
+    kernels.transpose_filter(heapOffset(backend, scratch), right, columns, depth, columns);
+    right = heapOffset(backend, scratch);
+  }
+  const [strideM, strideK] = transposeA ? [1, rows] : [depth, 1];
+  kernels.matmul(heapOffset(backend, out), heapOffset(backend, a), right, rows, depth, columns, strideM, strideK);
+  if (scratch) backend.disposeData(scratch.dataId);
+  return out;
+}
+
+/** Our BatchMatMul for the `wasm` backend (transposed cases: our SIMD module, else XNNPACK). */
 export const batchMatMulConfig: KernelConfig = {
   kernelName: 'BatchMatMul',
   backendName: 'wasm',
