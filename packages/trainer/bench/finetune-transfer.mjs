@@ -27,7 +27,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
 import { RECOMMENDED_AUGMENTATION, createBatches, filterClasses, loadMnist, subsetDataset } from '@digitlab/datasets';
 import { createModel, loadModel, readMetadata, saveModel } from '@digitlab/models';
-import { countParameters, datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/trainer';
+import { datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/trainer';
 
 const { values } = parseArgs({
   options: {
@@ -126,7 +126,6 @@ for (const entry of values.strategies.split(',')) {
   const { model: base } = await loadModel(baseDir);
   // Same class count, new meaning: the head is replaced, as in the Keras example's retrained dense layer.
   const plan = prepareFinetune(base, strategy, { newHead: true, seed });
-  const parameters = countParameters(plan.model);
   const strategyEpochs = settings.epochs ? Number(settings.epochs) : (name === 'lora' || name === 'adapter') && values['peft-epochs'] ? Number(values['peft-epochs']) : epochs;
   const learningRate = settings.lr ? Number(settings.lr) : values.lr ? Number(values.lr) : learningRates[name];
   const augment = settings.augment === undefined ? values.augment : settings.augment === '1';
@@ -138,6 +137,8 @@ for (const entry of values.strategies.split(',')) {
     validation: () => evalBatches(part(splits.validation, high)),
   });
   const test = evaluate(plan.model, evalBatches(part(splits.test, high)), { numClasses: 5 });
+  // The last stage's count: gradual unfreezing starts with the head alone and ends training most of the net.
+  const parameters = result.parameters;
   const row = { strategy: entry, trainable: parameters.trainable, total: parameters.total, trainablePercent: 100 * parameters.fraction, testAccuracy: test.accuracy, trainSeconds: result.trainSeconds, epochs: strategyEpochs, learningRate, augment, best: result.best, history: result.history.map((logs) => ({ epoch: logs.epoch + 1, loss: Number(logs.loss.toFixed(4)), accuracy: Number(logs.accuracy.toFixed(4)), validation: logs.validation?.accuracy })), stages: result.stages.map((stage) => stage.groups.join('+')) };
   rows.push(row);
   log(JSON.stringify(row));
