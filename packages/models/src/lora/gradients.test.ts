@@ -19,7 +19,9 @@ function checkGradients(layer: tfl.layers.Layer, input: tf.Tensor, weightNames: 
   tf.dispose(layer.apply(input) as tf.Tensor); // builds the weights
   // Non-zero values everywhere, so no factor (B = 0, U = 0) hides a wrong gradient.
   for (const weight of layer.weights) {
-    tf.tidy(() => weight.write(tf.randomNormal(weight.shape as number[], 0, 0.3, 'float32', 17)));
+    tf.tidy(() => {
+      weight.write(tf.randomNormal(weight.shape as number[], 0, 0.3, 'float32', 17));
+    });
   }
   const readout = tf.tidy(() => tf.randomNormal((layer.apply(input) as tf.Tensor).shape, 0, 1, 'float32', 5));
   const loss = () => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, readout)) as tf.Scalar;
