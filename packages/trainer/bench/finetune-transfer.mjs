@@ -7,13 +7,18 @@
  * and retrained dense layers. Target: >= 99.3% with <= 5% of the parameters trainable.
  *
  *   npx tsc --build packages/trainer packages/backend-wasm && node packages/trainer/bench/finetune-transfer.mjs \
- *     [--base-model seed-cnn] [--pretrain-epochs 1] [--pretrain-schedule cosine] [--pretrain-augment] \
+ *     [--base-model seed-cnn] [--pretrain-epochs 3] [--pretrain-schedule one-cycle] [--pretrain-augment] \
  *     [--epochs 1] [--schedule cosine] [--strategies full,linear-probe,...] [--base-dir DIR] [--seed 0]
  *
  * A strategy entry may override its settings after colons, e.g.
  * `--strategies lora:rank=8:alpha=16:epochs=4:lr=0.01,adapter:bottleneck=32,freeze:epochs=5`
  * (keys: epochs, lr, rank, alpha, targets (with '+': conv+dense), bottleneck, augment (1: rotation ±10°,
  * zoom 0.9-1.1, shift ±10% on the 5-9 training images; --augment turns it on for every strategy)).
+ *
+ * The headline (>= 99.3% with 4.79% trainable, fine-tuning seeds 0 and 1: 99.30%, 99.49%):
+ *   node packages/trainer/bench/finetune-transfer.mjs --strategies lora:epochs=4 [--seed 1 --base-dir <the seed-0 base>]
+ * The table of every strategy: --strategies linear-probe,freeze:epochs=5,lora:epochs=4,adapter:bottleneck=32:epochs=4,
+ *   full:epochs=2,discriminative:epochs=2,gradual-unfreeze:epochs=3 (about 40 min of one core).
  *
  * The base model is cached in --base-dir (default $TMPDIR/digitlab-bench/transfer-<model>-<recipe>)
  * so reruns skip pretraining. Prints a markdown table on stdout and the JSON of every row on stderr.
@@ -32,8 +37,9 @@ import { datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/t
 const { values } = parseArgs({
   options: {
     'base-model': { type: 'string', default: 'seed-cnn' },
-    'pretrain-epochs': { type: 'string', default: '1' },
-    'pretrain-schedule': { type: 'string', default: 'cosine' },
+    // 3 epochs of one-cycle: 99.88% on the 0-4 test digits (the Keras anchor's base: 99.8%).
+    'pretrain-epochs': { type: 'string', default: '3' },
+    'pretrain-schedule': { type: 'string', default: 'one-cycle' },
     'pretrain-lr': { type: 'string', default: '0.003' },
     /** Rotation ±10°, zoom 0.9-1.1, shift ±10% while pretraining (more general features). */
     'pretrain-augment': { type: 'boolean', default: false },
@@ -97,11 +103,13 @@ const strategies = {
   freeze: { kind: 'freeze', layers: ['conv1', 'conv2'] },
   'gradual-unfreeze': { kind: 'gradual-unfreeze' },
   discriminative: { kind: 'discriminative' },
-  lora: { kind: 'lora', rank: 4, targets: ['conv', 'dense'] },
+  // Rank 5 is the largest that keeps LoRA (+ the head) within 5% of the parameters on seed-cnn (4.79%).
+  lora: { kind: 'lora', rank: 5, targets: ['conv', 'dense'] },
   adapter: { kind: 'adapter', bottleneck: 16 },
 };
 // LoRA and adapters start from an identity and train few parameters: they want a higher rate (measured on 6,000 images: LoRA 89.9% at 0.003, 96.0% at 0.01, 96.8% at 0.03).
-const learningRates = { full: 0.001, 'linear-probe': 0.003, freeze: 0.001, 'gradual-unfreeze': 0.001, discriminative: 0.001, lora: 0.02, adapter: 0.02 };
+// On all 26,954 images 0.02 is too high for LoRA (validation dips in epoch 2; 99.16%/99.34% for fine-tuning seeds 1/0 over 4 epochs), 0.01 climbs steadily (99.49%/99.30%).
+const learningRates = { full: 0.001, 'linear-probe': 0.003, freeze: 0.001, 'gradual-unfreeze': 0.001, discriminative: 0.001, lora: 0.01, adapter: 0.02 };
 const allHigh = part(splits.train, high);
 const train = values.limit ? subsetDataset(allHigh, Array.from({ length: Math.min(Number(values.limit), allHigh.size) }, (_, i) => i)) : allHigh;
 const rows = [];
