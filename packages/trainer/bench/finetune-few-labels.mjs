@@ -19,7 +19,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-import { augmentImage, createBatches, createRandom, loadMnist, subsetDataset, takePerClass } from '@digitlab/datasets';
+import { RECOMMENDED_AUGMENTATION, augmentImage, createBatches, createRandom, loadMnist, subsetDataset, takePerClass } from '@digitlab/datasets';
 import { createModel, loadPretrained } from '@digitlab/models';
 import { datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/trainer';
 
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     'full-lr': { type: 'string', default: '0.001' },
     'lora-lr': { type: 'string', default: '0.02' },
     'scratch-lr': { type: 'string', default: '0.003' },
+    /** Rotation ±10°, zoom 0.9-1.1, shift ±10% on the K training images of every run. */
+    augment: { type: 'boolean', default: false },
   },
 });
 const seed = Number(values.seed);
@@ -93,7 +95,7 @@ for (const k of values.shots.split(',').map(Number)) {
   for (const [name, { make, strategy, learningRate }] of Object.entries(runs)) {
     const model = await make();
     const plan = prepareFinetune(model, strategy, { seed });
-    const result = await finetune(plan, datasetBatches(train, { batchSize, seed, normalization: 'mnist' }), { epochs, learningRate, seed });
+    const result = await finetune(plan, datasetBatches(train, { batchSize, seed, normalization: 'mnist', augment: values.augment ? RECOMMENDED_AUGMENTATION : false }), { epochs, learningRate, seed });
     row[name] = evaluate(plan.model, evalBatches(shiftedTest)).accuracy;
     row[`${name}Seconds`] = result.trainSeconds;
     if (plan.model !== model) plan.model.dispose();
@@ -105,7 +107,7 @@ for (const k of values.shots.split(',').map(Number)) {
 log(`tensors alive at the end: ${tf.memory().numTensors}`);
 const pct = (value) => `${(100 * value).toFixed(2)}%`;
 process.stdout.write(
-  `\nFew labels of a shifted style (thick + elastic + rotated digits), ${architecture}, wasm 1 thread, Adam + cosine, batch ${batchSize}; test: ${shiftedTest.size} shifted MNIST test digits; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.\n` +
+  `\nFew labels of a shifted style (thick + elastic + rotated digits), ${architecture}, wasm 1 thread, Adam + cosine, batch ${batchSize}${values.augment ? ', augmented (rotation ±10°, zoom 0.9-1.1, shift ±10%)' : ''}; test: ${shiftedTest.size} shifted MNIST test digits; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.\n` +
     `Pretrained model: loadPretrained('${architecture}') (shipped); untouched on the shifted test set: ${pct(untouchedAccuracy)}.\n\n` +
     `| K per class | images | epochs | from scratch (lr ${values['scratch-lr']}) | pretrained, full fine-tune (lr ${values['full-lr']}) | pretrained, LoRA r4 + head (lr ${values['lora-lr']}) | training s (scratch / full / LoRA) |\n|---|---|---|---|---|---|---|\n` +
     rows.map((row) => `| ${row.k} | ${row.images} | ${row.epochs} | ${pct(row.scratch)} | ${pct(row.finetuned)} | ${pct(row.lora)} | ${[row.scratchSeconds, row.finetunedSeconds, row.loraSeconds].map((s) => s.toFixed(1)).join(' / ')} |`).join('\n') +
