@@ -8,7 +8,7 @@
  * With our SIMD module: its `matmul` (4 × 8 register tile, FMA in the relaxed-SIMD build) reads a
  * transposed `a` through strides and a transposed `b` after one transpose into scratch. Seed-CNN
  * fc1 (x[64, 1600], W[1600, 128]; 26 MFLOP), min-of-7 wall ms, one thread, 3 runs at load 2.4-3.5
- * (bench/kernel-timings.mjs dense): dW = xᵀ·dy XNNPACK 3.5-3.7 → ours plain 3.4-3.8, FMA 1.6-2.6;
+ * (bench/kernel-timings.mjs dense): dW = xᵀ·dy XNNPACK 3.5-3.7 → ours plain 3.4-3.8, FMA 1.6-2.5;
  * dx = dy·Wᵀ XNNPACK 5.7-6.5 → plain 4.6, FMA 3.1-3.6 (XNNPACK re-packs a new transposed `b` on
  * every call).
  * Without it, the transposes are materialised (XNNPACK Transpose) and the GEMM runs on XNNPACK.
