@@ -90,6 +90,19 @@ describe('digitlab finetune', () => {
     model.dispose();
   });
 
+  it('gradual unfreezing reports and records the last stage\'s trainable parameters', async () => {
+    const out = join(root, 'gradual');
+    const { code, stdout, stderr } = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=4', '--strategy', 'gradual-unfreeze', '--epochs', '3', '--batch-size', '10', '--backend', 'wasm', '--threads', '1', '--out', out, '--json');
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout);
+    const metadata = await readMetadata(join(out, 'model'));
+    const stages = (metadata.training as { stages: { parameters: { trainable: number } }[] }).stages;
+    expect(stages).toHaveLength(3);
+    expect(stages[2]!.parameters.trainable).toBeGreaterThan(stages[0]!.parameters.trainable);
+    expect(result.parameters.trainable).toBe(stages[2]!.parameters.trainable);
+    expect(metadata.metrics).toMatchObject({ parameters: { trainable: stages[2]!.parameters.trainable } });
+  });
+
   it('--merge saves stock layers only; a folder of images is split by the seed; human output', async () => {
     // A folder of real digits 5 and 6 drawn dark-on-light as PNGs, as a user would provide.
     const folder = join(root, 'my-digits');

@@ -288,6 +288,8 @@ export async function run(argv: string[]): Promise<number> {
         if (plan.stages.length > 1) logger.info(`stage ${stage + 1}: training ${groups.join(', ')} (${stageParameters.trainable.toLocaleString('en-US')} parameters)`);
       },
     });
+    // Gradual unfreezing trains more parameters in each stage: report (and record) the last stage's.
+    const trainedParameters = result.parameters;
     const validation = evaluate(plan.model, batches(data.validation), { numClasses });
     const test = data.test ? evaluate(plan.model, batches(data.test), { numClasses }) : undefined;
 
@@ -296,7 +298,7 @@ export async function run(argv: string[]): Promise<number> {
     if (merge) saved = mergeLora(plan.model);
     const modelDirectory = join(out, 'model');
     const training = { strategy, epochs, learningRate, batchSize, optimizer: 'adam', schedule: 'cosine', seed, backend: selection.chosen.name, merged: merge, stages: result.stages, ...(result.best ? { best: result.best } : {}) };
-    const metrics = { validation: { accuracy: validation.accuracy, loss: validation.loss }, ...(test ? { test: { accuracy: test.accuracy, loss: test.loss } } : {}), parameters };
+    const metrics = { validation: { accuracy: validation.accuracy, loss: validation.loss }, ...(test ? { test: { accuracy: test.accuracy, loss: test.loss } } : {}), parameters: trainedParameters };
     await saveModel(saved, modelDirectory, {
       architecture: metadata.architecture,
       labels: data.classes,
@@ -316,7 +318,7 @@ export async function run(argv: string[]): Promise<number> {
         from: values.from,
         strategy,
         data: data.description,
-        parameters,
+        parameters: trainedParameters,
         epochs: result.history.map(({ epoch, loss, accuracy, validation: epochValidation, trainSeconds }) => ({ epoch: epoch + 1, loss, accuracy, validation: epochValidation, trainSeconds })),
         ...(result.best ? { best: result.best } : {}),
         trainSeconds: result.trainSeconds,
@@ -326,7 +328,7 @@ export async function run(argv: string[]): Promise<number> {
       });
     } else {
       process.stdout.write(
-        `\ntrainable parameters: ${parameters.trainable.toLocaleString('en-US')} of ${parameters.total.toLocaleString('en-US')} (${(100 * parameters.fraction).toFixed(2)}%)\n` +
+        `\ntrainable parameters: ${trainedParameters.trainable.toLocaleString('en-US')} of ${trainedParameters.total.toLocaleString('en-US')} (${(100 * trainedParameters.fraction).toFixed(2)}%)${result.stages.length > 1 ? ' in the last stage' : ''}\n` +
           `validation accuracy: ${(100 * validation.accuracy).toFixed(2)}%${result.best ? ` (best epoch ${result.best.epoch})` : ''}\n` +
           (test ? `test accuracy: ${(100 * test.accuracy).toFixed(2)}% on ${test.size} images\n` : 'test accuracy: no test data (pass --test)\n') +
           `${result.trainSeconds.toFixed(1)} s of training on ${selection.chosen.name}\nmodel saved in ${modelDirectory}${merge ? ' (LoRA merged: stock tfjs loads it)' : ''}\n`,
