@@ -107,7 +107,7 @@ describe('wasm training kernels agree with the cpu backend', () => {
     { x: [1, 9, 10, 5], size: 3, stride: 3, pad: 'valid' as const },
   ])('maxPool x=$x size=$size stride=$stride pad=$pad', ({ x, size, stride, pad }) => {
     it('forward and MaxPoolGrad', async () => {
-      const outShape = tf.tidy(() => tf.maxPool(tf.zeros(x) as tf.Tensor4D, size, stride, pad).shape);
+      const outShape = tf.tidy(() => tf.maxPool(tf.zeros(x as [number, number, number, number]) as tf.Tensor4D, size, stride, pad).shape) as number[];
       await compare([random(x, 4), random(outShape, 5)], (input, upstream) => {
         const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), upstream as tf.Tensor)))(input as tf.Tensor);
         return [tf.maxPool(input as tf.Tensor4D, size, stride, pad), dx];

@@ -69,7 +69,7 @@ describe('optimizer updates agree with the cpu backend', () => {
       for (let step = 1; step <= 3; step++) {
         tf.tidy(() => {
           const grads = tf.variableGrads(() => tf.sum(tf.mul(tf.square(weights), tf.scalar(step))) as tf.Scalar);
-          optimizer.applyGradients(grads.grads);
+          optimizer.applyGradients(grads.grads as tf.NamedTensorMap as { [name: string]: tf.Variable });
           // AdamW: decay decoupled from the adaptive step, w ← w − lr·λ·w.
           if (name === 'adamw') weights.assign(tf.sub(weights, tf.mul(weights, tf.scalar(0.05 * 0.01))));
         });
