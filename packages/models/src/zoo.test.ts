@@ -9,11 +9,11 @@ import { ModelOptionError } from './errors.js';
 
 describe('listModels', () => {
   it('lists the six zoo models with their input shape', () => {
-    expect(listModels().map((entry) => entry.name)).toEqual(['seed-cnn', 'fast-cnn', 'bn-cnn', 'resnet-mini', 'resnet18', 'mlp']);
+    expect(listModels().map((entry) => entry.name)).toEqual(['seed-cnn', 'fast-cnn', 'fast-bn-cnn', 'bn-cnn', 'resnet-mini', 'resnet18', 'mlp']);
     for (const entry of listModels()) expect(entry.inputShape).toEqual([28, 28, 1]);
   });
 
-  it('counts seed-cnn and fast-cnn parameters as computed by hand', () => {
+  it('counts seed-cnn, fast-cnn and fast-bn-cnn parameters as computed by hand', () => {
     const byName = new Map(listModels().map((entry) => [entry.name, entry.parameters]));
     // seed-cnn: 28 -conv3-> 26 -pool-> 13 -conv3-> 11 -pool-> 5, so fc1 sees 5*5*64 = 1600 inputs.
     const seed = (3 * 3 * 1 * 32 + 32) + (3 * 3 * 32 * 64 + 64) + (1600 * 128 + 128) + (128 * 10 + 10);
@@ -21,6 +21,8 @@ describe('listModels', () => {
     const fast = (5 * 5 * 1 * 24 + 24) + (5 * 5 * 24 * 32 + 32) + (512 * 256 + 256) + (256 * 10 + 10);
     expect(byName.get('seed-cnn')).toBe(seed);
     expect(byName.get('fast-cnn')).toBe(fast);
+    // fast-bn-cnn: the same without conv biases, plus γ, β, moving mean and variance per channel.
+    expect(byName.get('fast-bn-cnn')).toBe(fast - 24 - 32 + 4 * 24 + 4 * 32);
   });
 });
 
@@ -45,7 +47,7 @@ describeEachBackend('zoo models', () => {
   });
 
   describe('createModel', () => {
-    const cheap: ModelName[] = ['seed-cnn', 'fast-cnn', 'bn-cnn', 'resnet-mini', 'mlp'];
+    const cheap: ModelName[] = ['seed-cnn', 'fast-cnn', 'fast-bn-cnn', 'bn-cnn', 'resnet-mini', 'mlp'];
 
     it.each(cheap)('%s maps real MNIST [b,28,28,1] to finite logits [b,10] without leaking', async (name) => {
       const { images } = mnistSlice(3);
@@ -108,7 +110,7 @@ describeEachBackend('zoo models', () => {
 
     it('rejects an unknown name, listing the valid ones', () => {
       expect(() => createModel('lenet')).toThrow(ModelOptionError);
-      expect(() => createModel('lenet')).toThrow(/"lenet".*seed-cnn, fast-cnn, bn-cnn, resnet-mini, resnet18, mlp/);
+      expect(() => createModel('lenet')).toThrow(/"lenet".*seed-cnn, fast-cnn, fast-bn-cnn, bn-cnn, resnet-mini, resnet18, mlp/);
       expect(() => createModel('mlp', { numClasses: 0 })).toThrow(/numClasses.*got 0/);
     });
   });

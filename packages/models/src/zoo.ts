@@ -2,16 +2,17 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Architecture, ModelOptions, ResolvedModelOptions } from './architectures/architecture.js';
 import { bnCnn } from './architectures/bn-cnn.js';
 import { fastCnn } from './architectures/fast-cnn.js';
+import { fastBnCnn } from './architectures/fast-bn-cnn.js';
 import { mlp } from './architectures/mlp.js';
 import { resnet18, resnetMini } from './architectures/resnet.js';
 import { seedCnn } from './architectures/seed-cnn.js';
 import { ModelOptionError } from './errors.js';
 import { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 
-const architectures: readonly Architecture[] = [seedCnn, fastCnn, bnCnn, resnetMini, resnet18, mlp];
+const architectures: readonly Architecture[] = [seedCnn, fastCnn, fastBnCnn, bnCnn, resnetMini, resnet18, mlp];
 
 /** The names `createModel` accepts. */
-export type ModelName = 'seed-cnn' | 'fast-cnn' | 'bn-cnn' | 'resnet-mini' | 'resnet18' | 'mlp';
+export type ModelName = 'seed-cnn' | 'fast-cnn' | 'fast-bn-cnn' | 'bn-cnn' | 'resnet-mini' | 'resnet18' | 'mlp';
 
 /** One zoo entry as `listModels` describes it. */
 export interface ModelInfo {

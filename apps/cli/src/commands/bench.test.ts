@@ -26,7 +26,7 @@ describe('digitlab bench', () => {
   it('rejects an unknown model or optimizer with the valid choices (exit 2)', async () => {
     const badModel = await runCaptured(['--model', 'lenet', '--json']);
     expect(badModel.code).toBe(2);
-    expect(JSON.parse(badModel.stdout).error.message).toBe('Unsupported --model: "lenet". Should be one of: seed-cnn, resnet-mini, fast-cnn, bn-cnn');
+    expect(JSON.parse(badModel.stdout).error.message).toBe('Unsupported --model: "lenet". Should be one of: seed-cnn, resnet-mini, fast-cnn, fast-bn-cnn, bn-cnn');
     expect((await runCaptured(['--optimizer', 'rmsprop'])).code).toBe(2);
     expect((await runCaptured(['--batch', '0'])).code).toBe(2);
   });

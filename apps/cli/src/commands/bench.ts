@@ -11,7 +11,7 @@ import { createModel } from '@digitlab/models';
 import { chooseBackend } from '../backends.js';
 import { createLogger, numberFlag, parseCommandArgs, runCommand, UsageError, writeJson } from '../cli-support.js';
 
-const models = ['seed-cnn', 'resnet-mini', 'fast-cnn', 'bn-cnn'] as const;
+const models = ['seed-cnn', 'resnet-mini', 'fast-cnn', 'fast-bn-cnn', 'bn-cnn'] as const;
 const optimizers = ['sgdm', 'adam'] as const;
 
 const usage = `usage: digitlab bench [--model ${models.join('|')}] [--backend NAME] [--batch 64] [--steps N]
