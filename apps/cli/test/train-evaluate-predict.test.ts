@@ -73,7 +73,7 @@ describe('digitlab train | evaluate | predict', () => {
 
     expect(readdirSync(runFolder).sort()).toEqual(['checkpoints', 'config.json', 'metrics.jsonl', 'model']);
     const config = JSON.parse(readFileSync(join(runFolder, 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ model: 'fast-cnn', epochs: 1, batchSize: 64, limit: 2000, optimizer: 'adam', schedule: 'one-cycle' });
+    expect(config).toMatchObject({ model: 'fast-bn-cnn', epochs: 1, batchSize: 64, limit: 2000, optimizer: 'adam', schedule: 'one-cycle', lr: 0.02 });
     const lines = readFileSync(join(runFolder, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.map((line) => line.type)).toEqual(['epoch', 'eval']);
     for (const checkpoint of ['best', 'last']) {
@@ -84,7 +84,7 @@ describe('digitlab train | evaluate | predict', () => {
     const metadata = JSON.parse(readFileSync(join(runFolder, 'model', 'digitlab.json'), 'utf8')) as { labels: string[]; input: { normalization: string }; training: Record<string, unknown>; metrics: { test: { accuracy: number } } };
     expect(metadata.labels).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     expect(metadata.input.normalization).toBe('mnist');
-    expect(metadata.training).toMatchObject({ model: 'fast-cnn', lr: 0.01, epochsCompleted: 1 });
+    expect(metadata.training).toMatchObject({ model: 'fast-bn-cnn', lr: 0.02, epochsCompleted: 1 });
     expect(metadata.metrics.test.accuracy).toBe(output.test.accuracy);
   });
 
