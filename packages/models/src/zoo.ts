@@ -1,8 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Architecture, ModelOptions, ResolvedModelOptions } from './architectures/architecture.js';
 import { bnCnn } from './architectures/bn-cnn.js';
-import { fastCnn } from './architectures/fast-cnn.js';
-import { fastBnCnn } from './architectures/fast-bn-cnn.js';
+import { fastBnCnn, fastCnn } from './architectures/fast-cnn.js';
 import { mlp } from './architectures/mlp.js';
 import { resnet18, resnetMini } from './architectures/resnet.js';
 import { seedCnn } from './architectures/seed-cnn.js';
