@@ -23,6 +23,24 @@
 #define MADD(acc, a, b) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
 #endif
 
+// One step of the 4 × 8 register tile both convolution gradients use: row r of the tile
+// (accumulators a<r>0, a<r>1, declared by the caller) += broadcast(*p<r>) · [v0 v1].
+#define TILE_4X8_STEP(p0, p1, p2, p3, v0, v1)                                  \
+  do {                                                                         \
+    v128_t t_ = wasm_v128_load32_splat(p0);                                    \
+    a00 = MADD(a00, t_, (v0));                                                 \
+    a01 = MADD(a01, t_, (v1));                                                 \
+    t_ = wasm_v128_load32_splat(p1);                                           \
+    a10 = MADD(a10, t_, (v0));                                                 \
+    a11 = MADD(a11, t_, (v1));                                                 \
+    t_ = wasm_v128_load32_splat(p2);                                           \
+    a20 = MADD(a20, t_, (v0));                                                 \
+    a21 = MADD(a21, t_, (v1));                                                 \
+    t_ = wasm_v128_load32_splat(p3);                                           \
+    a30 = MADD(a30, t_, (v0));                                                 \
+    a31 = MADD(a31, t_, (v1));                                                 \
+  } while (0)
+
 // MaxPoolGrad over disjoint windows (stride = window, no top/left padding), NHWC:
 //   dx[n, h, w, c] = dy[n, oh, ow, c] if (h, w) is the first maximum (row-major) of window
 //   (oh, ow) for channel c, else 0.
@@ -221,18 +239,7 @@ void conv2d_backprop_filter(float *dw, const float *xp, const float *dy, int bat
           const float *origin = image + oh * row_step;
           for (int ow = 0; ow < out_width; ow++, origin += column_step, g += out_channels) {
             const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
-            v128_t t = wasm_v128_load32_splat(origin + o0);
-            a00 = MADD(a00, t, g0);
-            a01 = MADD(a01, t, g1);
-            t = wasm_v128_load32_splat(origin + o1);
-            a10 = MADD(a10, t, g0);
-            a11 = MADD(a11, t, g1);
-            t = wasm_v128_load32_splat(origin + o2);
-            a20 = MADD(a20, t, g0);
-            a21 = MADD(a21, t, g1);
-            t = wasm_v128_load32_splat(origin + o3);
-            a30 = MADD(a30, t, g0);
-            a31 = MADD(a31, t, g1);
+            TILE_4X8_STEP(origin + o0, origin + o1, origin + o2, origin + o3, g0, g1);
           }
         }
         wasm_v128_store(w0 + co, a00), wasm_v128_store(w0 + co + 4, a01);
@@ -379,18 +386,7 @@ void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, int bat
         const float *w = wt + k;
         for (int co = 0; co < out_channels; co++, w += padded_depth) {
           const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
-          v128_t t = wasm_v128_load32_splat(d0 + co);
-          a00 = MADD(a00, t, w0);
-          a01 = MADD(a01, t, w1);
-          t = wasm_v128_load32_splat(d1 + co);
-          a10 = MADD(a10, t, w0);
-          a11 = MADD(a11, t, w1);
-          t = wasm_v128_load32_splat(d2 + co);
-          a20 = MADD(a20, t, w0);
-          a21 = MADD(a21, t, w1);
-          t = wasm_v128_load32_splat(d3 + co);
-          a30 = MADD(a30, t, w0);
-          a31 = MADD(a31, t, w1);
+          TILE_4X8_STEP(d0 + co, d1 + co, d2 + co, d3 + co, w0, w1);
         }
         for (int i = 0; i < count; i++) {
           float *origin = image + (oh * stride_height * padded_width + ow * stride_width) * channels;
