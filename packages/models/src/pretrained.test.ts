@@ -6,9 +6,9 @@ import { loadPretrained, pretrainedPath } from './pretrained.js';
 import { PretrainedNotFoundError } from './errors.js';
 
 describeEachBackend('shipped pretrained weights', () => {
-  it('fast-cnn loads and classifies real MNIST test digits as its recorded accuracy says', async () => {
-    const { model, metadata } = await loadPretrained('fast-cnn');
-    expect(metadata.architecture).toBe('fast-cnn');
+  it.each(['fast-cnn', 'bn-cnn'])('%s loads and classifies real MNIST test digits as its recorded accuracy says', async (name) => {
+    const { model, metadata } = await loadPretrained(name);
+    expect(metadata.architecture).toBe(name);
     const recorded = (metadata.metrics as { test?: { accuracy?: number } } | undefined)?.test?.accuracy ?? 0;
     expect(recorded).toBeGreaterThanOrEqual(0.99);
     // 500 real test images: with 99% recorded over 10,000, fewer than 3% wrong here is a loose but
