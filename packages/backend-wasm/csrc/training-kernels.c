@@ -23,7 +23,7 @@
 #define MADD(acc, a, b) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
 #endif
 
-// One step of the 4 × 8 register tile both convolution gradients use: row r of the tile
+// One step of the 4 × 8 register tile of the convolution gradients and the matmul: row r of the tile
 // (accumulators a<r>0, a<r>1, declared by the caller) += broadcast(*p<r>) · [v0 v1].
 #define TILE_4X8_STEP(p0, p1, p2, p3, v0, v1)                                  \
   do {                                                                         \
@@ -455,18 +455,7 @@ void matmul(float *out, const float *a, const float *b, int rows, int depth, int
       const float *row = b + n;
       for (int k = 0; k < depth; k++, row += columns, p0 += stride_k, p1 += stride_k, p2 += stride_k, p3 += stride_k) {
         const v128_t b0 = wasm_v128_load(row), b1 = wasm_v128_load(row + 4);
-        v128_t t = wasm_v128_load32_splat(p0);
-        a00 = MADD(a00, t, b0);
-        a01 = MADD(a01, t, b1);
-        t = wasm_v128_load32_splat(p1);
-        a10 = MADD(a10, t, b0);
-        a11 = MADD(a11, t, b1);
-        t = wasm_v128_load32_splat(p2);
-        a20 = MADD(a20, t, b0);
-        a21 = MADD(a21, t, b1);
-        t = wasm_v128_load32_splat(p3);
-        a30 = MADD(a30, t, b0);
-        a31 = MADD(a31, t, b1);
+        TILE_4X8_STEP(p0, p1, p2, p3, b0, b1);
       }
       float *target = out + m * columns + n;
       wasm_v128_store(target, a00), wasm_v128_store(target + 4, a01);
