@@ -12,6 +12,16 @@ import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
 
 type BinaryKernel = 'Multiply' | 'Add' | 'Sub';
 
+/**
+ * Op codes of csrc/training-kernels.c `binary_channels` (0: x·v, 1: x+v, 2: x−v, 3: v−x) for the
+ * tensor operand first (`a` is the tensor) and for the vector first (`b` is the tensor).
+ */
+const opCodes: Readonly<Record<BinaryKernel, { tensorFirst: number; vectorFirst: number }>> = {
+  Multiply: { tensorFirst: 0, vectorFirst: 0 },
+  Add: { tensorFirst: 1, vectorFirst: 1 },
+  Sub: { tensorFirst: 2, vectorFirst: 3 },
+};
+
 /** True when `small` is [C] or [1, …, 1, C] and broadcasts over the leading axes of `big`. */
 function isChannelVector(big: readonly number[], small: readonly number[]): boolean {
   const channels = big[big.length - 1];
@@ -25,10 +35,9 @@ function channelBinary(kernelName: BinaryKernel, args: WasmKernelArgs): TensorIn
   const b = input(args, kernelName, 'b');
   const kernels = a.dtype === 'float32' && b.dtype === 'float32' ? simdKernels(backend) : null;
   if (kernels) {
-    // op codes of csrc/training-kernels.c binary_channels: x·v, x+v, x−v, v−x.
     let operands: [TensorInfo, TensorInfo, number] | undefined;
-    if (isChannelVector(a.shape, b.shape)) operands = [a, b, kernelName === 'Multiply' ? 0 : kernelName === 'Add' ? 1 : 2];
-    else if (isChannelVector(b.shape, a.shape)) operands = [b, a, kernelName === 'Multiply' ? 0 : kernelName === 'Add' ? 1 : 3];
+    if (isChannelVector(a.shape, b.shape)) operands = [a, b, opCodes[kernelName].tensorFirst];
+    else if (isChannelVector(b.shape, a.shape)) operands = [b, a, opCodes[kernelName].vectorFirst];
     if (operands) {
       const [x, v, op] = operands;
       const channels = x.shape[x.shape.length - 1] as number;
