@@ -76,10 +76,12 @@ export function checkCudaLibraries(
     else if (ldCache.includes(`${library}\0`)) found[library] = `${library} (in ${ldCacheFile})`;
     else missing.push(library);
   }
-  const incompatible = ['libcudart.so.12', 'libcudnn.so.9'].filter(
-    (library) => ldCache.includes(library) || directories.some((candidate) => existsSync(join(candidate, library))),
-  );
-  return { found, missing, incompatible };
+  // Any other major of the runtime or of cuDNN: CUDA 12 / 13 machines have libcudart.so.12 / .13 and libcudnn.so.9.
+  const otherMajor = /^libcud(?:art\.so\.(?!11$)|nn\.so\.(?!8$))\d+$/;
+  const cacheNames = ldCache.match(/libcud(?:art|nn)\.so\.\d+(?=\0)/g) ?? [];
+  const folderNames = directories.flatMap((directory) => listDir(directory));
+  const incompatible = new Set([...cacheNames, ...folderNames].filter((name) => otherMajor.test(name)));
+  return { found, missing, incompatible: [...incompatible].sort() };
 }
 
 /** The usual homes of CUDA and system libraries, including versioned /usr/local/cuda-* installs. */

@@ -43,8 +43,11 @@ function installedHere(specifier: string): boolean {
 describe('cuda plugin detection', () => {
   it.skipIf(installedHere(gpuPackage))('on this machine, says tfjs-node-gpu is not installed', async () => {
     const detection = await createCudaPlugin().detect();
-    expect(detection).toMatchObject({ available: false, reason: '@tensorflow/tfjs-node-gpu not installed' });
+    expect(detection.available).toBe(false);
+    // Whatever else this machine lacks (driver, CUDA 11.2 libraries) follows, each with its fix.
+    expect(detection.reason).toMatch(/^@tensorflow\/tfjs-node-gpu not installed(, and |$)/);
     expect(detection.fix).toMatch(/^npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/);
+    if (!checkNvidiaDriver().found) expect(detection.reason).toContain(', and no NVIDIA driver found');
   });
 
   it('says there is no GPU build for macOS', async () => {
@@ -52,11 +55,25 @@ describe('cuda plugin detection', () => {
     expect(detection).toMatchObject({ available: false, reason: '@tensorflow/tfjs-node-gpu has no GPU build for darwin (Linux and Windows only)' });
   });
 
-  it('with the package but no driver, names both places it looked', async () => {
+  it('with the package but no driver, names both places it looked, and the libraries still missing', async () => {
     const detection = await createCudaPlugin({ osPlatform: 'linux', resolveFrom: [installed], ...noDriver, ...noLibraries }).detect();
-    expect(detection.available).toBe(false);
-    expect(detection.reason).toBe(`no NVIDIA driver found (${noDriver.driverVersionFile} is absent and nvidia-smi is not on PATH)`);
-    expect(detection.fix).toMatch(/install the NVIDIA driver/);
+    expect(detection).toEqual({
+      available: false,
+      reason:
+        `no NVIDIA driver found (${noDriver.driverVersionFile} is absent and nvidia-smi is not on PATH), ` +
+        'and libcudart.so.11.0, libcudnn.so.8 not found on LD_LIBRARY_PATH, in /etc/ld.so.cache or the usual CUDA folders',
+      fix: `install the NVIDIA driver (>= 450.80.02, needed by CUDA 11.x) on a machine with an NVIDIA GPU; then ${cudaInstallFix}`,
+    });
+  });
+
+  it('without the package, also says what the machine lacks, so installing the package alone is not the whole fix', async () => {
+    const detection = await createCudaPlugin({ osPlatform: 'linux', resolveFrom: [folder('bare')], ...noDriver, ...noLibraries }).detect();
+    expect(detection.reason).toBe(
+      '@tensorflow/tfjs-node-gpu not installed, ' +
+        `and no NVIDIA driver found (${noDriver.driverVersionFile} is absent and nvidia-smi is not on PATH), ` +
+        'and libcudart.so.11.0, libcudnn.so.8 not found on LD_LIBRARY_PATH, in /etc/ld.so.cache or the usual CUDA folders',
+    );
+    expect(detection.fix?.split('; then ')).toHaveLength(3);
   });
 
   it('with a driver but only CUDA 12, explains that CUDA 11.2 / cuDNN 8.1 are needed', async () => {
@@ -66,8 +83,20 @@ describe('cuda plugin detection', () => {
       available: false,
       reason:
         'libcudart.so.11.0, libcudnn.so.8 not found on LD_LIBRARY_PATH, in /etc/ld.so.cache or the usual CUDA folders ' +
-        '(found libcudart.so.12, libcudnn.so.9: CUDA 12 / cuDNN 9 are not compatible with @tensorflow/tfjs-node-gpu@4.22, which is built for CUDA 11.2 / cuDNN 8.1)',
+        '(found libcudart.so.12, libcudnn.so.9: other CUDA / cuDNN majors are not compatible with @tensorflow/tfjs-node-gpu@4.22, which is built for CUDA 11.2 / cuDNN 8.1)',
       fix: cudaInstallFix,
+    });
+  });
+
+  it('recognises a CUDA 13 machine from the loader cache (as on an H200 with driver 580)', () => {
+    const ldCacheFile = join(
+      folder('etc-13', { 'ld.so.cache': 'glibc-ld.so.cache1.1\0libcudart.so.13\0/usr/local/cuda-13.0/lib64/libcudart.so.13\0libcudnn.so.9\0/x/libcudnn.so.9\0libcudart.so.11.0\0' }),
+      'ld.so.cache',
+    );
+    expect(checkCudaLibraries(undefined, { ...noLibraries, ldCacheFile })).toEqual({
+      found: { 'libcudart.so.11.0': `libcudart.so.11.0 (in ${ldCacheFile})` },
+      missing: ['libcudnn.so.8'],
+      incompatible: ['libcudart.so.13', 'libcudnn.so.9'],
     });
   });
 

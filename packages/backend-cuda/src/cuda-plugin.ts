@@ -54,30 +54,34 @@ export function createCudaPlugin(options: CudaPluginOptions = {}): BackendPlugin
   };
 }
 
-/** Runs every check in the order a user would fix them: OS, package, driver, libraries. */
+/**
+ * Runs every check and reports every problem at once, in the order a user would fix them (package,
+ * driver, libraries), so that one `digitlab backends` tells the whole story: on a machine without a
+ * GPU, installing the package alone would not help, and the reason says so.
+ */
 function detectCuda(options: CudaPluginOptions): Detection {
   const osPlatform = options.osPlatform ?? process.platform;
   if (osPlatform !== 'linux' && osPlatform !== 'win32') {
     return { available: false, reason: `${packageName} has no GPU build for ${osPlatform} (Linux and Windows only)`, fix: 'use the tensorflow or wasm backend' };
   }
+  const problems: { reason: string; fix: string }[] = [];
   const status = inspectNativePackage(packageName, options);
-  if (status.problem) return { available: false, ...status.problem };
+  if (status.problem) problems.push(status.problem);
   const driver = checkNvidiaDriver(options);
-  if (!driver.found) return { available: false, reason: driver.reason, fix: driver.fix };
+  if (!driver.found) problems.push({ reason: driver.reason, fix: driver.fix });
   // Windows finds DLLs through PATH; only the Linux loader's places are checked here.
   if (osPlatform === 'linux') {
     const libraries = checkCudaLibraries(requiredCudaLibraries, options);
     if (libraries.missing.length > 0) {
-      const cuda12 =
+      const other =
         libraries.incompatible.length > 0
-          ? ` (found ${libraries.incompatible.join(', ')}: CUDA 12 / cuDNN 9 are not compatible with ${packageName}@4.22, which is built for CUDA 11.2 / cuDNN 8.1)`
+          ? ` (found ${libraries.incompatible.join(', ')}: other CUDA / cuDNN majors are not compatible with ${packageName}@4.22, which is built for CUDA 11.2 / cuDNN 8.1)`
           : '';
-      return {
-        available: false,
-        reason: `${libraries.missing.join(', ')} not found on LD_LIBRARY_PATH, in /etc/ld.so.cache or the usual CUDA folders${cuda12}`,
-        fix: cudaInstallFix,
-      };
+      problems.push({ reason: `${libraries.missing.join(', ')} not found on LD_LIBRARY_PATH, in /etc/ld.so.cache or the usual CUDA folders${other}`, fix: cudaInstallFix });
     }
+  }
+  if (problems.length > 0 || !driver.found) {
+    return { available: false, reason: problems.map((problem) => problem.reason).join(', and '), fix: problems.map((problem) => problem.fix).join('; then ') };
   }
   return {
     available: true,
