@@ -2,11 +2,12 @@
  * The `wasm` backend plugin: tfjs-backend-wasm (SIMD, optionally threaded) plus our training
  * kernels.
  */
-import { env, getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
+import { backend as currentBackend, env, getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendPlugin, Detection, LoadedBackend, LoadOptions } from '@digitlab/backend';
 import { WasmBackendError } from './errors.js';
 import { registerWasmTrainingKernels } from './register-kernels.js';
-import { precompileSimdKernels, relaxedSimdSupported } from './internal/simd-kernels.js';
+import { precompileSimdKernels, relaxedSimdSupported, startSimdKernelPool } from './internal/simd-kernels.js';
 
 /**
  * Priority under `auto`: above `cpu` (which should stay below 100) and below the native engines
@@ -26,6 +27,12 @@ export interface WasmPluginOptions {
    * on every engine; FMA rounds once per multiply-add, so sums differ in the last bits).
    */
   relaxedSimd?: boolean;
+  /**
+   * Run our training kernels (convolution gradients, dense GEMMs, pooling and per-channel
+   * gradients) on every wasm thread, as XNNPACK's operators are; default true. Node only: a
+   * browser's main thread cannot block on the workers. false keeps them on the calling thread.
+   */
+  threadedKernels?: boolean;
 }
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
@@ -77,18 +84,22 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
       const kernels = registerWasmTrainingKernels();
       const simd = (await env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       const relaxedSimd = simd && (await precompileSimdKernels({ relaxedSimd: options.relaxedSimd !== false })) === 'relaxed';
+      // Our kernels on every thread too (Node); XNNPACK's operators already are.
+      const pool = simd && threads > 1 && options.threadedKernels !== false ? await startSimdKernelPool(currentBackend() as BackendWasm, threads) : { threads: 1 };
       const capabilities: Record<string, string | number | boolean> = {
         simd,
         relaxedSimd,
         threads,
+        kernelThreads: pool.threads,
         kernels: [...kernels.added, ...kernels.replaced, ...kernels.unchanged].length,
       };
       if (threadsFallback) capabilities.threadsFallback = threadsFallback;
+      if (pool.reason) capabilities.kernelThreadsFallback = pool.reason;
       const relaxedFallback = relaxedSimdFallback(simd, relaxedSimd, options.relaxedSimd);
       if (relaxedFallback) capabilities.relaxedSimdFallback = relaxedFallback;
       log(
         `using wasm (${simd ? (relaxedSimd ? 'simd + relaxed-simd FMA' : 'simd') : 'no simd'}, ${threads} thread${threads === 1 ? '' : 's'}` +
-          `${threadsFallback ? `; ${threadsFallback}` : ''}${relaxedFallback ? `; ${relaxedFallback}` : ''})`,
+          `${threadsFallback ? `; ${threadsFallback}` : ''}${pool.reason ? `; ${pool.reason}` : ''}${relaxedFallback ? `; ${relaxedFallback}` : ''})`,
       );
       return { name: 'wasm', tfjsBackendName: 'wasm', capabilities };
     },

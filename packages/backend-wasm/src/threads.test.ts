@@ -4,7 +4,10 @@ import os from 'node:os';
 import workerThreads from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { randomValues, runOn } from './__fixtures__/backends.js';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createWasmPlugin } from './index.js';
+import { poolThresholds } from './internal/kernel-pool.js';
+import { simdKernelPool } from './internal/simd-kernels.js';
 import { relativeError, tolerances } from './tolerances.js';
 
 describe('threaded wasm in Node', () => {
@@ -38,6 +41,52 @@ describe('threaded wasm in Node', () => {
     const wasm = await runOn('wasm', inputs, compute as (...t: tf.Tensor[]) => tf.Tensor[]);
     expect(wasm.leaked).toBe(0);
     cpu.values.forEach((expected, index) => expect(relativeError(wasm.values[index] as Float32Array, expected)).toBeLessThan(tolerances.kernel));
+  });
+
+  it('splits our kernels over both threads, with the gradients of the cpu backend, at batch sizes that split unevenly', async () => {
+    // One small net whose gradient passes every kernel the pool splits: conv 'same' C = 1 (pad +
+    // dW, direct dX + crop), a per-channel scale and shift and batch norm (binary_channels,
+    // batch_norm_channels), conv 'valid' C = 8 (direct dW and dX), max-pool
+    // (max_pool_grad_disjoint), conv stride 2 (GEMM + col2im dX), dense (matmul: 72 rows → 36 + 36).
+    // Batch 3 → images 0-1 and 2. The size thresholds are lifted so that small shapes split.
+    const saved = { ...poolThresholds };
+    Object.assign(poolThresholds, { work: 0, floats: 0 });
+    const batch = 3;
+    const inputs = [
+      { values: randomValues(batch * 12 * 12 * 1, 21), shape: [batch, 12, 12, 1] },
+      { values: randomValues(3 * 3 * 1 * 8, 22), shape: [3, 3, 1, 8] },
+      { values: randomValues(8, 23), shape: [8] },
+      { values: randomValues(3 * 3 * 8 * 8, 24), shape: [3, 3, 8, 8] },
+      { values: randomValues(3 * 3 * 8 * 8, 25), shape: [3, 3, 8, 8] },
+      { values: randomValues(3 * 3 * 8 * 10, 26), shape: [3 * 3 * 8, 10] },
+    ];
+    const compute = (...tensors: tf.Tensor[]) =>
+      tf.grads((x: tf.Tensor, w1: tf.Tensor, scale: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, dense: tf.Tensor) => {
+        let h: tf.Tensor = tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same');
+        h = tf.add(tf.mul(h, scale), scale);
+        h = tf.batchNorm(h, tf.fill([8], 0.1), tf.fill([8], 2), scale, scale, 1e-3);
+        h = tf.relu(tf.conv2d(h as tf.Tensor4D, w2 as tf.Tensor4D, 1, 'valid'));
+        h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
+        h = tf.conv2d(h as tf.Tensor4D, w3 as tf.Tensor4D, 2, 'same');
+        return tf.sum(tf.square(tf.matMul(tf.reshape(h, [batch, -1]), dense)));
+      })(tensors);
+    try {
+      const cpu = await runOn('cpu', inputs, compute);
+      await tf.setBackend('wasm');
+      const pool = simdKernelPool(tf.backend() as BackendWasm);
+      const before = { ...pool?.runs };
+      const wasm = await runOn('wasm', inputs, compute);
+      expect(wasm.leaked).toBe(0);
+      cpu.values.forEach((expected, index) => expect(relativeError(wasm.values[index] as Float32Array, expected)).toBeLessThan(tolerances.kernel));
+      if (pool === undefined) return; // One thread here (see the first test): nothing to split.
+      expect(pool.threads).toBe(2);
+      const ran = Object.fromEntries(Object.entries(pool.runs).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
+      for (const kernel of ['conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels']) {
+        expect(ran[kernel] ?? 0, `${kernel} ran on the pool ${JSON.stringify(ran)}`).toBeGreaterThan(0);
+      }
+    } finally {
+      Object.assign(poolThresholds, saved);
+    }
   });
 
   it('reports the running count when asked for another one later in the process', async () => {

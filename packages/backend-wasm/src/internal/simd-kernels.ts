@@ -12,6 +12,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { parallelKernels, startKernelPool, type KernelPool } from './kernel-pool.js';
 import { simdKernelsBinary } from './simd-kernels-binary.js';
 
 /** The exports of csrc/training-kernels.c; every pointer is a byte offset into the tfjs heap. */
@@ -126,8 +127,67 @@ function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Our SIMD kernels bound to `backend`'s memory, or `null` when they cannot run here. */
+const pools = new WeakMap<object, { build: SimdKernelsBuild; pool: KernelPool; kernels: SimdKernels }>();
+
+/**
+ * Our SIMD kernels bound to `backend`'s memory, or `null` when they cannot run here. Where
+ * `startSimdKernelPool` started workers for this backend (and build), the splittable kernels run
+ * on all of them.
+ */
 export function simdKernels(backend: BackendWasm): SimdKernels | null {
+  const pooled = pools.get(backend);
+  if (pooled !== undefined && pooled.build === selected) return pooled.kernels;
+  return singleThreadKernels(backend);
+}
+
+/**
+ * Starts `threads − 1` workers that run our kernels beside the calling thread (see
+ * internal/kernel-pool.ts), for the current build. Returns the thread count our kernels now use,
+ * or why they stay on one thread.
+ */
+export async function startSimdKernelPool(backend: BackendWasm, threads: number): Promise<{ threads: number; reason?: string }> {
+  const existing = pools.get(backend);
+  if (existing !== undefined && existing.build === selected) return { threads: existing.pool.threads };
+  if (existing !== undefined) await stopSimdKernelPool(backend); // workers of the other build
+  if (threads < 2) return { threads: 1 };
+  if (!(typeof process !== 'undefined' && typeof process.versions?.node === 'string')) {
+    return { threads: 1, reason: "a browser's main thread cannot block on Atomics.wait, so our training kernels run on the calling thread (XNNPACK's use every thread)" };
+  }
+  const kernels = singleThreadKernels(backend);
+  const module = backend.wasm as unknown as EmscriptenModule;
+  const memory = module.asm?.memory ?? module.wasmMemory;
+  const variant: Variant = selected === 'relaxed' ? 'relaxedShared' : 'shared';
+  const compiledModule = compiled[variant];
+  if (!kernels || !memory || !(memory.buffer instanceof SharedArrayBuffer) || !compiledModule) {
+    return { threads: 1, reason: 'our kernels run on one thread: the wasm memory is not shared or the SIMD module did not compile' };
+  }
+  try {
+    const pool = await startKernelPool(compiledModule, memory, kernels, threads);
+    const scratch = {
+      malloc: (bytes: number) => module._malloc(bytes),
+      free: (pointer: number) => module._free(pointer),
+      floats: (pointer: number, length: number) => new Float32Array(module.HEAPF32.buffer, pointer, length),
+    };
+    pools.set(backend, { build: selected, pool, kernels: parallelKernels(kernels, pool, scratch) });
+    return { threads };
+  } catch (error) {
+    return { threads: 1, reason: `our kernels run on one thread: their workers failed to start (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
+/** `backend`'s kernel pool (threads, split calls so far), if one runs (tests, benchmarks). */
+export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs'> | undefined {
+  return pools.get(backend)?.pool;
+}
+
+/** Stops `backend`'s kernel workers, if any (tests). */
+export async function stopSimdKernelPool(backend: BackendWasm): Promise<void> {
+  const pooled = pools.get(backend);
+  pools.delete(backend);
+  await pooled?.pool.close();
+}
+
+function singleThreadKernels(backend: BackendWasm): SimdKernels | null {
   const cached = instances.get(backend);
   if (cached !== undefined && cached.build === selected) return cached.kernels;
   let kernels: SimdKernels | null = null;
