@@ -41,6 +41,25 @@
     a31 = MADD(a31, t_, (v1));                                                 \
   } while (0)
 
+// One tap of the 4 × 8 tile from vectors v0..v3 (4 consecutive taps of each pixel, loaded by the
+// caller): row r += broadcast(lane `lane` of v<r>) · w[k, co .. co + 7], with w's row at `w_row`.
+#define TILE_4X8_LANE(lane, w_row)                                             \
+  do {                                                                         \
+    const v128_t b0_ = wasm_v128_load(w_row), b1_ = wasm_v128_load((w_row) + 4); \
+    v128_t t_ = wasm_i32x4_shuffle(v0, v0, lane, lane, lane, lane);            \
+    a00 = MADD(a00, t_, b0_);                                                  \
+    a01 = MADD(a01, t_, b1_);                                                  \
+    t_ = wasm_i32x4_shuffle(v1, v1, lane, lane, lane, lane);                   \
+    a10 = MADD(a10, t_, b0_);                                                  \
+    a11 = MADD(a11, t_, b1_);                                                  \
+    t_ = wasm_i32x4_shuffle(v2, v2, lane, lane, lane, lane);                   \
+    a20 = MADD(a20, t_, b0_);                                                  \
+    a21 = MADD(a21, t_, b1_);                                                  \
+    t_ = wasm_i32x4_shuffle(v3, v3, lane, lane, lane, lane);                   \
+    a30 = MADD(a30, t_, b0_);                                                  \
+    a31 = MADD(a31, t_, b1_);                                                  \
+  } while (0)
+
 // MaxPoolGrad over disjoint windows (stride = window, no top/left padding), NHWC:
 //   dx[n, h, w, c] = dy[n, oh, ow, c] if (h, w) is the first maximum (row-major) of window
 //   (oh, ow) for channel c, else 0.
@@ -342,6 +361,81 @@ void crop_images(float *dx, const float *dxp, int batch, int height, int width, 
   }
 }
 
+// Conv2D (forward), direct: the GEMM of im2col without its buffer, over zero-padded images
+// xp[N, Hp, Wp, C] (origin/off as in conv2d_backprop_filter) and the HWIO filter read as a
+// row-major [K, CO] matrix with k = (kh, kw, c):
+//   out[n, oh, ow, co] = Σ_k xp[origin(n, oh, ow) + off(k)] · w[k, co].
+// For one kh the taps (kw, c) are KW·C consecutive floats of xp and consecutive rows of w, so the
+// reduction runs as KH contiguous sweeps. Register tile: 4 output pixels × 8 co (x taps broadcast,
+// w rows loaded as vectors), the tile of the gradients; per image, co blocks outside, so a block's
+// K × 8 slice of w stays in L1 while the image's pixels pass. A last quad of fewer than 4 pixels
+// reuses its last pixel (valid reads) and stores only its own; co past the last multiple of 8 goes
+// through scalars.
+static const float *pixel_origin(const float *image, int m, int out_width, int stride_height, int stride_width,
+                                 int padded_width, int channels) {
+  return image + ((m / out_width) * stride_height * padded_width + (m % out_width) * stride_width) * channels;
+}
+
+EXPORT(conv2d_forward)
+void conv2d_forward(float *out, const float *xp, const float *w, int batch, int padded_height, int padded_width,
+                    int channels, int filter_height, int filter_width, int out_height, int out_width,
+                    int out_channels, int stride_height, int stride_width) {
+  const int pixels = out_height * out_width;
+  const int image_size = padded_height * padded_width * channels;
+  const int tap_row = padded_width * channels;
+  const int span = filter_width * channels;
+  const int co8 = out_channels & ~7;
+  for (int n = 0; n < batch; n++) {
+    const float *image = xp + n * image_size;
+    float *target = out + n * pixels * out_channels;
+    for (int co = 0; co < co8; co += 8) {
+      for (int m = 0; m < pixels; m += 4) {
+        const int count = pixels - m < 4 ? pixels - m : 4;
+        const float *x0 = pixel_origin(image, m, out_width, stride_height, stride_width, padded_width, channels);
+        const float *x1 = pixel_origin(image, count > 1 ? m + 1 : m, out_width, stride_height, stride_width, padded_width, channels);
+        const float *x2 = pixel_origin(image, count > 2 ? m + 2 : m, out_width, stride_height, stride_width, padded_width, channels);
+        const float *x3 = pixel_origin(image, count > 3 ? m + 3 : m, out_width, stride_height, stride_width, padded_width, channels);
+        v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        const float *row = w + co;
+        for (int kh = 0; kh < filter_height; kh++) {
+          const int o = kh * tap_row;
+          int j = o;
+          // 4 taps at a time: one vector load per pixel, its lanes broadcast by shuffles (ALU)
+          // instead of 4 broadcast loads each; the tile is load-bound.
+          for (; j + 4 <= o + span; j += 4, row += 4 * out_channels) {
+            const v128_t v0 = wasm_v128_load(x0 + j), v1 = wasm_v128_load(x1 + j), v2 = wasm_v128_load(x2 + j), v3 = wasm_v128_load(x3 + j);
+            TILE_4X8_LANE(0, row);
+            TILE_4X8_LANE(1, row + out_channels);
+            TILE_4X8_LANE(2, row + 2 * out_channels);
+            TILE_4X8_LANE(3, row + 3 * out_channels);
+          }
+          for (; j < o + span; j++, row += out_channels) {
+            const v128_t b0 = wasm_v128_load(row), b1 = wasm_v128_load(row + 4);
+            TILE_4X8_STEP(x0 + j, x1 + j, x2 + j, x3 + j, b0, b1);
+          }
+        }
+        float *t = target + m * out_channels + co;
+        wasm_v128_store(t, a00), wasm_v128_store(t + 4, a01);
+        if (count > 1) wasm_v128_store(t + out_channels, a10), wasm_v128_store(t + out_channels + 4, a11);
+        if (count > 2) wasm_v128_store(t + 2 * out_channels, a20), wasm_v128_store(t + 2 * out_channels + 4, a21);
+        if (count > 3) wasm_v128_store(t + 3 * out_channels, a30), wasm_v128_store(t + 3 * out_channels + 4, a31);
+      }
+    }
+    for (int m = 0; m < pixels && co8 < out_channels; m++) {
+      const float *x = pixel_origin(image, m, out_width, stride_height, stride_width, padded_width, channels);
+      for (int co = co8; co < out_channels; co++) {
+        float sum = 0.0f;
+        const float *row = w + co;
+        for (int kh = 0; kh < filter_height; kh++) {
+          const int o = kh * tap_row;
+          for (int j = o; j < o + span; j++, row += out_channels) sum += x[j] * *row;
+        }
+        target[m * out_channels + co] = sum;
+      }
+    }
+  }
+}
+
 // Conv2DBackpropInput, direct: the GEMM dcol = dy · Wᵀ fused with its col2im scatter, into a
 // zero-padded input gradient dxp[N, Hp, Wp, C] (Hp = (OH − 1)·sh + KH, so no tap is out of range):
 //   dxp[origin(m) + off(k)] += Σ_co dy[m, co] · wt[co, k],
@@ -384,7 +478,15 @@ void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, int bat
         const float *d3 = gradient + (count > 3 ? m + 3 : m) * out_channels;
         v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         const float *w = wt + k;
-        for (int co = 0; co < out_channels; co++, w += padded_depth) {
+        int co = 0;
+        for (; co + 4 <= out_channels; co += 4, w += 4 * padded_depth) {
+          const v128_t v0 = wasm_v128_load(d0 + co), v1 = wasm_v128_load(d1 + co), v2 = wasm_v128_load(d2 + co), v3 = wasm_v128_load(d3 + co);
+          TILE_4X8_LANE(0, w);
+          TILE_4X8_LANE(1, w + padded_depth);
+          TILE_4X8_LANE(2, w + 2 * padded_depth);
+          TILE_4X8_LANE(3, w + 3 * padded_depth);
+        }
+        for (; co < out_channels; co++, w += padded_depth) {
           const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
           TILE_4X8_STEP(d0 + co, d1 + co, d2 + co, d3 + co, w0, w1);
         }
@@ -453,7 +555,31 @@ void matmul(float *out, const float *a, const float *b, int rows, int depth, int
       const float *p3 = a + (count > 3 ? m + 3 : m) * stride_m;
       v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
       const float *row = b + n;
-      for (int k = 0; k < depth; k++, row += columns, p0 += stride_k, p1 += stride_k, p2 += stride_k, p3 += stride_k) {
+      int k = 0;
+      if (stride_k == 1) {
+        // 4 consecutive k of each row in one load, lanes broadcast by shuffles.
+        for (; k + 4 <= depth; k += 4, row += 4 * columns, p0 += 4, p1 += 4, p2 += 4, p3 += 4) {
+          const v128_t v0 = wasm_v128_load(p0), v1 = wasm_v128_load(p1), v2 = wasm_v128_load(p2), v3 = wasm_v128_load(p3);
+          TILE_4X8_LANE(0, row);
+          TILE_4X8_LANE(1, row + columns);
+          TILE_4X8_LANE(2, row + 2 * columns);
+          TILE_4X8_LANE(3, row + 3 * columns);
+        }
+      } else if (stride_m == 1 && count == 4) {
+        // A transposed: the tile's 4 rows at one k are consecutive floats, one load.
+        for (; k < depth; k++, row += columns, p0 += stride_k) {
+          const v128_t v = wasm_v128_load(p0), b0 = wasm_v128_load(row), b1 = wasm_v128_load(row + 4);
+          v128_t t = wasm_i32x4_shuffle(v, v, 0, 0, 0, 0);
+          a00 = MADD(a00, t, b0), a01 = MADD(a01, t, b1);
+          t = wasm_i32x4_shuffle(v, v, 1, 1, 1, 1);
+          a10 = MADD(a10, t, b0), a11 = MADD(a11, t, b1);
+          t = wasm_i32x4_shuffle(v, v, 2, 2, 2, 2);
+          a20 = MADD(a20, t, b0), a21 = MADD(a21, t, b1);
+          t = wasm_i32x4_shuffle(v, v, 3, 3, 3, 3);
+          a30 = MADD(a30, t, b0), a31 = MADD(a31, t, b1);
+        }
+      }
+      for (; k < depth; k++, row += columns, p0 += stride_k, p1 += stride_k, p2 += stride_k, p3 += stride_k) {
         const v128_t b0 = wasm_v128_load(row), b1 = wasm_v128_load(row + 4);
         TILE_4X8_STEP(p0, p1, p2, p3, b0, b1);
       }

@@ -7,6 +7,7 @@ import { WasmBackendError } from './errors.js';
 import { captureStockKernel } from './internal/stock-kernels.js';
 import type { WasmKernelFunc } from './internal/heap.js';
 import { batchMatMulConfig } from './kernels/batch-mat-mul.js';
+import { conv2dConfig } from './kernels/conv2d.js';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.js';
@@ -17,7 +18,7 @@ import { tileConfig } from './kernels/tile.js';
 import { addConfig, multiplyConfig, subConfig } from './kernels/channel-binary.js';
 
 /** Every kernel of ours, in registration order. */
-const ourKernels: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig];
+const ourKernels: readonly KernelConfig[] = [conv2dConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig];
 
 /** Stock kernels ours call internally; captured before anything is replaced. */
 const stockDependencies = ['BatchMatMul', 'Transpose', 'Conv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub'] as const;

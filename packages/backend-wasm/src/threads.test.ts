@@ -81,7 +81,7 @@ describe('threaded wasm in Node', () => {
       if (pool === undefined) return; // One thread here (see the first test): nothing to split.
       expect(pool.threads).toBe(2);
       const ran = Object.fromEntries(Object.entries(pool.runs).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
-      for (const kernel of ['conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels']) {
+      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels']) {
         expect(ran[kernel] ?? 0, `${kernel} ran on the pool ${JSON.stringify(ran)}`).toBeGreaterThan(0);
       }
     } finally {

@@ -26,6 +26,7 @@ import type { SimdKernels } from './simd-kernels.js';
 
 /** Kernel exports a pool can split, in the order their indices travel to the workers. */
 const poolKernels = [
+  'conv2d_forward',
   'conv2d_backprop_filter',
   'conv2d_backprop_input',
   'matmul',
@@ -222,6 +223,12 @@ export function parallelKernels(
       } finally {
         scratch.free(buffer);
       }
+    },
+    conv2d_forward(out, xp, w, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth) {
+      const args = [out, xp, w, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth];
+      const work = batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels;
+      if (!worth(work, batch)) return kernels.conv2d_forward(...(args as Parameters<SimdKernels['conv2d_forward']>));
+      pool.run('conv2d_forward', byImages(args, 3, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]));
     },
     conv2d_backprop_input(dxp, dy, wt, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth) {
       const args = [dxp, dy, wt, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth];

@@ -32,6 +32,11 @@ export interface SimdKernels {
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
     strideHeight: number, strideWidth: number,
   ): void;
+  conv2d_forward(
+    out: number, xp: number, w: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
+    filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
+    strideHeight: number, strideWidth: number,
+  ): void;
   transpose_filter(wt: number, w: number, depth: number, outChannels: number, paddedDepth: number): void;
   crop_images(
     dx: number, dxp: number, batch: number, height: number, width: number, channels: number, padTop: number, padLeft: number,
