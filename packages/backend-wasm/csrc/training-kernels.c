@@ -514,6 +514,31 @@ void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, int bat
   }
 }
 
+// The epilogue of the fused kernels (FusedConv2D, _FusedMatMul), in place on a row-major
+// out[rows, columns]: out[i, j] = act(out[i, j] + bias[j]), the bias only when has_bias, act the
+// identity or (relu != 0) max(·, 0).
+EXPORT(bias_activation)
+void bias_activation(float *out, const float *bias, int rows, int columns, int has_bias, int relu) {
+  const int c4 = columns & ~3;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int i = 0; i < rows; i++) {
+    float *row = out + i * columns;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      v128_t v = wasm_v128_load(row + j);
+      if (has_bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
+      if (relu) v = wasm_f32x4_max(v, zero);
+      wasm_v128_store(row + j, v);
+    }
+    for (; j < columns; j++) {
+      float v = row[j];
+      if (has_bias) v += bias[j];
+      if (relu && !(v > 0.0f)) v = v != v ? v : 0.0f;
+      row[j] = v;
+    }
+  }
+}
+
 // A row-major x[rows, columns] combined with a per-column vector v[columns] (broadcast over the
 // leading axes, as in batch-norm gradients: [N, H, W, C] ∘ [C]):
 //   out[i, j] = x[i, j] ∘ v[j],   ∘ = · (op 0), + (op 1), − (op 2), or v[j] − x[i, j] (op 3).

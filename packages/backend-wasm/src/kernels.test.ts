@@ -216,6 +216,25 @@ describe('wasm training kernels agree with the cpu backend', () => {
       await compare([random(a, 6), random(b, 7)], matMulAndGradients(transposeA, transposeB));
     });
   });
+
+  // Outside gradient recording tfjs runs the fused kernels (what layers' predict() uses): ours, with
+  // relu in the epilogue and the other activations through stock kernels after it.
+  describe.each(['linear', 'relu', 'elu', 'relu6', 'sigmoid', 'leakyrelu'] as const)('fused kernels, activation %s', (activation) => {
+    it.each(convCases.slice(0, 10))('FusedConv2D x=$x filter=$filter strides=$strides pad=$pad, with and without bias', async ({ x, filter, strides, pad }) => {
+      await compare([random(x, 8), random(filter, 9), random([filter[3]], 10)], (input, weights, bias) => [
+        tf.fused.conv2d({ x: input as tf.Tensor4D, filter: weights as tf.Tensor4D, strides, pad, bias, activation, leakyreluAlpha: 0.1 }),
+        tf.fused.conv2d({ x: input as tf.Tensor4D, filter: weights as tf.Tensor4D, strides, pad, activation, leakyreluAlpha: 0.1 }),
+      ]);
+    });
+
+    it.each(matMulCases.filter((c) => c.a.length === 2))('_FusedMatMul a=$a b=$b transposeA=$transposeA transposeB=$transposeB', async ({ a, b, transposeA, transposeB }) => {
+      const columns = transposeB ? (b[0] as number) : (b[1] as number);
+      await compare([random(a, 11), random(b, 12), random([columns], 13)], (left, right, bias) => [
+        tf.fused.matMul({ a: left as tf.Tensor2D, b: right as tf.Tensor2D, transposeA, transposeB, bias, activation, leakyreluAlpha: 0.1 }),
+        tf.fused.matMul({ a: left as tf.Tensor2D, b: right as tf.Tensor2D, transposeA, transposeB, activation, leakyreluAlpha: 0.1 }),
+      ]);
+    });
+  });
 });
 
 describe('Tile agrees with the cpu backend', () => {

@@ -33,6 +33,13 @@ export interface WasmPluginOptions {
    * browser's main thread cannot block on the workers. false keeps them on the calling thread.
    */
   threadedKernels?: boolean;
+  /**
+   * Threads XNNPACK's own operators (elementwise ops, pooling, inference convolutions) run on;
+   * default: all of `threads`. XNNPACK's pool threads spin for a while after each operator, on the
+   * cores our kernel threads need next; 1 leaves every core to our kernels (which then carry all
+   * the parallel work of a training step) and still starts the threaded build.
+   */
+  xnnpackThreads?: number;
 }
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
@@ -68,15 +75,17 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
         throw new WasmBackendError(`threads must be a positive integer, got ${String(requested)}. Pass 1 for single-threaded wasm, or leave it unset to use every core.`);
       }
       const plan = await planThreads(requested);
-      const initialised = await initialiseBackend(wasm, plan.threads);
+      const xnnpackThreads = options.xnnpackThreads === undefined ? plan.threads : Math.max(1, Math.min(plan.threads, Math.floor(options.xnnpackThreads)));
+      const initialised = await initialiseBackend(wasm, plan.threads, xnnpackThreads);
       let threadsFallback = plan.fallback;
       if (!initialised.ok) {
         // The threaded build failed to start: say why, and run single-threaded instead.
         threadsFallback = `threaded wasm failed to start (${initialised.reason}); using 1 thread`;
-        const retry = await initialiseBackend(wasm, 1);
+        const retry = await initialiseBackend(wasm, 1, 1);
         if (!retry.ok) throw new WasmBackendError(`the wasm backend failed to initialise: ${retry.reason}`, { cause: retry.cause });
       }
-      const threads = Math.max(1, wasm.getThreadsCount());
+      // With fewer XNNPACK threads than asked for, the threaded build still runs all of them for our kernels.
+      const threads = initialised.ok && xnnpackThreads < plan.threads ? plan.threads : Math.max(1, wasm.getThreadsCount());
       if (threadsFallback === undefined && threads < plan.threads) {
         // e.g. the backend had already been initialised earlier in this process.
         threadsFallback = `${plan.threads} threads requested but the wasm backend runs ${threads} (it was initialised before with that count; threads are fixed per process)`;
@@ -91,6 +100,7 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
         relaxedSimd,
         threads,
         kernelThreads: pool.threads,
+        ...(xnnpackThreads < threads ? { xnnpackThreads: Math.max(1, wasm.getThreadsCount()) } : {}),
         kernels: [...kernels.added, ...kernels.replaced, ...kernels.unchanged].length,
       };
       if (threadsFallback) capabilities.threadsFallback = threadsFallback;
@@ -146,10 +156,10 @@ async function planThreads(requested: number | undefined): Promise<ThreadPlan> {
 type InitResult = { ok: true } | { ok: false; reason: string; cause: unknown };
 
 /** Makes `wasm` the current backend with `threads` threads (fixed once the backend exists). */
-async function initialiseBackend(wasm: WasmModule, threads: number): Promise<InitResult> {
+async function initialiseBackend(wasm: WasmModule, threads: number, xnnpackThreads: number): Promise<InitResult> {
   const flags = env();
   flags.set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
-  wasm.setThreadsCount(threads);
+  wasm.setThreadsCount(xnnpackThreads);
   const switchBackend = async () => {
     const switched = await setBackend('wasm');
     await ready();

@@ -8,6 +8,7 @@ import { captureStockKernel } from './internal/stock-kernels.js';
 import type { WasmKernelFunc } from './internal/heap.js';
 import { batchMatMulConfig } from './kernels/batch-mat-mul.js';
 import { conv2dConfig } from './kernels/conv2d.js';
+import { fusedConv2dConfig, fusedMatMulConfig } from './kernels/fused.js';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.js';
@@ -18,10 +19,10 @@ import { tileConfig } from './kernels/tile.js';
 import { addConfig, multiplyConfig, subConfig } from './kernels/channel-binary.js';
 
 /** Every kernel of ours, in registration order. */
-const ourKernels: readonly KernelConfig[] = [conv2dConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig];
+const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig];
 
 /** Stock kernels ours call internally; captured before anything is replaced. */
-const stockDependencies = ['BatchMatMul', 'Transpose', 'Conv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub'] as const;
+const stockDependencies = ['BatchMatMul', '_FusedMatMul', 'Transpose', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub', 'Elu', 'Relu6', 'Sigmoid', 'LeakyRelu', 'Prelu'] as const;
 
 const ourKernelFuncs = new WeakSet<object>(ourKernels.map((config) => config.kernelFunc));
 

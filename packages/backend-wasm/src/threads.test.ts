@@ -78,10 +78,15 @@ describe('threaded wasm in Node', () => {
       const wasm = await runOn('wasm', inputs, compute);
       expect(wasm.leaked).toBe(0);
       cpu.values.forEach((expected, index) => expect(relativeError(wasm.values[index] as Float32Array, expected)).toBeLessThan(tolerances.kernel));
+      // Inference: the fused convolution's bias + relu epilogue (bias_activation).
+      const fused = (x: tf.Tensor, w1: tf.Tensor, scale: tf.Tensor) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: tf.tile(w1, [1, 1, 1, 4]) as tf.Tensor4D, strides: 1, pad: 'same', bias: tf.tile(scale, [4]), activation: 'relu' });
+      const cpuFused = await runOn('cpu', inputs.slice(0, 3), fused);
+      const wasmFused = await runOn('wasm', inputs.slice(0, 3), fused);
+      expect(relativeError(wasmFused.values[0] as Float32Array, cpuFused.values[0] as Float32Array)).toBeLessThan(tolerances.kernel);
       if (pool === undefined) return; // One thread here (see the first test): nothing to split.
       expect(pool.threads).toBe(2);
       const ran = Object.fromEntries(Object.entries(pool.runs).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
-      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels']) {
+      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation']) {
         expect(ran[kernel] ?? 0, `${kernel} ran on the pool ${JSON.stringify(ran)}`).toBeGreaterThan(0);
       }
     } finally {

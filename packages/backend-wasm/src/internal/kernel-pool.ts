@@ -36,6 +36,7 @@ const poolKernels = [
   'max_pool_grad_disjoint',
   'binary_channels',
   'batch_norm_channels',
+  'bias_activation',
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
@@ -274,6 +275,10 @@ export function parallelKernels(
     binary_channels(out, x, v, rows, columns, op) {
       if (!worthCopying(rows * columns, rows)) return kernels.binary_channels(out, x, v, rows, columns, op);
       pool.run('binary_channels', byImages([out, x, v, rows, columns, op], 3, [[0, columns], [1, columns]]));
+    },
+    bias_activation(out, bias, rows, columns, hasBias, relu) {
+      if (!worthCopying(rows * columns, rows)) return kernels.bias_activation(out, bias, rows, columns, hasBias, relu);
+      pool.run('bias_activation', byImages([out, bias, rows, columns, hasBias, relu], 2, [[0, columns]]));
     },
     batch_norm_channels(out, x, mean, factor, offset, rows, columns) {
       if (!worthCopying(rows * columns, rows)) return kernels.batch_norm_channels(out, x, mean, factor, offset, rows, columns);

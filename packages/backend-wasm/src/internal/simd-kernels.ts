@@ -37,6 +37,7 @@ export interface SimdKernels {
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
     strideHeight: number, strideWidth: number,
   ): void;
+  bias_activation(out: number, bias: number, rows: number, columns: number, hasBias: number, relu: number): void;
   transpose_filter(wt: number, w: number, depth: number, outChannels: number, paddedDepth: number): void;
   crop_images(
     dx: number, dxp: number, batch: number, height: number, width: number, channels: number, padTop: number, padLeft: number,

@@ -11,10 +11,12 @@
  * (bench/kernel-timings.mjs dense): dW = xᵀ·dy XNNPACK 3.5-3.7 → ours plain 3.4-3.8, FMA 1.6-2.5;
  * dx = dy·Wᵀ XNNPACK 5.7-6.5 → plain 4.6, FMA 3.1-3.6 (XNNPACK re-packs a new transposed `b` on
  * every call).
+ * Untransposed products run there too, so that a training step stays on our kernel threads.
  * Without it, the transposes are materialised (XNNPACK Transpose) and the GEMM runs on XNNPACK.
- * Batched products (batch > 1), non-float32 ones and fused variants keep the stock kernel.
+ * Batched products (batch > 1) and non-float32 ones keep the stock kernel; _FusedMatMul: fused.ts.
  */
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { alias, input, sizeOf, type WasmKernelArgs } from '../internal/heap.js';
 import { stockKernel, stockTranspose, xnnMatMul } from '../internal/stock-kernels.js';
 import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
@@ -26,9 +28,13 @@ function batchMatMul(args: WasmKernelArgs): TensorInfo {
   const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
   const batchA = sizeOf(a.shape.slice(0, -2));
   const batchB = sizeOf(b.shape.slice(0, -2));
-  if ((!transposeA && !transposeB) || batchA !== 1 || batchB !== 1) return stockKernel('BatchMatMul')(args);
+  if (batchA !== 1 || batchB !== 1) return stockKernel('BatchMatMul')(args);
   const kernels = simdKernels(backend);
-  if (kernels !== null && a.dtype === 'float32' && b.dtype === 'float32') return simdMatMul(args, kernels, a, b, transposeA, transposeB);
+  if (kernels !== null && a.dtype === 'float32' && b.dtype === 'float32') {
+    // Every case, untransposed too: on our kernel threads, and XNNPACK's stay idle (see conv2d.ts).
+    return simdMatMul(backend, kernels, a, b, transposeA, transposeB) ?? stockKernel('BatchMatMul')(args); // stock names mismatched shapes
+  }
+  if (!transposeA && !transposeB) return stockKernel('BatchMatMul')(args);
 
   const temporaries: TensorInfo[] = [];
   const matrix = (tensor: TensorInfo, transpose: boolean): TensorInfo => {
@@ -49,16 +55,18 @@ function batchMatMul(args: WasmKernelArgs): TensorInfo {
   return outRank === 3 ? product : alias(product, product.shape.slice(1));
 }
 
-/** op(a)[M, K] · op(b)[K, N] in our SIMD module; batch dimensions (all 1) are kept as in stock. */
-function simdMatMul(args: WasmKernelArgs, kernels: SimdKernels, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
-  const { backend } = args;
+/**
+ * op(a)[M, K] · op(b)[K, N] in our SIMD module; batch dimensions (all 1) are kept as in stock.
+ * null when the inner dimensions differ (the caller's stock kernel then reports it).
+ */
+export function simdMatMul(backend: BackendWasm, kernels: SimdKernels, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo | null {
   const aRows = a.shape[a.shape.length - 2] as number;
   const aCols = a.shape[a.shape.length - 1] as number;
   const bRows = b.shape[b.shape.length - 2] as number;
   const bCols = b.shape[b.shape.length - 1] as number;
   const [rows, depth] = transposeA ? [aCols, aRows] : [aRows, aCols];
   const [bDepth, columns] = transposeB ? [bCols, bRows] : [bRows, bCols];
-  if (depth !== bDepth) return stockKernel('BatchMatMul')(args); // its error message names the shapes
+  if (depth !== bDepth) return null;
   const outRank = Math.max(a.shape.length, b.shape.length);
   const out = backend.makeOutput([...new Array<number>(outRank - 2).fill(1), rows, columns], 'float32');
   let right = heapOffset(backend, b);
@@ -75,7 +83,7 @@ function simdMatMul(args: WasmKernelArgs, kernels: SimdKernels, a: TensorInfo, b
   return out;
 }
 
-/** Our BatchMatMul for the `wasm` backend (transposed cases: our SIMD module, else XNNPACK). */
+/** Our BatchMatMul for the `wasm` backend (our SIMD module; without it, transposes + XNNPACK). */
 export const batchMatMulConfig: KernelConfig = {
   kernelName: 'BatchMatMul',
   backendName: 'wasm',

@@ -19,15 +19,23 @@ import { stockKernel } from '../internal/stock-kernels.js';
 type Conv2DAttrs = ConvBackpropAttrs & { dilations?: [number, number] | number };
 
 function conv2d(args: WasmKernelArgs): TensorInfo {
+  return conv2dDirect(args, 'Conv2D') ?? stockKernel('Conv2D')(args);
+}
+
+/**
+ * x ⊛ filter through our kernel (also the first half of FusedConv2D), or null where it does not
+ * apply (the caller's stock kernel then runs).
+ */
+export function conv2dDirect(args: WasmKernelArgs, kernelName: string): TensorInfo | null {
   const { backend } = args;
-  const x = input(args, 'Conv2D', 'x');
-  const filter = input(args, 'Conv2D', 'filter');
+  const x = input(args, kernelName, 'x');
+  const filter = input(args, kernelName, 'filter');
   const attrs = args.attrs as unknown as Conv2DAttrs;
   const dilations = attrs.dilations ?? 1;
   const undilated = Array.isArray(dilations) ? dilations.every((d) => d === 1) : dilations === 1;
   const kernels = undilated && (attrs.dataFormat ?? 'NHWC') === 'NHWC' && x.dtype === 'float32' && filter.dtype === 'float32' ? simdKernels(backend) : null;
-  if (!kernels) return stockKernel('Conv2D')(args);
-  const g = conv2dGeometry('Conv2D', x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
+  if (!kernels) return null;
+  const g = conv2dGeometry(kernelName, x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
   const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
   // Every tap in range: rows/columns up to (O − 1)·s + K, zero-filled where padding reaches.
   let paddedHeight = (outHeight - 1) * strideHeight + filterHeight;

@@ -1,0 +1,87 @@
+/**
+ * FusedConv2D and _FusedMatMul (what tfjs-layers' Conv2D and Dense run outside of gradient
+ * recording, i.e. for inference): our Conv2D / matmul followed by the bias and activation epilogue
+ * (csrc/training-kernels.c `bias_activation`), all on our kernel threads. relu is fused into the
+ * epilogue; elu, relu6, sigmoid, leakyrelu and prelu run after it through their stock kernels
+ * (stock tfjs-backend-wasm 4.22's own _FusedMatMul gets elu wrong with transposed operands: the
+ * kernel tests caught it). Biases that are not one value per output channel use the stock kernels.
+ */
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { input, sizeOf, type WasmKernelArgs } from '../internal/heap.js';
+import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
+import { stockKernel } from '../internal/stock-kernels.js';
+import { conv2dDirect } from './conv2d.js';
+import { simdMatMul } from './batch-mat-mul.js';
+
+interface FusedAttrs {
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/** Activations applied after our epilogue by the stock wasm kernel of that name. */
+const stockActivations: Record<string, string> = { elu: 'Elu', relu6: 'Relu6', sigmoid: 'Sigmoid', leakyrelu: 'LeakyRelu', prelu: 'Prelu' };
+
+/** The kernels when ours apply: bias absent or one float32 per output channel, a known activation. */
+function epilogueKernels(args: WasmKernelArgs, channels: number): SimdKernels | null {
+  const { activation = 'linear' } = args.attrs as unknown as FusedAttrs;
+  const bias = (args.inputs as Record<string, TensorInfo | undefined>).bias;
+  if (activation !== 'linear' && activation !== 'relu' && !(activation in stockActivations)) return null;
+  if (bias && (bias.dtype !== 'float32' || sizeOf(bias.shape) !== channels || bias.shape.length > 1)) return null;
+  return simdKernels(args.backend);
+}
+
+/**
+ * Bias and relu in place (one pass over `out`); any other activation then through its stock
+ * kernel (a new tensor; `out` is released).
+ */
+function epilogue(backend: BackendWasm, kernels: SimdKernels, out: TensorInfo, args: WasmKernelArgs, channels: number): TensorInfo {
+  const { activation = 'linear', leakyreluAlpha } = args.attrs as unknown as FusedAttrs;
+  const inputs = args.inputs as Record<string, TensorInfo | undefined>;
+  const bias = inputs.bias;
+  const relu = activation === 'relu';
+  if (bias || relu) {
+    kernels.bias_activation(heapOffset(backend, out), bias ? heapOffset(backend, bias) : 0, sizeOf(out.shape) / channels, channels, bias ? 1 : 0, relu ? 1 : 0);
+  }
+  const name = stockActivations[activation];
+  if (!name) return out;
+  const activated =
+    name === 'Prelu'
+      ? stockKernel(name)({ inputs: { x: out, alpha: inputs.preluActivationWeights! }, attrs: {}, backend })
+      : stockKernel(name)({ inputs: { x: out }, attrs: name === 'LeakyRelu' ? { alpha: leakyreluAlpha ?? 0.2 } : {}, backend });
+  backend.disposeData(out.dataId);
+  return activated;
+}
+
+function fusedConv2d(args: WasmKernelArgs): TensorInfo {
+  const filter = input(args, 'FusedConv2D', 'filter');
+  const kernels = epilogueKernels(args, filter.shape[3] as number);
+  const out = kernels ? conv2dDirect(args, 'FusedConv2D') : null;
+  if (!kernels || !out) return stockKernel('FusedConv2D')(args);
+  return epilogue(args.backend, kernels, out, args, filter.shape[3] as number);
+}
+
+function fusedMatMul(args: WasmKernelArgs): TensorInfo {
+  const a = input(args, '_FusedMatMul', 'a');
+  const b = input(args, '_FusedMatMul', 'b');
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const columns = b.shape[b.shape.length - (transposeB ? 2 : 1)] as number;
+  const kernels = sizeOf(a.shape.slice(0, -2)) === 1 && sizeOf(b.shape.slice(0, -2)) === 1 && a.dtype === 'float32' && b.dtype === 'float32' ? epilogueKernels(args, columns) : null;
+  const out = kernels ? simdMatMul(args.backend, kernels, a, b, transposeA, transposeB) : null;
+  if (!kernels || !out) return stockKernel('_FusedMatMul')(args);
+  return epilogue(args.backend, kernels, out, args, columns);
+}
+
+/** Our FusedConv2D for the `wasm` backend. */
+export const fusedConv2dConfig: KernelConfig = {
+  kernelName: 'FusedConv2D',
+  backendName: 'wasm',
+  kernelFunc: fusedConv2d as unknown as KernelConfig['kernelFunc'],
+};
+
+/** Our _FusedMatMul for the `wasm` backend. */
+export const fusedMatMulConfig: KernelConfig = {
+  kernelName: '_FusedMatMul',
+  backendName: 'wasm',
+  kernelFunc: fusedMatMul as unknown as KernelConfig['kernelFunc'],
+};
