@@ -6,13 +6,21 @@ import { setFlagsFromString } from 'node:v8';
 if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 /**
- * A build named on a bench's command line: a dist folder of this package (relative to it), with
- * ":plain" to force the mul + add kernels (relaxedSimd: false), e.g. "dist:plain" vs "dist".
+ * A build named on a bench's command line: a dist folder of this package (relative to it), then
+ * options after colons: ":plain" forces the mul + add kernels (relaxedSimd: false), ":xnn1" runs
+ * XNNPACK's operators on one thread (xnnpackThreads: 1), ":nopool" keeps our kernels on the
+ * calling thread (threadedKernels: false); e.g. "dist:plain" vs "dist", "dist:xnn1".
  */
 export function parseBuild(spec) {
-  const [dir, mode] = spec.split(':');
-  if (mode !== undefined && mode !== 'plain') throw new Error(`unknown build mode in "${spec}": use "${dir}" (FMA where supported) or "${dir}:plain"`);
-  return { url: new URL(`../${dir}/index.js`, import.meta.url).href, pluginOptions: mode === 'plain' ? { relaxedSimd: false } : {} };
+  const [dir, ...modes] = spec.split(':');
+  const pluginOptions = {};
+  for (const mode of modes) {
+    if (mode === 'plain') pluginOptions.relaxedSimd = false;
+    else if (mode === 'xnn1') pluginOptions.xnnpackThreads = 1;
+    else if (mode === 'nopool') pluginOptions.threadedKernels = false;
+    else throw new Error(`unknown build mode "${mode}" in "${spec}": use plain, xnn1 or nopool`);
+  }
+  return { url: new URL(`../${dir}/index.js`, import.meta.url).href, pluginOptions };
 }
 
 /** Loads a build's plugin; says on stderr when the FMA build was asked for but does not run. */
@@ -20,7 +28,7 @@ export async function loadBuild(spec, threads) {
   const { url, pluginOptions } = parseBuild(spec);
   const { createWasmPlugin } = await import(url);
   const loaded = await createWasmPlugin(pluginOptions).load({ threads });
-  if (!spec.endsWith(':plain') && loaded.capabilities.relaxedSimd !== true) {
+  if (!spec.split(':').includes('plain') && loaded.capabilities.relaxedSimd !== true) {
     process.stderr.write(`${spec}: no FMA kernels (${loaded.capabilities.relaxedSimdFallback ?? 'a build without relaxed SIMD'})\n`);
   }
   return loaded;

@@ -3,7 +3,7 @@
 // package, interleaved round by round in separate processes: on a shared, loaded machine the minimum is
 // the steadiest figure for comparing two builds. Against built dist/ folders (paths relative to this package):
 //   node bench/step-times.mjs [--dist dist,.cache/head/dist] [--model seed-cnn] [--rounds 2] [--threads 1]
-// ("dist:plain": that build without FMA kernels, see relaxed-simd.mjs)
+// ("dist:plain": that build without FMA kernels; ":xnn1", ":nopool": see relaxed-simd.mjs)
 import { loadBuild } from './relaxed-simd.mjs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,14 @@ if (args[0] === '--child') {
   }
   const sorted = (values) => [...values].sort((a, b) => a - b);
   const median = (values) => sorted(values)[values.length >> 1];
-  console.log(JSON.stringify({ cpuMin: sorted(cpu)[0], cpuMedian: median(cpu), wallMin: sorted(wall)[0], wallMedian: median(wall) }));
+  // Inference on the same batch (predict: the fused kernels), min of 10 after 2 warm-ups.
+  const infer = [];
+  for (let i = 0; i < 12; i++) {
+    const start = performance.now();
+    tf.tidy(() => model.predict(images).dataSync());
+    if (i >= 2) infer.push(performance.now() - start);
+  }
+  console.log(JSON.stringify({ cpuMin: sorted(cpu)[0], cpuMedian: median(cpu), wallMin: sorted(wall)[0], wallMedian: median(wall), inferMin: sorted(infer)[0] }));
 } else {
   const dists = flag('dist', 'dist,.cache/head/dist').split(',');
   const model = flag('model', 'seed-cnn');
@@ -47,7 +54,7 @@ if (args[0] === '--child') {
       const line = run.stdout.trim().split('\n').pop();
       if (run.status !== 0 || !line) { console.error(`${dist}: exit ${run.status}\n${run.stderr}`); continue; }
       const r = JSON.parse(line);
-      console.log(`${dist.padEnd(20)} ${model} threads ${threads}: step cpu min ${r.cpuMin.toFixed(1)} median ${r.cpuMedian.toFixed(1)} ms | wall min ${r.wallMin.toFixed(1)} median ${r.wallMedian.toFixed(1)} ms`);
+      console.log(`${dist.padEnd(20)} ${model} threads ${threads}: step cpu min ${r.cpuMin.toFixed(1)} median ${r.cpuMedian.toFixed(1)} ms | wall min ${r.wallMin.toFixed(1)} median ${r.wallMedian.toFixed(1)} ms | infer wall min ${r.inferMin.toFixed(1)} ms`);
     }
   }
 }

@@ -4,6 +4,7 @@ import { loadWasm, randomValues, runOn } from './__fixtures__/backends.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { selectedSimdKernelsBuild, simdKernels } from './internal/simd-kernels.js';
 import { createWasmPlugin } from './plugin.js';
+import { conv2dChoice } from './kernels/conv2d.js';
 import { relativeError, tolerances } from './tolerances.js';
 
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
@@ -92,6 +93,20 @@ describe('wasm training kernels agree with the cpu backend', () => {
         const [dx, dw] = tf.grads(loss)([input as tf.Tensor, weights as tf.Tensor]);
         return [tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, strides, pad), dx as tf.Tensor, dw as tf.Tensor];
       });
+    });
+
+    it('forward through our kernel and through XNNPACK, plain and fused (bias + relu)', async () => {
+      for (const force of ['ours', 'stock'] as const) {
+        conv2dChoice.force = force;
+        try {
+          await compare([random(x, 1), random(filter, 2), random([filter[3]], 3)], (input, weights, bias) => [
+            tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, strides, pad),
+            tf.fused.conv2d({ x: input as tf.Tensor4D, filter: weights as tf.Tensor4D, strides, pad, bias, activation: 'relu' }),
+          ]);
+        } finally {
+          delete conv2dChoice.force;
+        }
+      }
     });
   });
 

@@ -1,11 +1,8 @@
 /**
  * Conv2D (forward), NHWC input, HWIO filter, through our direct WebAssembly-SIMD kernel
- * (csrc/training-kernels.c `conv2d_forward`: the im2col GEMM without its buffer, over a zero-padded
- * copy of x as in the filter gradient), so that it runs on our kernel threads with the rest of a
- * training step. Stock tfjs-backend-wasm runs XNNPACK here, whose pthreadpool workers spin for a
- * while after each operator: on a 2-core machine they took the second core from our kernel
- * workers in the backward pass that follows (profiled step, 2 threads: our filter gradient 18 ms
- * on one thread vs 20 ms split in two behind XNNPACK's forward convolutions).
+ * (csrc/training-kernels.c `conv2d_forward`: the im2col GEMM without its buffer, over x itself or a
+ * zero-padded copy of it as in the filter gradient), which runs on our kernel threads with the rest
+ * of a training step; where it does not pay (see `conv2dChoice`), the stock XNNPACK kernel.
  *
  * Dilated convolutions, NCHW, int32 inputs and engines without WebAssembly SIMD use the stock
  * kernel.
@@ -13,20 +10,35 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { input, type WasmKernelArgs } from '../internal/heap.js';
 import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
-import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
+import { heapOffset, simdKernelPool, simdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
 type Conv2DAttrs = ConvBackpropAttrs & { dilations?: [number, number] | number };
 
+/**
+ * Where ours runs. Measured on a 16-core Xeon (bench/step-times.mjs, scripts/gpu-host-bench.sh):
+ * with our kernel threads, training steps get faster with ours (seed-cnn at 8 threads 37-39 → 17-19
+ * ms, bn-cnn 155 → 121, resnet-mini 482 → 350, XNNPACK's forward included in the "before"); on
+ * one thread ours ties on 'valid' layers (seed-cnn 49-51 vs 50 ms) but loses where it must first
+ * copy x into a zero-padded buffer ('same' layers of bn-cnn: step 269 → 349 ms, inference 45 → 64),
+ * which XNNPACK's indirection avoids. Inference (FusedConv2D) over several threads stays on XNNPACK
+ * (seed-cnn batch 64 at 8 threads: 3.1 ms vs ours 4.2).
+ *  - Conv2D (what a training step runs): ours with kernel threads, or when no padded copy is needed.
+ *  - FusedConv2D (inference): ours on one thread when no padded copy is needed.
+ * `force` overrides both (tests).
+ */
+export const conv2dChoice: { force?: 'ours' | 'stock' } = {};
+
 function conv2d(args: WasmKernelArgs): TensorInfo {
-  return conv2dDirect(args, 'Conv2D') ?? stockKernel('Conv2D')(args);
+  return conv2dDirect(args, 'Conv2D', (copy, threaded) => threaded || !copy) ?? stockKernel('Conv2D')(args);
 }
 
 /**
  * x ⊛ filter through our kernel (also the first half of FusedConv2D), or null where it does not
- * apply (the caller's stock kernel then runs).
+ * apply or `wanted(padded copy needed, kernel threads running)` declines (the caller's stock
+ * kernel then runs).
  */
-export function conv2dDirect(args: WasmKernelArgs, kernelName: string): TensorInfo | null {
+export function conv2dDirect(args: WasmKernelArgs, kernelName: string, wanted: (copy: boolean, threaded: boolean) => boolean): TensorInfo | null {
   const { backend } = args;
   const x = input(args, kernelName, 'x');
   const filter = input(args, kernelName, 'filter');
@@ -41,6 +53,8 @@ export function conv2dDirect(args: WasmKernelArgs, kernelName: string): TensorIn
   let paddedHeight = (outHeight - 1) * strideHeight + filterHeight;
   let paddedWidth = (outWidth - 1) * strideWidth + filterWidth;
   const copy = padTop > 0 || padLeft > 0 || paddedHeight > inHeight || paddedWidth > inWidth;
+  const threaded = (simdKernelPool(backend)?.threads ?? 1) > 1;
+  if (choice(copy, threaded, wanted) === 'stock') return null;
   const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
   if (out.shape.some((size) => size === 0)) return out;
   let xp = x;
@@ -57,6 +71,10 @@ export function conv2dDirect(args: WasmKernelArgs, kernelName: string): TensorIn
   );
   if (copy) backend.disposeData(xp.dataId);
   return out;
+}
+
+function choice(copy: boolean, threaded: boolean, wanted: (copy: boolean, threaded: boolean) => boolean): 'ours' | 'stock' {
+  return conv2dChoice.force ?? (wanted(copy, threaded) ? 'ours' : 'stock');
 }
 
 /** Our Conv2D for the `wasm` backend (the stock XNNPACK kernel where ours does not apply). */

@@ -1,7 +1,7 @@
 /**
  * FusedConv2D and _FusedMatMul (what tfjs-layers' Conv2D and Dense run outside of gradient
- * recording, i.e. for inference): our Conv2D / matmul followed by the bias and activation epilogue
- * (csrc/training-kernels.c `bias_activation`), all on our kernel threads. relu is fused into the
+ * recording, i.e. for inference): our Conv2D (where it pays, see conv2d.ts `conv2dChoice`) / our
+ * matmul followed by the bias and activation epilogue (csrc/training-kernels.c `bias_activation`). relu is fused into the
  * epilogue; elu, relu6, sigmoid, leakyrelu and prelu run after it through their stock kernels
  * (stock tfjs-backend-wasm 4.22's own _FusedMatMul gets elu wrong with transposed operands: the
  * kernel tests caught it). Biases that are not one value per output channel use the stock kernels.
@@ -56,7 +56,7 @@ function epilogue(backend: BackendWasm, kernels: SimdKernels, out: TensorInfo, a
 function fusedConv2d(args: WasmKernelArgs): TensorInfo {
   const filter = input(args, 'FusedConv2D', 'filter');
   const kernels = epilogueKernels(args, filter.shape[3] as number);
-  const out = kernels ? conv2dDirect(args, 'FusedConv2D') : null;
+  const out = kernels ? conv2dDirect(args, 'FusedConv2D', (copy, threaded) => !threaded && !copy) : null;
   if (!kernels || !out) return stockKernel('FusedConv2D')(args);
   return epilogue(args.backend, kernels, out, args, filter.shape[3] as number);
 }
