@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 /**
- * Time to 99% test accuracy: digitlab's default recipe (fast-cnn, Adam β1 0.7 β2 0.9, one-cycle at
+ * Time to 99% test accuracy: the reference recipe (fast-cnn, Adam β1 0.7 β2 0.9, one-cycle at
  * lr 0.01, batch 128) on the wasm backend, against PyTorch's reference run of the same recipe in the
  * same script (`/work/shared/bench/pytorch_reference.py time-to-accuracy`). Same protocol for both:
  * all 60,000 training images, the one-cycle spread over --max-epochs epochs, the test set evaluated
  * after each epoch, stop at --target. Seconds count training steps only (evaluation excluded).
  *
  *   npx tsc --build packages/trainer apps/cli && node packages/trainer/bench/time-to-accuracy.mjs [--max-epochs 3] [--target 0.99] [--threads 1] [--seed 0] [--skip-pytorch]
+ *
+ * --model and --label-smoothing run another recipe on our side (PyTorch keeps fast-cnn, its reference),
+ * e.g. digitlab's fastest: --model fast-bn-cnn --lr 0.02 --label-smoothing 0.1 --max-epochs 1 --threads 2.
  *
  * The machine is shared: compare the two figures of one run, not figures across runs.
  */
@@ -30,6 +33,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' },
     'batch-size': { type: 'string', default: '128' },
     lr: { type: 'string', default: '0.01' },
+    model: { type: 'string', default: 'fast-cnn' },
+    'label-smoothing': { type: 'string', default: '0' },
     'skip-pytorch': { type: 'boolean', default: false },
   },
 });
@@ -47,7 +52,7 @@ log(`backend: ${loaded.name} ${JSON.stringify(loaded.capabilities)}`);
 const splits = await loadMnist();
 const train = concatDatasets([splits.train, splits.validation]); // all 60,000, as PyTorch's script
 const stepsPerEpoch = Math.ceil(train.size / batchSize);
-const model = createModel('fast-cnn', { seed });
+const model = createModel(values.model, { seed });
 const optimizer = adam({ beta1: 0.7, beta2: 0.9 });
 const testAccuracies = [];
 let trainSeconds = 0;
@@ -56,6 +61,7 @@ const result = await fit(model, datasetBatches(train, { batchSize, seed, normali
   optimizer,
   schedule: { kind: 'one-cycle', learningRate: lr, totalSteps: maxEpochs * stepsPerEpoch },
   seed,
+  labelSmoothing: Number(values['label-smoothing']),
   callbacks: [
     {
       onEpochEnd(logs, control) {
@@ -72,6 +78,8 @@ optimizer.dispose();
 model.dispose();
 const ours = {
   engine: `digitlab ${loaded.name} (tfjs ${tf.version_core})`,
+  model: values.model,
+  labelSmoothing: Number(values['label-smoothing']),
   trainSeconds,
   epochs: result.epochs,
   testAccuracy: testAccuracies.at(-1),

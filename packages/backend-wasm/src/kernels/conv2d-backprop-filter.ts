@@ -30,6 +30,7 @@ import { heapF32, input, alias, type WasmKernelArgs } from '../internal/heap.js'
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
+import { paddedInput } from '../internal/padded-input.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** From this many input channels on, the swapped convolution beats im2col + GEMM (measured). */
@@ -99,24 +100,14 @@ function conv2dBackpropFilter(args: WasmKernelArgs): TensorInfo {
  * tap past the bottom/right edge).
  */
 function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry): TensorInfo {
-  const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
-  let paddedHeight = (outHeight - 1) * strideHeight + filterHeight;
-  let paddedWidth = (outWidth - 1) * strideWidth + filterWidth;
-  const copy = padTop > 0 || padLeft > 0 || paddedHeight > inHeight || paddedWidth > inWidth;
+  const { batch, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, outChannels } = g;
   const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
-  let xp = x;
-  if (copy) {
-    xp = backend.makeOutput([batch, paddedHeight, paddedWidth, inChannels], 'float32');
-    kernels.pad_images(heapOffset(backend, xp), heapOffset(backend, x), batch, inHeight, inWidth, inChannels, padTop, padLeft, paddedHeight, paddedWidth);
-  } else {
-    paddedHeight = inHeight;
-    paddedWidth = inWidth;
-  }
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
   kernels.conv2d_backprop_filter(
     heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), batch, paddedHeight, paddedWidth, inChannels,
     filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
   );
-  if (copy) backend.disposeData(xp.dataId);
+  release();
   return dw;
 }
 

@@ -10,6 +10,7 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { input, type WasmKernelArgs } from '../internal/heap.js';
 import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
+import { needsPaddedCopy, paddedInput } from '../internal/padded-input.js';
 import { heapOffset, simdKernelPool, simdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
@@ -48,28 +49,17 @@ export function conv2dDirect(args: WasmKernelArgs, kernelName: string, wanted: (
   const kernels = undilated && (attrs.dataFormat ?? 'NHWC') === 'NHWC' && x.dtype === 'float32' && filter.dtype === 'float32' ? simdKernels(backend) : null;
   if (!kernels) return null;
   const g = conv2dGeometry(kernelName, x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
-  const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
-  // Every tap in range: rows/columns up to (O − 1)·s + K, zero-filled where padding reaches.
-  let paddedHeight = (outHeight - 1) * strideHeight + filterHeight;
-  let paddedWidth = (outWidth - 1) * strideWidth + filterWidth;
-  const copy = padTop > 0 || padLeft > 0 || paddedHeight > inHeight || paddedWidth > inWidth;
   const threaded = (simdKernelPool(backend)?.threads ?? 1) > 1;
-  if (choice(copy, threaded, wanted) === 'stock') return null;
+  if (choice(needsPaddedCopy(g), threaded, wanted) === 'stock') return null;
+  const { batch, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, outChannels } = g;
   const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
   if (out.shape.some((size) => size === 0)) return out;
-  let xp = x;
-  if (copy) {
-    xp = backend.makeOutput([batch, paddedHeight, paddedWidth, inChannels], 'float32');
-    kernels.pad_images(heapOffset(backend, xp), heapOffset(backend, x), batch, inHeight, inWidth, inChannels, padTop, padLeft, paddedHeight, paddedWidth);
-  } else {
-    paddedHeight = inHeight;
-    paddedWidth = inWidth;
-  }
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
   kernels.conv2d_forward(
     heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, filter), batch, paddedHeight, paddedWidth, inChannels,
     filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
   );
-  if (copy) backend.disposeData(xp.dataId);
+  release();
   return out;
 }
 
