@@ -96,6 +96,21 @@ describe('threaded wasm in Node', () => {
     }
   });
 
+  it('with kernel threads, convolutions run ours while training and XNNPACK for inference (measured rule)', async () => {
+    await tf.setBackend('wasm');
+    const pool = simdKernelPool(tf.backend() as BackendWasm);
+    if (pool === undefined) return; // One thread here: no pool.
+    const x = tf.tensor4d(randomValues(4 * 16 * 16 * 8, 31), [4, 16, 16, 8]);
+    const w = tf.tensor4d(randomValues(3 * 3 * 8 * 64, 32), [3, 3, 8, 64]);
+    const forwardRuns = () => pool.runs.conv2d_forward ?? 0;
+    const before = forwardRuns();
+    tf.tidy(() => tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', activation: 'relu' }).dataSync());
+    expect(forwardRuns()).toBe(before);
+    tf.tidy(() => tf.grad((input: tf.Tensor) => tf.sum(tf.fused.conv2d({ x: input as tf.Tensor4D, filter: w, strides: 1, pad: 'same' })))(x).dataSync());
+    expect(forwardRuns()).toBe(before + 1);
+    tf.dispose([x, w]);
+  });
+
   it('reports the running count when asked for another one later in the process', async () => {
     const first = await createWasmPlugin().load({ threads: 2 });
     const again = await createWasmPlugin().load({ threads: 4 });

@@ -7,7 +7,7 @@
  * Dilated convolutions, NCHW, int32 inputs and engines without WebAssembly SIMD use the stock
  * kernel.
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { engine, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { input, type WasmKernelArgs } from '../internal/heap.js';
 import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { needsPaddedCopy, paddedInput } from '../internal/padded-input.js';
@@ -22,24 +22,25 @@ type Conv2DAttrs = ConvBackpropAttrs & { dilations?: [number, number] | number }
  * ms, bn-cnn 155 → 121, resnet-mini 482 → 350, XNNPACK's forward included in the "before"); on
  * one thread ours ties on 'valid' layers (seed-cnn 49-51 vs 50 ms) but loses where it must first
  * copy x into a zero-padded buffer ('same' layers of bn-cnn: step 269 → 349 ms, inference 45 → 64),
- * which XNNPACK's indirection avoids. Inference (FusedConv2D) over several threads stays on XNNPACK
- * (seed-cnn batch 64 at 8 threads: 3.1 ms vs ours 4.2).
- *  - Conv2D (what a training step runs): ours with kernel threads, or when no padded copy is needed.
- *  - FusedConv2D (inference): ours on one thread when no padded copy is needed.
+ * which XNNPACK's indirection avoids. Inference over several threads stays on XNNPACK (seed-cnn
+ * batch 64 at 8 threads: 3.1 ms vs ours 4.2).
+ *  - training (tfjs is recording gradients; Conv2D, or FusedConv2D with a linear activation as
+ *    layers without bias before batch norm run): ours with kernel threads, or when no padded copy
+ *    is needed;
+ *  - inference: ours on one thread when no padded copy is needed.
  * `force` overrides both (tests).
  */
 export const conv2dChoice: { force?: 'ours' | 'stock' } = {};
 
 function conv2d(args: WasmKernelArgs): TensorInfo {
-  return conv2dDirect(args, 'Conv2D', (copy, threaded) => threaded || !copy) ?? stockKernel('Conv2D')(args);
+  return conv2dDirect(args, 'Conv2D') ?? stockKernel('Conv2D')(args);
 }
 
 /**
  * x ⊛ filter through our kernel (also the first half of FusedConv2D), or null where it does not
- * apply or `wanted(padded copy needed, kernel threads running)` declines (the caller's stock
- * kernel then runs).
+ * apply or does not pay (see `conv2dChoice`; the caller's stock kernel then runs).
  */
-export function conv2dDirect(args: WasmKernelArgs, kernelName: string, wanted: (copy: boolean, threaded: boolean) => boolean): TensorInfo | null {
+export function conv2dDirect(args: WasmKernelArgs, kernelName: string): TensorInfo | null {
   const { backend } = args;
   const x = input(args, kernelName, 'x');
   const filter = input(args, kernelName, 'filter');
@@ -49,8 +50,7 @@ export function conv2dDirect(args: WasmKernelArgs, kernelName: string, wanted: (
   const kernels = undilated && (attrs.dataFormat ?? 'NHWC') === 'NHWC' && x.dtype === 'float32' && filter.dtype === 'float32' ? simdKernels(backend) : null;
   if (!kernels) return null;
   const g = conv2dGeometry(kernelName, x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
-  const threaded = (simdKernelPool(backend)?.threads ?? 1) > 1;
-  if (choice(needsPaddedCopy(g), threaded, wanted) === 'stock') return null;
+  if (choice(needsPaddedCopy(g), (simdKernelPool(backend)?.threads ?? 1) > 1) === 'stock') return null;
   const { batch, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, outChannels } = g;
   const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
   if (out.shape.some((size) => size === 0)) return out;
@@ -63,8 +63,10 @@ export function conv2dDirect(args: WasmKernelArgs, kernelName: string, wanted: (
   return out;
 }
 
-function choice(copy: boolean, threaded: boolean, wanted: (copy: boolean, threaded: boolean) => boolean): 'ours' | 'stock' {
-  return conv2dChoice.force ?? (wanted(copy, threaded) ? 'ours' : 'stock');
+function choice(copy: boolean, threaded: boolean): 'ours' | 'stock' {
+  if (conv2dChoice.force) return conv2dChoice.force;
+  const training = engine().state.gradientDepth > 0;
+  return (training ? threaded || !copy : !threaded && !copy) ? 'ours' : 'stock';
 }
 
 /** Our Conv2D for the `wasm` backend (the stock XNNPACK kernel where ours does not apply). */

@@ -56,7 +56,7 @@ function epilogue(backend: BackendWasm, kernels: SimdKernels, out: TensorInfo, a
 function fusedConv2d(args: WasmKernelArgs): TensorInfo {
   const filter = input(args, 'FusedConv2D', 'filter');
   const kernels = epilogueKernels(args, filter.shape[3] as number);
-  const out = kernels ? conv2dDirect(args, 'FusedConv2D', (copy, threaded) => !threaded && !copy) : null;
+  const out = kernels ? conv2dDirect(args, 'FusedConv2D') : null;
   if (!kernels || !out) return stockKernel('FusedConv2D')(args);
   return epilogue(args.backend, kernels, out, args, filter.shape[3] as number);
 }
