@@ -35,9 +35,10 @@ export interface WasmPluginOptions {
   threadedKernels?: boolean;
   /**
    * Threads XNNPACK's own operators (elementwise ops, pooling, inference convolutions) run on;
-   * default: all of `threads`. XNNPACK's pool threads spin for a while after each operator, on the
-   * cores our kernel threads need next; 1 leaves every core to our kernels (which then carry all
-   * the parallel work of a training step) and still starts the threaded build.
+   * default: all of `threads`. Its pool threads spin for a while after each operator; 1 leaves the
+   * cores to our kernels (which then carry the parallel work of a training step) and still starts
+   * the threaded build. On a 16-core host at 8 threads it halved a seed-cnn step's CPU time
+   * (132-149 → 70-73 ms) for about the same wall time (17-19 → 20 ms): for shared machines.
    */
   xnnpackThreads?: number;
 }

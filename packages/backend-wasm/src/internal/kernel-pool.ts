@@ -126,6 +126,8 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
     threads,
     runs,
     run(kernel, pieces) {
+      const call = kernels[kernel] as (...args: number[]) => void;
+      if (pieces.length === 1) return call(...pieces[0]!); // nothing to hand out
       runs[kernel] = (runs[kernel] ?? 0) + 1;
       const index = poolKernels.indexOf(kernel);
       for (let slot = 0; slot < workers; slot++) {
@@ -140,11 +142,15 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       Atomics.store(header, DONE, 0);
       Atomics.add(header, GENERATION, 1);
       Atomics.notify(header, GENERATION);
-      (kernels[kernel] as (...args: number[]) => void)(...pieces[0]!);
-      const deadline = Date.now() + WAIT_LIMIT_MS;
-      for (let done = Atomics.load(header, DONE); done < workers; done = Atomics.load(header, DONE)) {
-        if (Date.now() > deadline) throw new Error(`a wasm kernel worker did not finish ${kernel} within ${WAIT_LIMIT_MS / 1000} s`);
-        Atomics.wait(header, DONE, done, 1000);
+      try {
+        call(...pieces[0]!);
+      } finally {
+        // Even when our own piece trapped: the workers' pieces must end before the next call reuses the slots.
+        const deadline = Date.now() + WAIT_LIMIT_MS;
+        for (let done = Atomics.load(header, DONE); done < workers; done = Atomics.load(header, DONE)) {
+          if (Date.now() > deadline) throw new Error(`a wasm kernel worker did not finish ${kernel} within ${WAIT_LIMIT_MS / 1000} s`);
+          Atomics.wait(header, DONE, done, 1000);
+        }
       }
       const failures = Atomics.exchange(header, FAILURES, 0);
       if (failures > 0) throw new Error(`${kernel} failed on ${failures} wasm kernel worker(s) (a trap: out-of-bounds memory?)`);
