@@ -60,6 +60,27 @@
     a31 = MADD(a31, t_, b1_);                                                  \
   } while (0)
 
+// Four taps of the tile in one go: v<r> = the 4 consecutive floats at p<r> (each loaded once),
+// tap l's row of w at w_row + l·w_stride.
+#define TILE_4X8_QUAD(p0, p1, p2, p3, w_row, w_stride)                         \
+  do {                                                                         \
+    const v128_t v0 = wasm_v128_load(p0), v1 = wasm_v128_load(p1), v2 = wasm_v128_load(p2), v3 = wasm_v128_load(p3); \
+    TILE_4X8_LANE(0, (w_row));                                                 \
+    TILE_4X8_LANE(1, (w_row) + (w_stride));                                    \
+    TILE_4X8_LANE(2, (w_row) + 2 * (w_stride));                                \
+    TILE_4X8_LANE(3, (w_row) + 3 * (w_stride));                                \
+  } while (0)
+
+// Stores the tile's first `count` rows at target, target + stride, ... (8 floats each).
+#define TILE_4X8_STORE(target, stride, count)                                  \
+  do {                                                                         \
+    float *t_ = (target);                                                      \
+    wasm_v128_store(t_, a00), wasm_v128_store(t_ + 4, a01);                    \
+    if ((count) > 1) wasm_v128_store(t_ + (stride), a10), wasm_v128_store(t_ + (stride) + 4, a11); \
+    if ((count) > 2) wasm_v128_store(t_ + 2 * (stride), a20), wasm_v128_store(t_ + 2 * (stride) + 4, a21); \
+    if ((count) > 3) wasm_v128_store(t_ + 3 * (stride), a30), wasm_v128_store(t_ + 3 * (stride) + 4, a31); \
+  } while (0)
+
 // MaxPoolGrad over disjoint windows (stride = window, no top/left padding), NHWC:
 //   dx[n, h, w, c] = dy[n, oh, ow, c] if (h, w) is the first maximum (row-major) of window
 //   (oh, ow) for channel c, else 0.
@@ -402,23 +423,13 @@ void conv2d_forward(float *out, const float *xp, const float *w, int batch, int 
           int j = o;
           // 4 taps at a time: one vector load per pixel, its lanes broadcast by shuffles (ALU)
           // instead of 4 broadcast loads each; the tile is load-bound.
-          for (; j + 4 <= o + span; j += 4, row += 4 * out_channels) {
-            const v128_t v0 = wasm_v128_load(x0 + j), v1 = wasm_v128_load(x1 + j), v2 = wasm_v128_load(x2 + j), v3 = wasm_v128_load(x3 + j);
-            TILE_4X8_LANE(0, row);
-            TILE_4X8_LANE(1, row + out_channels);
-            TILE_4X8_LANE(2, row + 2 * out_channels);
-            TILE_4X8_LANE(3, row + 3 * out_channels);
-          }
+          for (; j + 4 <= o + span; j += 4, row += 4 * out_channels) TILE_4X8_QUAD(x0 + j, x1 + j, x2 + j, x3 + j, row, out_channels);
           for (; j < o + span; j++, row += out_channels) {
             const v128_t b0 = wasm_v128_load(row), b1 = wasm_v128_load(row + 4);
             TILE_4X8_STEP(x0 + j, x1 + j, x2 + j, x3 + j, b0, b1);
           }
         }
-        float *t = target + m * out_channels + co;
-        wasm_v128_store(t, a00), wasm_v128_store(t + 4, a01);
-        if (count > 1) wasm_v128_store(t + out_channels, a10), wasm_v128_store(t + out_channels + 4, a11);
-        if (count > 2) wasm_v128_store(t + 2 * out_channels, a20), wasm_v128_store(t + 2 * out_channels + 4, a21);
-        if (count > 3) wasm_v128_store(t + 3 * out_channels, a30), wasm_v128_store(t + 3 * out_channels + 4, a31);
+        TILE_4X8_STORE(target + m * out_channels + co, out_channels, count);
       }
     }
     for (int m = 0; m < pixels && co8 < out_channels; m++) {
@@ -479,13 +490,7 @@ void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, int bat
         v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         const float *w = wt + k;
         int co = 0;
-        for (; co + 4 <= out_channels; co += 4, w += 4 * padded_depth) {
-          const v128_t v0 = wasm_v128_load(d0 + co), v1 = wasm_v128_load(d1 + co), v2 = wasm_v128_load(d2 + co), v3 = wasm_v128_load(d3 + co);
-          TILE_4X8_LANE(0, w);
-          TILE_4X8_LANE(1, w + padded_depth);
-          TILE_4X8_LANE(2, w + 2 * padded_depth);
-          TILE_4X8_LANE(3, w + 3 * padded_depth);
-        }
+        for (; co + 4 <= out_channels; co += 4, w += 4 * padded_depth) TILE_4X8_QUAD(d0 + co, d1 + co, d2 + co, d3 + co, w, padded_depth);
         for (; co < out_channels; co++, w += padded_depth) {
           const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
           TILE_4X8_STEP(d0 + co, d1 + co, d2 + co, d3 + co, w0, w1);
@@ -583,13 +588,7 @@ void matmul(float *out, const float *a, const float *b, int rows, int depth, int
       int k = 0;
       if (stride_k == 1) {
         // 4 consecutive k of each row in one load, lanes broadcast by shuffles.
-        for (; k + 4 <= depth; k += 4, row += 4 * columns, p0 += 4, p1 += 4, p2 += 4, p3 += 4) {
-          const v128_t v0 = wasm_v128_load(p0), v1 = wasm_v128_load(p1), v2 = wasm_v128_load(p2), v3 = wasm_v128_load(p3);
-          TILE_4X8_LANE(0, row);
-          TILE_4X8_LANE(1, row + columns);
-          TILE_4X8_LANE(2, row + 2 * columns);
-          TILE_4X8_LANE(3, row + 3 * columns);
-        }
+        for (; k + 4 <= depth; k += 4, row += 4 * columns, p0 += 4, p1 += 4, p2 += 4, p3 += 4) TILE_4X8_QUAD(p0, p1, p2, p3, row, columns);
       } else if (stride_m == 1 && count == 4) {
         // A transposed: the tile's 4 rows at one k are consecutive floats, one load.
         for (; k < depth; k++, row += columns, p0 += stride_k) {
@@ -608,11 +607,7 @@ void matmul(float *out, const float *a, const float *b, int rows, int depth, int
         const v128_t b0 = wasm_v128_load(row), b1 = wasm_v128_load(row + 4);
         TILE_4X8_STEP(p0, p1, p2, p3, b0, b1);
       }
-      float *target = out + m * columns + n;
-      wasm_v128_store(target, a00), wasm_v128_store(target + 4, a01);
-      if (count > 1) wasm_v128_store(target + columns, a10), wasm_v128_store(target + columns + 4, a11);
-      if (count > 2) wasm_v128_store(target + 2 * columns, a20), wasm_v128_store(target + 2 * columns + 4, a21);
-      if (count > 3) wasm_v128_store(target + 3 * columns, a30), wasm_v128_store(target + 3 * columns + 4, a31);
+      TILE_4X8_STORE(out + m * columns + n, columns, count);
     }
   }
   for (int m = 0; m < rows; m++) {
