@@ -102,12 +102,9 @@ export function relaxedSimdSupported(): boolean {
  */
 export async function precompileSimdKernels(options: { relaxedSimd?: boolean } = {}): Promise<SimdKernelsBuild> {
   selected = options.relaxedSimd !== false && relaxedSimdSupported() ? 'relaxed' : 'plain';
-  const variants: Variant[] = selected === 'relaxed' ? ['relaxedPlain', 'relaxedShared'] : ['plain', 'shared'];
-  const results = await Promise.all(variants.map(compileVariant));
-  if (selected === 'relaxed' && results.includes(false)) {
-    selected = 'plain';
-    await Promise.all((['plain', 'shared'] as const).map(compileVariant));
-  }
+  const compileSelected = () => Promise.all([variantFor(false), variantFor(true)].map(compileVariant));
+  if (selected === 'relaxed' && (await compileSelected()).includes(false)) selected = 'plain';
+  if (selected === 'plain') await compileSelected();
   return selected;
 }
 
@@ -161,9 +158,8 @@ export async function startSimdKernelPool(backend: BackendWasm, threads: number)
   }
   const kernels = singleThreadKernels(backend);
   const module = backend.wasm as unknown as EmscriptenModule;
-  const memory = module.asm?.memory ?? module.wasmMemory;
-  const variant: Variant = selected === 'relaxed' ? 'relaxedShared' : 'shared';
-  const compiledModule = compiled[variant];
+  const memory = wasmMemory(module);
+  const compiledModule = compiled[variantFor(true)];
   if (!kernels || !memory || !(memory.buffer instanceof SharedArrayBuffer) || !compiledModule) {
     return { threads: 1, reason: 'our kernels run on one thread: the wasm memory is not shared or the SIMD module did not compile' };
   }
@@ -193,17 +189,25 @@ export async function stopSimdKernelPool(backend: BackendWasm): Promise<void> {
   await pooled?.pool.close();
 }
 
+/** The tfjs module's memory: non-threaded builds export it; the threaded build creates it in JS. */
+function wasmMemory(module: EmscriptenModule): WebAssembly.Memory | undefined {
+  return module.asm?.memory ?? module.wasmMemory;
+}
+
+/** The module variant of the selected build for a shared or a plain memory. */
+function variantFor(shared: boolean): Variant {
+  if (selected === 'relaxed') return shared ? 'relaxedShared' : 'relaxedPlain';
+  return shared ? 'shared' : 'plain';
+}
+
 function singleThreadKernels(backend: BackendWasm): SimdKernels | null {
   const cached = instances.get(backend);
   if (cached !== undefined && cached.build === selected) return cached.kernels;
   let kernels: SimdKernels | null = null;
   try {
-    const module = backend.wasm as unknown as EmscriptenModule;
-    // Non-threaded builds export their memory; the threaded build creates it in JS.
-    const memory = module.asm?.memory ?? module.wasmMemory;
+    const memory = wasmMemory(backend.wasm as unknown as EmscriptenModule);
     if (memory) {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const variant: Variant = selected === 'relaxed' ? (shared ? 'relaxedShared' : 'relaxedPlain') : shared ? 'shared' : 'plain';
+      const variant = variantFor(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer);
       const wasmModule = compiled[variant] ?? new WebAssembly.Module(decodeBase64(simdKernelsBinary[variant].base64));
       const instance = new WebAssembly.Instance(wasmModule, { env: { memory } });
       kernels = instance.exports as unknown as SimdKernels;
