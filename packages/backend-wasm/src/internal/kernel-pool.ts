@@ -196,8 +196,9 @@ export function parallelKernels(
 ): SimdKernels {
   const threads = pool.threads;
   const F = 4; // bytes per float
+  const whole = (kernel: PoolKernel, args: readonly number[]) => (kernels[kernel] as (...values: number[]) => void)(...args);
   /** Pieces of a per-image kernel: `offsets` are [argument index, floats per image]. */
-  const byImages = (args: number[], batchIndex: number, offsets: [number, number][]): Piece[] =>
+  const byImages = (args: readonly number[], batchIndex: number, offsets: [number, number][]): Piece[] =>
     split(args[batchIndex]!, threads).map(([n0, n1]) => {
       const piece = [...args];
       for (const [argument, perImage] of offsets) piece[argument] = args[argument]! + n0 * perImage * F;
@@ -206,13 +207,20 @@ export function parallelKernels(
     });
   const worth = (work: number, count: number) => count > 1 && work >= poolThresholds.work;
   const worthCopying = (floats: number, count: number) => count > 1 && floats >= poolThresholds.floats;
+  /** `kernel` cut into the pieces `plan` returns, or run whole on this thread when it returns null. */
+  const splitting = <K extends PoolKernel>(kernel: K, plan: (args: Parameters<SimdKernels[K]>) => Piece[] | null) =>
+    ((...args: Parameters<SimdKernels[K]>) => {
+      const pieces = plan(args);
+      if (pieces) pool.run(kernel, pieces);
+      else whole(kernel, args);
+    }) as unknown as SimdKernels[K];
 
   return {
     ...kernels,
-    conv2d_backprop_filter(dw, xp, dy, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth) {
+    conv2d_backprop_filter(...args) {
+      const [dw, , , batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
       const size = filterHeight * filterWidth * channels * outChannels;
-      const args = [dw, xp, dy, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth];
-      if (!worth(size * outHeight * outWidth * batch, batch)) return kernels.conv2d_backprop_filter(...(args as Parameters<SimdKernels['conv2d_backprop_filter']>));
+      if (!worth(size * outHeight * outWidth * batch, batch)) return whole('conv2d_backprop_filter', args);
       const pieces = byImages(args, 3, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]]);
       // Piece 0 writes dw itself; the others their own partial sums, added below in piece order.
       const partials = pieces.length - 1;
@@ -231,64 +239,61 @@ export function parallelKernels(
         scratch.free(buffer);
       }
     },
-    conv2d_forward(out, xp, w, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth) {
-      const args = [out, xp, w, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth];
-      const work = batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels;
-      if (!worth(work, batch)) return kernels.conv2d_forward(...(args as Parameters<SimdKernels['conv2d_forward']>));
-      pool.run('conv2d_forward', byImages(args, 3, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]));
-    },
-    conv2d_backprop_input(dxp, dy, wt, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth) {
-      const args = [dxp, dy, wt, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth];
-      const work = batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels;
-      if (!worth(work, batch)) return kernels.conv2d_backprop_input(...(args as Parameters<SimdKernels['conv2d_backprop_input']>));
-      pool.run('conv2d_backprop_input', byImages(args, 3, [[0, paddedHeight * paddedWidth * channels], [1, outHeight * outWidth * outChannels]]));
-    },
-    matmul(out, a, b, rows, depth, columns, strideM, strideK) {
-      const args = [out, a, b, rows, depth, columns, strideM, strideK];
-      if (!worth(rows * depth * columns, rows)) return kernels.matmul(out, a, b, rows, depth, columns, strideM, strideK);
+    conv2d_forward: splitting('conv2d_forward', (args) => {
+      const [, , , batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
+      if (!worth(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch)) return null;
+      return byImages(args, 3, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
+    }),
+    conv2d_backprop_input: splitting('conv2d_backprop_input', (args) => {
+      const [, , , batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
+      if (!worth(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch)) return null;
+      return byImages(args, 3, [[0, paddedHeight * paddedWidth * channels], [1, outHeight * outWidth * outChannels]]);
+    }),
+    matmul: splitting('matmul', (args) => {
+      const [out, a, , rows, depth, columns, strideM] = args;
+      if (!worth(rows * depth * columns, rows)) return null;
       // Rows in multiples of the 4-row register tile.
-      const pieces = split(rows, threads, 4).map(([m0, m1]) => {
-        const piece = [...args];
+      return split(rows, threads, 4).map(([m0, m1]) => {
+        const piece: Piece = [...args];
         piece[0] = out + m0 * columns * F;
         piece[1] = a + m0 * strideM * F;
         piece[3] = m1 - m0;
         return piece;
       });
-      pool.run('matmul', pieces);
-    },
-    pad_images(xp, x, batch, height, width, channels, padTop, padLeft, paddedHeight, paddedWidth) {
-      const args = [xp, x, batch, height, width, channels, padTop, padLeft, paddedHeight, paddedWidth];
-      if (!worthCopying(batch * paddedHeight * paddedWidth * channels, batch)) return kernels.pad_images(xp, x, batch, height, width, channels, padTop, padLeft, paddedHeight, paddedWidth);
-      pool.run('pad_images', byImages(args, 2, [[0, paddedHeight * paddedWidth * channels], [1, height * width * channels]]));
-    },
-    crop_images(dx, dxp, batch, height, width, channels, padTop, padLeft, paddedHeight, paddedWidth) {
-      const args = [dx, dxp, batch, height, width, channels, padTop, padLeft, paddedHeight, paddedWidth];
-      if (!worthCopying(batch * paddedHeight * paddedWidth * channels, batch)) return kernels.crop_images(dx, dxp, batch, height, width, channels, padTop, padLeft, paddedHeight, paddedWidth);
-      pool.run('crop_images', byImages(args, 2, [[0, height * width * channels], [1, paddedHeight * paddedWidth * channels]]));
-    },
-    col2im(dx, cols, batch, height, width, channels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft) {
-      const args = [dx, cols, batch, height, width, channels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft];
+    }),
+    pad_images: splitting('pad_images', (args) => {
+      const [, , batch, height, width, channels, , , paddedHeight, paddedWidth] = args;
+      if (!worthCopying(batch * paddedHeight * paddedWidth * channels, batch)) return null;
+      return byImages(args, 2, [[0, paddedHeight * paddedWidth * channels], [1, height * width * channels]]);
+    }),
+    crop_images: splitting('crop_images', (args) => {
+      const [, , batch, height, width, channels, , , paddedHeight, paddedWidth] = args;
+      if (!worthCopying(batch * paddedHeight * paddedWidth * channels, batch)) return null;
+      return byImages(args, 2, [[0, height * width * channels], [1, paddedHeight * paddedWidth * channels]]);
+    }),
+    col2im: splitting('col2im', (args) => {
+      const [, , batch, height, width, channels, filterHeight, filterWidth, outHeight, outWidth] = args;
       const taps = outHeight * outWidth * filterHeight * filterWidth * channels;
-      if (!worthCopying(batch * taps, batch)) return kernels.col2im(...(args as Parameters<SimdKernels['col2im']>));
-      pool.run('col2im', byImages(args, 2, [[0, height * width * channels], [1, taps]]));
-    },
-    max_pool_grad_disjoint(dx, x, dy, batch, inHeight, inWidth, channels, filterHeight, filterWidth, outHeight, outWidth) {
-      const args = [dx, x, dy, batch, inHeight, inWidth, channels, filterHeight, filterWidth, outHeight, outWidth];
-      if (!worthCopying(batch * inHeight * inWidth * channels, batch)) return kernels.max_pool_grad_disjoint(...(args as Parameters<SimdKernels['max_pool_grad_disjoint']>));
+      if (!worthCopying(batch * taps, batch)) return null;
+      return byImages(args, 2, [[0, height * width * channels], [1, taps]]);
+    }),
+    max_pool_grad_disjoint: splitting('max_pool_grad_disjoint', (args) => {
+      const [, , , batch, inHeight, inWidth, channels, , , outHeight, outWidth] = args;
       const image = inHeight * inWidth * channels;
-      pool.run('max_pool_grad_disjoint', byImages(args, 3, [[0, image], [1, image], [2, outHeight * outWidth * channels]]));
-    },
-    binary_channels(out, x, v, rows, columns, op) {
-      if (!worthCopying(rows * columns, rows)) return kernels.binary_channels(out, x, v, rows, columns, op);
-      pool.run('binary_channels', byImages([out, x, v, rows, columns, op], 3, [[0, columns], [1, columns]]));
-    },
-    bias_activation(out, bias, rows, columns, hasBias, relu) {
-      if (!worthCopying(rows * columns, rows)) return kernels.bias_activation(out, bias, rows, columns, hasBias, relu);
-      pool.run('bias_activation', byImages([out, bias, rows, columns, hasBias, relu], 2, [[0, columns]]));
-    },
-    batch_norm_channels(out, x, mean, factor, offset, rows, columns) {
-      if (!worthCopying(rows * columns, rows)) return kernels.batch_norm_channels(out, x, mean, factor, offset, rows, columns);
-      pool.run('batch_norm_channels', byImages([out, x, mean, factor, offset, rows, columns], 5, [[0, columns], [1, columns]]));
-    },
+      if (!worthCopying(batch * image, batch)) return null;
+      return byImages(args, 3, [[0, image], [1, image], [2, outHeight * outWidth * channels]]);
+    }),
+    binary_channels: splitting('binary_channels', (args) => {
+      const [, , , rows, columns] = args;
+      return worthCopying(rows * columns, rows) ? byImages(args, 3, [[0, columns], [1, columns]]) : null;
+    }),
+    bias_activation: splitting('bias_activation', (args) => {
+      const [, , rows, columns] = args;
+      return worthCopying(rows * columns, rows) ? byImages(args, 2, [[0, columns]]) : null;
+    }),
+    batch_norm_channels: splitting('batch_norm_channels', (args) => {
+      const [, , , , , rows, columns] = args;
+      return worthCopying(rows * columns, rows) ? byImages(args, 5, [[0, columns], [1, columns]]) : null;
+    }),
   };
 }
