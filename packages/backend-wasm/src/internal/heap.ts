@@ -3,7 +3,7 @@
  * existing tensors. Internal.
  * @internal
  */
-import type { TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** The argument every kernel function receives, with the wasm backend typed. */
@@ -15,6 +15,11 @@ export interface WasmKernelArgs {
 
 /** A kernel function on the wasm backend. */
 export type WasmKernelFunc = (args: WasmKernelArgs) => TensorInfo;
+
+/** The registration of our `kernelFunc` as `kernelName` on the `wasm` backend. */
+export function wasmKernel(kernelName: string, kernelFunc: WasmKernelFunc): KernelConfig {
+  return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'] };
+}
 
 /**
  * The same heap buffer seen with another shape (no copy). Safe for stock kernels, which look the

@@ -15,9 +15,9 @@
  * Without it, the transposes are materialised (XNNPACK Transpose) and the GEMM runs on XNNPACK.
  * Batched products (batch > 1) and non-float32 ones keep the stock kernel; _FusedMatMul: fused.ts.
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { alias, input, sizeOf, type WasmKernelArgs } from '../internal/heap.js';
+import { alias, input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockKernel, stockTranspose, xnnMatMul } from '../internal/stock-kernels.js';
 import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
 
@@ -84,8 +84,4 @@ export function simdMatMul(backend: BackendWasm, kernels: SimdKernels, a: Tensor
 }
 
 /** Our BatchMatMul for the `wasm` backend (our SIMD module; without it, transposes + XNNPACK). */
-export const batchMatMulConfig: KernelConfig = {
-  kernelName: 'BatchMatMul',
-  backendName: 'wasm',
-  kernelFunc: batchMatMul as unknown as KernelConfig['kernelFunc'],
-};
+export const batchMatMulConfig = wasmKernel('BatchMatMul', batchMatMul);

@@ -6,7 +6,7 @@
  * shape, dtype, or a backend without our SIMD module, runs the stock kernel.
  */
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { input, sizeOf, type WasmKernelArgs } from '../internal/heap.js';
+import { input, sizeOf, wasmKernel, type WasmKernelArgs } from '../internal/heap.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
 
@@ -50,11 +50,7 @@ function channelBinary(kernelName: BinaryKernel, args: WasmKernelArgs): TensorIn
 }
 
 function config(kernelName: BinaryKernel): KernelConfig {
-  return {
-    kernelName,
-    backendName: 'wasm',
-    kernelFunc: ((args: WasmKernelArgs) => channelBinary(kernelName, args)) as unknown as KernelConfig['kernelFunc'],
-  };
+  return wasmKernel(kernelName, (args) => channelBinary(kernelName, args));
 }
 
 /** Our Multiply for the `wasm` backend (per-channel broadcast; the stock kernel otherwise). */

@@ -25,8 +25,8 @@
  *
  * Out-of-image taps (padding) read as 0.
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, input, alias, type WasmKernelArgs } from '../internal/heap.js';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
@@ -112,8 +112,4 @@ function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: T
 }
 
 /** Our Conv2DBackpropFilter for the `wasm` backend. */
-export const conv2dBackpropFilterConfig: KernelConfig = {
-  kernelName: 'Conv2DBackpropFilter',
-  backendName: 'wasm',
-  kernelFunc: conv2dBackpropFilter as unknown as KernelConfig['kernelFunc'],
-};
+export const conv2dBackpropFilterConfig = wasmKernel('Conv2DBackpropFilter', conv2dBackpropFilter);

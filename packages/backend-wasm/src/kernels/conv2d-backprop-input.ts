@@ -29,8 +29,8 @@
  *   full conv 23.3 and 18.3).
  * - stride > 1, C ≥ 8: GEMM + col2im (28×28×32 s2 22.2 vs 25.4 direct, 14×14×64 s2 18.2 vs 21.5).
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, input, alias, type WasmKernelArgs } from '../internal/heap.js';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
@@ -159,8 +159,4 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
 }
 
 /** Our Conv2DBackpropInput for the `wasm` backend. */
-export const conv2dBackpropInputConfig: KernelConfig = {
-  kernelName: 'Conv2DBackpropInput',
-  backendName: 'wasm',
-  kernelFunc: conv2dBackpropInput as unknown as KernelConfig['kernelFunc'],
-};
+export const conv2dBackpropInputConfig = wasmKernel('Conv2DBackpropInput', conv2dBackpropInput);

@@ -7,8 +7,8 @@
  * Dilated convolutions, NCHW, int32 inputs and engines without WebAssembly SIMD use the stock
  * kernel.
  */
-import { engine, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
-import { input, type WasmKernelArgs } from '../internal/heap.js';
+import { engine, type TensorInfo } from '@tensorflow/tfjs-core';
+import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { needsPaddedCopy, paddedInput } from '../internal/padded-input.js';
 import { heapOffset, simdKernelPool, simdKernels } from '../internal/simd-kernels.js';
@@ -70,8 +70,4 @@ function choice(copy: boolean, threaded: boolean): 'ours' | 'stock' {
 }
 
 /** Our Conv2D for the `wasm` backend (the stock XNNPACK kernel where ours does not apply). */
-export const conv2dConfig: KernelConfig = {
-  kernelName: 'Conv2D',
-  backendName: 'wasm',
-  kernelFunc: conv2d as unknown as KernelConfig['kernelFunc'],
-};
+export const conv2dConfig = wasmKernel('Conv2D', conv2d);

@@ -7,8 +7,8 @@
  * streams x once, 4 channels per instruction. Statistics of any other shape (broadcast over
  * more than the last axis) keep the stock kernel.
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, input, sizeOf, type WasmKernelArgs } from '../internal/heap.js';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { heapF32, input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { heapFloats, heapOffset, simdKernels, withScratch } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
@@ -42,8 +42,4 @@ function fusedBatchNorm(args: WasmKernelArgs): TensorInfo {
 }
 
 /** Our FusedBatchNorm for the `wasm` backend (per-channel statistics, SIMD). */
-export const fusedBatchNormConfig: KernelConfig = {
-  kernelName: 'FusedBatchNorm',
-  backendName: 'wasm',
-  kernelFunc: fusedBatchNorm as unknown as KernelConfig['kernelFunc'],
-};
+export const fusedBatchNormConfig = wasmKernel('FusedBatchNorm', fusedBatchNorm);

@@ -6,9 +6,9 @@
  * (stock tfjs-backend-wasm 4.22's own _FusedMatMul gets elu wrong with transposed operands: the
  * kernel tests caught it). Biases that are not one value per output channel use the stock kernels.
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { input, sizeOf, type WasmKernelArgs } from '../internal/heap.js';
+import { input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 import { conv2dDirect } from './conv2d.js';
@@ -73,15 +73,7 @@ function fusedMatMul(args: WasmKernelArgs): TensorInfo {
 }
 
 /** Our FusedConv2D for the `wasm` backend. */
-export const fusedConv2dConfig: KernelConfig = {
-  kernelName: 'FusedConv2D',
-  backendName: 'wasm',
-  kernelFunc: fusedConv2d as unknown as KernelConfig['kernelFunc'],
-};
+export const fusedConv2dConfig = wasmKernel('FusedConv2D', fusedConv2d);
 
 /** Our _FusedMatMul for the `wasm` backend. */
-export const fusedMatMulConfig: KernelConfig = {
-  kernelName: '_FusedMatMul',
-  backendName: 'wasm',
-  kernelFunc: fusedMatMul as unknown as KernelConfig['kernelFunc'],
-};
+export const fusedMatMulConfig = wasmKernel('_FusedMatMul', fusedMatMul);

@@ -6,8 +6,8 @@
  * Safe because no wasm kernel writes into its inputs. Strings and dtype changes keep the stock
  * kernels.
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { input, type WasmKernelArgs } from '../internal/heap.js';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
 function share(args: WasmKernelArgs, x: TensorInfo): TensorInfo {
@@ -27,15 +27,7 @@ function cast(args: WasmKernelArgs): TensorInfo {
 }
 
 /** Our Identity for the `wasm` backend (no copy). */
-export const identityConfig: KernelConfig = {
-  kernelName: 'Identity',
-  backendName: 'wasm',
-  kernelFunc: identity as unknown as KernelConfig['kernelFunc'],
-};
+export const identityConfig = wasmKernel('Identity', identity);
 
 /** Our Cast for the `wasm` backend (no copy when the dtype does not change). */
-export const castConfig: KernelConfig = {
-  kernelName: 'Cast',
-  backendName: 'wasm',
-  kernelFunc: cast as unknown as KernelConfig['kernelFunc'],
-};
+export const castConfig = wasmKernel('Cast', cast);

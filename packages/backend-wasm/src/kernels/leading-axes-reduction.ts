@@ -9,8 +9,8 @@
  * these read x once in place with our SIMD `column_sums`, accumulating in double like the cpu
  * backend. Every other reduction (inner or mixed axes, int32, no SIMD module) keeps the stock kernel.
  */
-import { util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, input, sizeOf, type WasmKernelArgs } from '../internal/heap.js';
+import { util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { heapF32, input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { heapOffset, simdKernels, withScratch } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
@@ -37,15 +37,7 @@ function reduceLeadingAxes(kernelName: 'Sum' | 'Mean', args: WasmKernelArgs): Te
 }
 
 /** Our Sum for the `wasm` backend (leading-axes reductions in place, SIMD). */
-export const sumConfig: KernelConfig = {
-  kernelName: 'Sum',
-  backendName: 'wasm',
-  kernelFunc: ((args: WasmKernelArgs) => reduceLeadingAxes('Sum', args)) as unknown as KernelConfig['kernelFunc'],
-};
+export const sumConfig = wasmKernel('Sum', (args) => reduceLeadingAxes('Sum', args));
 
 /** Our Mean for the `wasm` backend (leading-axes reductions in place, SIMD). */
-export const meanConfig: KernelConfig = {
-  kernelName: 'Mean',
-  backendName: 'wasm',
-  kernelFunc: ((args: WasmKernelArgs) => reduceLeadingAxes('Mean', args)) as unknown as KernelConfig['kernelFunc'],
-};
+export const meanConfig = wasmKernel('Mean', (args) => reduceLeadingAxes('Mean', args));

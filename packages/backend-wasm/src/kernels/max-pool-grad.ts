@@ -7,8 +7,8 @@
  * (padding never wins). Replaces the stock kernel, which recomputes the windows per output.
  * Disjoint windows run in our SIMD module (csrc/training-kernels.c), others in the JS loop below.
  */
-import { backend_util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, input, type WasmKernelArgs } from '../internal/heap.js';
+import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { heapF32, input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { pool2dGeometry } from '../internal/conv-geometry.js';
 import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
 
@@ -89,8 +89,4 @@ function maxPoolGrad(args: WasmKernelArgs): TensorInfo {
 }
 
 /** Our MaxPoolGrad for the `wasm` backend. */
-export const maxPoolGradConfig: KernelConfig = {
-  kernelName: 'MaxPoolGrad',
-  backendName: 'wasm',
-  kernelFunc: maxPoolGrad as unknown as KernelConfig['kernelFunc'],
-};
+export const maxPoolGradConfig = wasmKernel('MaxPoolGrad', maxPoolGrad);

@@ -6,8 +6,8 @@
  * for each axis from the innermost out, the block of one input slice is written once and then
  * replicated repsᵢ − 1 times with `copyWithin` (a memmove), so the cost is one pass over the output.
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { input, sizeOf, type WasmKernelArgs } from '../internal/heap.js';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
 type HeapArray = Float32Array | Int32Array | Uint8Array;
@@ -50,8 +50,4 @@ function tile(args: WasmKernelArgs): TensorInfo {
 }
 
 /** Our Tile for the `wasm` backend. */
-export const tileConfig: KernelConfig = {
-  kernelName: 'Tile',
-  backendName: 'wasm',
-  kernelFunc: tile as unknown as KernelConfig['kernelFunc'],
-};
+export const tileConfig = wasmKernel('Tile', tile);
