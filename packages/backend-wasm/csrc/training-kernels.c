@@ -23,6 +23,9 @@
 #define MADD(acc, a, b) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
 #endif
 
+// Declares the 4 × 8 tile's accumulators (row r: a<r>0, a<r>1), zeroed.
+#define TILE_4X8_ZERO v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00
+
 // One step of the 4 × 8 register tile of the convolution gradients and the matmul: row r of the tile
 // (accumulators a<r>0, a<r>1, declared by the caller) += broadcast(*p<r>) · [v0 v1].
 #define TILE_4X8_STEP(p0, p1, p2, p3, v0, v1)                                  \
@@ -416,7 +419,7 @@ void conv2d_forward(float *out, const float *xp, const float *w, int batch, int 
         const float *x1 = pixel_origin(image, count > 1 ? m + 1 : m, out_width, stride_height, stride_width, padded_width, channels);
         const float *x2 = pixel_origin(image, count > 2 ? m + 2 : m, out_width, stride_height, stride_width, padded_width, channels);
         const float *x3 = pixel_origin(image, count > 3 ? m + 3 : m, out_width, stride_height, stride_width, padded_width, channels);
-        v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        TILE_4X8_ZERO;
         const float *row = w + co;
         for (int kh = 0; kh < filter_height; kh++) {
           const int o = kh * tap_row;
@@ -487,7 +490,7 @@ void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, int bat
         const float *d1 = gradient + (count > 1 ? m + 1 : m) * out_channels;
         const float *d2 = gradient + (count > 2 ? m + 2 : m) * out_channels;
         const float *d3 = gradient + (count > 3 ? m + 3 : m) * out_channels;
-        v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        TILE_4X8_ZERO;
         const float *w = wt + k;
         int co = 0;
         for (; co + 4 <= out_channels; co += 4, w += 4 * padded_depth) TILE_4X8_QUAD(d0 + co, d1 + co, d2 + co, d3 + co, w, padded_depth);
@@ -583,7 +586,7 @@ void matmul(float *out, const float *a, const float *b, int rows, int depth, int
       const float *p1 = a + (count > 1 ? m + 1 : m) * stride_m;
       const float *p2 = a + (count > 2 ? m + 2 : m) * stride_m;
       const float *p3 = a + (count > 3 ? m + 3 : m) * stride_m;
-      v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      TILE_4X8_ZERO;
       const float *row = b + n;
       int k = 0;
       if (stride_k == 1) {
