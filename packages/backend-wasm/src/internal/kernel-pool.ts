@@ -148,12 +148,12 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
         // Even when our own piece trapped: the workers' pieces must end before the next call reuses the slots.
         const deadline = Date.now() + WAIT_LIMIT_MS;
         for (let done = Atomics.load(header, DONE); done < workers; done = Atomics.load(header, DONE)) {
-          if (Date.now() > deadline) throw new Error(`a wasm kernel worker did not finish ${kernel} within ${WAIT_LIMIT_MS / 1000} s`);
+          if (Date.now() > deadline) throw new Error(`a wasm kernel worker did not finish ${kernel} within ${WAIT_LIMIT_MS / 1000} s; restart the process, and to keep our kernels on one thread pass { threadedKernels: false } to createWasmPlugin`);
           Atomics.wait(header, DONE, done, 1000);
         }
       }
       const failures = Atomics.exchange(header, FAILURES, 0);
-      if (failures > 0) throw new Error(`${kernel} failed on ${failures} wasm kernel worker(s) (a trap: out-of-bounds memory?)`);
+      if (failures > 0) throw new Error(`${kernel} trapped on ${failures} wasm kernel worker(s) (out-of-bounds memory?): a bug in digitlab's kernels; please report it with the shapes involved, and pass { threadedKernels: false } to createWasmPlugin meanwhile`);
     },
     async close() {
       Atomics.store(header, STOP, 1);
