@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface BatchNormTrainingResult {
+  /** `(x - mean) / sqrt(variance + epsilon) * gamma + beta`, differentiable with respect to x, gamma and beta. */
+  y: tf.Tensor;
+  /** Batch mean per channel (kept: the caller disposes it). */
+  mean: tf.Tensor1D;
+  /** Biased batch variance per channel, as tfjs-layers uses it (kept: the caller disposes it). */
+  variance: tf.Tensor1D;
+}
+
+/**
+ * Batch normalisation over every axis but the last, with batch statistics, as tfjs-layers'
+ * `normalizeBatchInTraining` computes it, but with the gradient written out in closed form.
+ *
+ * tfjs differentiates the layer op by op: `batchNorm`'s own gradient, then `moments` back through
+ * `squaredDifference` and two `mean`s, each step a full pass over the activation (the mean's gradient
+ * alone builds a ones tensor, multiplies and divides): about twenty passes per layer. With
+ * x̂ = (x − μ)·s, s = 1/√(σ² + ε) and N elements per channel, the gradient is
+ *
+ *   dβ = Σ dy,   dγ = s·Σ dy·(x − μ),   dx = γ·s·(dy − Σdy/N) − γ·s³·(x − μ)·Σ dy·(x − μ)/N
+ *
+ * which costs seven: x − μ, its product with dy, two sums, and dx as dy·a + (x − μ)·b + c with
+ * per-channel a, b, c. The forward pass is tfjs's own (`moments`, then the `batchNorm` kernel).
+ */
+export function batchNormInTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+  const axes = x.shape.slice(0, -1).map((_, axis) => axis);
+  let mean: tf.Tensor1D | undefined;
+  let variance: tf.Tensor1D | undefined;
+  const normalize = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const moments = tf.moments(input, axes);
+    mean = tf.keep(moments.mean as tf.Tensor1D);
+    variance = tf.keep(moments.variance as tf.Tensor1D);
+    save([input, mean, variance, scale]);
+    const value = tf.batchNorm(input, mean, variance, offset, scale, epsilon);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [savedX, savedMean, savedVariance, savedGamma] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+      const count = dy.size / dy.shape[dy.rank - 1]!;
+      const invStd = tf.rsqrt(tf.add(savedVariance, epsilon));
+      const centered = tf.sub(savedX, savedMean);
+      const sumDy = tf.sum(dy, axes);
+      const sumDyCentered = tf.sum(tf.mul(dy, centered), axes);
+      const a = tf.mul(savedGamma, invStd);
+      const b = tf.div(tf.mul(tf.mul(a, tf.square(invStd)), sumDyCentered), -count);
+      const c = tf.div(tf.mul(a, sumDy), -count);
+      const dx = tf.add(tf.add(tf.mul(dy, a), tf.mul(centered, b)), c);
+      return [dx, tf.mul(sumDyCentered, invStd), sumDy];
+    };
+    return { value, gradFunc };
+  });
+  const y = normalize(x, gamma, beta);
+  return { y, mean: mean!, variance: variance! };
+}
