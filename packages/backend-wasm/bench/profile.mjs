@@ -1,7 +1,7 @@
 // @digitlab-bench skip: a developer tool for kernel work; pnpm bench measures throughput through digitlab bench
 // Lists kernels by time for one training step of each zoo model on wasm (our kernels registered),
 // and the kernels stock tfjs-backend-wasm 4.22 lacks. Run after `npx tsc --build packages/backend-wasm`:
-//   node packages/backend-wasm/bench/profile.mjs [model ...] [--batch 64] [--optimizer sgdm|adam|adamw] [--stock] [--plain (no FMA)]
+//   node packages/backend-wasm/bench/profile.mjs [model ...] [--batch 64] [--optimizer sgdm|adam|adamw] [--stock] [--plain (no FMA)] [--calls KERNEL]
 import './relaxed-simd.mjs'; // first: FMA kernels, as apps get them
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -37,7 +37,9 @@ for (const name of selected) {
   const optimizer = makeOptimizer();
   const images = tf.randomNormal([batch, 28, 28, 1]);
   const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
-  trainStep(tf, model, optimizer, images, labels); // warm-up: optimizer slots, XNNPACK operators
+  // Warm-up: optimizer slots, XNNPACK operators, and the heap grown to its steady size (the first step
+  // after growth pays page faults: a 1.4M-float Multiply read 22 ms after one warm-up step, 1.6 ms after three).
+  for (let step = 0; step < 3; step++) trainStep(tf, model, optimizer, images, labels);
   const before = tf.memory().numTensors;
   const started = performance.now();
   const profile = await tf.profile(() => trainStep(tf, model, optimizer, images, labels));
@@ -61,6 +63,12 @@ for (const name of selected) {
   for (const [kernel, { ms, calls }] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
     if (ms < total * 0.005 || kernel.includes('__op')) continue;
     console.log(`  ${kernel.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${String(calls).padStart(4)} calls${ours.has(kernel) ? '  (ours)' : ''}`);
+  }
+  const detail = flag('calls', null); // --calls Multiply: each call of that kernel with its shapes
+  if (detail) {
+    for (const kernel of profile.kernels.filter((k) => k.name === detail)) {
+      console.log(`    ${detail} ${JSON.stringify(kernel.inputShapes)} → ${JSON.stringify(kernel.outputShapes)} ${Number(kernel.kernelTimeMs).toFixed(2)} ms`);
+    }
   }
   tf.dispose([images, labels]);
   model.dispose?.();

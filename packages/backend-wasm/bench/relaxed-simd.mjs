@@ -9,24 +9,28 @@ if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--expe
  * A build named on a bench's command line: a dist folder of this package (relative to it), then
  * options after colons: ":plain" forces the mul + add kernels (relaxedSimd: false), ":xnn1" runs
  * XNNPACK's operators on one thread (xnnpackThreads: 1), ":nopool" keeps our kernels on the
- * calling thread (threadedKernels: false); e.g. "dist:plain" vs "dist", "dist:xnn1".
+ * calling thread (threadedKernels: false), ":oursconv" / ":stockconv" run every forward convolution
+ * on our kernel / on XNNPACK (conv2dChoice.force); e.g. "dist:plain" vs "dist", "dist:xnn1".
  */
 export function parseBuild(spec) {
   const [dir, ...modes] = spec.split(':');
   const pluginOptions = {};
+  let conv;
   for (const mode of modes) {
     if (mode === 'plain') pluginOptions.relaxedSimd = false;
     else if (mode === 'xnn1') pluginOptions.xnnpackThreads = 1;
     else if (mode === 'nopool') pluginOptions.threadedKernels = false;
-    else throw new Error(`unknown build mode "${mode}" in "${spec}": use plain, xnn1 or nopool`);
+    else if (mode === 'oursconv' || mode === 'stockconv') conv = mode === 'oursconv' ? 'ours' : 'stock';
+    else throw new Error(`unknown build mode "${mode}" in "${spec}": use plain, xnn1, nopool, oursconv or stockconv`);
   }
-  return { url: new URL(`../${dir}/index.js`, import.meta.url).href, pluginOptions };
+  return { url: new URL(`../${dir}/index.js`, import.meta.url).href, pluginOptions, conv, convUrl: new URL(`../${dir}/kernels/conv2d.js`, import.meta.url).href };
 }
 
 /** Loads a build's plugin; says on stderr when the FMA build was asked for but does not run. */
 export async function loadBuild(spec, threads) {
-  const { url, pluginOptions } = parseBuild(spec);
+  const { url, pluginOptions, conv, convUrl } = parseBuild(spec);
   const { createWasmPlugin } = await import(url);
+  if (conv) (await import(convUrl)).conv2dChoice.force = conv;
   const loaded = await createWasmPlugin(pluginOptions).load({ threads });
   if (!spec.split(':').includes('plain') && loaded.capabilities.relaxedSimd !== true) {
     process.stderr.write(`${spec}: no FMA kernels (${loaded.capabilities.relaxedSimdFallback ?? 'a build without relaxed SIMD'})\n`);
