@@ -84,6 +84,60 @@
     if ((count) > 3) wasm_v128_store(t_ + 3 * (stride), a30), wasm_v128_store(t_ + 3 * (stride) + 4, a31); \
   } while (0)
 
+// One step of the 4 × 8 tile from a vector holding the 4 rows' values: row r += broadcast(lane r
+// of v) · [b0 b1] (lane broadcasts by shuffles; 12 live vectors with the accumulators).
+#define TILE_4X8_VECTOR(v, b0, b1)                                             \
+  do {                                                                         \
+    const v128_t v_ = (v), b0_ = (b0), b1_ = (b1);                             \
+    v128_t t_ = wasm_i32x4_shuffle(v_, v_, 0, 0, 0, 0);                        \
+    a00 = MADD(a00, t_, b0_);                                                  \
+    a01 = MADD(a01, t_, b1_);                                                  \
+    t_ = wasm_i32x4_shuffle(v_, v_, 1, 1, 1, 1);                               \
+    a10 = MADD(a10, t_, b0_);                                                  \
+    a11 = MADD(a11, t_, b1_);                                                  \
+    t_ = wasm_i32x4_shuffle(v_, v_, 2, 2, 2, 2);                               \
+    a20 = MADD(a20, t_, b0_);                                                  \
+    a21 = MADD(a21, t_, b1_);                                                  \
+    t_ = wasm_i32x4_shuffle(v_, v_, 3, 3, 3, 3);                               \
+    a30 = MADD(a30, t_, b0_);                                                  \
+    a31 = MADD(a31, t_, b1_);                                                  \
+  } while (0)
+
+// The 4 × 8 tile over a packed panel (row r's value at step k at panel[4k + r]): row r +=
+// Σ_k panel[4k + r] · b[k·b_stride .. + 7]: per k one load of the 4 rows' values, 4 lane
+// shuffles, 2 loads of b and 8 multiply-adds, 12 live vectors. From 4 row pointers the same tile
+// needs 4 address computations per k (clang 14 does not fold constant offsets into wasm loads,
+// V8 does not fold the adds), and the 4-taps-per-load tiles hold 20 live vectors, which V8
+// spills: those ran at 20-23 GFLOP/s where an L1-resident panel tile reaches 33 (one thread).
+#define TILE_4X8_PANEL(panel, b, b_stride, depth)                              \
+  do {                                                                         \
+    const float *pa_ = (panel), *pb_ = (b);                                    \
+    for (int k_ = 0; k_ < (depth); k_++, pa_ += 4, pb_ += (b_stride)) {        \
+      TILE_4X8_VECTOR(wasm_v128_load(pa_), wasm_v128_load(pb_), wasm_v128_load(pb_ + 4)); \
+    }                                                                          \
+  } while (0)
+
+// Packs 4 rows into a panel for TILE_4X8_PANEL: panel[4k + r] = row r's k-th value, where each row
+// is `parts` runs of `run` consecutive floats, run p starting at p·part_stride (a convolution's
+// filter_height tap rows of one pixel; one run for a plain matrix row). 4 × 4 blocks transposed
+// with shuffles.
+static void pack_panel(float *panel, const float *r0, const float *r1, const float *r2, const float *r3,
+                       int parts, int run, int part_stride) {
+  for (int part = 0, o = 0; part < parts; part++, o += part_stride) {
+    int j = o;
+    for (; j + 4 <= o + run; j += 4, panel += 16) {
+      const v128_t v0 = wasm_v128_load(r0 + j), v1 = wasm_v128_load(r1 + j), v2 = wasm_v128_load(r2 + j), v3 = wasm_v128_load(r3 + j);
+      const v128_t low01 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), low23 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
+      const v128_t high01 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), high23 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
+      wasm_v128_store(panel, wasm_i32x4_shuffle(low01, low23, 0, 1, 4, 5));
+      wasm_v128_store(panel + 4, wasm_i32x4_shuffle(low01, low23, 2, 3, 6, 7));
+      wasm_v128_store(panel + 8, wasm_i32x4_shuffle(high01, high23, 0, 1, 4, 5));
+      wasm_v128_store(panel + 12, wasm_i32x4_shuffle(high01, high23, 2, 3, 6, 7));
+    }
+    for (; j < o + run; j++, panel += 4) panel[0] = r0[j], panel[1] = r1[j], panel[2] = r2[j], panel[3] = r3[j];
+  }
+}
+
 // MaxPoolGrad over disjoint windows (stride = window, no top/left padding), NHWC:
 //   dx[n, h, w, c] = dy[n, oh, ow, c] if (h, w) is the first maximum (row-major) of window
 //   (oh, ow) for channel c, else 0.
@@ -277,14 +331,24 @@ void conv2d_backprop_filter(float *dw, const float *xp, const float *dy, int bat
         v128_t a20 = rows > 2 ? wasm_v128_load(w2 + co) : wasm_f32x4_splat(0.0f), a21 = rows > 2 ? wasm_v128_load(w2 + co + 4) : wasm_f32x4_splat(0.0f);
         v128_t a30 = rows > 3 ? wasm_v128_load(w3 + co) : wasm_f32x4_splat(0.0f), a31 = rows > 3 ? wasm_v128_load(w3 + co + 4) : wasm_f32x4_splat(0.0f);
         const float *g = gradient + co;
-        for (const float *image = first_image; image < first_image + images * image_size; image += image_size)
-        for (int oh = 0; oh < out_height; oh++) {
-          const float *origin = image + oh * row_step;
-          for (int ow = 0; ow < out_width; ow++, origin += column_step, g += out_channels) {
-            const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
-            TILE_4X8_STEP(origin + o0, origin + o1, origin + o2, origin + o3, g0, g1);
+        // The pixel sweep; when the 4 taps are consecutive floats (C % 4 = 0, k a multiple of 4)
+        // one vector load holds them (TILE_4X8_VECTOR) instead of 4 broadcast loads from 4
+        // computed addresses.
+#define DW_SWEEP(step)                                                         \
+        for (const float *image = first_image; image < first_image + images * image_size; image += image_size) \
+          for (int oh = 0; oh < out_height; oh++) {                            \
+            const float *p = image + oh * row_step + o0;                       \
+            for (int ow = 0; ow < out_width; ow++, p += column_step, g += out_channels) { \
+              const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);  \
+              step;                                                            \
+            }                                                                  \
           }
+        if (o1 == o0 + 1 && o2 == o0 + 2 && o3 == o0 + 3) {
+          DW_SWEEP(TILE_4X8_VECTOR(wasm_v128_load(p), g0, g1))
+        } else {
+          DW_SWEEP(TILE_4X8_STEP(p, p + (o1 - o0), p + (o2 - o0), p + (o3 - o0), g0, g1))
         }
+#undef DW_SWEEP
         wasm_v128_store(w0 + co, a00), wasm_v128_store(w0 + co + 4, a01);
         if (rows > 1) wasm_v128_store(w1 + co, a10), wasm_v128_store(w1 + co + 4, a11);
         if (rows > 2) wasm_v128_store(w2 + co, a20), wasm_v128_store(w2 + co + 4, a21);
@@ -389,49 +453,39 @@ void crop_images(float *dx, const float *dxp, int batch, int height, int width, 
 // xp[N, Hp, Wp, C] (origin/off as in conv2d_backprop_filter) and the HWIO filter read as a
 // row-major [K, CO] matrix with k = (kh, kw, c):
 //   out[n, oh, ow, co] = Σ_k xp[origin(n, oh, ow) + off(k)] · w[k, co].
-// For one kh the taps (kw, c) are KW·C consecutive floats of xp and consecutive rows of w, so the
-// reduction runs as KH contiguous sweeps. Register tile: 4 output pixels × 8 co (x taps broadcast,
-// w rows loaded as vectors), the tile of the gradients; per image, co blocks outside, so a block's
-// K × 8 slice of w stays in L1 while the image's pixels pass. A last quad of fewer than 4 pixels
-// reuses its last pixel (valid reads) and stores only its own; co past the last multiple of 8 goes
-// through scalars.
+// For one kh the taps (kw, c) are KW·C consecutive floats of xp, so 4 output pixels' K taps are
+// KH runs each, packed into `panel` (4·K floats, the caller's scratch) once and swept by every
+// block of 8 co (TILE_4X8_PANEL; w's rows at stride CO, all of w passing through L1/L2 per quad).
+// A last quad of fewer than 4 pixels repeats its last pixel (valid reads) and stores only its own;
+// co past the last multiple of 8 goes through scalars.
 static const float *pixel_origin(const float *image, int m, int out_width, int stride_height, int stride_width,
                                  int padded_width, int channels) {
   return image + ((m / out_width) * stride_height * padded_width + (m % out_width) * stride_width) * channels;
 }
 
 EXPORT(conv2d_forward)
-void conv2d_forward(float *out, const float *xp, const float *w, int batch, int padded_height, int padded_width,
-                    int channels, int filter_height, int filter_width, int out_height, int out_width,
-                    int out_channels, int stride_height, int stride_width) {
+void conv2d_forward(float *out, const float *xp, const float *w, float *panel, int batch, int padded_height,
+                    int padded_width, int channels, int filter_height, int filter_width, int out_height,
+                    int out_width, int out_channels, int stride_height, int stride_width) {
   const int pixels = out_height * out_width;
   const int image_size = padded_height * padded_width * channels;
   const int tap_row = padded_width * channels;
   const int span = filter_width * channels;
+  const int depth = filter_height * span;
   const int co8 = out_channels & ~7;
   for (int n = 0; n < batch; n++) {
     const float *image = xp + n * image_size;
     float *target = out + n * pixels * out_channels;
-    for (int co = 0; co < co8; co += 8) {
-      for (int m = 0; m < pixels; m += 4) {
-        const int count = pixels - m < 4 ? pixels - m : 4;
-        const float *x0 = pixel_origin(image, m, out_width, stride_height, stride_width, padded_width, channels);
-        const float *x1 = pixel_origin(image, count > 1 ? m + 1 : m, out_width, stride_height, stride_width, padded_width, channels);
-        const float *x2 = pixel_origin(image, count > 2 ? m + 2 : m, out_width, stride_height, stride_width, padded_width, channels);
-        const float *x3 = pixel_origin(image, count > 3 ? m + 3 : m, out_width, stride_height, stride_width, padded_width, channels);
+    for (int m = 0; m < pixels && co8 > 0; m += 4) {
+      const int count = pixels - m < 4 ? pixels - m : 4;
+      const float *x0 = pixel_origin(image, m, out_width, stride_height, stride_width, padded_width, channels);
+      const float *x1 = pixel_origin(image, count > 1 ? m + 1 : m, out_width, stride_height, stride_width, padded_width, channels);
+      const float *x2 = pixel_origin(image, count > 2 ? m + 2 : m, out_width, stride_height, stride_width, padded_width, channels);
+      const float *x3 = pixel_origin(image, count > 3 ? m + 3 : m, out_width, stride_height, stride_width, padded_width, channels);
+      pack_panel(panel, x0, x1, x2, x3, filter_height, span, tap_row);
+      for (int co = 0; co < co8; co += 8) {
         TILE_4X8_ZERO;
-        const float *row = w + co;
-        for (int kh = 0; kh < filter_height; kh++) {
-          const int o = kh * tap_row;
-          int j = o;
-          // 4 taps at a time: one vector load per pixel, its lanes broadcast by shuffles (ALU)
-          // instead of 4 broadcast loads each; the tile is load-bound.
-          for (; j + 4 <= o + span; j += 4, row += 4 * out_channels) TILE_4X8_QUAD(x0 + j, x1 + j, x2 + j, x3 + j, row, out_channels);
-          for (; j < o + span; j++, row += out_channels) {
-            const v128_t b0 = wasm_v128_load(row), b1 = wasm_v128_load(row + 4);
-            TILE_4X8_STEP(x0 + j, x1 + j, x2 + j, x3 + j, b0, b1);
-          }
-        }
+        TILE_4X8_PANEL(panel, w + co, out_channels, depth);
         TILE_4X8_STORE(target + m * out_channels + co, out_channels, count);
       }
     }
@@ -456,9 +510,12 @@ void conv2d_forward(float *out, const float *xp, const float *w, int batch, int 
 // with origin/off as in conv2d_backprop_filter and wt from transpose_filter. Register tile: 4
 // output pixels × 8 k (8 f32x4 accumulators; dy values broadcast, wt rows loaded as vectors),
 // reduced over co, then added into dxp: 4 lanes at a time when they share a tap (C % 4 = 0),
-// lane by lane otherwise. No dcol buffer; dxp is zeroed first.
+// lane by lane otherwise. No dcol buffer; dxp is zeroed first. Each image's dy is first packed,
+// 4 pixels at a time, into `panel` (the caller's scratch: ⌈OH·OW / 4⌉·4·CO floats, then the
+// padded depth's tap offsets as ints) for TILE_4X8_PANEL; a last quad of fewer than 4 pixels
+// repeats its last pixel and is not scattered.
 EXPORT(conv2d_backprop_input)
-void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, int batch, int padded_height,
+void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, float *panel, int batch, int padded_height,
                            int padded_width, int channels, int filter_height, int filter_width, int out_height,
                            int out_width, int out_channels, int stride_height, int stride_width) {
   const int depth = filter_height * filter_width * channels;
@@ -466,38 +523,30 @@ void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, int bat
   const int pixels = out_height * out_width;
   const int image_size = padded_height * padded_width * channels;
   const int vector_taps = (channels & 3) == 0;
+  // The tap offsets, once per call (per image they cost ~15% of the sums: 3 divisions each).
+  int *taps = (int *)(panel + ((pixels + 3) & ~3) * out_channels);
+  for (int k = 0; k < padded_depth; k++) taps[k] = tap_offset(k, depth, channels, filter_width, padded_width);
   for (int i = 0; i < batch * image_size; i++) dxp[i] = 0.0f;
   for (int n = 0; n < batch; n++) {
     float *image = dxp + n * image_size;
     const float *gradient = dy + n * pixels * out_channels;
-    // k tiles outside, pixels inside: a tile's 8 columns of wt stay in L1 for the whole image,
-    // and its 8 tap offsets are computed once (integer divisions cost as much as the sums).
+    for (int m = 0; m < pixels; m += 4) {
+      const int last = pixels - 1;
+      pack_panel(panel + m * out_channels, gradient + m * out_channels, gradient + (m + 1 < last ? m + 1 : last) * out_channels,
+                 gradient + (m + 2 < last ? m + 2 : last) * out_channels, gradient + (m + 3 < last ? m + 3 : last) * out_channels,
+                 1, out_channels, 0);
+    }
+    // k tiles outside, pixels inside: a tile's 8 columns of wt stay in L1 for the whole image.
     for (int k = 0; k < padded_depth; k += 8) {
-      const int o0 = tap_offset(k, depth, channels, filter_width, padded_width);
-      const int o1 = tap_offset(k + 1, depth, channels, filter_width, padded_width);
-      const int o2 = tap_offset(k + 2, depth, channels, filter_width, padded_width);
-      const int o3 = tap_offset(k + 3, depth, channels, filter_width, padded_width);
-      const int o4 = tap_offset(k + 4, depth, channels, filter_width, padded_width);
-      const int o5 = tap_offset(k + 5, depth, channels, filter_width, padded_width);
-      const int o6 = tap_offset(k + 6, depth, channels, filter_width, padded_width);
-      const int o7 = tap_offset(k + 7, depth, channels, filter_width, padded_width);
+      const int o0 = taps[k], o1 = taps[k + 1], o2 = taps[k + 2], o3 = taps[k + 3];
+      const int o4 = taps[k + 4], o5 = taps[k + 5], o6 = taps[k + 6], o7 = taps[k + 7];
       const int lanes = depth - k < 8 ? depth - k : 8;
       int oh = 0, ow = 0; // of pixel m
       for (int m = 0; m < pixels; m += 4) {
         const int count = pixels - m < 4 ? pixels - m : 4;
-        // Pixels past the image's last reuse it (valid reads); their sums are not scattered.
-        const float *d0 = gradient + m * out_channels;
-        const float *d1 = gradient + (count > 1 ? m + 1 : m) * out_channels;
-        const float *d2 = gradient + (count > 2 ? m + 2 : m) * out_channels;
-        const float *d3 = gradient + (count > 3 ? m + 3 : m) * out_channels;
+        // Pixels past the image's last repeat it in the panel; their sums are not scattered.
         TILE_4X8_ZERO;
-        const float *w = wt + k;
-        int co = 0;
-        for (; co + 4 <= out_channels; co += 4, w += 4 * padded_depth) TILE_4X8_QUAD(d0 + co, d1 + co, d2 + co, d3 + co, w, padded_depth);
-        for (; co < out_channels; co++, w += padded_depth) {
-          const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
-          TILE_4X8_STEP(d0 + co, d1 + co, d2 + co, d3 + co, w0, w1);
-        }
+        TILE_4X8_PANEL(panel + m * out_channels, wt + k, padded_depth, out_channels);
         for (int i = 0; i < count; i++) {
           float *origin = image + (oh * stride_height * padded_width + ow * stride_width) * channels;
           if (++ow == out_width) ow = 0, oh++;

@@ -93,7 +93,7 @@ describe('the SIMD convolution gradients of each build', () => {
     const depth = filterHeight * filterWidth * channels;
     const paddedDepth = (depth + 7) & ~7;
     // Float offsets of each buffer in the memory.
-    const at = { x: 0, dy: 1000, w: 2000, xp: 3000, dw: 4000, wt: 5000, dxp: 7000, dx: 9000 };
+    const at = { x: 0, dy: 1000, w: 2000, xp: 3000, dw: 4000, wt: 5000, dxp: 7000, dx: 9000, panel: 11000 };
     const x = Array.from({ length: batch * height * width * channels }, (_, i) => Math.sin(i));
     const dy = Array.from({ length: batch * outHeight * outWidth * outChannels }, (_, i) => Math.cos(i * 0.7));
     const w = Array.from({ length: depth * outChannels }, (_, i) => Math.sin(i * 1.3));
@@ -125,7 +125,7 @@ describe('the SIMD convolution gradients of each build', () => {
     kernels.pad_images(at.xp * 4, at.x * 4, batch, height, width, channels, padTop, padLeft, paddedHeight, paddedWidth);
     kernels.conv2d_backprop_filter(at.dw * 4, at.xp * 4, at.dy * 4, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, stride, stride);
     kernels.transpose_filter(at.wt * 4, at.w * 4, depth, outChannels, paddedDepth);
-    kernels.conv2d_backprop_input(at.dxp * 4, at.dy * 4, at.wt * 4, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, stride, stride);
+    kernels.conv2d_backprop_input(at.dxp * 4, at.dy * 4, at.wt * 4, at.panel * 4, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels, stride, stride);
     kernels.crop_images(at.dx * 4, at.dxp * 4, batch, height, width, channels, padTop, padLeft, paddedHeight, paddedWidth);
     expectedDw.forEach((value, i) => expect(floats[at.dw + i]).toBeCloseTo(value, 4));
     expectedDx.forEach((value, i) => expect(floats[at.dx + i]).toBeCloseTo(value, 4));

@@ -22,6 +22,7 @@
  * sequentially consistent Atomics order the plain writes on both sides.
  * @internal
  */
+import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 
 /** Kernel exports a pool can split, in the order their indices travel to the workers. */
@@ -40,7 +41,7 @@ const poolKernels = [
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
-/** Most arguments a kernel takes (conv2d_backprop_input/filter, col2im: 14). */
+/** Most arguments a kernel takes (conv2d_forward, conv2d_backprop_input: 15). */
 const MAX_ARGUMENTS = 16;
 /** Float64 entries per worker slot: kernel index, argument count, arguments. */
 const SLOT = 2 + MAX_ARGUMENTS;
@@ -205,6 +206,12 @@ export function parallelKernels(
       piece[batchIndex] = n1 - n0;
       return piece;
     });
+  /** Gives piece i the i-th of the consecutive scratch panels at `panel` (argument `index`; see `withPanels`). */
+  const ownPanels = (pieces: Piece[], index: number, panel: number, floats: number): Piece[] =>
+    pieces.map((piece, i) => {
+      piece[index] = panel + i * floats * F;
+      return piece;
+    });
   const worth = (work: number, count: number) => count > 1 && work >= poolThresholds.work;
   const worthCopying = (floats: number, count: number) => count > 1 && floats >= poolThresholds.floats;
   /** `kernel` cut into the pieces `plan` returns, or run whole on this thread when it returns null. */
@@ -240,14 +247,16 @@ export function parallelKernels(
       }
     },
     conv2d_forward: splitting('conv2d_forward', (args) => {
-      const [, , , batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
+      const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
       if (!worth(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch)) return null;
-      return byImages(args, 3, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
+      const pieces = byImages(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
+      return ownPanels(pieces, 3, panel, conv2dForwardPanelFloats(filterHeight, filterWidth, channels));
     }),
     conv2d_backprop_input: splitting('conv2d_backprop_input', (args) => {
-      const [, , , batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
+      const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
       if (!worth(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch)) return null;
-      return byImages(args, 3, [[0, paddedHeight * paddedWidth * channels], [1, outHeight * outWidth * outChannels]]);
+      const pieces = byImages(args, 4, [[0, paddedHeight * paddedWidth * channels], [1, outHeight * outWidth * outChannels]]);
+      return ownPanels(pieces, 3, panel, conv2dBackpropInputPanelFloats(outHeight, outWidth, outChannels, filterHeight * filterWidth * channels));
     }),
     matmul: splitting('matmul', (args) => {
       const [out, a, , rows, depth, columns, strideM] = args;

@@ -13,7 +13,7 @@ function paddedSize(g: Conv2DGeometry): { paddedHeight: number; paddedWidth: num
 }
 
 /** Whether x must first be copied into a zero-padded buffer (top/left padding, or taps past its bottom/right edge). */
-export function needsPaddedCopy(g: Conv2DGeometry): boolean {
+function needsPaddedCopy(g: Conv2DGeometry): boolean {
   const { paddedHeight, paddedWidth } = paddedSize(g);
   return g.padTop > 0 || g.padLeft > 0 || paddedHeight > g.inHeight || paddedWidth > g.inWidth;
 }

@@ -32,8 +32,9 @@ export interface SimdKernels {
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
     strideHeight: number, strideWidth: number,
   ): void;
+  /** `panel`: scratch of `conv2dForwardPanelFloats` floats (per thread when pooled). */
   conv2d_forward(
-    out: number, xp: number, w: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
+    out: number, xp: number, w: number, panel: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
     strideHeight: number, strideWidth: number,
   ): void;
@@ -43,8 +44,9 @@ export interface SimdKernels {
     dx: number, dxp: number, batch: number, height: number, width: number, channels: number, padTop: number, padLeft: number,
     paddedHeight: number, paddedWidth: number,
   ): void;
+  /** `panel`: scratch of `conv2dBackpropInputPanelFloats` floats (per thread when pooled). */
   conv2d_backprop_input(
-    dxp: number, dy: number, wt: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
+    dxp: number, dy: number, wt: number, panel: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
     strideHeight: number, strideWidth: number,
   ): void;
@@ -217,6 +219,14 @@ function singleThreadKernels(backend: BackendWasm): SimdKernels | null {
   }
   instances.set(backend, { build: selected, kernels });
   return kernels;
+}
+
+/**
+ * Runs `body` with a scratch panel for each thread our kernels may split a call over (`floats`
+ * each, consecutive; the pool hands piece i the i-th).
+ */
+export function withPanels<T>(backend: BackendWasm, floats: number, body: (pointer: number) => T): T {
+  return withScratch(backend, (simdKernelPool(backend)?.threads ?? 1) * floats * 4, body);
 }
 
 /** Byte offset of a tensor's data in the wasm heap. */

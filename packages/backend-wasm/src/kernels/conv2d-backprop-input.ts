@@ -33,7 +33,9 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
-import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
+import { conv2dBackpropInputPanelFloats } from '../internal/panels.js';
+import { heapOffset, simdKernels, withPanels } from '../internal/simd-kernels.js';
+import { directConv2d } from './conv2d.js';
 
 /** Below this many input channels the direct kernel runs at any stride (measured, see above). */
 const DIRECT_MAX_CHANNELS = 8;
@@ -83,7 +85,10 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
           }
         }
       }
-      const dxInfo = xnnConv2d(backend, dy, flippedInfo, [1, 1], [1, 1], [[0, 0], [top, bottom], [left, right], [0, 0]]);
+      const pads: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [top, bottom], [left, right], [0, 0]];
+      const dxInfo = kernels
+        ? directConv2d(backend, kernels, dy, flippedInfo, conv2dGeometry('Conv2DBackpropInput', dy.shape, flippedInfo.shape, 1, pads, undefined, 'NHWC'))
+        : xnnConv2d(backend, dy, flippedInfo, [1, 1], [1, 1], pads);
       backend.disposeData(flippedInfo.dataId);
       return dxInfo;
     }
@@ -100,9 +105,11 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
     const dxInfo = backend.makeOutput([...attrs.inputShape], 'float32');
     const dxp = crop ? backend.makeOutput([batch, paddedHeight, paddedWidth, inChannels], 'float32') : dxInfo;
     kernels.transpose_filter(heapOffset(backend, wt), heapOffset(backend, filter), depth, outChannels, paddedDepth);
-    kernels.conv2d_backprop_input(
-      heapOffset(backend, dxp), heapOffset(backend, dy), heapOffset(backend, wt), batch, paddedHeight, paddedWidth, inChannels,
-      filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
+    withPanels(backend, conv2dBackpropInputPanelFloats(outHeight, outWidth, outChannels, depth), (panel) =>
+      kernels.conv2d_backprop_input(
+        heapOffset(backend, dxp), heapOffset(backend, dy), heapOffset(backend, wt), panel, batch, paddedHeight, paddedWidth,
+        inChannels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
+      ),
     );
     if (crop) {
       kernels.crop_images(heapOffset(backend, dxInfo), heapOffset(backend, dxp), batch, inHeight, inWidth, inChannels, padTop, padLeft, paddedHeight, paddedWidth);

@@ -8,10 +8,12 @@
  * kernel.
  */
 import { engine, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
-import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
-import { needsPaddedCopy, paddedInput } from '../internal/padded-input.js';
-import { heapOffset, simdKernelPool, simdKernels } from '../internal/simd-kernels.js';
+import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
+import { paddedInput } from '../internal/padded-input.js';
+import { conv2dForwardPanelFloats } from '../internal/panels.js';
+import { heapOffset, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
 type Conv2DAttrs = ConvBackpropAttrs & { dilations?: [number, number] | number };
@@ -19,16 +21,17 @@ type Conv2DAttrs = ConvBackpropAttrs & { dilations?: [number, number] | number }
 /**
  * Where ours runs. Measured on a 16-core Xeon (bench/step-times.mjs, scripts/gpu-host-bench.sh):
  * with our kernel threads, training steps get faster with ours (seed-cnn at 8 threads 37-39 → 17-19
- * ms, bn-cnn 155 → 121, resnet-mini 482 → 350, XNNPACK's forward included in the "before"); on
- * one thread ours ties on 'valid' layers (seed-cnn 49-51 vs 50 ms) but loses where it must first
- * copy x into a zero-padded buffer ('same' layers of bn-cnn: step 269 → 349 ms, inference 45 → 64),
- * which XNNPACK's indirection avoids. Inference over several threads stays on XNNPACK (seed-cnn
- * batch 64 at 8 threads: 3.1 ms vs ours 4.2).
+ * ms, bn-cnn 155 → 121, resnet-mini 482 → 350, XNNPACK's forward included in the "before"), while
+ * inference over several threads stays faster on XNNPACK (seed-cnn batch 64 at 8 threads: 3.1 ms
+ * vs ours 4.2; resnet-mini at 2 threads here: 153 vs 196-211 ms). On one thread ours wins
+ * everywhere since it packs 4 pixels' taps into a panel (csrc `TILE_4X8_PANEL`), even where x must
+ * first be copied into a zero-padded buffer, which XNNPACK's indirection avoids (resnet-mini, all
+ * 'same' layers, one thread, `bench/step-times.mjs --dist dist,dist:oursconv`, 2 rounds: training
+ * step 1,098 / 1,071 → 986 / 994 ms, inference 253 / 255 → 201 / 211 ms). So:
  *  - training (tfjs is recording gradients; Conv2D, or FusedConv2D with a linear activation as
- *    layers without bias before batch norm run): ours with kernel threads, or when no padded copy
- *    is needed;
- *  - inference: ours on one thread when no padded copy is needed.
- * `force` overrides both (tests).
+ *    layers without bias before batch norm run) or one thread: ours;
+ *  - inference with kernel threads: XNNPACK.
+ * `force` overrides both (tests, benches).
  */
 export const conv2dChoice: { force?: 'ours' | 'stock' } = {};
 
@@ -48,25 +51,30 @@ export function conv2dDirect(args: WasmKernelArgs, kernelName: string): TensorIn
   const dilations = attrs.dilations ?? 1;
   const undilated = Array.isArray(dilations) ? dilations.every((d) => d === 1) : dilations === 1;
   const kernels = undilated && (attrs.dataFormat ?? 'NHWC') === 'NHWC' && x.dtype === 'float32' && filter.dtype === 'float32' ? simdKernels(backend) : null;
-  if (!kernels) return null;
+  if (!kernels || choice((simdKernelPool(backend)?.threads ?? 1) > 1) === 'stock') return null;
   const g = conv2dGeometry(kernelName, x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
-  if (choice(needsPaddedCopy(g), (simdKernelPool(backend)?.threads ?? 1) > 1) === 'stock') return null;
+  return directConv2d(backend, kernels, x, filter, g);
+}
+
+/** x ⊛ filter (NHWC, HWIO, geometry `g`, dilation 1) on our kernel, whatever `conv2dChoice` says. */
+export function directConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, filter: TensorInfo, g: Conv2DGeometry): TensorInfo {
   const { batch, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, outChannels } = g;
   const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
   if (out.shape.some((size) => size === 0)) return out;
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
-  kernels.conv2d_forward(
-    heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, filter), batch, paddedHeight, paddedWidth, inChannels,
-    filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
+  withPanels(backend, conv2dForwardPanelFloats(filterHeight, filterWidth, inChannels), (panel) =>
+    kernels.conv2d_forward(
+      heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, filter), panel, batch, paddedHeight, paddedWidth,
+      inChannels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
+    ),
   );
   release();
   return out;
 }
 
-function choice(copy: boolean, threaded: boolean): 'ours' | 'stock' {
+function choice(threaded: boolean): 'ours' | 'stock' {
   if (conv2dChoice.force) return conv2dChoice.force;
-  const training = engine().state.gradientDepth > 0;
-  return (training ? threaded || !copy : !threaded && !copy) ? 'ours' : 'stock';
+  return engine().state.gradientDepth > 0 || !threaded ? 'ours' : 'stock';
 }
 
 /** Our Conv2D for the `wasm` backend (the stock XNNPACK kernel where ours does not apply). */

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parallelKernels, poolThresholds, type KernelPool, type PoolKernel } from './kernel-pool.js';
+import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats } from './panels.js';
+import type { SimdKernels } from './simd-kernels.js';
+
+/** parallelKernels over a pool that records the pieces it is handed instead of running them. */
+function recordingKernels(threads: number): { kernels: SimdKernels; calls: Array<{ kernel: PoolKernel; pieces: number[][] }> } {
+  const calls: Array<{ kernel: PoolKernel; pieces: number[][] }> = [];
+  const pool: KernelPool = { threads, runs: {}, run: (kernel, pieces) => void calls.push({ kernel, pieces }), close: async () => {} };
+  const unused = () => {
+    throw new Error('a split call ran whole');
+  };
+  const scratch = { malloc: unused, free: unused, floats: unused };
+  return { kernels: parallelKernels({} as SimdKernels, pool, scratch), calls };
+}
+
+describe('parallelKernels', () => {
+  // Two threads packing into one panel would race: the results depend on timing, so a test of the
+  // results can pass by luck. The pieces' panel arguments are checked instead.
+  it.each([
+    ['conv2d_forward', conv2dForwardPanelFloats(3, 3, 8)],
+    ['conv2d_backprop_input', conv2dBackpropInputPanelFloats(6, 6, 16, 3 * 3 * 8)],
+  ] as const)('gives each piece of %s its own scratch panel, images split over the threads', (kernel, floats) => {
+    const { kernels, calls } = recordingKernels(3);
+    const saved = { ...poolThresholds };
+    Object.assign(poolThresholds, { work: 0 });
+    try {
+      const [out, input, filter, panel] = [1 << 20, 2 << 20, 3 << 20, 4 << 20];
+      // batch 7, padded 8 × 8 × 8 input, 3 × 3 filter, 6 × 6 × 16 output, stride 1
+      kernels[kernel](out, input, filter, panel, 7, 8, 8, 8, 3, 3, 6, 6, 16, 1, 1);
+    } finally {
+      Object.assign(poolThresholds, saved);
+    }
+    const [call] = calls;
+    expect(call?.kernel).toBe(kernel);
+    expect(call!.pieces.map((piece) => piece[3])).toEqual([0, 1, 2].map((i) => (4 << 20) + i * floats * 4));
+    expect(call!.pieces.map((piece) => piece[4])).toEqual([2, 3, 2]);
+  });
+});

@@ -1,0 +1,15 @@
+/**
+ * Sizes of the scratch panels our convolution kernels pack their operands into
+ * (csrc/training-kernels.c `pack_panel`, `TILE_4X8_PANEL`). Internal.
+ * @internal
+ */
+
+/** Floats of `conv2d_forward`'s panel: the taps of 4 output pixels. */
+export function conv2dForwardPanelFloats(filterHeight: number, filterWidth: number, channels: number): number {
+  return 4 * filterHeight * filterWidth * channels;
+}
+
+/** Floats of `conv2d_backprop_input`'s panel: one image's dy in quads of pixels, then the tap offsets (int32, padded depth). */
+export function conv2dBackpropInputPanelFloats(outHeight: number, outWidth: number, outChannels: number, depth: number): number {
+  return Math.ceil((outHeight * outWidth) / 4) * 4 * outChannels + ((depth + 7) & ~7);
+}
