@@ -44,36 +44,6 @@
     a31 = MADD(a31, t_, (v1));                                                 \
   } while (0)
 
-// One tap of the 4 × 8 tile from vectors v0..v3 (4 consecutive taps of each pixel, loaded by the
-// caller): row r += broadcast(lane `lane` of v<r>) · w[k, co .. co + 7], with w's row at `w_row`.
-#define TILE_4X8_LANE(lane, w_row)                                             \
-  do {                                                                         \
-    const v128_t b0_ = wasm_v128_load(w_row), b1_ = wasm_v128_load((w_row) + 4); \
-    v128_t t_ = wasm_i32x4_shuffle(v0, v0, lane, lane, lane, lane);            \
-    a00 = MADD(a00, t_, b0_);                                                  \
-    a01 = MADD(a01, t_, b1_);                                                  \
-    t_ = wasm_i32x4_shuffle(v1, v1, lane, lane, lane, lane);                   \
-    a10 = MADD(a10, t_, b0_);                                                  \
-    a11 = MADD(a11, t_, b1_);                                                  \
-    t_ = wasm_i32x4_shuffle(v2, v2, lane, lane, lane, lane);                   \
-    a20 = MADD(a20, t_, b0_);                                                  \
-    a21 = MADD(a21, t_, b1_);                                                  \
-    t_ = wasm_i32x4_shuffle(v3, v3, lane, lane, lane, lane);                   \
-    a30 = MADD(a30, t_, b0_);                                                  \
-    a31 = MADD(a31, t_, b1_);                                                  \
-  } while (0)
-
-// Four taps of the tile in one go: v<r> = the 4 consecutive floats at p<r> (each loaded once),
-// tap l's row of w at w_row + l·w_stride.
-#define TILE_4X8_QUAD(p0, p1, p2, p3, w_row, w_stride)                         \
-  do {                                                                         \
-    const v128_t v0 = wasm_v128_load(p0), v1 = wasm_v128_load(p1), v2 = wasm_v128_load(p2), v3 = wasm_v128_load(p3); \
-    TILE_4X8_LANE(0, (w_row));                                                 \
-    TILE_4X8_LANE(1, (w_row) + (w_stride));                                    \
-    TILE_4X8_LANE(2, (w_row) + 2 * (w_stride));                                \
-    TILE_4X8_LANE(3, (w_row) + 3 * (w_stride));                                \
-  } while (0)
-
 // Stores the tile's first `count` rows at target, target + stride, ... (8 floats each).
 #define TILE_4X8_STORE(target, stride, count)                                  \
   do {                                                                         \
@@ -620,45 +590,37 @@ void binary_channels(float *out, const float *x, const float *v, int rows, int c
 //   out[m, n] = Σ_k A[m, k] · b[k, n],   A[m, k] = a[m·stride_m + k·stride_k],
 // so a transposed A costs nothing (stride_m = 1, stride_k = M); b is row-major [K, N] (a
 // transposed b is transposed first, see transpose_filter). out is row-major [M, N].
-// Register tile: 4 m × 8 n (8 f32x4 accumulators; A values broadcast, b rows loaded as vectors),
-// the tile of the convolution kernels; n blocks outside, so a block's K×8 slice of b stays in L2
-// while every row of A passes. Rows past M reuse the last row (valid reads) and are not stored;
-// columns past the last multiple of 8 go through scalars.
+// A is first packed, 4 rows at a time, into `panel` (the caller's scratch, ⌈M / 4⌉·4·K floats;
+// rows past M repeat the last and are not stored); then the 4 m × 8 n tile of the convolution
+// kernels (TILE_4X8_PANEL) with n blocks outside, so a block's K×8 slice of b stays in L2 while
+// every quad of A passes. Columns past the last multiple of 8 go through scalars.
 EXPORT(matmul)
-void matmul(float *out, const float *a, const float *b, int rows, int depth, int columns, int stride_m,
+void matmul(float *out, const float *a, const float *b, float *panel, int rows, int depth, int columns, int stride_m,
             int stride_k) {
   const int n8 = columns & ~7;
+  for (int m = 0; m < rows && n8 > 0; m += 4) {
+    const int last = rows - 1;
+    const float *r0 = a + m * stride_m;
+    const float *r1 = a + (m + 1 < last ? m + 1 : last) * stride_m;
+    const float *r2 = a + (m + 2 < last ? m + 2 : last) * stride_m;
+    const float *r3 = a + (m + 3 < last ? m + 3 : last) * stride_m;
+    float *quad = panel + m * depth;
+    if (stride_k == 1) {
+      pack_panel(quad, r0, r1, r2, r3, 1, depth, 0);
+    } else if (stride_m == 1 && rows - m >= 4) {
+      for (int k = 0; k < depth; k++) wasm_v128_store(quad + 4 * k, wasm_v128_load(r0 + k * stride_k));
+    } else {
+      for (int k = 0; k < depth; k++) {
+        quad[4 * k] = r0[k * stride_k], quad[4 * k + 1] = r1[k * stride_k];
+        quad[4 * k + 2] = r2[k * stride_k], quad[4 * k + 3] = r3[k * stride_k];
+      }
+    }
+  }
   for (int n = 0; n < n8; n += 8) {
     for (int m = 0; m < rows; m += 4) {
       const int count = rows - m < 4 ? rows - m : 4;
-      const float *p0 = a + m * stride_m;
-      const float *p1 = a + (count > 1 ? m + 1 : m) * stride_m;
-      const float *p2 = a + (count > 2 ? m + 2 : m) * stride_m;
-      const float *p3 = a + (count > 3 ? m + 3 : m) * stride_m;
       TILE_4X8_ZERO;
-      const float *row = b + n;
-      int k = 0;
-      if (stride_k == 1) {
-        // 4 consecutive k of each row in one load, lanes broadcast by shuffles.
-        for (; k + 4 <= depth; k += 4, row += 4 * columns, p0 += 4, p1 += 4, p2 += 4, p3 += 4) TILE_4X8_QUAD(p0, p1, p2, p3, row, columns);
-      } else if (stride_m == 1 && count == 4) {
-        // A transposed: the tile's 4 rows at one k are consecutive floats, one load.
-        for (; k < depth; k++, row += columns, p0 += stride_k) {
-          const v128_t v = wasm_v128_load(p0), b0 = wasm_v128_load(row), b1 = wasm_v128_load(row + 4);
-          v128_t t = wasm_i32x4_shuffle(v, v, 0, 0, 0, 0);
-          a00 = MADD(a00, t, b0), a01 = MADD(a01, t, b1);
-          t = wasm_i32x4_shuffle(v, v, 1, 1, 1, 1);
-          a10 = MADD(a10, t, b0), a11 = MADD(a11, t, b1);
-          t = wasm_i32x4_shuffle(v, v, 2, 2, 2, 2);
-          a20 = MADD(a20, t, b0), a21 = MADD(a21, t, b1);
-          t = wasm_i32x4_shuffle(v, v, 3, 3, 3, 3);
-          a30 = MADD(a30, t, b0), a31 = MADD(a31, t, b1);
-        }
-      }
-      for (; k < depth; k++, row += columns, p0 += stride_k, p1 += stride_k, p2 += stride_k, p3 += stride_k) {
-        const v128_t b0 = wasm_v128_load(row), b1 = wasm_v128_load(row + 4);
-        TILE_4X8_STEP(p0, p1, p2, p3, b0, b1);
-      }
+      TILE_4X8_PANEL(panel + m * depth, b + n, columns, depth);
       TILE_4X8_STORE(out + m * columns + n, columns, count);
     }
   }

@@ -36,4 +36,22 @@ describe('parallelKernels', () => {
     expect(call!.pieces.map((piece) => piece[3])).toEqual([0, 1, 2].map((i) => (4 << 20) + i * floats * 4));
     expect(call!.pieces.map((piece) => piece[4])).toEqual([2, 3, 2]);
   });
+
+  it('splits matmul by quads of rows, each piece packing into the part of the panel for its rows', () => {
+    const { kernels, calls } = recordingKernels(2);
+    const saved = { ...poolThresholds };
+    Object.assign(poolThresholds, { work: 0 });
+    try {
+      // out[22, 16] = A[22, 5] · b[5, 16], A row-major
+      kernels.matmul(1000, 2000, 3000, 4000, 22, 5, 16, 5, 1);
+    } finally {
+      Object.assign(poolThresholds, saved);
+    }
+    const pieces = calls[0]!.pieces;
+    // rows 0-11 and 12-21: out, a and the panel advance by the first piece's 12 rows
+    expect(pieces.map((piece) => piece.slice(0, 5))).toEqual([
+      [1000, 2000, 3000, 4000, 12],
+      [1000 + 12 * 16 * 4, 2000 + 12 * 5 * 4, 3000, 4000 + 12 * 5 * 4, 10],
+    ]);
+  });
 });

@@ -259,14 +259,15 @@ export function parallelKernels(
       return ownPanels(pieces, 3, panel, conv2dBackpropInputPanelFloats(outHeight, outWidth, outChannels, filterHeight * filterWidth * channels));
     }),
     matmul: splitting('matmul', (args) => {
-      const [out, a, , rows, depth, columns, strideM] = args;
+      const [out, a, , panel, rows, depth, columns, strideM] = args;
       if (!worth(rows * depth * columns, rows)) return null;
-      // Rows in multiples of the 4-row register tile.
+      // Rows in multiples of the 4-row register tile; each piece packs its rows into their part of the panel.
       return split(rows, threads, 4).map(([m0, m1]) => {
         const piece: Piece = [...args];
         piece[0] = out + m0 * columns * F;
         piece[1] = a + m0 * strideM * F;
-        piece[3] = m1 - m0;
+        piece[3] = panel + m0 * depth * F;
+        piece[4] = m1 - m0;
         return piece;
       });
     }),

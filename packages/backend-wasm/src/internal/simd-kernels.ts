@@ -51,7 +51,8 @@ export interface SimdKernels {
     strideHeight: number, strideWidth: number,
   ): void;
   binary_channels(out: number, x: number, v: number, rows: number, columns: number, op: number): void;
-  matmul(out: number, a: number, b: number, rows: number, depth: number, columns: number, strideM: number, strideK: number): void;
+  /** `panel`: scratch of ⌈rows / 4⌉·4·depth floats (A packed by quads of rows; pooled pieces use their rows' part). */
+  matmul(out: number, a: number, b: number, panel: number, rows: number, depth: number, columns: number, strideM: number, strideK: number): void;
   col2im(
     dx: number, cols: number, batch: number, height: number, width: number, channels: number, filterHeight: number,
     filterWidth: number, outHeight: number, outWidth: number, strideHeight: number, strideWidth: number, padTop: number,
