@@ -12,6 +12,8 @@ export type { ModelOptions } from './architectures/architecture.js';
 export { layerGroups } from './layer-groups.js';
 export type { LayerGroup } from './layer-groups.js';
 export { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
+export { batchNormInTraining } from './batch-norm-training.js';
+export type { BatchNormTrainingResult } from './batch-norm-training.js';
 
 export { saveModel } from './save-model.js';
 export { loadModel, readMetadata } from './load-model.js';
