@@ -26,8 +26,9 @@
 // Declares the 4 × 8 tile's accumulators (row r: a<r>0, a<r>1), zeroed.
 #define TILE_4X8_ZERO v128_t a00 = wasm_f32x4_splat(0.0f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00
 
-// One step of the 4 × 8 register tile of the convolution gradients and the matmul: row r of the tile
-// (accumulators a<r>0, a<r>1, declared by the caller) += broadcast(*p<r>) · [v0 v1].
+// One step of the 4 × 8 register tile from 4 scalars (the filter gradient's taps where they are not
+// consecutive floats): row r of the tile (accumulators a<r>0, a<r>1, declared by the caller) +=
+// broadcast(*p<r>) · [v0 v1].
 #define TILE_4X8_STEP(p0, p1, p2, p3, v0, v1)                                  \
   do {                                                                         \
     v128_t t_ = wasm_v128_load32_splat(p0);                                    \
