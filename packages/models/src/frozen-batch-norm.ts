@@ -9,8 +9,9 @@ interface BatchNormFields {
   axis: number;
   momentum: number;
   epsilon: number;
-  gamma: tfl.LayerVariable | null;
-  beta: tfl.LayerVariable | null;
+  /** Absent (undefined) when the layer was built with scale: false / center: false. */
+  gamma?: tfl.LayerVariable | null;
+  beta?: tfl.LayerVariable | null;
   movingMean: tfl.LayerVariable;
   movingVariance: tfl.LayerVariable;
 }
@@ -39,7 +40,7 @@ export function keepFrozenBatchNormInInference<T extends tfl.LayersModel>(model:
       const input = Array.isArray(inputs) ? inputs[0]! : inputs;
       const fields = layer as unknown as BatchNormFields;
       const lastAxis = fields.axis === -1 || fields.axis === input.rank - 1;
-      if (kwargs['training'] !== true || !lastAxis || fields.gamma === null || fields.beta === null) return call(inputs, kwargs);
+      if (kwargs['training'] !== true || !lastAxis || fields.gamma == null || fields.beta == null) return call(inputs, kwargs);
       return trainingCall(fields, fields.gamma, fields.beta, input);
     };
     patched.add(layer);
