@@ -13,3 +13,8 @@ export function conv2dForwardPanelFloats(filterHeight: number, filterWidth: numb
 export function conv2dBackpropInputPanelFloats(outHeight: number, outWidth: number, outChannels: number, depth: number): number {
   return Math.ceil((outHeight * outWidth) / 4) * 4 * outChannels + ((depth + 7) & ~7);
 }
+
+/** Floats of `matmul`'s panel: A's rows in quads. */
+export function matmulPanelFloats(rows: number, depth: number): number {
+  return Math.ceil(rows / 4) * 4 * depth;
+}

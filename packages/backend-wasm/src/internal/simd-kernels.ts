@@ -51,7 +51,7 @@ export interface SimdKernels {
     strideHeight: number, strideWidth: number,
   ): void;
   binary_channels(out: number, x: number, v: number, rows: number, columns: number, op: number): void;
-  /** `panel`: scratch of ⌈rows / 4⌉·4·depth floats (A packed by quads of rows; pooled pieces use their rows' part). */
+  /** `panel`: scratch of `matmulPanelFloats` floats (A packed by quads of rows; pooled pieces use their rows' part). */
   matmul(out: number, a: number, b: number, panel: number, rows: number, depth: number, columns: number, strideM: number, strideK: number): void;
   col2im(
     dx: number, cols: number, batch: number, height: number, width: number, channels: number, filterHeight: number,

@@ -19,6 +19,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { alias, input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockKernel, stockTranspose, xnnMatMul } from '../internal/stock-kernels.js';
+import { matmulPanelFloats } from '../internal/panels.js';
 import { heapOffset, simdKernels, withScratch, type SimdKernels } from '../internal/simd-kernels.js';
 
 function batchMatMul(args: WasmKernelArgs): TensorInfo {
@@ -78,7 +79,7 @@ export function simdMatMul(backend: BackendWasm, kernels: SimdKernels, a: Tensor
     right = heapOffset(backend, scratch);
   }
   const [strideM, strideK] = transposeA ? [1, rows] : [depth, 1];
-  withScratch(backend, Math.ceil(rows / 4) * 4 * depth * 4, (panel) =>
+  withScratch(backend, matmulPanelFloats(rows, depth) * 4, (panel) =>
     kernels.matmul(heapOffset(backend, out), heapOffset(backend, a), right, panel, rows, depth, columns, strideM, strideK),
   );
   if (scratch) backend.disposeData(scratch.dataId);
