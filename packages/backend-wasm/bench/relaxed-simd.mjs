@@ -10,27 +10,31 @@ if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--expe
  * options after colons: ":plain" forces the mul + add kernels (relaxedSimd: false), ":xnn1" runs
  * XNNPACK's operators on one thread (xnnpackThreads: 1), ":nopool" keeps our kernels on the
  * calling thread (threadedKernels: false), ":oursconv" / ":stockconv" run every forward convolution
- * on our kernel / on XNNPACK (conv2dChoice.force); e.g. "dist:plain" vs "dist", "dist:xnn1".
+ * on our kernel / on XNNPACK (conv2dChoice.force), ":nowinograd" runs no convolution by Winograd
+ * (conv2dChoice.winograd = false); e.g. "dist:plain" vs "dist", "dist:xnn1".
  */
 export function parseBuild(spec) {
   const [dir, ...modes] = spec.split(':');
   const pluginOptions = {};
   let conv;
+  let winograd;
   for (const mode of modes) {
     if (mode === 'plain') pluginOptions.relaxedSimd = false;
     else if (mode === 'xnn1') pluginOptions.xnnpackThreads = 1;
     else if (mode === 'nopool') pluginOptions.threadedKernels = false;
     else if (mode === 'oursconv' || mode === 'stockconv') conv = mode === 'oursconv' ? 'ours' : 'stock';
-    else throw new Error(`unknown build mode "${mode}" in "${spec}": use plain, xnn1, nopool, oursconv or stockconv`);
+    else if (mode === 'nowinograd') winograd = false;
+    else throw new Error(`unknown build mode "${mode}" in "${spec}": use plain, xnn1, nopool, oursconv, stockconv or nowinograd`);
   }
-  return { url: new URL(`../${dir}/index.js`, import.meta.url).href, pluginOptions, conv, convUrl: new URL(`../${dir}/kernels/conv2d.js`, import.meta.url).href };
+  return { url: new URL(`../${dir}/index.js`, import.meta.url).href, pluginOptions, conv, winograd, convUrl: new URL(`../${dir}/kernels/conv2d.js`, import.meta.url).href };
 }
 
 /** Loads a build's plugin; says on stderr when the FMA build was asked for but does not run. */
 export async function loadBuild(spec, threads) {
-  const { url, pluginOptions, conv, convUrl } = parseBuild(spec);
+  const { url, pluginOptions, conv, winograd, convUrl } = parseBuild(spec);
   const { createWasmPlugin } = await import(url);
   if (conv) (await import(convUrl)).conv2dChoice.force = conv;
+  if (winograd !== undefined) (await import(convUrl)).conv2dChoice.winograd = winograd;
   const loaded = await createWasmPlugin(pluginOptions).load({ threads });
   if (!spec.split(':').includes('plain') && loaded.capabilities.relaxedSimd !== true) {
     process.stderr.write(`${spec}: no FMA kernels (${loaded.capabilities.relaxedSimdFallback ?? 'a build without relaxed SIMD'})\n`);

@@ -475,6 +475,149 @@ void conv2d_forward(float *out, const float *xp, const float *w, float *panel, i
   }
 }
 
+// Winograd F(2×2, 3×3) for 3 × 3 stride-1 convolutions (Lavin & Gray 2015): each 2 × 2 block of
+// output pixels ("tile") comes from the 4 × 4 input window d at its top-left corner as
+//   Y = Aᵀ [ Σ_c (G g_{c,co} Gᵀ) ⊙ (Bᵀ d_c B) ] A,
+// 16 products per tile, input channel and output channel where the direct convolution needs 36:
+// the GEMM stage is 16 GEMMs (one per position p = 4i + j of the 4 × 4 transformed tile) of
+// [tiles, C] · [C, CO], run by TILE_4X8_PANEL over 4 tiles at a time. The transforms are adds and
+// subtractions (G has halves: exact in float), vectorised over 4 channels.
+//   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
+//   Aᵀ = [1 1 1 0; 0 1 −1 −1].
+
+// u[p, c, co] = (G g Gᵀ)[p] with g[kh, kw] = w[kh, kw, c, co] (HWIO), 4 co at a time (CO % 4 = 0).
+EXPORT(winograd_filter)
+void winograd_filter(float *u, const float *w, int channels, int out_channels) {
+  const int tap = channels * out_channels;
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  for (int c = 0; c < channels; c++) {
+    for (int co = 0; co < out_channels; co += 4) {
+      const float *g = w + c * out_channels + co;
+      float *target = u + c * out_channels + co;
+      // Rows of G·g: r0 = g0, r1 = ½(g0 + g1 + g2), r2 = ½(g0 − g1 + g2), r3 = g2 (row i of g: taps 3i..3i+2).
+#define WF_COLUMN(k, r0, r1, r2, r3)                                           \
+      const v128_t r0 = wasm_v128_load(g + (k) * tap), r3 = wasm_v128_load(g + ((k) + 6) * tap); \
+      const v128_t m##k = wasm_v128_load(g + ((k) + 3) * tap);                 \
+      const v128_t r1 = wasm_f32x4_mul(half, wasm_f32x4_add(wasm_f32x4_add(r0, r3), m##k)); \
+      const v128_t r2 = wasm_f32x4_mul(half, wasm_f32x4_sub(wasm_f32x4_add(r0, r3), m##k))
+      WF_COLUMN(0, a0, a1, a2, a3);
+      WF_COLUMN(1, b0, b1, b2, b3);
+      WF_COLUMN(2, c0, c1, c2, c3);
+#undef WF_COLUMN
+      // Then (G g)·Gᵀ along each row i: columns a (kw 0), b (kw 1), c (kw 2).
+#define WF_ROW(i, a, b, c)                                                     \
+      wasm_v128_store(target + (4 * (i)) * tap, a);                            \
+      wasm_v128_store(target + (4 * (i) + 1) * tap, wasm_f32x4_mul(half, wasm_f32x4_add(wasm_f32x4_add(a, c), b))); \
+      wasm_v128_store(target + (4 * (i) + 2) * tap, wasm_f32x4_mul(half, wasm_f32x4_sub(wasm_f32x4_add(a, c), b))); \
+      wasm_v128_store(target + (4 * (i) + 3) * tap, c)
+      WF_ROW(0, a0, b0, c0);
+      WF_ROW(1, a1, b1, c1);
+      WF_ROW(2, a2, b2, c2);
+      WF_ROW(3, a3, b3, c3);
+#undef WF_ROW
+    }
+  }
+}
+
+// out[N, OH, OW, CO] = xp ⊛ w for a 3 × 3 filter at stride 1, from u = winograd_filter(w) and
+// zero-padded images xp[N, Hp, Wp, C] with Hp ≥ 2·⌈OH/2⌉ + 2, Wp ≥ 2·⌈OW/2⌉ + 2 (every tile's
+// window in range; tiles past an odd OH/OW compute a row/column that is not stored).
+// C % 4 = 0, CO % 8 = 0. `panel` (the caller's scratch, winogradPanelFloats): 16 panels of 4 tiles'
+// transformed input (panel p: [c][tile], TILE_4X8_PANEL's layout), then the 16 × 4 × 8 products
+// of one block of 8 co. Tiles are numbered across the batch, so 4 consecutive ones may span two
+// images; a last quad of fewer than 4 repeats its last tile and stores only its own.
+static const float *winograd_window(const float *xp, int tile, int tiles_per_image, int tiles_wide, int padded_height,
+                                    int padded_width, int channels) {
+  const int n = tile / tiles_per_image, t = tile % tiles_per_image;
+  return xp + ((n * padded_height + 2 * (t / tiles_wide)) * padded_width + 2 * (t % tiles_wide)) * channels;
+}
+
+EXPORT(winograd_conv3x3)
+void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel, int batch, int padded_height,
+                      int padded_width, int channels, int out_height, int out_width, int out_channels) {
+  const int tiles_high = (out_height + 1) / 2, tiles_wide = (out_width + 1) / 2;
+  const int tiles_per_image = tiles_high * tiles_wide, tiles = batch * tiles_per_image;
+  const int row = padded_width * channels, panel_size = 4 * channels;
+  float *products = panel + 16 * panel_size;
+  for (int t0 = 0; t0 < tiles; t0 += 4) {
+    const int count = tiles - t0 < 4 ? tiles - t0 : 4;
+    // Bᵀ d B for each of the 4 tiles, 4 channels at a time; lane l of the result for tile r goes
+    // to panel p at [4(c + l) + r].
+    for (int r = 0; r < 4; r++) {
+      const float *d = winograd_window(xp, t0 + (r < count ? r : count - 1), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
+      float *target = panel + r;
+      for (int c = 0; c < channels; c += 4, d += 4, target += 16) {
+        // Rows first: s_i = (d_i0 − d_i2, d_i1 + d_i2, d_i2 − d_i1, d_i1 − d_i3) for each row i.
+#define WI_ROW(i, s0, s1, s2, s3)                                              \
+        const v128_t s0##x = wasm_v128_load(d + (i) * row), s1##x = wasm_v128_load(d + (i) * row + channels); \
+        const v128_t s2##x = wasm_v128_load(d + (i) * row + 2 * channels), s3##x = wasm_v128_load(d + (i) * row + 3 * channels); \
+        const v128_t s0 = wasm_f32x4_sub(s0##x, s2##x), s1 = wasm_f32x4_add(s1##x, s2##x); \
+        const v128_t s2 = wasm_f32x4_sub(s2##x, s1##x), s3 = wasm_f32x4_sub(s1##x, s3##x)
+        WI_ROW(0, e00, e01, e02, e03);
+        WI_ROW(1, e10, e11, e12, e13);
+        WI_ROW(2, e20, e21, e22, e23);
+        WI_ROW(3, e30, e31, e32, e33);
+#undef WI_ROW
+        // Then columns j: (e_0j − e_2j, e_1j + e_2j, e_2j − e_1j, e_1j − e_3j) at positions 4i + j.
+#define WI_STORE(p, v)                                                         \
+        do {                                                                   \
+          const v128_t v_ = (v);                                               \
+          float *q_ = target + (p) * panel_size;                               \
+          wasm_v128_store32_lane(q_, v_, 0), wasm_v128_store32_lane(q_ + 4, v_, 1); \
+          wasm_v128_store32_lane(q_ + 8, v_, 2), wasm_v128_store32_lane(q_ + 12, v_, 3); \
+        } while (0)
+#define WI_COLUMN(j, a, b, c, e)                                               \
+        WI_STORE(j, wasm_f32x4_sub(a, c));                                     \
+        WI_STORE(4 + (j), wasm_f32x4_add(b, c));                               \
+        WI_STORE(8 + (j), wasm_f32x4_sub(c, b));                               \
+        WI_STORE(12 + (j), wasm_f32x4_sub(b, e))
+        WI_COLUMN(0, e00, e10, e20, e30);
+        WI_COLUMN(1, e01, e11, e21, e31);
+        WI_COLUMN(2, e02, e12, e22, e32);
+        WI_COLUMN(3, e03, e13, e23, e33);
+#undef WI_COLUMN
+#undef WI_STORE
+      }
+    }
+    for (int co = 0; co < out_channels; co += 8) {
+      // The 16 GEMM blocks: products[p][tile r][8 co].
+      for (int p = 0; p < 16; p++) {
+        TILE_4X8_ZERO;
+        TILE_4X8_PANEL(panel + p * panel_size, u + p * channels * out_channels + co, out_channels, channels);
+        TILE_4X8_STORE(products + p * 32, 8, 4);
+      }
+      // Aᵀ M A per tile and 4 co: rows q_0j = m_0j + m_1j + m_2j, q_1j = m_1j − m_2j − m_3j, then the
+      // same along j; stores the pixels inside the output.
+      for (int r = 0; r < count; r++) {
+        const int tile = t0 + r, n = tile / tiles_per_image, t = tile % tiles_per_image;
+        const int oh = 2 * (t / tiles_wide), ow = 2 * (t % tiles_wide);
+        float *target = out + ((n * out_height + oh) * out_width + ow) * out_channels + co;
+        const int second_row = oh + 1 < out_height, second_column = ow + 1 < out_width;
+        for (int half = 0; half < 8; half += 4) {
+          const float *m = products + r * 8 + half;
+#define WO_COLUMN(j, q0, q1)                                                   \
+          const v128_t q0##a = wasm_v128_load(m + (j) * 32), q0##b = wasm_v128_load(m + (4 + (j)) * 32); \
+          const v128_t q0##c = wasm_v128_load(m + (8 + (j)) * 32), q0##d = wasm_v128_load(m + (12 + (j)) * 32); \
+          const v128_t q0 = wasm_f32x4_add(wasm_f32x4_add(q0##a, q0##b), q0##c); \
+          const v128_t q1 = wasm_f32x4_sub(wasm_f32x4_sub(q0##b, q0##c), q0##d)
+          WO_COLUMN(0, f0, g0);
+          WO_COLUMN(1, f1, g1);
+          WO_COLUMN(2, f2, g2);
+          WO_COLUMN(3, f3, g3);
+#undef WO_COLUMN
+          wasm_v128_store(target + half, wasm_f32x4_add(wasm_f32x4_add(f0, f1), f2));
+          if (second_column) wasm_v128_store(target + out_channels + half, wasm_f32x4_sub(wasm_f32x4_sub(f1, f2), f3));
+          if (second_row) {
+            float *below = target + out_width * out_channels + half;
+            wasm_v128_store(below, wasm_f32x4_add(wasm_f32x4_add(g0, g1), g2));
+            if (second_column) wasm_v128_store(below + out_channels, wasm_f32x4_sub(wasm_f32x4_sub(g1, g2), g3));
+          }
+        }
+      }
+    }
+  }
+}
+
 // Conv2DBackpropInput, direct: the GEMM dcol = dy · Wᵀ fused with its col2im scatter, into a
 // zero-padded input gradient dxp[N, Hp, Wp, C] (Hp = (OH − 1)·sh + KH, so no tap is out of range):
 //   dxp[origin(m) + off(k)] += Σ_co dy[m, co] · wt[co, k],

@@ -37,6 +37,13 @@ const convCases: ConvCase[] = [
   // Images too large to block several per pass of the SIMD filter-gradient kernel (one image per
   // block, two blocks); CO = 60: 8-wide tiles plus a 4-wide tail.
   { x: [2, 24, 24, 2], filter: [3, 3, 2, 60], strides: [1, 1], pad: 'same' },
+  // Winograd F(2×2, 3×3) (3×3, stride 1, C % 4 = 0, CO % 8 = 0, C ≥ 8), forward and the input
+  // gradient's full convolution: odd outputs (tiles half outside), a last quad of 3 tiles
+  // (3 images × 3 × 3 tiles), padding only on some sides, and a layer as wide as ResNet-mini's last.
+  { x: [2, 9, 9, 8], filter: [3, 3, 8, 16], strides: [1, 1], pad: 'same' },
+  { x: [3, 8, 7, 12], filter: [3, 3, 12, 8], strides: [1, 1], pad: 'valid' },
+  { x: [1, 7, 6, 8], filter: [3, 3, 8, 8], strides: [1, 1], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
+  { x: [2, 4, 4, 128], filter: [3, 3, 128, 128], strides: [1, 1], pad: 'same' },
 ];
 
 const matMulCases = [

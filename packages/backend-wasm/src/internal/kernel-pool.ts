@@ -22,7 +22,7 @@
  * sequentially consistent Atomics order the plain writes on both sides.
  * @internal
  */
-import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats } from './panels.js';
+import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 
 /** Kernel exports a pool can split, in the order their indices travel to the workers. */
@@ -38,6 +38,7 @@ const poolKernels = [
   'binary_channels',
   'batch_norm_channels',
   'bias_activation',
+  'winograd_conv3x3',
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
@@ -251,6 +252,13 @@ export function parallelKernels(
       if (!worth(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch)) return null;
       const pieces = byImages(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
       return ownPanels(pieces, 3, panel, conv2dForwardPanelFloats(filterHeight, filterWidth, channels));
+    }),
+    winograd_conv3x3: splitting('winograd_conv3x3', (args) => {
+      const [, , , panel, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels] = args;
+      // 16 products per 2 × 2 tile, input and output channel.
+      if (!worth(batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2) * 16 * channels * outChannels, batch)) return null;
+      const pieces = byImages(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
+      return ownPanels(pieces, 3, panel, winogradPanelFloats(channels));
     }),
     conv2d_backprop_input: splitting('conv2d_backprop_input', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;

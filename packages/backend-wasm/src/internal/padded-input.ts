@@ -8,28 +8,27 @@ import type { Conv2DGeometry } from './conv-geometry.js';
 import { heapOffset, type SimdKernels } from './simd-kernels.js';
 
 /** The rows and columns every tap reaches: (O − 1)·s + K. */
-function paddedSize(g: Conv2DGeometry): { paddedHeight: number; paddedWidth: number } {
-  return { paddedHeight: (g.outHeight - 1) * g.strideHeight + g.filterHeight, paddedWidth: (g.outWidth - 1) * g.strideWidth + g.filterWidth };
-}
-
-/** Whether x must first be copied into a zero-padded buffer (top/left padding, or taps past its bottom/right edge). */
-function needsPaddedCopy(g: Conv2DGeometry): boolean {
-  const { paddedHeight, paddedWidth } = paddedSize(g);
-  return g.padTop > 0 || g.padLeft > 0 || paddedHeight > g.inHeight || paddedWidth > g.inWidth;
+function paddedSize(g: Conv2DGeometry): { height: number; width: number } {
+  return { height: (g.outHeight - 1) * g.strideHeight + g.filterHeight, width: (g.outWidth - 1) * g.strideWidth + g.filterWidth };
 }
 
 /**
  * x itself when every tap is in range, else a zero-padded copy xp[N, Hp, Wp, C]; `release()`
- * frees the copy.
+ * frees the copy. `reach`: the rows and columns the kernel reads from the top-left padding on,
+ * if more than its taps (Winograd's whole tiles).
  */
 export function paddedInput(
   backend: BackendWasm,
   kernels: SimdKernels,
   x: TensorInfo,
   g: Conv2DGeometry,
+  reach: { height: number; width: number } = paddedSize(g),
 ): { xp: TensorInfo; paddedHeight: number; paddedWidth: number; release(): void } {
-  if (!needsPaddedCopy(g)) return { xp: x, paddedHeight: g.inHeight, paddedWidth: g.inWidth, release: () => {} };
-  const { paddedHeight, paddedWidth } = paddedSize(g);
+  const paddedHeight = reach.height;
+  const paddedWidth = reach.width;
+  if (g.padTop === 0 && g.padLeft === 0 && paddedHeight <= g.inHeight && paddedWidth <= g.inWidth) {
+    return { xp: x, paddedHeight: g.inHeight, paddedWidth: g.inWidth, release: () => {} };
+  }
   const xp = backend.makeOutput([g.batch, paddedHeight, paddedWidth, g.inChannels], 'float32');
   kernels.pad_images(heapOffset(backend, xp), heapOffset(backend, x), g.batch, g.inHeight, g.inWidth, g.inChannels, g.padTop, g.padLeft, paddedHeight, paddedWidth);
   return { xp, paddedHeight, paddedWidth, release: () => backend.disposeData(xp.dataId) };

@@ -18,3 +18,8 @@ export function conv2dBackpropInputPanelFloats(outHeight: number, outWidth: numb
 export function matmulPanelFloats(rows: number, depth: number): number {
   return Math.ceil(rows / 4) * 4 * depth;
 }
+
+/** Floats of `winograd_conv3x3`'s panel: 16 panels of 4 tiles' transformed input, then 16 × 4 × 8 products. */
+export function winogradPanelFloats(channels: number): number {
+  return 16 * 4 * channels + 16 * 4 * 8;
+}

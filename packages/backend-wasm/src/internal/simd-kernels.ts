@@ -38,6 +38,16 @@ export interface SimdKernels {
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
     strideHeight: number, strideWidth: number,
   ): void;
+  /** u[16, C, CO] = the Winograd F(2×2, 3×3) transform of a 3×3 HWIO filter (CO % 4 = 0). */
+  winograd_filter(u: number, w: number, channels: number, outChannels: number): void;
+  /**
+   * 3×3 stride-1 convolution by Winograd F(2×2, 3×3) from `winograd_filter`'s u; xp padded to at least
+   * 2·⌈OH/2⌉ + 2 × 2·⌈OW/2⌉ + 2; C % 4 = 0, CO % 8 = 0. `panel`: `winogradPanelFloats` floats (per thread when pooled).
+   */
+  winograd_conv3x3(
+    out: number, xp: number, u: number, panel: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
+    outHeight: number, outWidth: number, outChannels: number,
+  ): void;
   bias_activation(out: number, bias: number, rows: number, columns: number, hasBias: number, relu: number): void;
   transpose_filter(wt: number, w: number, depth: number, outChannels: number, paddedDepth: number): void;
   crop_images(

@@ -24,6 +24,10 @@
  *   28×28×1 k3 valid 14.1 → 6.9 → 4.5, 'same' 13.5 → 7.2 → 5.3, 28×28×1→16 6.1 → 3.5 (GEMM → direct).
  * - stride 1, C ≥ 8, 'same'-like (dx has about as many pixels as dy): the full convolution
  *   (28×28×16: 14.4 vs 28.3 GEMM + col2im; the direct kernel 26.0 in a standalone loop).
+ * - stride 1, 3×3, CO % 4 = 0, C % 8 = 0, CO ≥ 8: the full convolution, whatever the padding,
+ *   since it runs by Winograd F(2×2, 3×3) (conv2d.ts `winogradApplies`): 2.25x fewer products, so
+ *   even 'valid' layers' zero-padded dy pays (bench/winograd.mjs, one thread, min ms: seed conv2
+ *   13×13×32 ← 11×11×64 15.8 → 14.2; 'same' 14×14×32 ← 64 24.8 → 14.1, ResNet 14×14×32 14.6 → 7.2).
  * - stride 1, C ≥ 8, 'valid' (the full convolution mostly multiplies padding zeros): direct, a tie
  *   with GEMM + col2im without its M×K buffer (13×13×32 23.3 vs 23.6, 12×12×24 k5 14.8 vs 15.5;
  *   full conv 23.3 and 18.3).
@@ -35,7 +39,10 @@ import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { conv2dBackpropInputPanelFloats } from '../internal/panels.js';
 import { heapOffset, simdKernels, withPanels } from '../internal/simd-kernels.js';
-import { directConv2d } from './conv2d.js';
+import { directConv2d, winogradApplies } from './conv2d.js';
+
+/** Overrides the stride-1 choice (benches). */
+export const backpropInputChoice: { force?: Strategy } = {};
 
 /** Below this many input channels the direct kernel runs at any stride (measured, see above). */
 const DIRECT_MAX_CHANNELS = 8;
@@ -54,6 +61,9 @@ function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
   if (!simd) return stride1 ? 'full-convolution' : 'gemm-col2im';
   if (g.inChannels < DIRECT_MAX_CHANNELS) return 'direct';
   if (!stride1) return 'gemm-col2im';
+  if (backpropInputChoice.force) return backpropInputChoice.force;
+  // The full convolution's Winograd kernel (its input: dy's CO channels, its output: C).
+  if (winogradApplies({ ...g, inChannels: g.outChannels, outChannels: g.inChannels })) return 'full-convolution';
   return g.inHeight * g.inWidth <= FULL_CONV_MAX_PIXEL_RATIO * g.outHeight * g.outWidth ? 'full-convolution' : 'direct';
 }
 

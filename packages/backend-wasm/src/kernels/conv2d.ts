@@ -12,7 +12,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { paddedInput } from '../internal/padded-input.js';
-import { conv2dForwardPanelFloats } from '../internal/panels.js';
+import { conv2dForwardPanelFloats, winogradPanelFloats } from '../internal/panels.js';
 import { heapOffset, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
@@ -33,7 +33,23 @@ type Conv2DAttrs = ConvBackpropAttrs & { dilations?: [number, number] | number }
  *  - inference with kernel threads: XNNPACK.
  * `force` overrides both (tests, benches).
  */
-export const conv2dChoice: { force?: 'ours' | 'stock' } = {};
+export const conv2dChoice: { force?: 'ours' | 'stock'; winograd?: boolean } = {};
+
+/**
+ * Which of our convolutions run by Winograd F(2×2, 3×3) (csrc `winograd_conv3x3`: 16 products per
+ * 2 × 2 output tile, input and output channel instead of 36): 3 × 3 filters at stride 1 with
+ * C % 4 = 0 (its input transform runs 4 channels at a time), CO % 8 = 0 (its register tile) and
+ * at least this many input channels. bench/winograd.mjs (batch 64, one thread, min ms, direct →
+ * Winograd): seed conv2 13×13×32→64 'valid' 14.7 → 10.6, 14×14×32→64 22.9 → 15.4, ResNet-mini's
+ * 28×28×16 16.3 → 12.4, 14×14×32 11.2 → 7.3, 7×7×64 20.0 → 13.5, 4×4×128 22.8 → 17.0.
+ * `conv2dChoice.winograd` overrides the rule (true: wherever the kernel applies; false: never).
+ */
+export const WINOGRAD_MIN_CHANNELS = 8;
+
+export function winogradApplies(g: Pick<Conv2DGeometry, 'filterHeight' | 'filterWidth' | 'strideHeight' | 'strideWidth' | 'inChannels' | 'outChannels'>): boolean {
+  const fits = g.filterHeight === 3 && g.filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1 && g.inChannels % 4 === 0 && g.outChannels % 8 === 0;
+  return fits && (conv2dChoice.winograd ?? g.inChannels >= WINOGRAD_MIN_CHANNELS);
+}
 
 function conv2d(args: WasmKernelArgs): TensorInfo {
   return conv2dDirect(args, 'Conv2D') ?? stockKernel('Conv2D')(args);
@@ -61,6 +77,7 @@ export function directConv2d(backend: BackendWasm, kernels: SimdKernels, x: Tens
   const { batch, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, outChannels } = g;
   const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
   if (out.shape.some((size) => size === 0)) return out;
+  if (winogradApplies(g)) return winogradConv2d(backend, kernels, x, filter, g, out);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
   withPanels(backend, conv2dForwardPanelFloats(filterHeight, filterWidth, inChannels), (panel) =>
     kernels.conv2d_forward(
@@ -69,6 +86,23 @@ export function directConv2d(backend: BackendWasm, kernels: SimdKernels, x: Tens
     ),
   );
   release();
+  return out;
+}
+
+/** `out` = x ⊛ filter by Winograd F(2×2, 3×3): the filter transformed, x zero-padded to whole tiles. */
+function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, filter: TensorInfo, g: Conv2DGeometry, out: TensorInfo): TensorInfo {
+  const { batch, inChannels, outHeight, outWidth, outChannels } = g;
+  const u = backend.makeOutput([16, inChannels, outChannels], 'float32');
+  kernels.winograd_filter(heapOffset(backend, u), heapOffset(backend, filter), inChannels, outChannels);
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, { height: 2 * Math.ceil(outHeight / 2) + 2, width: 2 * Math.ceil(outWidth / 2) + 2 });
+  withPanels(backend, winogradPanelFloats(inChannels), (panel) =>
+    kernels.winograd_conv3x3(
+      heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, u), panel, batch, paddedHeight, paddedWidth, inChannels,
+      outHeight, outWidth, outChannels,
+    ),
+  );
+  release();
+  backend.disposeData(u.dataId);
   return out;
 }
 
