@@ -1,9 +1,9 @@
 // @digitlab-bench skip: a developer tool for kernel work; pnpm bench measures throughput through digitlab bench
 // Our 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) against our direct kernels, batch 64, on the
 // zoo's layer shapes, interleaved in one process (min wall ms of --reps): the forward convolution
-// (conv2dChoice.winograd false / true) and the input gradient (the direct kernel vs the full
-// convolution that Winograd makes pay; "dX rule off" is the choice without Winograd). Run after
-// `npx tsc --build packages/backend-wasm`:
+// (conv2dChoice.winograd false / true), the input gradient (the direct kernel vs the full
+// convolution that Winograd makes pay; "dX rule off" is the choice without Winograd) and the filter
+// gradient. Run after `npx tsc --build packages/backend-wasm`:
 //   node packages/backend-wasm/bench/winograd.mjs [--threads 1] [--reps 7]
 import './relaxed-simd.mjs'; // first: FMA kernels, as apps get them
 import * as tf from '@tensorflow/tfjs-core';
@@ -33,6 +33,8 @@ const variants = [
   ['dX rule off', 'input', { winograd: false }],
   ['dX direct', 'input', { winograd: true, strategy: 'direct' }],
   ['dX winograd', 'input', { winograd: true }],
+  ['dW direct', 'filter', { winograd: false }],
+  ['dW winograd', 'filter', { winograd: true }],
 ];
 for (const [name, xShape, wShape, pad] of shapes) {
   const x = tf.randomUniform(xShape);
@@ -41,6 +43,7 @@ for (const [name, xShape, wShape, pad] of shapes) {
   const run = {
     forward: () => tf.conv2d(x, w, 1, pad),
     input: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: [1, 1], pad, inputShape: xShape, dataFormat: 'NHWC' }),
+    filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad, filterShape: wShape, dataFormat: 'NHWC' }),
   };
   const best = {};
   for (let rep = 0; rep < reps; rep++) {

@@ -618,6 +618,122 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
   }
 }
 
+// The filter gradient of winograd_conv3x3's convolution by the same transforms (Y = Aᵀ[U ⊙ V]A per
+// tile, so ∂L/∂U = Σ_tiles V ⊙ (A·dY·Aᵀ) and ∂L/∂g = Gᵀ·∂L/∂U·G):
+//   dU[p, c, co] = Σ_t V[p, t, c] · E[p, t, co],   V = Bᵀ d_t B,   E = A dY_t Aᵀ (dY_t: the tile's
+//   2 × 2 output gradient, 0 outside the output),   dw[kh, kw, c, co] = (Gᵀ dU[·, c, co] G)[kh, kw].
+// 16 GEMMs reducing over tiles (4 c × 8 co register tile, V's 4 channels one vector), in blocks of
+// `block` tiles whose V and E stay in L2. xp, C % 4 = 0 and CO % 8 = 0 as for winograd_conv3x3.
+// `scratch`: winogradFilterGradientScratchFloats floats (dU, then V and E of one block).
+EXPORT(winograd_filter_gradient)
+void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float *scratch, int batch, int padded_height,
+                              int padded_width, int channels, int out_height, int out_width, int out_channels, int block) {
+  const int tiles_wide = (out_width + 1) / 2, tiles_per_image = (out_height + 1) / 2 * tiles_wide;
+  const int tiles = batch * tiles_per_image, row = padded_width * channels, dy_row = out_width * out_channels;
+  const int transformed = channels * out_channels;
+  float *du = scratch, *v = du + 16 * transformed, *e = v + 16 * block * channels;
+  const v128_t zero = wasm_f32x4_splat(0.0f), half = wasm_f32x4_splat(0.5f);
+  for (int i = 0; i < 16 * transformed; i++) du[i] = 0.0f;
+  for (int t0 = 0; t0 < tiles; t0 += block) {
+    const int count = tiles - t0 < block ? tiles - t0 : block;
+    for (int r = 0; r < count; r++) {
+      const int tile = t0 + r, n = tile / tiles_per_image, t = tile % tiles_per_image;
+      const int oh = 2 * (t / tiles_wide), ow = 2 * (t % tiles_wide);
+      const float *d = xp + ((n * padded_height + oh) * padded_width + ow) * channels;
+      float *target = v + r * channels;
+      for (int c = 0; c < channels; c += 4, d += 4, target += 4) {
+        // Bᵀ d B as in winograd_conv3x3; position p at target + p·block·C.
+#define WI_ROW(i, s0, s1, s2, s3)                                              \
+        const v128_t s0##x = wasm_v128_load(d + (i) * row), s1##x = wasm_v128_load(d + (i) * row + channels); \
+        const v128_t s2##x = wasm_v128_load(d + (i) * row + 2 * channels), s3##x = wasm_v128_load(d + (i) * row + 3 * channels); \
+        const v128_t s0 = wasm_f32x4_sub(s0##x, s2##x), s1 = wasm_f32x4_add(s1##x, s2##x); \
+        const v128_t s2 = wasm_f32x4_sub(s2##x, s1##x), s3 = wasm_f32x4_sub(s1##x, s3##x)
+        WI_ROW(0, e00, e01, e02, e03);
+        WI_ROW(1, e10, e11, e12, e13);
+        WI_ROW(2, e20, e21, e22, e23);
+        WI_ROW(3, e30, e31, e32, e33);
+#undef WI_ROW
+#define WI_COLUMN(j, a, b, c, f)                                               \
+        wasm_v128_store(target + (j) * block * channels, wasm_f32x4_sub(a, c)); \
+        wasm_v128_store(target + (4 + (j)) * block * channels, wasm_f32x4_add(b, c)); \
+        wasm_v128_store(target + (8 + (j)) * block * channels, wasm_f32x4_sub(c, b)); \
+        wasm_v128_store(target + (12 + (j)) * block * channels, wasm_f32x4_sub(b, f))
+        WI_COLUMN(0, e00, e10, e20, e30);
+        WI_COLUMN(1, e01, e11, e21, e31);
+        WI_COLUMN(2, e02, e12, e22, e32);
+        WI_COLUMN(3, e03, e13, e23, e33);
+#undef WI_COLUMN
+      }
+      // A dY Aᵀ, 4 co at a time: (y_0, y_0 + y_1, y_0 − y_1, −y_1) down the 2 rows, then along them.
+      const float *g = dy + ((n * out_height + oh) * out_width + ow) * out_channels;
+      const int second_row = oh + 1 < out_height, second_column = ow + 1 < out_width;
+      float *q = e + r * out_channels;
+      for (int co = 0; co < out_channels; co += 4, g += 4, q += 4) {
+        const v128_t y00 = wasm_v128_load(g), y01 = second_column ? wasm_v128_load(g + out_channels) : zero;
+        const v128_t y10 = second_row ? wasm_v128_load(g + dy_row) : zero;
+        const v128_t y11 = second_row && second_column ? wasm_v128_load(g + dy_row + out_channels) : zero;
+#define WE_ROW(i, z0, z1)                                                      \
+        wasm_v128_store(q + (4 * (i)) * block * out_channels, z0);             \
+        wasm_v128_store(q + (4 * (i) + 1) * block * out_channels, wasm_f32x4_add(z0, z1)); \
+        wasm_v128_store(q + (4 * (i) + 2) * block * out_channels, wasm_f32x4_sub(z0, z1)); \
+        wasm_v128_store(q + (4 * (i) + 3) * block * out_channels, wasm_f32x4_neg(z1))
+        WE_ROW(0, y00, y01);
+        WE_ROW(1, wasm_f32x4_add(y00, y10), wasm_f32x4_add(y01, y11));
+        WE_ROW(2, wasm_f32x4_sub(y00, y10), wasm_f32x4_sub(y01, y11));
+        WE_ROW(3, wasm_f32x4_neg(y10), wasm_f32x4_neg(y11));
+#undef WE_ROW
+      }
+    }
+    for (int p = 0; p < 16; p++) {
+      const float *vp = v + p * block * channels, *ep = e + p * block * out_channels;
+      for (int c = 0; c < channels; c += 4) {
+        for (int co = 0; co < out_channels; co += 8) {
+          float *w0 = du + p * transformed + c * out_channels + co;
+          v128_t a00 = wasm_v128_load(w0), a01 = wasm_v128_load(w0 + 4);
+          v128_t a10 = wasm_v128_load(w0 + out_channels), a11 = wasm_v128_load(w0 + out_channels + 4);
+          v128_t a20 = wasm_v128_load(w0 + 2 * out_channels), a21 = wasm_v128_load(w0 + 2 * out_channels + 4);
+          v128_t a30 = wasm_v128_load(w0 + 3 * out_channels), a31 = wasm_v128_load(w0 + 3 * out_channels + 4);
+          const float *pa = vp + c, *pb = ep + co;
+          for (int t = 0; t < count; t++, pa += channels, pb += out_channels) {
+            TILE_4X8_VECTOR(wasm_v128_load(pa), wasm_v128_load(pb), wasm_v128_load(pb + 4));
+          }
+          TILE_4X8_STORE(w0, out_channels, 4);
+        }
+      }
+    }
+  }
+  // dw = Gᵀ dU G, 4 co at a time: Gᵀ's rows (u_0 + ½(u_1 + u_2), ½(u_1 − u_2), ½(u_1 + u_2) + u_3)
+  // down each column j, then along each row kh.
+  for (int c = 0; c < channels; c++) {
+    for (int co = 0; co < out_channels; co += 4) {
+      const float *u = du + c * out_channels + co;
+      float *target = dw + c * out_channels + co;
+#define WG_COLUMN(j, h0, h1, h2)                                               \
+      const v128_t h0##a = wasm_v128_load(u + (j) * transformed), h0##b = wasm_v128_load(u + (4 + (j)) * transformed); \
+      const v128_t h0##c = wasm_v128_load(u + (8 + (j)) * transformed), h0##d = wasm_v128_load(u + (12 + (j)) * transformed); \
+      const v128_t h0##s = wasm_f32x4_mul(half, wasm_f32x4_add(h0##b, h0##c)); \
+      const v128_t h0 = wasm_f32x4_add(h0##a, h0##s), h2 = wasm_f32x4_add(h0##s, h0##d); \
+      const v128_t h1 = wasm_f32x4_mul(half, wasm_f32x4_sub(h0##b, h0##c))
+      WG_COLUMN(0, k00, k10, k20);
+      WG_COLUMN(1, k01, k11, k21);
+      WG_COLUMN(2, k02, k12, k22);
+      WG_COLUMN(3, k03, k13, k23);
+#undef WG_COLUMN
+#define WG_ROW(kh, h0, h1, h2, h3)                                             \
+      do {                                                                     \
+        const v128_t s_ = wasm_f32x4_mul(half, wasm_f32x4_add(h1, h2));        \
+        wasm_v128_store(target + (3 * (kh)) * transformed, wasm_f32x4_add(h0, s_)); \
+        wasm_v128_store(target + (3 * (kh) + 1) * transformed, wasm_f32x4_mul(half, wasm_f32x4_sub(h1, h2))); \
+        wasm_v128_store(target + (3 * (kh) + 2) * transformed, wasm_f32x4_add(s_, h3)); \
+      } while (0)
+      WG_ROW(0, k00, k01, k02, k03);
+      WG_ROW(1, k10, k11, k12, k13);
+      WG_ROW(2, k20, k21, k22, k23);
+#undef WG_ROW
+    }
+  }
+}
+
 // Conv2DBackpropInput, direct: the GEMM dcol = dy · Wᵀ fused with its col2im scatter, into a
 // zero-padded input gradient dxp[N, Hp, Wp, C] (Hp = (OH − 1)·sh + KH, so no tap is out of range):
 //   dxp[origin(m) + off(k)] += Σ_co dy[m, co] · wt[co, k],

@@ -22,7 +22,7 @@
  * sequentially consistent Atomics order the plain writes on both sides.
  * @internal
  */
-import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradPanelFloats } from './panels.js';
+import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winogradPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 
 /** Kernel exports a pool can split, in the order their indices travel to the workers. */
@@ -39,6 +39,7 @@ const poolKernels = [
   'batch_norm_channels',
   'bias_activation',
   'winograd_conv3x3',
+  'winograd_filter_gradient',
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
@@ -223,29 +224,44 @@ export function parallelKernels(
       else whole(kernel, args);
     }) as unknown as SimdKernels[K];
 
+  /**
+   * A filter gradient (argument 0: dw of `size` floats) cut into per-image pieces: piece 0 writes dw
+   * itself, the others their own partial sums, added to it in piece order.
+   */
+  const summedPieces = (kernel: PoolKernel, pieces: Piece[], size: number) => {
+    const partials = pieces.length - 1;
+    const dw = pieces[0]![0]!;
+    const buffer = scratch.malloc(partials * size * F);
+    try {
+      pieces.forEach((piece, index) => {
+        if (index > 0) piece[0] = buffer + (index - 1) * size * F;
+      });
+      pool.run(kernel, pieces);
+      const total = scratch.floats(dw, size);
+      const partial = scratch.floats(buffer, partials * size);
+      for (let p = 0; p < partials; p++) {
+        for (let i = 0, j = p * size; i < size; i++, j++) total[i] = (total[i] as number) + (partial[j] as number);
+      }
+    } finally {
+      scratch.free(buffer);
+    }
+  };
+
   return {
     ...kernels,
     conv2d_backprop_filter(...args) {
-      const [dw, , , batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
+      const [, , , batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
       const size = filterHeight * filterWidth * channels * outChannels;
       if (!worth(size * outHeight * outWidth * batch, batch)) return whole('conv2d_backprop_filter', args);
       const pieces = byImages(args, 3, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]]);
-      // Piece 0 writes dw itself; the others their own partial sums, added below in piece order.
-      const partials = pieces.length - 1;
-      const buffer = scratch.malloc(partials * size * F);
-      try {
-        pieces.forEach((piece, index) => {
-          if (index > 0) piece[0] = buffer + (index - 1) * size * F;
-        });
-        pool.run('conv2d_backprop_filter', pieces);
-        const total = scratch.floats(dw, size);
-        const partial = scratch.floats(buffer, partials * size);
-        for (let p = 0; p < partials; p++) {
-          for (let i = 0, j = p * size; i < size; i++, j++) total[i] = (total[i] as number) + (partial[j] as number);
-        }
-      } finally {
-        scratch.free(buffer);
-      }
+      summedPieces('conv2d_backprop_filter', pieces, size);
+    },
+    winograd_filter_gradient(...args) {
+      const [, , , scratchPointer, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels] = args;
+      const size = 9 * channels * outChannels;
+      if (!worth(batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2) * 16 * channels * outChannels, batch)) return whole('winograd_filter_gradient', args);
+      const pieces = byImages(args, 4, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]]);
+      summedPieces('winograd_filter_gradient', ownPanels(pieces, 3, scratchPointer, winogradFilterGradientScratchFloats(channels, outChannels)), size);
     },
     conv2d_forward: splitting('conv2d_forward', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;

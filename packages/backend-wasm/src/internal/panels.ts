@@ -23,3 +23,13 @@ export function matmulPanelFloats(rows: number, depth: number): number {
 export function winogradPanelFloats(channels: number): number {
   return 16 * 4 * channels + 16 * 4 * 8;
 }
+
+/** Tiles per block of `winograd_filter_gradient`: its transformed input and output gradient (16 × tiles × (C + CO) floats) within ~256 KB, L2-resident. */
+export function winogradFilterGradientBlock(channels: number, outChannels: number): number {
+  return Math.max(4, Math.floor(65536 / (16 * (channels + outChannels))));
+}
+
+/** Floats of `winograd_filter_gradient`'s scratch: dU[16, C, CO], then one block's V and E. */
+export function winogradFilterGradientScratchFloats(channels: number, outChannels: number): number {
+  return 16 * channels * outChannels + 16 * winogradFilterGradientBlock(channels, outChannels) * (channels + outChannels);
+}

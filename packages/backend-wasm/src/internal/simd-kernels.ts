@@ -48,6 +48,14 @@ export interface SimdKernels {
     out: number, xp: number, u: number, panel: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
     outHeight: number, outWidth: number, outChannels: number,
   ): void;
+  /**
+   * dw (HWIO, 3×3) of winograd_conv3x3's convolution; xp, C and CO as there. `scratch`:
+   * `winogradFilterGradientScratchFloats` floats (per thread when pooled); `block`: `winogradFilterGradientBlock`.
+   */
+  winograd_filter_gradient(
+    dw: number, xp: number, dy: number, scratch: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
+    outHeight: number, outWidth: number, outChannels: number, block: number,
+  ): void;
   bias_activation(out: number, bias: number, rows: number, columns: number, hasBias: number, relu: number): void;
   transpose_filter(wt: number, w: number, depth: number, outChannels: number, paddedDepth: number): void;
   crop_images(

@@ -10,7 +10,11 @@
  * seed conv2 55 → 19, fast conv2 24 → 11, bn conv3 106 → 32, ResNet 4×4×128 38 → 26, C = 1 layers
  * 10-22 → 3-4. With 2 threads XNNPACK runs on both but this single-threaded kernel still wins or
  * ties in wall time on every zoo shape (ResNet 7×7×64 stride 2: 16.5 vs 16.6 ms), so it runs at
- * every thread count.
+ * every thread count. 3×3 stride-1 layers (C % 4 = 0, CO % 8 = 0, C ≥ 8: conv2d.ts
+ * `winogradApplies`) take its Winograd F(2×2, 3×3) form instead (`winograd_filter_gradient`: 16
+ * products per 2 × 2 tile instead of 36; bench/winograd.mjs, batch 64, one thread, min ms: seed
+ * conv2 24.1 → 12.8, 14×14×32→64 29.4 → 17.3, ResNet-mini 28×28×16 20.2 → 19.3, 14×14×32 21.6 →
+ * 12.9, 7×7×64 13.4 → 8.2, 4×4×128 33.4 → 14.6).
  *
  * Without it (no WebAssembly SIMD), two strategies, both ending in XNNPACK; which is faster
  * depends on C (min-of-7 timings, batch 64, one thread):
@@ -29,7 +33,9 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
-import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
+import { heapOffset, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
+import { winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
+import { winogradApplies, winogradReach } from './conv2d.js';
 import { paddedInput } from '../internal/padded-input.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -102,10 +108,25 @@ function conv2dBackpropFilter(args: WasmKernelArgs): TensorInfo {
 function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry): TensorInfo {
   const { batch, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, outChannels } = g;
   const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+  if (winogradApplies(g)) return winogradFilterGradient(backend, kernels, x, dy, g, dw);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
   kernels.conv2d_backprop_filter(
     heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), batch, paddedHeight, paddedWidth, inChannels,
     filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
+  );
+  release();
+  return dw;
+}
+
+/** dw of a 3×3 stride-1 convolution by Winograd F(2×2, 3×3) (csrc `winograd_filter_gradient`), x zero-padded to whole tiles. */
+function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry, dw: TensorInfo): TensorInfo {
+  const { batch, inChannels, outHeight, outWidth, outChannels } = g;
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g));
+  withPanels(backend, winogradFilterGradientScratchFloats(inChannels, outChannels), (scratch) =>
+    kernels.winograd_filter_gradient(
+      heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), scratch, batch, paddedHeight, paddedWidth, inChannels,
+      outHeight, outWidth, outChannels, winogradFilterGradientBlock(inChannels, outChannels),
+    ),
   );
   release();
   return dw;

@@ -39,7 +39,7 @@ export const conv2dChoice: { force?: 'ours' | 'stock'; winograd?: boolean } = {}
  * Which of our convolutions run by Winograd F(2×2, 3×3) (csrc `winograd_conv3x3`: 16 products per
  * 2 × 2 output tile, input and output channel instead of 36): 3 × 3 filters at stride 1 with
  * C % 4 = 0 (its input transform runs 4 channels at a time), CO % 8 = 0 (its register tile) and
- * at least this many input channels. bench/winograd.mjs (batch 64, one thread, min ms, direct →
+ * at least this many input channels (C = 4 unmeasured: the direct kernel). bench/winograd.mjs (batch 64, one thread, min ms, direct →
  * Winograd): seed conv2 13×13×32→64 'valid' 14.7 → 10.6, 14×14×32→64 22.9 → 15.4, ResNet-mini's
  * 28×28×16 16.3 → 12.4, 14×14×32 11.2 → 7.3, 7×7×64 20.0 → 13.5, 4×4×128 22.8 → 17.0.
  * `conv2dChoice.winograd` overrides the rule (true: wherever the kernel applies; false: never).
@@ -89,12 +89,17 @@ export function directConv2d(backend: BackendWasm, kernels: SimdKernels, x: Tens
   return out;
 }
 
+/** The rows and columns of x (from the top-left padding on) that the Winograd kernels read: whole 2 × 2 tiles' 4 × 4 windows. */
+export function winogradReach(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>): { height: number; width: number } {
+  return { height: 2 * Math.ceil(g.outHeight / 2) + 2, width: 2 * Math.ceil(g.outWidth / 2) + 2 };
+}
+
 /** `out` = x ⊛ filter by Winograd F(2×2, 3×3): the filter transformed, x zero-padded to whole tiles. */
 function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, filter: TensorInfo, g: Conv2DGeometry, out: TensorInfo): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
   const u = backend.makeOutput([16, inChannels, outChannels], 'float32');
   kernels.winograd_filter(heapOffset(backend, u), heapOffset(backend, filter), inChannels, outChannels);
-  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, { height: 2 * Math.ceil(outHeight / 2) + 2, width: 2 * Math.ceil(outWidth / 2) + 2 });
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g));
   withPanels(backend, winogradPanelFloats(inChannels), (panel) =>
     kernels.winograd_conv3x3(
       heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, u), panel, batch, paddedHeight, paddedWidth, inChannels,
