@@ -24,9 +24,13 @@ export function winogradPanelFloats(channels: number): number {
   return 16 * 4 * channels + 16 * 4 * 8;
 }
 
-/** Tiles per block of `winograd_filter_gradient`: its transformed input and output gradient (16 × tiles × (C + CO) floats) within ~256 KB, L2-resident. */
+/**
+ * Tiles per block of `winograd_filter_gradient`: its transformed input and output gradient
+ * (16 × tiles × (C + CO) floats) within ~32 KB, L1-resident (28×28×16: 16.3 ms at 128 tiles, 13.2
+ * at 16; 14×14×32: 12.1 at 128, 10.6 at 16; batch 64, one thread).
+ */
 export function winogradFilterGradientBlock(channels: number, outChannels: number): number {
-  return Math.max(4, Math.floor(65536 / (16 * (channels + outChannels))));
+  return Math.max(4, Math.floor(512 / (channels + outChannels)));
 }
 
 /** Floats of `winograd_filter_gradient`'s scratch: dU[16, C, CO], then one block's V and E. */
