@@ -5,7 +5,11 @@
  * `packages/*\/bench/*.mjs` script other packages add (datasets throughput, time to accuracy, ...).
  *
  *   node bench/run.js [--models seed-cnn,resnet-mini] [--backends wasm,...] [--threads 1[,2]] [--json]
- *                     [--steps N] [--no-scripts] [--no-pytorch]
+ *                     [--steps N] [--rounds 3] [--no-scripts] [--no-pytorch]
+ *
+ * Each row is measured in `--rounds` rounds (PyTorch, then ours, back to back); it shows the median
+ * images/s of each side, the median of the rounds' own ratios and their range: on this shared box
+ * the speed of both sides moves by ±20-40% within minutes, so one round's ratio can be off by that.
  *
  * `--threads` is a comma list; each count runs on both sides (PyTorch's torch.set_num_threads, our
  * engine's --threads), one row each. Needs the CLI built (`pnpm bench` runs `turbo run build` first). PyTorch comes from Debian's
@@ -37,6 +41,7 @@ const { values } = parseArgs({
     backends: { type: 'string' },
     threads: { type: 'string', default: '1' },
     steps: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
     'no-scripts': { type: 'boolean', default: false },
     'no-pytorch': { type: 'boolean', default: false },
@@ -59,13 +64,22 @@ if (threadCounts.some((count) => !Number.isInteger(count) || count < 1)) {
   log(`bench: --threads must be positive integers separated by commas, got "${values.threads}"`);
   process.exit(2);
 }
+const roundCount = Number(values.rounds);
+if (!Number.isInteger(roundCount) || roundCount < 1) {
+  log(`bench: --rounds must be a positive integer, got "${values.rounds}"`);
+  process.exit(2);
+}
 const rows = [];
 for (const model of models) {
   const steps = values.steps ? Number(values.steps) : (stepsByModel[model] ?? 20);
   for (const threads of threadCounts) {
-    // PyTorch first, then each of our backends, back to back, so they see the same machine load.
-    const pytorch = torch.available ? runPytorch(model, steps, threads) : undefined;
-    for (const backend of backends) rows.push({ model, backend, threads, steps, ours: await runOurs(model, backend, steps, threads), pytorch });
+    const rounds = Object.fromEntries(backends.map((backend) => [backend, []]));
+    for (let round = 0; round < roundCount; round++) {
+      // PyTorch first, then each of our backends, back to back, so they see the same machine load.
+      const pytorch = torch.available ? runPytorch(model, steps, threads) : undefined;
+      for (const backend of backends) rounds[backend].push({ ours: await runOurs(model, backend, steps, threads), pytorch });
+    }
+    for (const backend of backends) rows.push({ model, backend, threads, steps, ...summarise(rounds[backend]) });
   }
 }
 
@@ -82,6 +96,34 @@ if (values.json) {
   }
 }
 process.exitCode = rows.some((row) => row.ours.error) ? 1 : 0;
+
+/**
+ * One row from its rounds: each side's median images/s (the first failed round's error, if any),
+ * and the median and range of the rounds' ratios ours / PyTorch.
+ */
+function summarise(rounds) {
+  const median = (numbers) => {
+    const sorted = [...numbers].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  };
+  const failed = rounds.find((round) => round.ours.error);
+  const ours = failed
+    ? failed.ours
+    : { ...rounds[0].ours, trainImagesPerSecond: median(rounds.map((r) => r.ours.trainImagesPerSecond)), inferImagesPerSecond: median(rounds.map((r) => r.ours.inferImagesPerSecond)), leakedTensorsPerStep: Math.max(...rounds.map((r) => r.ours.leakedTensorsPerStep)) };
+  const timed = rounds.filter((round) => round.pytorch && !round.pytorch.error);
+  const pytorch = rounds[0].pytorch === undefined
+    ? undefined
+    : timed.length < rounds.length
+      ? rounds.find((round) => !round.pytorch || round.pytorch.error).pytorch
+      : { ...timed[0].pytorch, trainImagesPerSecond: median(timed.map((r) => r.pytorch.trainImagesPerSecond)), inferImagesPerSecond: median(timed.map((r) => r.pytorch.inferImagesPerSecond)) };
+  const ratios = (key) => {
+    if (failed || timed.length < rounds.length || timed.length === 0) return undefined;
+    const values = timed.map((r) => r.ours[key] / r.pytorch[key]);
+    return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+  };
+  return { ours, pytorch, ratio: { train: ratios('trainImagesPerSecond'), infer: ratios('inferImagesPerSecond') }, rounds };
+}
 
 /** Backends `digitlab backends --json` says are available, cpu left out (about 2 img/s: minutes per row). */
 function availableBackends() {
@@ -205,9 +247,9 @@ function jsonObjects(stdout) {
 
 function printTable(tableRows, torchInfo) {
   const format = (value) => (typeof value === 'number' ? value.toFixed(value >= 100 ? 0 : 1) : value);
-  const ratio = (ours, theirs) => (typeof ours === 'number' && typeof theirs === 'number' ? `${(ours / theirs).toFixed(2)}x` : '-');
+  const ratio = (value) => (value === undefined ? '-' : `${value.median.toFixed(2)}x${value.max > value.min ? ` (${value.min.toFixed(2)}-${value.max.toFixed(2)})` : ''}`);
   const header = ['model', 'backend', 'threads', 'ours train', 'ours infer', 'pytorch train', 'pytorch infer', 'ratio train', 'ratio infer', 'leaked/step'];
-  const body = tableRows.map(({ model, backend, threads, ours, pytorch }) => {
+  const body = tableRows.map(({ model, backend, threads, ours, pytorch, ratio: ratios }) => {
     const torchTrain = pytorch?.trainImagesPerSecond ?? (torchInfo.available ? pytorch?.error ?? '-' : 'n/a (install python3-torch)');
     const torchInfer = pytorch?.inferImagesPerSecond ?? (torchInfo.available ? '-' : 'n/a');
     return [
@@ -218,8 +260,8 @@ function printTable(tableRows, torchInfo) {
       ours.error ? '-' : format(ours.inferImagesPerSecond),
       format(torchTrain),
       format(torchInfer),
-      ratio(ours.trainImagesPerSecond, pytorch?.trainImagesPerSecond),
-      ratio(ours.inferImagesPerSecond, pytorch?.inferImagesPerSecond),
+      ratio(ratios.train),
+      ratio(ratios.infer),
       ours.error ? '-' : String(ours.leakedTensorsPerStep),
     ];
   });
@@ -228,6 +270,7 @@ function printTable(tableRows, torchInfo) {
   process.stdout.write(
     [
       `images/s, batch ${batch}, SGD momentum 0.9 lr 0.01, same thread count asked of both sides; ${torchInfo.available ? torchInfo.version : torchInfo.why}`,
+      `medians of ${roundCount} round(s) (PyTorch then ours, back to back); ratio: the median of the rounds' ratios (their range)`,
       line(header),
       ...body.map(line),
       '',
