@@ -522,10 +522,12 @@ void winograd_filter(float *u, const float *w, int channels, int out_channels) {
 // out[N, OH, OW, CO] = xp ⊛ w for a 3 × 3 filter at stride 1, from u = winograd_filter(w) and
 // zero-padded images xp[N, Hp, Wp, C] with Hp ≥ 2·⌈OH/2⌉ + 2, Wp ≥ 2·⌈OW/2⌉ + 2 (every tile's
 // window in range; tiles past an odd OH/OW compute a row/column that is not stored).
-// C % 4 = 0, CO % 8 = 0. `panel` (the caller's scratch, winogradPanelFloats): 16 panels of 4 tiles'
-// transformed input (panel p: [c][tile], TILE_4X8_PANEL's layout), then the 16 × 4 × 8 products
-// of one block of 8 co. Tiles are numbered across the batch, so 4 consecutive ones may span two
-// images; a last quad of fewer than 4 repeats its last tile and stores only its own.
+// C % 4 = 0, CO % 8 = 0. Tiles go in groups of `quads` quads of 4, so that each 8-co column block
+// of u (C × 8 floats per position) serves all of a group's quads from L1 rather than coming from L2
+// once per quad. `panel` (the caller's scratch, winogradPanelFloats): per quad, 16 panels of its 4
+// tiles' transformed input (panel p: [c][tile], TILE_4X8_PANEL's layout); then per quad the
+// 16 × 4 × 8 products of one block of 8 co. Tiles are numbered across the batch, so 4 consecutive
+// ones may span two images; a last quad of fewer than 4 repeats its last tile and stores only its own.
 static const float *winograd_window(const float *xp, int tile, int tiles_per_image, int tiles_wide, int padded_height,
                                     int padded_width, int channels) {
   const int n = tile / tiles_per_image, t = tile % tiles_per_image;
@@ -534,18 +536,19 @@ static const float *winograd_window(const float *xp, int tile, int tiles_per_ima
 
 EXPORT(winograd_conv3x3)
 void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel, int batch, int padded_height,
-                      int padded_width, int channels, int out_height, int out_width, int out_channels) {
+                      int padded_width, int channels, int out_height, int out_width, int out_channels, int quads) {
   const int tiles_high = (out_height + 1) / 2, tiles_wide = (out_width + 1) / 2;
   const int tiles_per_image = tiles_high * tiles_wide, tiles = batch * tiles_per_image;
   const int row = padded_width * channels, panel_size = 4 * channels;
-  float *products = panel + 16 * panel_size;
-  for (int t0 = 0; t0 < tiles; t0 += 4) {
-    const int count = tiles - t0 < 4 ? tiles - t0 : 4;
-    // Bᵀ d B for each of the 4 tiles, 4 channels at a time; lane l of the result for tile r goes
-    // to panel p at [4(c + l) + r].
-    for (int r = 0; r < 4; r++) {
-      const float *d = winograd_window(xp, t0 + (r < count ? r : count - 1), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
-      float *target = panel + r;
+  float *products = panel + 16 * quads * panel_size;
+  for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
+    const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
+    // Bᵀ d B for each tile, 4 channels at a time; lane l of the result for tile r of quad q goes to
+    // the quad's panel p at [4(c + l) + r].
+    for (int i = 0; i < 4 * group_quads; i++) {
+      const int r = i & 3;
+      const float *d = winograd_window(xp, g0 + (i < group ? i : group - 1), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
+      float *target = panel + (i >> 2) * 16 * panel_size + r;
       for (int c = 0; c < channels; c += 4, d += 4, target += 16) {
         // Rows first: s_i = (d_i0 − d_i2, d_i1 + d_i2, d_i2 − d_i1, d_i1 − d_i3) for each row i.
 #define WI_ROW(i, s0, s1, s2, s3)                                              \
@@ -580,21 +583,23 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
       }
     }
     for (int co = 0; co < out_channels; co += 8) {
-      // The 16 GEMM blocks: products[p][tile r][8 co].
+      // The 16 GEMM blocks of each quad: products[quad][p][tile r][8 co].
       for (int p = 0; p < 16; p++) {
-        TILE_4X8_ZERO;
-        TILE_4X8_PANEL(panel + p * panel_size, u + p * channels * out_channels + co, out_channels, channels);
-        TILE_4X8_STORE(products + p * 32, 8, 4);
+        for (int q = 0; q < group_quads; q++) {
+          TILE_4X8_ZERO;
+          TILE_4X8_PANEL(panel + (q * 16 + p) * panel_size, u + p * channels * out_channels + co, out_channels, channels);
+          TILE_4X8_STORE(products + (q * 16 + p) * 32, 8, 4);
+        }
       }
       // Aᵀ M A per tile and 4 co: rows q_0j = m_0j + m_1j + m_2j, q_1j = m_1j − m_2j − m_3j, then the
       // same along j; stores the pixels inside the output.
-      for (int r = 0; r < count; r++) {
-        const int tile = t0 + r, n = tile / tiles_per_image, t = tile % tiles_per_image;
+      for (int i = 0; i < group; i++) {
+        const int tile = g0 + i, n = tile / tiles_per_image, t = tile % tiles_per_image;
         const int oh = 2 * (t / tiles_wide), ow = 2 * (t % tiles_wide);
         float *target = out + ((n * out_height + oh) * out_width + ow) * out_channels + co;
         const int second_row = oh + 1 < out_height, second_column = ow + 1 < out_width;
         for (int half = 0; half < 8; half += 4) {
-          const float *m = products + r * 8 + half;
+          const float *m = products + (i >> 2) * 512 + (i & 3) * 8 + half;
 #define WO_COLUMN(j, q0, q1)                                                   \
           const v128_t q0##a = wasm_v128_load(m + (j) * 32), q0##b = wasm_v128_load(m + (4 + (j)) * 32); \
           const v128_t q0##c = wasm_v128_load(m + (8 + (j)) * 32), q0##d = wasm_v128_load(m + (12 + (j)) * 32); \

@@ -270,11 +270,11 @@ export function parallelKernels(
       return ownPanels(pieces, 3, panel, conv2dForwardPanelFloats(filterHeight, filterWidth, channels));
     }),
     winograd_conv3x3: splitting('winograd_conv3x3', (args) => {
-      const [, , , panel, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels] = args;
+      const [, , , panel, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels, quads] = args;
       // 16 products per 2 × 2 tile, input and output channel.
       if (!worth(batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2) * 16 * channels * outChannels, batch)) return null;
       const pieces = byImages(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
-      return ownPanels(pieces, 3, panel, winogradPanelFloats(channels));
+      return ownPanels(pieces, 3, panel, winogradPanelFloats(channels, quads));
     }),
     conv2d_backprop_input: splitting('conv2d_backprop_input', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;

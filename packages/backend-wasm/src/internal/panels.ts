@@ -19,9 +19,17 @@ export function matmulPanelFloats(rows: number, depth: number): number {
   return Math.ceil(rows / 4) * 4 * depth;
 }
 
-/** Floats of `winograd_conv3x3`'s panel: 16 panels of 4 tiles' transformed input, then 16 × 4 × 8 products. */
-export function winogradPanelFloats(channels: number): number {
-  return 16 * 4 * channels + 16 * 4 * 8;
+/**
+ * Quads of tiles per group of `winograd_conv3x3`, each 8-co block of u serving them all. Measured
+ * (batch 64, one thread, min ms, 1 → 8 quads): 4×4×128→128 10.2 → 7.4, 11×11×32→64 9.9 → 8.8,
+ * 14×14×32→64 13.2 → 12.2, the other zoo layers within ±3%; the group's panels stay in L2
+ * (8 × (64·C + 512) floats: 278 KB at C = 128).
+ */
+export const WINOGRAD_QUADS = 8;
+
+/** Floats of `winograd_conv3x3`'s panel: per quad of tiles, 16 panels of their transformed input and 16 × 4 × 8 products. */
+export function winogradPanelFloats(channels: number, quads: number): number {
+  return quads * (16 * 4 * channels + 16 * 4 * 8);
 }
 
 /**

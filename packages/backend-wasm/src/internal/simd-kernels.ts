@@ -42,11 +42,12 @@ export interface SimdKernels {
   winograd_filter(u: number, w: number, channels: number, outChannels: number): void;
   /**
    * 3×3 stride-1 convolution by Winograd F(2×2, 3×3) from `winograd_filter`'s u; xp padded to at least
-   * 2·⌈OH/2⌉ + 2 × 2·⌈OW/2⌉ + 2; C % 4 = 0, CO % 8 = 0. `panel`: `winogradPanelFloats` floats (per thread when pooled).
+   * 2·⌈OH/2⌉ + 2 × 2·⌈OW/2⌉ + 2; C % 4 = 0, CO % 8 = 0. `panel`: `winogradPanelFloats` floats (per thread when
+   * pooled); `quads`: `WINOGRAD_QUADS`.
    */
   winograd_conv3x3(
     out: number, xp: number, u: number, panel: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
-    outHeight: number, outWidth: number, outChannels: number,
+    outHeight: number, outWidth: number, outChannels: number, quads: number,
   ): void;
   /**
    * dw (HWIO, 3×3) of winograd_conv3x3's convolution; xp, C and CO as there. `scratch`:

@@ -12,7 +12,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { paddedInput } from '../internal/padded-input.js';
-import { conv2dForwardPanelFloats, winogradPanelFloats } from '../internal/panels.js';
+import { conv2dForwardPanelFloats, winogradPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
 import { heapOffset, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
@@ -100,10 +100,10 @@ function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInf
   const u = backend.makeOutput([16, inChannels, outChannels], 'float32');
   kernels.winograd_filter(heapOffset(backend, u), heapOffset(backend, filter), inChannels, outChannels);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g));
-  withPanels(backend, winogradPanelFloats(inChannels), (panel) =>
+    withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
     kernels.winograd_conv3x3(
       heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, u), panel, batch, paddedHeight, paddedWidth, inChannels,
-      outHeight, outWidth, outChannels,
+      outHeight, outWidth, outChannels, WINOGRAD_QUADS,
     ),
   );
   release();
