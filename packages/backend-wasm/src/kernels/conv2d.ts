@@ -100,7 +100,7 @@ function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInf
   const u = backend.makeOutput([16, inChannels, outChannels], 'float32');
   kernels.winograd_filter(heapOffset(backend, u), heapOffset(backend, filter), inChannels, outChannels);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g));
-    withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
+  withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
     kernels.winograd_conv3x3(
       heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, u), panel, batch, paddedHeight, paddedWidth, inChannels,
       outHeight, outWidth, outChannels, WINOGRAD_QUADS,
