@@ -1,7 +1,9 @@
 // @digitlab-bench skip: a developer tool for kernel work; pnpm bench measures throughput through digitlab bench
 // Lists kernels by time for one training step of each zoo model on wasm (our kernels registered),
 // and the kernels stock tfjs-backend-wasm 4.22 lacks. Run after `npx tsc --build packages/backend-wasm`:
-//   node packages/backend-wasm/bench/profile.mjs [model ...] [--batch 64] [--optimizer sgdm|adam|adamw] [--stock] [--plain (no FMA)] [--calls KERNEL]
+//   node packages/backend-wasm/bench/profile.mjs [model ...] [--batch 64] [--optimizer sgdm|adam|adamw] [--stock] [--plain (no FMA)] [--calls KERNEL] [--zoo]
+// --zoo profiles @digitlab/models' own builds (what `digitlab bench` and `train` run: its closed-form
+// batch-norm gradient, dropout, seeded initialisers; build packages/models first) instead of bench/models.mjs.
 import './relaxed-simd.mjs'; // first: FMA kernels, as apps get them
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -14,7 +16,7 @@ const args = process.argv.slice(2);
 const flag = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
 const batch = Number(flag('batch', 64));
 const optimizerName = flag('optimizer', 'sgdm');
-const names = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && !['--stock', '--plain'].includes(args[i - 1])));
+const names = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && !['--stock', '--plain', '--zoo'].includes(args[i - 1])));
 const selected = names.length ? names : ['seed-cnn', 'fast-cnn', 'bn-cnn', 'mlp', 'resnet-mini'];
 
 const stockKernels = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
@@ -32,8 +34,9 @@ function makeOptimizer() {
   return tf.train.momentum(0.01, 0.9);
 }
 
+const zoo = args.includes('--zoo') ? await import('../../models/dist/index.js') : null;
 for (const name of selected) {
-  const model = models[name]();
+  const model = zoo ? zoo.createModel(name, { seed: 0 }) : models[name]();
   const optimizer = makeOptimizer();
   const images = tf.randomNormal([batch, 28, 28, 1]);
   const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);

@@ -41,7 +41,7 @@ import { conv2dBackpropInputPanelFloats } from '../internal/panels.js';
 import { heapOffset, simdKernels, withPanels } from '../internal/simd-kernels.js';
 import { directConv2d, winogradApplies } from './conv2d.js';
 
-/** Overrides the stride-1 choice (benches). */
+/** Overrides the choice where our SIMD module runs (benches; 'full-convolution' only at stride 1). */
 export const backpropInputChoice: { force?: Strategy } = {};
 
 /** Below this many input channels the direct kernel runs at any stride (measured, see above). */
@@ -59,9 +59,10 @@ type Strategy = 'full-convolution' | 'gemm-col2im' | 'direct';
 function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
   const stride1 = g.strideHeight === 1 && g.strideWidth === 1;
   if (!simd) return stride1 ? 'full-convolution' : 'gemm-col2im';
+  const forced = backpropInputChoice.force;
+  if (forced && (stride1 || forced !== 'full-convolution')) return forced;
   if (g.inChannels < DIRECT_MAX_CHANNELS) return 'direct';
   if (!stride1) return 'gemm-col2im';
-  if (backpropInputChoice.force) return backpropInputChoice.force;
   // The full convolution's Winograd kernel (its input: dy's CO channels, its output: C).
   if (winogradApplies({ ...g, inChannels: g.outChannels, outChannels: g.inChannels })) return 'full-convolution';
   return g.inHeight * g.inWidth <= FULL_CONV_MAX_PIXEL_RATIO * g.outHeight * g.outWidth ? 'full-convolution' : 'direct';
