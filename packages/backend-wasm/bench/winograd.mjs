@@ -1,9 +1,9 @@
 // @digitlab-bench skip: a developer tool for kernel work; pnpm bench measures throughput through digitlab bench
 // Our 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) against our direct kernels, batch 64, on the
 // zoo's layer shapes, interleaved in one process (min wall ms of --reps): the forward convolution
-// (conv2dChoice.winograd false / true), the input gradient (the direct kernel vs the full
-// convolution that Winograd makes pay; "dX rule off" is the choice without Winograd) and the filter
-// gradient. Run after `npx tsc --build packages/backend-wasm`:
+// (conv2dChoice.winograd false / true), the input gradient ("dX rule off": the choice without
+// Winograd; the direct kernel; the full convolution of a zero-padded dy on the Winograd forward; the
+// Winograd adjoint) and the filter gradient. Run after `npx tsc --build packages/backend-wasm`:
 //   node packages/backend-wasm/bench/winograd.mjs [--threads 1] [--reps 7]
 import './relaxed-simd.mjs'; // first: FMA kernels, as apps get them
 import * as tf from '@tensorflow/tfjs-core';
@@ -32,6 +32,7 @@ const variants = [
   ['fwd winograd', 'forward', { winograd: true }],
   ['dX rule off', 'input', { winograd: false }],
   ['dX direct', 'input', { winograd: true, strategy: 'direct' }],
+  ['dX full conv', 'input', { winograd: true, strategy: 'full-convolution' }],
   ['dX winograd', 'input', { winograd: true }],
   ['dW direct', 'filter', { winograd: false }],
   ['dW winograd', 'filter', { winograd: true }],

@@ -739,6 +739,113 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
   }
 }
 
+// The input gradient of winograd_conv3x3's convolution (stride 1, any padding) as its adjoint, on
+// dy's own 2 × 2 tiles: with E = A dY_t Aᵀ (as in winograd_filter_gradient),
+//   dV[p, t, c] = Σ_co E[p, t, co] · ut[p, co, c],   dx[window of t] += B dV_t Bᵀ,
+// the 4 × 4 window of tile t starting at (2·th − pad_top, 2·tw − pad_left), its parts outside dx
+// dropped. Windows of neighbouring tiles overlap by 2 rows / columns and add up in tile order.
+// Unlike the full convolution of a zero-padded dy, no tile lies in padding: seed conv2's
+// 13 × 13 ← 11 × 11 input gradient runs 36 tiles an image instead of 49.
+//   B = [1 0 0 0; 0 1 −1 1; −1 1 1 0; 0 0 0 −1].
+// ut[16, CO, C] = winograd_filter of the filter with its channel axes swapped (HWOI);
+// C % 8 = 0, CO % 4 = 0. `panel`: winogradInputGradientPanelFloats (per quad, 16 panels of its 4
+// tiles' E, [co][tile]; per quad the 16 × 4 × 8 products of one block of 8 c).
+EXPORT(winograd_input_gradient)
+void winograd_input_gradient(float *dx, const float *dy, const float *ut, float *panel, int batch, int in_height,
+                             int in_width, int channels, int out_height, int out_width, int out_channels, int pad_top,
+                             int pad_left, int quads) {
+  const int tiles_wide = (out_width + 1) / 2, tiles_per_image = (out_height + 1) / 2 * tiles_wide;
+  const int tiles = batch * tiles_per_image, dy_row = out_width * out_channels, dx_row = in_width * channels;
+  const int panel_size = 4 * out_channels;
+  float *products = panel + 16 * quads * panel_size;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int i = 0; i < batch * in_height * dx_row; i++) dx[i] = 0.0f;
+  for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
+    const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
+    for (int i = 0; i < 4 * group_quads; i++) {
+      const int tile = g0 + (i < group ? i : group - 1), n = tile / tiles_per_image, t = tile % tiles_per_image;
+      const int oh = 2 * (t / tiles_wide), ow = 2 * (t % tiles_wide);
+      const float *g = dy + ((n * out_height + oh) * out_width + ow) * out_channels;
+      const int second_row = oh + 1 < out_height, second_column = ow + 1 < out_width;
+      float *target = panel + (i >> 2) * 16 * panel_size + (i & 3);
+      for (int co = 0; co < out_channels; co += 4, g += 4, target += 16) {
+        const v128_t y00 = wasm_v128_load(g), y01 = second_column ? wasm_v128_load(g + out_channels) : zero;
+        const v128_t y10 = second_row ? wasm_v128_load(g + dy_row) : zero;
+        const v128_t y11 = second_row && second_column ? wasm_v128_load(g + dy_row + out_channels) : zero;
+#define WX_PUT(p, v)                                                           \
+        do {                                                                   \
+          const v128_t v_ = (v);                                               \
+          float *q_ = target + (p) * panel_size;                               \
+          wasm_v128_store32_lane(q_, v_, 0), wasm_v128_store32_lane(q_ + 4, v_, 1); \
+          wasm_v128_store32_lane(q_ + 8, v_, 2), wasm_v128_store32_lane(q_ + 12, v_, 3); \
+        } while (0)
+#define WX_ROW(i, z0, z1)                                                      \
+        do {                                                                   \
+          const v128_t a_ = (z0), b_ = (z1);                                   \
+          WX_PUT(4 * (i), a_);                                                 \
+          WX_PUT(4 * (i) + 1, wasm_f32x4_add(a_, b_));                         \
+          WX_PUT(4 * (i) + 2, wasm_f32x4_sub(a_, b_));                         \
+          WX_PUT(4 * (i) + 3, wasm_f32x4_neg(b_));                             \
+        } while (0)
+        WX_ROW(0, y00, y01);
+        WX_ROW(1, wasm_f32x4_add(y00, y10), wasm_f32x4_add(y01, y11));
+        WX_ROW(2, wasm_f32x4_sub(y00, y10), wasm_f32x4_sub(y01, y11));
+        WX_ROW(3, wasm_f32x4_neg(y10), wasm_f32x4_neg(y11));
+#undef WX_ROW
+#undef WX_PUT
+      }
+    }
+    for (int c = 0; c < channels; c += 8) {
+      for (int p = 0; p < 16; p++) {
+        for (int q = 0; q < group_quads; q++) {
+          TILE_4X8_ZERO;
+          TILE_4X8_PANEL(panel + (q * 16 + p) * panel_size, ut + p * out_channels * channels + c, channels, out_channels);
+          TILE_4X8_STORE(products + (q * 16 + p) * 32, 8, 4);
+        }
+      }
+      // B dV Bᵀ per tile and 4 c: rows (v0, v1 − v2 + v3, v1 + v2 − v0, −v3) down each column j,
+      // then the same along each row; added into the window's pixels inside dx.
+      for (int i = 0; i < group; i++) {
+        const int tile = g0 + i, n = tile / tiles_per_image, t = tile % tiles_per_image;
+        const int h0 = 2 * (t / tiles_wide) - pad_top, w0 = 2 * (t % tiles_wide) - pad_left;
+        const int window = ((n * in_height + h0) * in_width + w0) * channels + c; // may be < 0: only in-range offsets are dereferenced
+        for (int half = 0; half < 8; half += 4) {
+          const float *m = products + (i >> 2) * 512 + (i & 3) * 8 + half;
+#define WX_COLUMN(j, r0, r1, r2, r3)                                           \
+          const v128_t r0##a = wasm_v128_load(m + (j) * 32), r0##b = wasm_v128_load(m + (4 + (j)) * 32); \
+          const v128_t r0##c = wasm_v128_load(m + (8 + (j)) * 32), r0##d = wasm_v128_load(m + (12 + (j)) * 32); \
+          const v128_t r0 = r0##a, r3 = wasm_f32x4_neg(r0##d);                 \
+          const v128_t r1 = wasm_f32x4_add(wasm_f32x4_sub(r0##b, r0##c), r0##d); \
+          const v128_t r2 = wasm_f32x4_sub(wasm_f32x4_add(r0##b, r0##c), r0##a)
+          WX_COLUMN(0, k00, k10, k20, k30);
+          WX_COLUMN(1, k01, k11, k21, k31);
+          WX_COLUMN(2, k02, k12, k22, k32);
+          WX_COLUMN(3, k03, k13, k23, k33);
+#undef WX_COLUMN
+#define WX_ADD(r, s, v)                                                        \
+          if (h0 + (r) >= 0 && h0 + (r) < in_height && w0 + (s) >= 0 && w0 + (s) < in_width) { \
+            float *o_ = dx + window + (r) * dx_row + (s) * channels + half;    \
+            wasm_v128_store(o_, wasm_f32x4_add(wasm_v128_load(o_), (v)));      \
+          }
+#define WX_OUT_ROW(r, a, b, c, d)                                              \
+          do {                                                                 \
+            WX_ADD(r, 0, a)                                                    \
+            WX_ADD(r, 1, wasm_f32x4_add(wasm_f32x4_sub(b, c), d))              \
+            WX_ADD(r, 2, wasm_f32x4_sub(wasm_f32x4_add(b, c), a))              \
+            WX_ADD(r, 3, wasm_f32x4_neg(d))                                    \
+          } while (0)
+          WX_OUT_ROW(0, k00, k01, k02, k03);
+          WX_OUT_ROW(1, k10, k11, k12, k13);
+          WX_OUT_ROW(2, k20, k21, k22, k23);
+          WX_OUT_ROW(3, k30, k31, k32, k33);
+#undef WX_OUT_ROW
+#undef WX_ADD
+        }
+      }
+    }
+  }
+}
+
 // Conv2DBackpropInput, direct: the GEMM dcol = dy · Wᵀ fused with its col2im scatter, into a
 // zero-padded input gradient dxp[N, Hp, Wp, C] (Hp = (OH − 1)·sh + KH, so no tap is out of range):
 //   dxp[origin(m) + off(k)] += Σ_co dy[m, co] · wt[co, k],

@@ -22,7 +22,7 @@
  * sequentially consistent Atomics order the plain writes on both sides.
  * @internal
  */
-import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winogradPanelFloats } from './panels.js';
+import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winogradInputGradientPanelFloats, winogradPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 
 /** Kernel exports a pool can split, in the order their indices travel to the workers. */
@@ -40,6 +40,7 @@ const poolKernels = [
   'bias_activation',
   'winograd_conv3x3',
   'winograd_filter_gradient',
+  'winograd_input_gradient',
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
@@ -275,6 +276,12 @@ export function parallelKernels(
       if (!worth(batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2) * 16 * channels * outChannels, batch)) return null;
       const pieces = byImages(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
       return ownPanels(pieces, 3, panel, winogradPanelFloats(channels, quads));
+    }),
+    winograd_input_gradient: splitting('winograd_input_gradient', (args) => {
+      const [, , , panel, batch, inHeight, inWidth, channels, outHeight, outWidth, outChannels, , , quads] = args;
+      if (!worth(batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2) * 16 * channels * outChannels, batch)) return null;
+      const pieces = byImages(args, 4, [[0, inHeight * inWidth * channels], [1, outHeight * outWidth * outChannels]]);
+      return ownPanels(pieces, 3, panel, winogradInputGradientPanelFloats(outChannels, quads));
     }),
     conv2d_backprop_input: splitting('conv2d_backprop_input', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;

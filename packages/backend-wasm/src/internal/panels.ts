@@ -45,3 +45,8 @@ export function winogradFilterGradientBlock(channels: number, outChannels: numbe
 export function winogradFilterGradientScratchFloats(channels: number, outChannels: number): number {
   return 16 * channels * outChannels + 16 * winogradFilterGradientBlock(channels, outChannels) * (channels + outChannels);
 }
+
+/** Floats of `winograd_input_gradient`'s panel: per quad of tiles, 16 panels of their transformed dy (4·CO each) and 16 × 4 × 8 products. */
+export function winogradInputGradientPanelFloats(outChannels: number, quads: number): number {
+  return quads * (16 * 4 * outChannels + 16 * 4 * 8);
+}

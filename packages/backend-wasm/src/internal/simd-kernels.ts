@@ -57,6 +57,14 @@ export interface SimdKernels {
     dw: number, xp: number, dy: number, scratch: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
     outHeight: number, outWidth: number, outChannels: number, block: number,
   ): void;
+  /**
+   * dx of winograd_conv3x3's convolution (stride 1, padding pad_top/pad_left) as its adjoint over dy's tiles, from
+   * ut = winograd_filter of the HWOI filter; C % 8 = 0, CO % 4 = 0. `panel`: `winogradInputGradientPanelFloats`.
+   */
+  winograd_input_gradient(
+    dx: number, dy: number, ut: number, panel: number, batch: number, inHeight: number, inWidth: number, channels: number,
+    outHeight: number, outWidth: number, outChannels: number, padTop: number, padLeft: number, quads: number,
+  ): void;
   bias_activation(out: number, bias: number, rows: number, columns: number, hasBias: number, relu: number): void;
   transpose_filter(wt: number, w: number, depth: number, outChannels: number, paddedDepth: number): void;
   crop_images(

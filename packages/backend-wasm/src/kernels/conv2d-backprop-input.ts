@@ -24,10 +24,14 @@
  *   28×28×1 k3 valid 14.1 → 6.9 → 4.5, 'same' 13.5 → 7.2 → 5.3, 28×28×1→16 6.1 → 3.5 (GEMM → direct).
  * - stride 1, C ≥ 8, 'same'-like (dx has about as many pixels as dy): the full convolution
  *   (28×28×16: 14.4 vs 28.3 GEMM + col2im; the direct kernel 26.0 in a standalone loop).
- * - stride 1, 3×3, CO % 4 = 0, C % 8 = 0, CO ≥ 8: the full convolution, whatever the padding,
- *   since it runs by Winograd F(2×2, 3×3) (conv2d.ts `winogradApplies`): 2.25x fewer products, so
- *   even 'valid' layers' zero-padded dy pays (bench/winograd.mjs, one thread, min ms: seed conv2
- *   13×13×32 ← 11×11×64 15.8 → 14.2; 'same' 14×14×32 ← 64 24.8 → 14.1, ResNet 14×14×32 14.6 → 7.2).
+ * - stride 1, 3×3, CO % 4 = 0, C % 8 = 0, CO ≥ 8 (conv2d.ts `winogradApplies`): Winograd
+ *   F(2×2, 3×3), 2.25x fewer products. Its adjoint (csrc `winograd_input_gradient`: dy's own 2 × 2
+ *   tiles, each adding B·dV·Bᵀ into its 4 × 4 window of dx), or, for 'same' layers with C < 32, the
+ *   full convolution of a zero-padded dy on the Winograd forward. bench/winograd.mjs, one thread,
+ *   min ms, direct → full convolution → adjoint: seed conv2 13×13×32 ← 11×11×64 25.8 → 21.8 →
+ *   15.6 (the full convolution's dy padded to 15×15 has 49 tiles an image, dy 36); 'same'
+ *   14×14×32 ← 64 39.5 → 22.4 → 17.0; ResNet 28×28×16 33.8 → 16.2 → 19.2, 14×14×32 25.6 → 11.5 →
+ *   11.7, 4×4×128 22.4 → 14.2 → 13.8.
  * - stride 1, C ≥ 8, 'valid' (the full convolution mostly multiplies padding zeros): direct, a tie
  *   with GEMM + col2im without its M×K buffer (13×13×32 23.3 vs 23.6, 12×12×24 k5 14.8 vs 15.5;
  *   full conv 23.3 and 18.3).
@@ -37,7 +41,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
-import { conv2dBackpropInputPanelFloats } from '../internal/panels.js';
+import { conv2dBackpropInputPanelFloats, winogradInputGradientPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
 import { heapOffset, simdKernels, withPanels } from '../internal/simd-kernels.js';
 import { directConv2d, winogradApplies } from './conv2d.js';
 
@@ -46,6 +50,8 @@ export const backpropInputChoice: { force?: Strategy } = {};
 
 /** Below this many input channels the direct kernel runs at any stride (measured, see above). */
 const DIRECT_MAX_CHANNELS = 8;
+/** From this many input channels on, 'same' stride-1 layers take the Winograd adjoint rather than the full convolution (measured, see the header). */
+const WINOGRAD_ADJOINT_MIN_CHANNELS = 32;
 /**
  * Stride-1 layers whose input has more than this many times the pixels of dy leave the full
  * convolution, which computes every dx pixel from a zero-padded dy ('valid' 12×12 ← 8×8: 2.25x
@@ -53,7 +59,7 @@ const DIRECT_MAX_CHANNELS = 8;
  */
 const FULL_CONV_MAX_PIXEL_RATIO = 1.25;
 
-type Strategy = 'full-convolution' | 'gemm-col2im' | 'direct';
+type Strategy = 'winograd' | 'full-convolution' | 'gemm-col2im' | 'direct';
 
 /** The measured choice (see the header); without the SIMD module, full convolution or GEMM + JS col2im. */
 function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
@@ -63,8 +69,13 @@ function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
   if (forced && (stride1 || forced !== 'full-convolution')) return forced;
   if (g.inChannels < DIRECT_MAX_CHANNELS) return 'direct';
   if (!stride1) return 'gemm-col2im';
-  // The full convolution's Winograd kernel (its input: dy's CO channels, its output: C).
-  if (winogradApplies({ ...g, inChannels: g.outChannels, outChannels: g.inChannels })) return 'full-convolution';
+  // Winograd (dy's CO channels in, C out: conv2d.ts `winogradApplies`): its adjoint on dy's own tiles,
+  // or the full convolution of a zero-padded dy on the Winograd forward where that has no more tiles
+  // and C < 32 (the adjoint's read-modify-write of overlapping 4 × 4 windows then costs more).
+  if (winogradApplies({ ...g, inChannels: g.outChannels, outChannels: g.inChannels })) {
+    const tiles = (height: number, width: number) => Math.ceil(height / 2) * Math.ceil(width / 2);
+    return g.inChannels >= WINOGRAD_ADJOINT_MIN_CHANNELS || tiles(g.inHeight, g.inWidth) > tiles(g.outHeight, g.outWidth) ? 'winograd' : 'full-convolution';
+  }
   return g.inHeight * g.inWidth <= FULL_CONV_MAX_PIXEL_RATIO * g.outHeight * g.outWidth ? 'full-convolution' : 'direct';
 }
 
@@ -77,6 +88,30 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
   const kernels = simdKernels(backend);
   const chosen = strategy(g, kernels !== null);
+  if (kernels && chosen === 'winograd') {
+    // ut = the Winograd transform of the filter with its channel axes swapped (HWOI), then the adjoint kernel.
+    const swappedInfo = backend.makeOutput([filterHeight, filterWidth, outChannels, inChannels], 'float32');
+    const swapped = heapF32(backend, swappedInfo);
+    const weights = heapF32(backend, filter);
+    for (let tap = 0; tap < filterHeight * filterWidth; tap++) {
+      const base = tap * inChannels * outChannels;
+      for (let c = 0; c < inChannels; c++) {
+        for (let co = 0; co < outChannels; co++) swapped[base + co * inChannels + c] = weights[base + c * outChannels + co] as number;
+      }
+    }
+    const ut = backend.makeOutput([16, outChannels, inChannels], 'float32');
+    kernels.winograd_filter(heapOffset(backend, ut), heapOffset(backend, swappedInfo), outChannels, inChannels);
+    backend.disposeData(swappedInfo.dataId);
+    const dxInfo = backend.makeOutput([...attrs.inputShape], 'float32');
+    withPanels(backend, winogradInputGradientPanelFloats(outChannels, WINOGRAD_QUADS), (panel) =>
+      kernels.winograd_input_gradient(
+        heapOffset(backend, dxInfo), heapOffset(backend, dy), heapOffset(backend, ut), panel, batch, inHeight, inWidth, inChannels,
+        outHeight, outWidth, outChannels, padTop, padLeft, WINOGRAD_QUADS,
+      ),
+    );
+    backend.disposeData(ut.dataId);
+    return dxInfo;
+  }
   if (chosen === 'full-convolution') {
     const top = filterHeight - 1 - padTop;
     const left = filterWidth - 1 - padLeft;
