@@ -534,6 +534,80 @@ static const float *winograd_window(const float *xp, int tile, int tiles_per_ima
   return xp + ((n * padded_height + 2 * (t / tiles_wide)) * padded_width + 2 * (t % tiles_wide)) * channels;
 }
 
+// Stores v at q, or for a panel (`lanes`) its lane l at q[4l]: the same position of 4 consecutive
+// channels, each in its own step k of a TILE_4X8_PANEL panel whose rows are tiles.
+static void winograd_put(float *q, v128_t v, int lanes) {
+  if (lanes) {
+    wasm_v128_store32_lane(q, v, 0), wasm_v128_store32_lane(q + 4, v, 1);
+    wasm_v128_store32_lane(q + 8, v, 2), wasm_v128_store32_lane(q + 12, v, 3);
+  } else {
+    wasm_v128_store(q, v);
+  }
+}
+
+// Bᵀ d B of the 4 × 4 window at d (rows `row` floats apart, pixels `channels`), 4 channels: rows
+// first, s_i = (d_i0 − d_i2, d_i1 + d_i2, d_i2 − d_i1, d_i1 − d_i3), then the same down each column
+// j; position p = 4i + j goes to target + p·stride (winograd_put).
+static void winograd_input_tile(float *target, int stride, int lanes, const float *d, int row, int channels) {
+#define WI_ROW(i, s0, s1, s2, s3)                                              \
+  const v128_t s0##x = wasm_v128_load(d + (i) * row), s1##x = wasm_v128_load(d + (i) * row + channels); \
+  const v128_t s2##x = wasm_v128_load(d + (i) * row + 2 * channels), s3##x = wasm_v128_load(d + (i) * row + 3 * channels); \
+  const v128_t s0 = wasm_f32x4_sub(s0##x, s2##x), s1 = wasm_f32x4_add(s1##x, s2##x); \
+  const v128_t s2 = wasm_f32x4_sub(s2##x, s1##x), s3 = wasm_f32x4_sub(s1##x, s3##x)
+  WI_ROW(0, e00, e01, e02, e03);
+  WI_ROW(1, e10, e11, e12, e13);
+  WI_ROW(2, e20, e21, e22, e23);
+  WI_ROW(3, e30, e31, e32, e33);
+#undef WI_ROW
+#define WI_COLUMN(j, a, b, c, e)                                               \
+  winograd_put(target + (j) * stride, wasm_f32x4_sub(a, c), lanes);           \
+  winograd_put(target + (4 + (j)) * stride, wasm_f32x4_add(b, c), lanes);     \
+  winograd_put(target + (8 + (j)) * stride, wasm_f32x4_sub(c, b), lanes);     \
+  winograd_put(target + (12 + (j)) * stride, wasm_f32x4_sub(b, e), lanes)
+  WI_COLUMN(0, e00, e10, e20, e30);
+  WI_COLUMN(1, e01, e11, e21, e31);
+  WI_COLUMN(2, e02, e12, e22, e32);
+  WI_COLUMN(3, e03, e13, e23, e33);
+#undef WI_COLUMN
+}
+
+// A dY Aᵀ of the 2 × 2 output gradient at g (rows `dy_row` floats apart, pixels `channels`; the
+// second row / column read as 0 where the tile passes the output), 4 channels: (y_0, y_0 + y_1,
+// y_0 − y_1, −y_1) down the 2 rows, then along them; position p to target + p·stride (winograd_put).
+static void winograd_gradient_tile(float *target, int stride, int lanes, const float *g, int dy_row, int channels,
+                                   int second_row, int second_column) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  const v128_t y00 = wasm_v128_load(g), y01 = second_column ? wasm_v128_load(g + channels) : zero;
+  const v128_t y10 = second_row ? wasm_v128_load(g + dy_row) : zero;
+  const v128_t y11 = second_row && second_column ? wasm_v128_load(g + dy_row + channels) : zero;
+#define WE_ROW(i, z0, z1)                                                      \
+  do {                                                                         \
+    const v128_t a_ = (z0), b_ = (z1);                                         \
+    winograd_put(target + 4 * (i) * stride, a_, lanes);                        \
+    winograd_put(target + (4 * (i) + 1) * stride, wasm_f32x4_add(a_, b_), lanes); \
+    winograd_put(target + (4 * (i) + 2) * stride, wasm_f32x4_sub(a_, b_), lanes); \
+    winograd_put(target + (4 * (i) + 3) * stride, wasm_f32x4_neg(b_), lanes);  \
+  } while (0)
+  WE_ROW(0, y00, y01);
+  WE_ROW(1, wasm_f32x4_add(y00, y10), wasm_f32x4_add(y01, y11));
+  WE_ROW(2, wasm_f32x4_sub(y00, y10), wasm_f32x4_sub(y01, y11));
+  WE_ROW(3, wasm_f32x4_neg(y10), wasm_f32x4_neg(y11));
+#undef WE_ROW
+}
+
+// The GEMM stage of a group of quads of tiles: products[q][p] (4 tiles × 8 floats, 32 apart) =
+// panel[q][p] (TILE_4X8_PANEL, `depth` steps) · the 8 columns at b + p·b_size (rows b_stride apart).
+static void winograd_products(float *products, const float *panel, int panel_size, int group_quads, const float *b,
+                              int b_size, int b_stride, int depth) {
+  for (int p = 0; p < 16; p++) {
+    for (int q = 0; q < group_quads; q++) {
+      TILE_4X8_ZERO;
+      TILE_4X8_PANEL(panel + (q * 16 + p) * panel_size, b + p * b_size, b_stride, depth);
+      TILE_4X8_STORE(products + (q * 16 + p) * 32, 8, 4);
+    }
+  }
+}
+
 EXPORT(winograd_conv3x3)
 void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel, int batch, int padded_height,
                       int padded_width, int channels, int out_height, int out_width, int out_channels, int quads) {
@@ -549,48 +623,10 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
       const int r = i & 3;
       const float *d = winograd_window(xp, g0 + (i < group ? i : group - 1), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
       float *target = panel + (i >> 2) * 16 * panel_size + r;
-      for (int c = 0; c < channels; c += 4, d += 4, target += 16) {
-        // Rows first: s_i = (d_i0 − d_i2, d_i1 + d_i2, d_i2 − d_i1, d_i1 − d_i3) for each row i.
-#define WI_ROW(i, s0, s1, s2, s3)                                              \
-        const v128_t s0##x = wasm_v128_load(d + (i) * row), s1##x = wasm_v128_load(d + (i) * row + channels); \
-        const v128_t s2##x = wasm_v128_load(d + (i) * row + 2 * channels), s3##x = wasm_v128_load(d + (i) * row + 3 * channels); \
-        const v128_t s0 = wasm_f32x4_sub(s0##x, s2##x), s1 = wasm_f32x4_add(s1##x, s2##x); \
-        const v128_t s2 = wasm_f32x4_sub(s2##x, s1##x), s3 = wasm_f32x4_sub(s1##x, s3##x)
-        WI_ROW(0, e00, e01, e02, e03);
-        WI_ROW(1, e10, e11, e12, e13);
-        WI_ROW(2, e20, e21, e22, e23);
-        WI_ROW(3, e30, e31, e32, e33);
-#undef WI_ROW
-        // Then columns j: (e_0j − e_2j, e_1j + e_2j, e_2j − e_1j, e_1j − e_3j) at positions 4i + j.
-#define WI_STORE(p, v)                                                         \
-        do {                                                                   \
-          const v128_t v_ = (v);                                               \
-          float *q_ = target + (p) * panel_size;                               \
-          wasm_v128_store32_lane(q_, v_, 0), wasm_v128_store32_lane(q_ + 4, v_, 1); \
-          wasm_v128_store32_lane(q_ + 8, v_, 2), wasm_v128_store32_lane(q_ + 12, v_, 3); \
-        } while (0)
-#define WI_COLUMN(j, a, b, c, e)                                               \
-        WI_STORE(j, wasm_f32x4_sub(a, c));                                     \
-        WI_STORE(4 + (j), wasm_f32x4_add(b, c));                               \
-        WI_STORE(8 + (j), wasm_f32x4_sub(c, b));                               \
-        WI_STORE(12 + (j), wasm_f32x4_sub(b, e))
-        WI_COLUMN(0, e00, e10, e20, e30);
-        WI_COLUMN(1, e01, e11, e21, e31);
-        WI_COLUMN(2, e02, e12, e22, e32);
-        WI_COLUMN(3, e03, e13, e23, e33);
-#undef WI_COLUMN
-#undef WI_STORE
-      }
+      for (int c = 0; c < channels; c += 4, d += 4, target += 16) winograd_input_tile(target, panel_size, 1, d, row, channels);
     }
     for (int co = 0; co < out_channels; co += 8) {
-      // The 16 GEMM blocks of each quad: products[quad][p][tile r][8 co].
-      for (int p = 0; p < 16; p++) {
-        for (int q = 0; q < group_quads; q++) {
-          TILE_4X8_ZERO;
-          TILE_4X8_PANEL(panel + (q * 16 + p) * panel_size, u + p * channels * out_channels + co, out_channels, channels);
-          TILE_4X8_STORE(products + (q * 16 + p) * 32, 8, 4);
-        }
-      }
+      winograd_products(products, panel, panel_size, group_quads, u + co, channels * out_channels, out_channels, channels);
       // Aᵀ M A per tile and 4 co: rows q_0j = m_0j + m_1j + m_2j, q_1j = m_1j − m_2j − m_3j, then the
       // same along j; stores the pixels inside the output.
       for (int i = 0; i < group; i++) {
@@ -637,7 +673,7 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
   const int tiles = batch * tiles_per_image, row = padded_width * channels, dy_row = out_width * out_channels;
   const int transformed = channels * out_channels;
   float *du = scratch, *v = du + 16 * transformed, *e = v + 16 * block * channels;
-  const v128_t zero = wasm_f32x4_splat(0.0f), half = wasm_f32x4_splat(0.5f);
+  const v128_t half = wasm_f32x4_splat(0.5f);
   for (int i = 0; i < 16 * transformed; i++) du[i] = 0.0f;
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
@@ -646,47 +682,12 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
       const int oh = 2 * (t / tiles_wide), ow = 2 * (t % tiles_wide);
       const float *d = xp + ((n * padded_height + oh) * padded_width + ow) * channels;
       float *target = v + r * channels;
-      for (int c = 0; c < channels; c += 4, d += 4, target += 4) {
-        // Bᵀ d B as in winograd_conv3x3; position p at target + p·block·C.
-#define WI_ROW(i, s0, s1, s2, s3)                                              \
-        const v128_t s0##x = wasm_v128_load(d + (i) * row), s1##x = wasm_v128_load(d + (i) * row + channels); \
-        const v128_t s2##x = wasm_v128_load(d + (i) * row + 2 * channels), s3##x = wasm_v128_load(d + (i) * row + 3 * channels); \
-        const v128_t s0 = wasm_f32x4_sub(s0##x, s2##x), s1 = wasm_f32x4_add(s1##x, s2##x); \
-        const v128_t s2 = wasm_f32x4_sub(s2##x, s1##x), s3 = wasm_f32x4_sub(s1##x, s3##x)
-        WI_ROW(0, e00, e01, e02, e03);
-        WI_ROW(1, e10, e11, e12, e13);
-        WI_ROW(2, e20, e21, e22, e23);
-        WI_ROW(3, e30, e31, e32, e33);
-#undef WI_ROW
-#define WI_COLUMN(j, a, b, c, f)                                               \
-        wasm_v128_store(target + (j) * block * channels, wasm_f32x4_sub(a, c)); \
-        wasm_v128_store(target + (4 + (j)) * block * channels, wasm_f32x4_add(b, c)); \
-        wasm_v128_store(target + (8 + (j)) * block * channels, wasm_f32x4_sub(c, b)); \
-        wasm_v128_store(target + (12 + (j)) * block * channels, wasm_f32x4_sub(b, f))
-        WI_COLUMN(0, e00, e10, e20, e30);
-        WI_COLUMN(1, e01, e11, e21, e31);
-        WI_COLUMN(2, e02, e12, e22, e32);
-        WI_COLUMN(3, e03, e13, e23, e33);
-#undef WI_COLUMN
-      }
-      // A dY Aᵀ, 4 co at a time: (y_0, y_0 + y_1, y_0 − y_1, −y_1) down the 2 rows, then along them.
+      for (int c = 0; c < channels; c += 4, d += 4, target += 4) winograd_input_tile(target, block * channels, 0, d, row, channels);
       const float *g = dy + ((n * out_height + oh) * out_width + ow) * out_channels;
       const int second_row = oh + 1 < out_height, second_column = ow + 1 < out_width;
       float *q = e + r * out_channels;
       for (int co = 0; co < out_channels; co += 4, g += 4, q += 4) {
-        const v128_t y00 = wasm_v128_load(g), y01 = second_column ? wasm_v128_load(g + out_channels) : zero;
-        const v128_t y10 = second_row ? wasm_v128_load(g + dy_row) : zero;
-        const v128_t y11 = second_row && second_column ? wasm_v128_load(g + dy_row + out_channels) : zero;
-#define WE_ROW(i, z0, z1)                                                      \
-        wasm_v128_store(q + (4 * (i)) * block * out_channels, z0);             \
-        wasm_v128_store(q + (4 * (i) + 1) * block * out_channels, wasm_f32x4_add(z0, z1)); \
-        wasm_v128_store(q + (4 * (i) + 2) * block * out_channels, wasm_f32x4_sub(z0, z1)); \
-        wasm_v128_store(q + (4 * (i) + 3) * block * out_channels, wasm_f32x4_neg(z1))
-        WE_ROW(0, y00, y01);
-        WE_ROW(1, wasm_f32x4_add(y00, y10), wasm_f32x4_add(y01, y11));
-        WE_ROW(2, wasm_f32x4_sub(y00, y10), wasm_f32x4_sub(y01, y11));
-        WE_ROW(3, wasm_f32x4_neg(y10), wasm_f32x4_neg(y11));
-#undef WE_ROW
+        winograd_gradient_tile(q, block * out_channels, 0, g, dy_row, out_channels, second_row, second_column);
       }
     }
     for (int p = 0; p < 16; p++) {
@@ -758,7 +759,6 @@ void winograd_input_gradient(float *dx, const float *dy, const float *ut, float 
   const int tiles = batch * tiles_per_image, dy_row = out_width * out_channels, dx_row = in_width * channels;
   const int panel_size = 4 * out_channels;
   float *products = panel + 16 * quads * panel_size;
-  const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int i = 0; i < batch * in_height * dx_row; i++) dx[i] = 0.0f;
   for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
     const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
@@ -769,40 +769,11 @@ void winograd_input_gradient(float *dx, const float *dy, const float *ut, float 
       const int second_row = oh + 1 < out_height, second_column = ow + 1 < out_width;
       float *target = panel + (i >> 2) * 16 * panel_size + (i & 3);
       for (int co = 0; co < out_channels; co += 4, g += 4, target += 16) {
-        const v128_t y00 = wasm_v128_load(g), y01 = second_column ? wasm_v128_load(g + out_channels) : zero;
-        const v128_t y10 = second_row ? wasm_v128_load(g + dy_row) : zero;
-        const v128_t y11 = second_row && second_column ? wasm_v128_load(g + dy_row + out_channels) : zero;
-#define WX_PUT(p, v)                                                           \
-        do {                                                                   \
-          const v128_t v_ = (v);                                               \
-          float *q_ = target + (p) * panel_size;                               \
-          wasm_v128_store32_lane(q_, v_, 0), wasm_v128_store32_lane(q_ + 4, v_, 1); \
-          wasm_v128_store32_lane(q_ + 8, v_, 2), wasm_v128_store32_lane(q_ + 12, v_, 3); \
-        } while (0)
-#define WX_ROW(i, z0, z1)                                                      \
-        do {                                                                   \
-          const v128_t a_ = (z0), b_ = (z1);                                   \
-          WX_PUT(4 * (i), a_);                                                 \
-          WX_PUT(4 * (i) + 1, wasm_f32x4_add(a_, b_));                         \
-          WX_PUT(4 * (i) + 2, wasm_f32x4_sub(a_, b_));                         \
-          WX_PUT(4 * (i) + 3, wasm_f32x4_neg(b_));                             \
-        } while (0)
-        WX_ROW(0, y00, y01);
-        WX_ROW(1, wasm_f32x4_add(y00, y10), wasm_f32x4_add(y01, y11));
-        WX_ROW(2, wasm_f32x4_sub(y00, y10), wasm_f32x4_sub(y01, y11));
-        WX_ROW(3, wasm_f32x4_neg(y10), wasm_f32x4_neg(y11));
-#undef WX_ROW
-#undef WX_PUT
+        winograd_gradient_tile(target, panel_size, 1, g, dy_row, out_channels, second_row, second_column);
       }
     }
     for (int c = 0; c < channels; c += 8) {
-      for (int p = 0; p < 16; p++) {
-        for (int q = 0; q < group_quads; q++) {
-          TILE_4X8_ZERO;
-          TILE_4X8_PANEL(panel + (q * 16 + p) * panel_size, ut + p * out_channels * channels + c, channels, out_channels);
-          TILE_4X8_STORE(products + (q * 16 + p) * 32, 8, 4);
-        }
-      }
+      winograd_products(products, panel, panel_size, group_quads, ut + c, out_channels * channels, channels, out_channels);
       // B dV Bᵀ per tile and 4 c: rows (v0, v1 − v2 + v3, v1 + v2 − v0, −v3) down each column j,
       // then the same along each row; added into the window's pixels inside dx.
       for (int i = 0; i < group; i++) {
