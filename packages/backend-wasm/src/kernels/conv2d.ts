@@ -35,17 +35,19 @@ type Conv2DAttrs = ConvBackpropAttrs & { dilations?: [number, number] | number }
  */
 export const conv2dChoice: { force?: 'ours' | 'stock'; winograd?: boolean } = {};
 
-/**
- * Which of our convolutions run by Winograd F(2×2, 3×3) (csrc `winograd_conv3x3`: 16 products per
- * 2 × 2 output tile, input and output channel instead of 36): 3 × 3 filters at stride 1 with
- * C % 4 = 0 (its input transform runs 4 channels at a time), CO % 8 = 0 (its register tile) and
- * at least this many input channels (C = 4 unmeasured: the direct kernel). bench/winograd.mjs (batch 64, one thread, min ms, direct →
- * Winograd): seed conv2 13×13×32→64 'valid' 14.7 → 10.6, 14×14×32→64 22.9 → 15.4, ResNet-mini's
- * 28×28×16 16.3 → 12.4, 14×14×32 11.2 → 7.3, 7×7×64 20.0 → 13.5, 4×4×128 22.8 → 17.0.
- * `conv2dChoice.winograd` overrides the rule (true: wherever the kernel applies; false: never).
- */
+/** Fewest input channels of a Winograd convolution (see `winogradApplies`; C = 4 is unmeasured and stays direct). */
 export const WINOGRAD_MIN_CHANNELS = 8;
 
+/**
+ * Whether a convolution runs by Winograd F(2×2, 3×3) (csrc `winograd_conv3x3`: 16 products per
+ * 2 × 2 output tile, input and output channel instead of 36; its filter gradient and input
+ * gradient follow): 3 × 3 filters at stride 1 with C % 4 = 0 (the input transform runs 4 channels
+ * at a time), CO % 8 = 0 (the register tile) and C ≥ `WINOGRAD_MIN_CHANNELS`. bench/winograd.mjs
+ * (batch 64, one thread, min ms, direct → Winograd): seed conv2 13×13×32→64 'valid' 14.7 → 10.6,
+ * 14×14×32→64 22.9 → 15.4, ResNet-mini's 28×28×16 16.3 → 12.4, 14×14×32 11.2 → 7.3, 7×7×64
+ * 20.0 → 13.5, 4×4×128 22.8 → 17.0. `conv2dChoice.winograd` overrides the rule (true: wherever
+ * the kernel applies; false: never).
+ */
 export function winogradApplies(g: Pick<Conv2DGeometry, 'filterHeight' | 'filterWidth' | 'strideHeight' | 'strideWidth' | 'inChannels' | 'outChannels'>): boolean {
   const fits = g.filterHeight === 3 && g.filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1 && g.inChannels % 4 === 0 && g.outChannels % 8 === 0;
   return fits && (conv2dChoice.winograd ?? g.inChannels >= WINOGRAD_MIN_CHANNELS);
