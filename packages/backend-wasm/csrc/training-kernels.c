@@ -664,7 +664,7 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
 //   dU[p, c, co] = Σ_t V[p, t, c] · E[p, t, co],   V = Bᵀ d_t B,   E = A dY_t Aᵀ (dY_t: the tile's
 //   2 × 2 output gradient, 0 outside the output),   dw[kh, kw, c, co] = (Gᵀ dU[·, c, co] G)[kh, kw].
 // 16 GEMMs reducing over tiles (4 c × 8 co register tile, V's 4 channels one vector), in blocks of
-// `block` tiles whose V and E stay in L2. xp, C % 4 = 0 and CO % 8 = 0 as for winograd_conv3x3.
+// `block` tiles whose V and E stay in L1. xp, C % 4 = 0 and CO % 8 = 0 as for winograd_conv3x3.
 // `scratch`: winogradFilterGradientScratchFloats floats (dU, then V and E of one block).
 EXPORT(winograd_filter_gradient)
 void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float *scratch, int batch, int padded_height,

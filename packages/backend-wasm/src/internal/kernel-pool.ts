@@ -181,6 +181,11 @@ export function split(count: number, parts: number, align = 1): [number, number]
   return ranges;
 }
 
+/** Multiply-adds of a Winograd F(2×2, 3×3) kernel: 16 products per 2 × 2 tile, input and output channel. */
+function winogradWork(batch: number, outHeight: number, outWidth: number, channels: number, outChannels: number): number {
+  return batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2) * 16 * channels * outChannels;
+}
+
 /**
  * Below `work` multiply-adds a call stays on one thread (waking the workers costs ~20-50 µs), and
  * below `floats` floats touched for the copies and per-element kernels. Tests set both to 0.
@@ -260,7 +265,7 @@ export function parallelKernels(
     winograd_filter_gradient(...args) {
       const [, , , scratchPointer, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels] = args;
       const size = 9 * channels * outChannels;
-      if (!worth(batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2) * 16 * channels * outChannels, batch)) return whole('winograd_filter_gradient', args);
+      if (!worth(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch)) return whole('winograd_filter_gradient', args);
       const pieces = byImages(args, 4, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]]);
       summedPieces('winograd_filter_gradient', ownPanels(pieces, 3, scratchPointer, winogradFilterGradientScratchFloats(channels, outChannels)), size);
     },
@@ -272,14 +277,13 @@ export function parallelKernels(
     }),
     winograd_conv3x3: splitting('winograd_conv3x3', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels, quads] = args;
-      // 16 products per 2 × 2 tile, input and output channel.
-      if (!worth(batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2) * 16 * channels * outChannels, batch)) return null;
+      if (!worth(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch)) return null;
       const pieces = byImages(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
       return ownPanels(pieces, 3, panel, winogradPanelFloats(channels, quads));
     }),
     winograd_input_gradient: splitting('winograd_input_gradient', (args) => {
       const [, , , panel, batch, inHeight, inWidth, channels, outHeight, outWidth, outChannels, , , quads] = args;
-      if (!worth(batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2) * 16 * channels * outChannels, batch)) return null;
+      if (!worth(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch)) return null;
       const pieces = byImages(args, 4, [[0, inHeight * inWidth * channels], [1, outHeight * outWidth * outChannels]]);
       return ownPanels(pieces, 3, panel, winogradInputGradientPanelFloats(outChannels, quads));
     }),

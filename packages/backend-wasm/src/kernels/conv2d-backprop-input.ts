@@ -38,6 +38,7 @@
  * - stride > 1, C ≥ 8: GEMM + col2im (28×28×32 s2 22.2 vs 25.4 direct, 14×14×64 s2 18.2 vs 21.5).
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
@@ -79,6 +80,26 @@ function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
   return g.inHeight * g.inWidth <= FULL_CONV_MAX_PIXEL_RATIO * g.outHeight * g.outWidth ? 'full-convolution' : 'direct';
 }
 
+/**
+ * The HWIO filter with its channel axes swapped (HWOI: W̃[kh, kw, co, c] = W[kh, kw, c, co]), and with
+ * `rotate` also turned by 180° (W[KH−1−kh, KW−1−kw, c, co]: the full convolution's filter).
+ */
+function swappedFilter(backend: BackendWasm, filter: TensorInfo, g: Conv2DGeometry, rotate: boolean): TensorInfo {
+  const { filterHeight, filterWidth, inChannels, outChannels } = g;
+  const info = backend.makeOutput([filterHeight, filterWidth, outChannels, inChannels], 'float32');
+  const swapped = heapF32(backend, info);
+  const weights = heapF32(backend, filter);
+  const taps = filterHeight * filterWidth;
+  for (let tap = 0; tap < taps; tap++) {
+    const source = (rotate ? taps - 1 - tap : tap) * inChannels * outChannels;
+    const target = tap * outChannels * inChannels;
+    for (let c = 0; c < inChannels; c++) {
+      for (let co = 0; co < outChannels; co++) swapped[target + co * inChannels + c] = weights[source + c * outChannels + co] as number;
+    }
+  }
+  return info;
+}
+
 function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
   const dy = input(args, 'Conv2DBackpropInput', 'dy');
@@ -90,15 +111,7 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   const chosen = strategy(g, kernels !== null);
   if (kernels && chosen === 'winograd') {
     // ut = the Winograd transform of the filter with its channel axes swapped (HWOI), then the adjoint kernel.
-    const swappedInfo = backend.makeOutput([filterHeight, filterWidth, outChannels, inChannels], 'float32');
-    const swapped = heapF32(backend, swappedInfo);
-    const weights = heapF32(backend, filter);
-    for (let tap = 0; tap < filterHeight * filterWidth; tap++) {
-      const base = tap * inChannels * outChannels;
-      for (let c = 0; c < inChannels; c++) {
-        for (let co = 0; co < outChannels; co++) swapped[base + co * inChannels + c] = weights[base + c * outChannels + co] as number;
-      }
-    }
+    const swappedInfo = swappedFilter(backend, filter, g, false);
     const ut = backend.makeOutput([16, outChannels, inChannels], 'float32');
     kernels.winograd_filter(heapOffset(backend, ut), heapOffset(backend, swappedInfo), outChannels, inChannels);
     backend.disposeData(swappedInfo.dataId);
@@ -119,18 +132,7 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
     const right = inWidth - outWidth - left + filterWidth - 1;
     // Negative only for paddings wider than the filter, which no zoo model uses.
     if (top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
-      const flippedInfo = backend.makeOutput([filterHeight, filterWidth, outChannels, inChannels], 'float32');
-      const flipped = heapF32(backend, flippedInfo);
-      const weights = heapF32(backend, filter);
-      for (let kh = 0; kh < filterHeight; kh++) {
-        for (let kw = 0; kw < filterWidth; kw++) {
-          const source = ((filterHeight - 1 - kh) * filterWidth + (filterWidth - 1 - kw)) * inChannels * outChannels;
-          const target = (kh * filterWidth + kw) * outChannels * inChannels;
-          for (let c = 0; c < inChannels; c++) {
-            for (let co = 0; co < outChannels; co++) flipped[target + co * inChannels + c] = weights[source + c * outChannels + co] as number;
-          }
-        }
-      }
+      const flippedInfo = swappedFilter(backend, filter, g, true);
       const pads: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [top, bottom], [left, right], [0, 0]];
       const dxInfo = kernels
         ? directConv2d(backend, kernels, dy, flippedInfo, conv2dGeometry('Conv2DBackpropInput', dy.shape, flippedInfo.shape, 1, pads, undefined, 'NHWC'))
