@@ -9,14 +9,28 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const directory = process.argv[2];
 if (!directory) {
   process.stderr.write('usage: node scripts/stock-evaluate.mjs MODEL_DIR (a folder with model.json, its weights and digitlab.json)\n');
   process.exit(2);
 }
-const root = resolve(new URL('..', import.meta.url).pathname);
+const fail = (message) => {
+  process.stderr.write(`stock-evaluate: ${message}\n`);
+  process.exit(1);
+};
+/** A file of the model folder; a path that leaves it (absolute, or through "..") is refused. */
+const readModelFile = (path, encoding) => {
+  if (isAbsolute(path) || normalize(path).split(/[\\/]/).includes('..')) fail(`"${path}" in ${directory} leaves the model folder: refusing to read it`);
+  try {
+    return readFileSync(join(directory, path), encoding);
+  } catch (error) {
+    return fail(`cannot read ${join(directory, path)} (${error.code ?? error.message}): pass a folder written by digitlab train / saveModel`);
+  }
+};
+const root = fileURLToPath(new URL('..', import.meta.url));
 // The tfjs packages as the workspace installed them (the repository root has none of its own).
 const fromModels = createRequire(join(root, 'packages', 'models', 'package.json'));
 const fromWasm = createRequire(join(root, 'packages', 'backend-wasm', 'package.json'));
@@ -25,10 +39,18 @@ const tfl = await import(fromModels.resolve('@tensorflow/tfjs-layers'));
 await import(fromWasm.resolve('@tensorflow/tfjs-backend-wasm'));
 const { loadMnist, normalizePixels } = await import(new URL('../packages/datasets/dist/index.js', import.meta.url).href);
 
-const artifacts = JSON.parse(readFileSync(join(directory, 'model.json'), 'utf8'));
-const metadata = JSON.parse(readFileSync(join(directory, 'digitlab.json'), 'utf8'));
+const parse = (path) => {
+  try {
+    return JSON.parse(readModelFile(path, 'utf8'));
+  } catch (error) {
+    return fail(`${join(directory, path)} is not JSON (${error.message}): the folder is damaged; save the model again`);
+  }
+};
+const artifacts = parse('model.json');
+const metadata = parse('digitlab.json');
+if (!Array.isArray(artifacts.weightsManifest) || !artifacts.modelTopology) fail(`${join(directory, 'model.json')} has no modelTopology / weightsManifest: not a tfjs layers model`);
 const weightSpecs = artifacts.weightsManifest.flatMap((group) => group.weights);
-const buffers = artifacts.weightsManifest.flatMap((group) => group.paths.map((path) => readFileSync(join(directory, path))));
+const buffers = artifacts.weightsManifest.flatMap((group) => group.paths.map((path) => readModelFile(path)));
 const weightData = new Uint8Array(buffers.reduce((sum, buffer) => sum + buffer.length, 0));
 buffers.reduce((offset, buffer) => (weightData.set(buffer, offset), offset + buffer.length), 0);
 
