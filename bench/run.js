@@ -111,15 +111,14 @@ function summarise(rounds) {
   const ours = failed
     ? failed.ours
     : { ...rounds[0].ours, trainImagesPerSecond: median(rounds.map((r) => r.ours.trainImagesPerSecond)), inferImagesPerSecond: median(rounds.map((r) => r.ours.inferImagesPerSecond)), leakedTensorsPerStep: Math.max(...rounds.map((r) => r.ours.leakedTensorsPerStep)) };
-  const timed = rounds.filter((round) => round.pytorch && !round.pytorch.error);
-  const pytorch = rounds[0].pytorch === undefined
-    ? undefined
-    : timed.length < rounds.length
-      ? rounds.find((round) => !round.pytorch || round.pytorch.error).pytorch
-      : { ...timed[0].pytorch, trainImagesPerSecond: median(timed.map((r) => r.pytorch.trainImagesPerSecond)), inferImagesPerSecond: median(timed.map((r) => r.pytorch.inferImagesPerSecond)) };
+  // No PyTorch at all (undefined in every round), or the first round it failed in.
+  const untimed = rounds.find((round) => !round.pytorch || round.pytorch.error);
+  const pytorch = untimed
+    ? untimed.pytorch
+    : { ...rounds[0].pytorch, trainImagesPerSecond: median(rounds.map((r) => r.pytorch.trainImagesPerSecond)), inferImagesPerSecond: median(rounds.map((r) => r.pytorch.inferImagesPerSecond)) };
   const ratios = (key) => {
-    if (failed || timed.length < rounds.length || timed.length === 0) return undefined;
-    const values = timed.map((r) => r.ours[key] / r.pytorch[key]);
+    if (failed || untimed) return undefined;
+    const values = rounds.map((r) => r.ours[key] / r.pytorch[key]);
     return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
   };
   return { ours, pytorch, ratio: { train: ratios('trainImagesPerSecond'), infer: ratios('inferImagesPerSecond') }, rounds };
