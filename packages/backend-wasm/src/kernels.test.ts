@@ -207,6 +207,28 @@ describe('wasm training kernels agree with the cpu backend', () => {
     });
   });
 
+  it('Relu\'s gradient runs as one kernel on wasm and equals tfjs-core\'s mul(dy, step(x)) on cpu to the bit', async () => {
+    // 2·3·7·5 = 210 values (a scalar tail after the 4-wide loop; 8 pieces on the pool in threads.test):
+    // exact zeros and NaN in x, infinite and negative upstream gradients (dy·0 = −0, ∞·0 = NaN).
+    const x = random([2, 3, 7, 5], 26);
+    const dy = random([2, 3, 7, 5], 27);
+    x.values.set([0, -0, Number.NaN, 0, 1e-30, -1e-30, Number.NaN], 0);
+    dy.values.set([Number.POSITIVE_INFINITY, -1, 2, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, -3, Number.NaN], 0);
+    const gradients = (input: tf.Tensor, upstream: tf.Tensor) => {
+      const first = tf.grad((a: tf.Tensor) => tf.relu(a))(input, upstream);
+      // Second order through the fused kernel's own gradient: ∂/∂x Σ v·∂(Σ relu(x)²)/∂x = 2·v·step(x).
+      const second = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.grad((b: tf.Tensor) => tf.sum(tf.square(tf.relu(b))))(a), upstream)))(input);
+      return [first, second];
+    };
+    const cpu = await runOn('cpu', [x, dy], gradients);
+    const wasm = await runOn('wasm', [x, dy], gradients);
+    expect(wasm.leaked).toBe(0);
+    cpu.values.forEach((expected, index) => expect(Array.from(wasm.values[index] as Float32Array), `output ${index}`).toEqual(Array.from(expected)));
+    const profile = await tf.profile(() => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.relu(a))(tf.ones([64]))));
+    expect(profile.kernels.map((k) => k.name)).toContain('DigitlabReluGradient');
+    expect(profile.kernels.map((k) => k.name)).not.toContain('Step');
+  });
+
   it('runs the SIMD module on this backend (not the JS fallbacks), its FMA build', async () => {
     await tf.setBackend('wasm');
     expect(simdKernels(tf.backend() as BackendWasm)).not.toBeNull();

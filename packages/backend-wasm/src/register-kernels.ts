@@ -17,9 +17,10 @@ import { castConfig, identityConfig } from './kernels/identity.js';
 import { meanConfig, sumConfig } from './kernels/leading-axes-reduction.js';
 import { tileConfig } from './kernels/tile.js';
 import { addConfig, multiplyConfig, subConfig } from './kernels/channel-binary.js';
+import { installReluGradient, reluGradientConfig } from './kernels/relu-gradient.js';
 
 /** Every kernel of ours, in registration order. */
-const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig];
+const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig, reluGradientConfig];
 
 /** Stock kernels ours call internally; captured before anything is replaced. */
 const stockDependencies = ['BatchMatMul', '_FusedMatMul', 'Transpose', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub', 'Elu', 'Relu6', 'Sigmoid', 'LeakyRelu', 'Prelu'] as const;
@@ -37,7 +38,9 @@ export interface RegisteredKernels {
 }
 
 /**
- * Adds our training kernels to the `wasm` backend and replaces the slow stock ones. Idempotent:
+ * Adds our training kernels to the `wasm` backend and replaces the slow stock ones, and routes
+ * `Relu`'s gradient through our fused kernel where a backend has it (kernels/relu-gradient.ts; other
+ * backends keep tfjs-core's formula). Idempotent:
  * a second call changes nothing. A replaced kernel keeps the stock `setupFunc` / `disposeFunc`,
  * so the wasm backend initialises and disposes the same way whether ours is in place or not.
  *
@@ -72,6 +75,7 @@ export function registerWasmTrainingKernels(): RegisteredKernels {
       result.added.push(config.kernelName);
     }
   }
+  installReluGradient();
   return result;
 }
 

@@ -41,6 +41,7 @@ const poolKernels = [
   'winograd_conv3x3',
   'winograd_filter_gradient',
   'winograd_input_gradient',
+  'relu_gradient',
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
@@ -331,6 +332,10 @@ export function parallelKernels(
     binary_channels: splitting('binary_channels', (args) => {
       const [, , , rows, columns] = args;
       return worthCopying(rows * columns, rows) ? byImages(args, 3, [[0, columns], [1, columns]]) : null;
+    }),
+    relu_gradient: splitting('relu_gradient', (args) => {
+      const [, , , size] = args;
+      return worthCopying(size, size) ? byImages(args, 3, [[0, 1], [1, 1], [2, 1]]) : null;
     }),
     bias_activation: splitting('bias_activation', (args) => {
       const [, , rows, columns] = args;

@@ -14,6 +14,11 @@ export function conv2dBackpropInputPanelFloats(outHeight: number, outWidth: numb
   return Math.ceil((outHeight * outWidth) / 4) * 4 * outChannels + ((depth + 7) & ~7);
 }
 
+/** Floats of `matmul`'s packed right operand (csrc `pack_columns`): ⌈N / 8⌉ slices of K × 8. */
+export function matmulColumnsFloats(depth: number, columns: number): number {
+  return Math.ceil(columns / 8) * 8 * depth;
+}
+
 /** Floats of `matmul`'s panel: A's rows in quads. */
 export function matmulPanelFloats(rows: number, depth: number): number {
   return Math.ceil(rows / 4) * 4 * depth;

@@ -22,6 +22,8 @@ export interface SimdKernels {
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number,
   ): void;
   column_sums(out: number, x: number, scratch: number, rows: number, columns: number): void;
+  /** dx = dy · step(x) over `size` floats (Relu's gradient). */
+  relu_gradient(dx: number, dy: number, x: number, size: number): void;
   batch_norm_channels(out: number, x: number, mean: number, factor: number, offset: number, rows: number, columns: number): void;
   pad_images(
     xp: number, x: number, batch: number, height: number, width: number, channels: number, padTop: number, padLeft: number,
@@ -78,8 +80,10 @@ export interface SimdKernels {
     strideHeight: number, strideWidth: number,
   ): void;
   binary_channels(out: number, x: number, v: number, rows: number, columns: number, op: number): void;
-  /** `panel`: scratch of `matmulPanelFloats` floats (A packed by quads of rows; pooled pieces use their rows' part). */
-  matmul(out: number, a: number, b: number, panel: number, rows: number, depth: number, columns: number, strideM: number, strideK: number): void;
+  /** B [K, N] (or, `transposed`, stored [N, K]) into `matmulColumnsFloats` floats of 8-column slices for `matmul`. */
+  pack_columns(bp: number, b: number, depth: number, columns: number, transposed: number): void;
+  /** `bp`: B packed by `pack_columns`; `panel`: scratch of `matmulPanelFloats` floats (A packed by quads of rows; pooled pieces use their rows' part). */
+  matmul(out: number, a: number, bp: number, panel: number, rows: number, depth: number, columns: number, strideM: number, strideK: number): void;
   col2im(
     dx: number, cols: number, batch: number, height: number, width: number, channels: number, filterHeight: number,
     filterWidth: number, outHeight: number, outWidth: number, strideHeight: number, strideWidth: number, padTop: number,
