@@ -131,6 +131,26 @@ void max_pool_grad_disjoint(float *dx, const float *x, const float *dy, int batc
         const float *g = dy + ((n * out_height + oh) * out_width + ow) * channels;
         const int first = image + h0 * row_stride + w0 * channels;
         int c = 0;
+        if (rows == 2 && cols == 2) {
+          // The zoo's 2 × 2 windows, unrolled: taps a b / d e in row-major order, each later tap
+          // winning only when strictly greater than the maximum so far (NaN never wins).
+          const float *x0 = x + first, *x1 = x0 + row_stride;
+          float *t0 = dx + first, *t1 = t0 + row_stride;
+          for (; c < c4; c += 4) {
+            const v128_t a = wasm_v128_load(x0 + c), b = wasm_v128_load(x0 + channels + c);
+            const v128_t d = wasm_v128_load(x1 + c), e = wasm_v128_load(x1 + channels + c);
+            const v128_t gb = wasm_f32x4_gt(b, a);
+            const v128_t m = wasm_v128_bitselect(b, a, gb);
+            const v128_t gd = wasm_f32x4_gt(d, m);
+            const v128_t ge = wasm_f32x4_gt(e, wasm_v128_bitselect(d, m, gd));
+            const v128_t gradient = wasm_v128_load(g + c);
+            const v128_t later = wasm_v128_or(gd, ge); // d or e beat a and b
+            wasm_v128_store(t1 + channels + c, wasm_v128_and(gradient, ge));
+            wasm_v128_store(t1 + c, wasm_v128_and(gradient, wasm_v128_andnot(gd, ge)));
+            wasm_v128_store(t0 + channels + c, wasm_v128_and(gradient, wasm_v128_andnot(gb, later)));
+            wasm_v128_store(t0 + c, wasm_v128_andnot(gradient, wasm_v128_or(gb, later)));
+          }
+        }
         for (; c < c4; c += 4) {
           // Running maximum and the flat index of its tap, 4 channels at a time; strictly
           // greater, so the first maximum wins like the cpu backend.
