@@ -483,10 +483,29 @@ void conv2d_forward(float *out, const float *xp, const float *w, float *panel, i
   const int span = filter_width * channels;
   const int depth = filter_height * span;
   const int co8 = out_channels & ~7;
+  // One input channel at stride 1 (every first layer of the zoo): a quad of 4 consecutive output
+  // pixels of one row reads each tap from 4 consecutive floats of xp, so xp itself serves as the
+  // panel and nothing is packed; a row's last quad overlaps the previous one (the same sums again).
+  const int direct = channels == 1 && stride_width == 1 && out_width >= 4;
   for (int n = 0; n < batch; n++) {
     const float *image = xp + n * image_size;
     float *target = out + n * pixels * out_channels;
-    for (int m = 0; m < pixels && co8 > 0; m += 4) {
+    for (int oh = 0; direct && oh < out_height; oh++) {
+      for (int ow0 = 0; ow0 < out_width; ow0 += 4) {
+        const int ow = ow0 + 4 <= out_width ? ow0 : out_width - 4;
+        const float *origin = image + oh * stride_height * padded_width + ow;
+        for (int co = 0; co < co8; co += 8) {
+          TILE_4X8_ZERO;
+          const float *wk = w + co;
+          for (int kh = 0; kh < filter_height; kh++) {
+            const float *taps = origin + kh * padded_width;
+            for (int kw = 0; kw < filter_width; kw++, wk += out_channels) TILE_4X8_VECTOR(wasm_v128_load(taps + kw), wasm_v128_load(wk), wasm_v128_load(wk + 4));
+          }
+          TILE_4X8_STORE(target + (oh * out_width + ow) * out_channels + co, out_channels, 4);
+        }
+      }
+    }
+    for (int m = 0; m < pixels && co8 > 0 && !direct; m += 4) {
       const int count = pixels - m < 4 ? pixels - m : 4;
       const float *x0 = pixel_origin(image, m, out_width, stride_height, stride_width, padded_width, channels);
       const float *x1 = pixel_origin(image, count > 1 ? m + 1 : m, out_width, stride_height, stride_width, padded_width, channels);

@@ -18,6 +18,13 @@ interface ConvCase {
 
 const convCases: ConvCase[] = [
   { x: [2, 10, 10, 1], filter: [3, 3, 1, 8], strides: [1, 1], pad: 'valid' },
+  // One input channel at stride 1 reads taps straight from x (csrc conv2d_forward `direct`): rows of
+  // 9 and 5 outputs (a last quad overlapping the one before), a row stride of 2, 12 channels (an
+  // 8-wide block and a scalar tail), and 3 outputs a row (too few: the packed path).
+  { x: [2, 11, 9, 1], filter: [3, 3, 1, 8], strides: [1, 1], pad: 'same' },
+  { x: [2, 12, 13, 1], filter: [5, 5, 1, 16], strides: [2, 1], pad: 'valid' },
+  { x: [1, 8, 7, 1], filter: [3, 3, 1, 12], strides: [1, 1], pad: 'valid' },
+  { x: [1, 6, 5, 1], filter: [3, 3, 1, 8], strides: [1, 1], pad: 'valid' },
   { x: [2, 9, 9, 5], filter: [3, 3, 5, 7], strides: [1, 1], pad: 'same' },
   { x: [2, 10, 9, 4], filter: [3, 3, 4, 6], strides: [2, 2], pad: 'same' },
   { x: [3, 7, 7, 6], filter: [1, 1, 6, 4], strides: [2, 2], pad: 'same' },
