@@ -592,21 +592,26 @@ static const float *winograd_window(const float *xp, int tile, int tiles_per_ima
   return xp + ((n * padded_height + 2 * (t / tiles_wide)) * padded_width + 2 * (t % tiles_wide)) * channels;
 }
 
-// Stores v at q, or for a panel (`lanes`) its lane l at q[4l]: the same position of 4 consecutive
-// channels, each in its own step k of a TILE_4X8_PANEL panel whose rows are tiles.
-static void winograd_put(float *q, v128_t v, int lanes) {
-  if (lanes) {
-    wasm_v128_store32_lane(q, v, 0), wasm_v128_store32_lane(q + 4, v, 1);
-    wasm_v128_store32_lane(q + 8, v, 2), wasm_v128_store32_lane(q + 12, v, 3);
-  } else {
-    wasm_v128_store(q, v);
+// Moves 4 tiles' transforms of 4 channels from `temp` ([p][tile][channel], 16 floats a position,
+// as winograd_input_tile / winograd_gradient_tile write them) into a quad's 16
+// TILE_4X8_PANEL panels at `panel` (position p at p·panel_size, [channel][tile]): a 4 × 4 transpose
+// per position, 4 whole-vector stores where 16 single-lane stores per tile were.
+static void winograd_quad_to_panels(float *panel, const float *temp, int panel_size) {
+  for (int p = 0; p < 16; p++, temp += 16, panel += panel_size) {
+    const v128_t v0 = wasm_v128_load(temp), v1 = wasm_v128_load(temp + 4), v2 = wasm_v128_load(temp + 8), v3 = wasm_v128_load(temp + 12);
+    const v128_t low01 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), low23 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
+    const v128_t high01 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), high23 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
+    wasm_v128_store(panel, wasm_i32x4_shuffle(low01, low23, 0, 1, 4, 5));
+    wasm_v128_store(panel + 4, wasm_i32x4_shuffle(low01, low23, 2, 3, 6, 7));
+    wasm_v128_store(panel + 8, wasm_i32x4_shuffle(high01, high23, 0, 1, 4, 5));
+    wasm_v128_store(panel + 12, wasm_i32x4_shuffle(high01, high23, 2, 3, 6, 7));
   }
 }
 
 // Bᵀ d B of the 4 × 4 window at d (rows `row` floats apart, pixels `channels`), 4 channels: rows
 // first, s_i = (d_i0 − d_i2, d_i1 + d_i2, d_i2 − d_i1, d_i1 − d_i3), then the same down each column
-// j; position p = 4i + j goes to target + p·stride (winograd_put).
-static void winograd_input_tile(float *target, int stride, int lanes, const float *d, int row, int channels) {
+// j; position p = 4i + j goes to target + p·stride.
+static void winograd_input_tile(float *target, int stride, const float *d, int row, int channels) {
 #define WI_ROW(i, s0, s1, s2, s3)                                              \
   const v128_t s0##x = wasm_v128_load(d + (i) * row), s1##x = wasm_v128_load(d + (i) * row + channels); \
   const v128_t s2##x = wasm_v128_load(d + (i) * row + 2 * channels), s3##x = wasm_v128_load(d + (i) * row + 3 * channels); \
@@ -618,10 +623,10 @@ static void winograd_input_tile(float *target, int stride, int lanes, const floa
   WI_ROW(3, e30, e31, e32, e33);
 #undef WI_ROW
 #define WI_COLUMN(j, a, b, c, e)                                               \
-  winograd_put(target + (j) * stride, wasm_f32x4_sub(a, c), lanes);           \
-  winograd_put(target + (4 + (j)) * stride, wasm_f32x4_add(b, c), lanes);     \
-  winograd_put(target + (8 + (j)) * stride, wasm_f32x4_sub(c, b), lanes);     \
-  winograd_put(target + (12 + (j)) * stride, wasm_f32x4_sub(b, e), lanes)
+  wasm_v128_store(target + (j) * stride, wasm_f32x4_sub(a, c));           \
+  wasm_v128_store(target + (4 + (j)) * stride, wasm_f32x4_add(b, c));     \
+  wasm_v128_store(target + (8 + (j)) * stride, wasm_f32x4_sub(c, b));     \
+  wasm_v128_store(target + (12 + (j)) * stride, wasm_f32x4_sub(b, e))
   WI_COLUMN(0, e00, e10, e20, e30);
   WI_COLUMN(1, e01, e11, e21, e31);
   WI_COLUMN(2, e02, e12, e22, e32);
@@ -631,8 +636,8 @@ static void winograd_input_tile(float *target, int stride, int lanes, const floa
 
 // A dY Aᵀ of the 2 × 2 output gradient at g (rows `dy_row` floats apart, pixels `channels`; the
 // second row / column read as 0 where the tile passes the output), 4 channels: (y_0, y_0 + y_1,
-// y_0 − y_1, −y_1) down the 2 rows, then along them; position p to target + p·stride (winograd_put).
-static void winograd_gradient_tile(float *target, int stride, int lanes, const float *g, int dy_row, int channels,
+// y_0 − y_1, −y_1) down the 2 rows, then along them; position p to target + p·stride.
+static void winograd_gradient_tile(float *target, int stride, const float *g, int dy_row, int channels,
                                    int second_row, int second_column) {
   const v128_t zero = wasm_f32x4_splat(0.0f);
   const v128_t y00 = wasm_v128_load(g), y01 = second_column ? wasm_v128_load(g + channels) : zero;
@@ -641,10 +646,10 @@ static void winograd_gradient_tile(float *target, int stride, int lanes, const f
 #define WE_ROW(i, z0, z1)                                                      \
   do {                                                                         \
     const v128_t a_ = (z0), b_ = (z1);                                         \
-    winograd_put(target + 4 * (i) * stride, a_, lanes);                        \
-    winograd_put(target + (4 * (i) + 1) * stride, wasm_f32x4_add(a_, b_), lanes); \
-    winograd_put(target + (4 * (i) + 2) * stride, wasm_f32x4_sub(a_, b_), lanes); \
-    winograd_put(target + (4 * (i) + 3) * stride, wasm_f32x4_neg(b_), lanes);  \
+    wasm_v128_store(target + 4 * (i) * stride, a_);                        \
+    wasm_v128_store(target + (4 * (i) + 1) * stride, wasm_f32x4_add(a_, b_)); \
+    wasm_v128_store(target + (4 * (i) + 2) * stride, wasm_f32x4_sub(a_, b_)); \
+    wasm_v128_store(target + (4 * (i) + 3) * stride, wasm_f32x4_neg(b_));  \
   } while (0)
   WE_ROW(0, y00, y01);
   WE_ROW(1, wasm_f32x4_add(y00, y10), wasm_f32x4_add(y01, y11));
@@ -675,13 +680,21 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
   float *products = panel + 16 * quads * panel_size;
   for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
     const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
-    // Bᵀ d B for each tile, 4 channels at a time; lane l of the result for tile r of quad q goes to
-    // the quad's panel p at [4(c + l) + r].
-    for (int i = 0; i < 4 * group_quads; i++) {
-      const int r = i & 3;
-      const float *d = winograd_window(xp, g0 + (i < group ? i : group - 1), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
-      float *target = panel + (i >> 2) * 16 * panel_size + r;
-      for (int c = 0; c < channels; c += 4, d += 4, target += 16) winograd_input_tile(target, panel_size, 1, d, row, channels);
+    // Bᵀ d B for each tile, 4 channels at a time, a quad's 4 tiles into `products` (free until the
+    // GEMMs), then lane l for tile r into the quad's panel p at [4(c + l) + r].
+    for (int q = 0; q < group_quads; q++) {
+      const int i = 4 * q, last = group - 1;
+      const float *d0 = winograd_window(xp, g0 + i, tiles_per_image, tiles_wide, padded_height, padded_width, channels);
+      const float *d1 = winograd_window(xp, g0 + (i + 1 < last ? i + 1 : last), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
+      const float *d2 = winograd_window(xp, g0 + (i + 2 < last ? i + 2 : last), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
+      const float *d3 = winograd_window(xp, g0 + (i + 3 < last ? i + 3 : last), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
+      for (int c = 0; c < channels; c += 4) {
+        winograd_input_tile(products, 16, d0 + c, row, channels);
+        winograd_input_tile(products + 4, 16, d1 + c, row, channels);
+        winograd_input_tile(products + 8, 16, d2 + c, row, channels);
+        winograd_input_tile(products + 12, 16, d3 + c, row, channels);
+        winograd_quad_to_panels(panel + q * 16 * panel_size + 4 * c, products, panel_size);
+      }
     }
     for (int co = 0; co < out_channels; co += 8) {
       winograd_products(products, panel, panel_size, group_quads, u + co, channels * out_channels, out_channels, channels);
@@ -740,12 +753,12 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
       const int oh = 2 * (t / tiles_wide), ow = 2 * (t % tiles_wide);
       const float *d = xp + ((n * padded_height + oh) * padded_width + ow) * channels;
       float *target = v + r * channels;
-      for (int c = 0; c < channels; c += 4, d += 4, target += 4) winograd_input_tile(target, block * channels, 0, d, row, channels);
+      for (int c = 0; c < channels; c += 4, d += 4, target += 4) winograd_input_tile(target, block * channels, d, row, channels);
       const float *g = dy + ((n * out_height + oh) * out_width + ow) * out_channels;
       const int second_row = oh + 1 < out_height, second_column = ow + 1 < out_width;
       float *q = e + r * out_channels;
       for (int co = 0; co < out_channels; co += 4, g += 4, q += 4) {
-        winograd_gradient_tile(q, block * out_channels, 0, g, dy_row, out_channels, second_row, second_column);
+        winograd_gradient_tile(q, block * out_channels, g, dy_row, out_channels, second_row, second_column);
       }
     }
     for (int p = 0; p < 16; p++) {
@@ -820,14 +833,16 @@ void winograd_input_gradient(float *dx, const float *dy, const float *ut, float 
   for (int i = 0; i < batch * in_height * dx_row; i++) dx[i] = 0.0f;
   for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
     const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
-    for (int i = 0; i < 4 * group_quads; i++) {
-      const int tile = g0 + (i < group ? i : group - 1), n = tile / tiles_per_image, t = tile % tiles_per_image;
-      const int oh = 2 * (t / tiles_wide), ow = 2 * (t % tiles_wide);
-      const float *g = dy + ((n * out_height + oh) * out_width + ow) * out_channels;
-      const int second_row = oh + 1 < out_height, second_column = ow + 1 < out_width;
-      float *target = panel + (i >> 2) * 16 * panel_size + (i & 3);
-      for (int co = 0; co < out_channels; co += 4, g += 4, target += 16) {
-        winograd_gradient_tile(target, panel_size, 1, g, dy_row, out_channels, second_row, second_column);
+    // A dY Aᵀ per tile, a quad's 4 tiles at a time through `products` as in winograd_conv3x3.
+    for (int q = 0; q < group_quads; q++) {
+      for (int co = 0; co < out_channels; co += 4) {
+        for (int r = 0; r < 4; r++) {
+          const int tile = g0 + (4 * q + r < group ? 4 * q + r : group - 1), n = tile / tiles_per_image, t = tile % tiles_per_image;
+          const int oh = 2 * (t / tiles_wide), ow = 2 * (t % tiles_wide);
+          const float *g = dy + ((n * out_height + oh) * out_width + ow) * out_channels + co;
+          winograd_gradient_tile(products + 4 * r, 16, g, dy_row, out_channels, oh + 1 < out_height, ow + 1 < out_width);
+        }
+        winograd_quad_to_panels(panel + q * 16 * panel_size + 4 * co, products, panel_size);
       }
     }
     for (int c = 0; c < channels; c += 8) {
