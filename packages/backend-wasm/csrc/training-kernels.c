@@ -109,6 +109,54 @@ static void pack_panel(float *panel, const float *r0, const float *r1, const flo
   }
 }
 
+// MaxPool over disjoint windows (stride = window, no top/left padding), NHWC:
+//   out[n, oh, ow, c] = the first maximum, in row-major window order, of the window's taps inside x
+// (a later tap wins only when strictly greater, so NaN never replaces a number: f32x4.pmax, one
+// maxps on x64), the value whose position max_pool_grad_disjoint routes the gradient to. Taps
+// outside the input (bottom/right 'same' padding) are skipped. 2 × 2 windows unrolled.
+EXPORT(max_pool_disjoint)
+void max_pool_disjoint(float *out, const float *x, int batch, int in_height, int in_width, int channels,
+                       int filter_height, int filter_width, int out_height, int out_width) {
+  const int row_stride = in_width * channels;
+  const int c4 = channels & ~3;
+  for (int n = 0; n < batch; n++) {
+    const float *image = x + n * in_height * row_stride;
+    for (int oh = 0; oh < out_height; oh++) {
+      const int h0 = oh * filter_height;
+      const int rows = filter_height < in_height - h0 ? filter_height : in_height - h0;
+      for (int ow = 0; ow < out_width; ow++) {
+        const int w0 = ow * filter_width;
+        const int cols = filter_width < in_width - w0 ? filter_width : in_width - w0;
+        const float *first = image + h0 * row_stride + w0 * channels;
+        float *target = out + ((n * out_height + oh) * out_width + ow) * channels;
+        int c = 0;
+        if (rows == 2 && cols == 2) {
+          for (; c < c4; c += 4) {
+            v128_t best = wasm_f32x4_pmax(wasm_v128_load(first + c), wasm_v128_load(first + channels + c));
+            best = wasm_f32x4_pmax(best, wasm_v128_load(first + row_stride + c));
+            wasm_v128_store(target + c, wasm_f32x4_pmax(best, wasm_v128_load(first + row_stride + channels + c)));
+          }
+        }
+        for (; c < c4; c += 4) {
+          v128_t best = wasm_v128_load(first + c);
+          for (int h = 0; h < rows; h++)
+            for (int w = 0; w < cols; w++) best = wasm_f32x4_pmax(best, wasm_v128_load(first + h * row_stride + w * channels + c));
+          wasm_v128_store(target + c, best);
+        }
+        for (; c < channels; c++) {
+          float best = first[c];
+          for (int h = 0; h < rows; h++)
+            for (int w = 0; w < cols; w++) {
+              const float value = first[h * row_stride + w * channels + c];
+              if (value > best) best = value;
+            }
+          target[c] = best;
+        }
+      }
+    }
+  }
+}
+
 // MaxPoolGrad over disjoint windows (stride = window, no top/left padding), NHWC:
 //   dx[n, h, w, c] = dy[n, oh, ow, c] if (h, w) is the first maximum (row-major) of window
 //   (oh, ow) for channel c, else 0.

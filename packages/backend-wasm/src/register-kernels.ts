@@ -11,7 +11,7 @@ import { conv2dConfig } from './kernels/conv2d.js';
 import { fusedConv2dConfig, fusedMatMulConfig } from './kernels/fused.js';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
-import { maxPoolGradConfig } from './kernels/max-pool-grad.js';
+import { maxPoolConfig, maxPoolGradConfig } from './kernels/max-pool-grad.js';
 import { fusedBatchNormConfig } from './kernels/fused-batch-norm.js';
 import { castConfig, identityConfig } from './kernels/identity.js';
 import { meanConfig, sumConfig } from './kernels/leading-axes-reduction.js';
@@ -20,10 +20,10 @@ import { addConfig, multiplyConfig, subConfig } from './kernels/channel-binary.j
 import { installReluGradient, reluGradientConfig } from './kernels/relu-gradient.js';
 
 /** Every kernel of ours, in registration order. */
-const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig, reluGradientConfig];
+const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig, reluGradientConfig];
 
 /** Stock kernels ours call internally; captured before anything is replaced. */
-const stockDependencies = ['BatchMatMul', '_FusedMatMul', 'Transpose', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub', 'Elu', 'Relu6', 'Sigmoid', 'LeakyRelu', 'Prelu'] as const;
+const stockDependencies = ['MaxPool', 'BatchMatMul', '_FusedMatMul', 'Transpose', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub', 'Elu', 'Relu6', 'Sigmoid', 'LeakyRelu', 'Prelu'] as const;
 
 const ourKernelFuncs = new WeakSet<object>(ourKernels.map((config) => config.kernelFunc));
 

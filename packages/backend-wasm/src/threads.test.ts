@@ -48,7 +48,7 @@ describe('threaded wasm in Node', () => {
     // One small net whose gradient passes every kernel the pool splits: conv 'same' C = 1 (pad +
     // dW, direct dX + crop), a per-channel scale and shift and batch norm (binary_channels,
     // batch_norm_channels), conv 'valid' C = 8 (Winograd forward, dW and dX), its relu (relu_gradient), max-pool
-    // (max_pool_grad_disjoint), conv stride 2 (GEMM + col2im dX), dense (matmul: 72 rows → 36 + 36).
+    // (max_pool_disjoint, max_pool_grad_disjoint), conv stride 2 (GEMM + col2im dX), dense (matmul: 72 rows → 36 + 36).
     // Batch 3 → images 0-1 and 2. The size thresholds are lifted so that small shapes split.
     const saved = { ...poolThresholds };
     Object.assign(poolThresholds, { work: 0, floats: 0 });
@@ -88,7 +88,7 @@ describe('threaded wasm in Node', () => {
       if (pool === undefined) return; // One thread here (see the first test): nothing to split.
       expect(pool.threads).toBe(2);
       const ran = Object.fromEntries(Object.entries(pool.runs).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
-      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation', 'winograd_conv3x3', 'winograd_filter_gradient', 'winograd_input_gradient', 'relu_gradient']) {
+      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation', 'winograd_conv3x3', 'winograd_filter_gradient', 'winograd_input_gradient', 'relu_gradient', 'max_pool_disjoint']) {
         expect(ran[kernel] ?? 0, `${kernel} ran on the pool ${JSON.stringify(ran)}`).toBeGreaterThan(0);
       }
     } finally {

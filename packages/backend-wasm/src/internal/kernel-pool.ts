@@ -35,6 +35,7 @@ const poolKernels = [
   'crop_images',
   'col2im',
   'max_pool_grad_disjoint',
+  'max_pool_disjoint',
   'binary_channels',
   'batch_norm_channels',
   'bias_activation',
@@ -328,6 +329,12 @@ export function parallelKernels(
       const image = inHeight * inWidth * channels;
       if (!worthCopying(batch * image, batch)) return null;
       return byImages(args, 3, [[0, image], [1, image], [2, outHeight * outWidth * channels]]);
+    }),
+    max_pool_disjoint: splitting('max_pool_disjoint', (args) => {
+      const [, , batch, inHeight, inWidth, channels, , , outHeight, outWidth] = args;
+      const image = inHeight * inWidth * channels;
+      if (!worthCopying(batch * image, batch)) return null;
+      return byImages(args, 2, [[0, outHeight * outWidth * channels], [1, image]]);
     }),
     binary_channels: splitting('binary_channels', (args) => {
       const [, , , rows, columns] = args;

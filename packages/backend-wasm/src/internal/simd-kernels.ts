@@ -17,6 +17,7 @@ import { simdKernelsBinary } from './simd-kernels-binary.js';
 
 /** The exports of csrc/training-kernels.c; every pointer is a byte offset into the tfjs heap. */
 export interface SimdKernels {
+  max_pool_disjoint(out: number, x: number, batch: number, inHeight: number, inWidth: number, channels: number, filterHeight: number, filterWidth: number, outHeight: number, outWidth: number): void;
   max_pool_grad_disjoint(
     dx: number, x: number, dy: number, batch: number, inHeight: number, inWidth: number, channels: number,
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number,

@@ -11,6 +11,7 @@ import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { pool2dGeometry } from '../internal/conv-geometry.js';
 import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
+import { stockKernel } from '../internal/stock-kernels.js';
 
 function maxPoolGrad(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
@@ -90,3 +91,34 @@ function maxPoolGrad(args: WasmKernelArgs): TensorInfo {
 
 /** Our MaxPoolGrad for the `wasm` backend. */
 export const maxPoolGradConfig = wasmKernel('MaxPoolGrad', maxPoolGrad);
+
+/**
+ * MaxPool (2-D, NHWC) over disjoint windows (stride = window, no top/left padding: every 2×2/2
+ * pool of the zoo) in our SIMD module: one pass, 4 channels a vector, the first maximum of each
+ * window as MaxPoolGrad routes it (NaN never replaces a number). Stock XNNPACK's operator took
+ * 2.3 ms on seed-cnn's pool1 (batch 64, 26×26×32), where reading x once takes well under 1.
+ * Other windows, other dtypes and engines without SIMD: the stock kernel.
+ */
+function maxPool(args: WasmKernelArgs): TensorInfo {
+  const { backend } = args;
+  const x = input(args, 'MaxPool', 'x');
+  const attrs = args.attrs as unknown as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  const kernels = x.dtype === 'float32' && x.shape.length === 4 ? simdKernels(backend) : null;
+  if (!kernels) return stockKernel('MaxPool')(args);
+  const g = pool2dGeometry(x.shape, attrs.filterSize, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  const { batch, inHeight, inWidth, inChannels: channels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft } = g;
+  const disjoint = strideHeight === filterHeight && strideWidth === filterWidth && padTop === 0 && padLeft === 0;
+  if (!disjoint) return stockKernel('MaxPool')(args);
+  const out = backend.makeOutput([batch, outHeight, outWidth, channels], 'float32');
+  if (out.shape.some((size) => size === 0)) return out;
+  kernels.max_pool_disjoint(heapOffset(backend, out), heapOffset(backend, x), batch, inHeight, inWidth, channels, filterHeight, filterWidth, outHeight, outWidth);
+  return out;
+}
+
+/** Our MaxPool for the `wasm` backend (disjoint windows; the stock kernel otherwise). */
+export const maxPoolConfig = wasmKernel('MaxPool', maxPool);
