@@ -1040,11 +1040,18 @@ void binary_channels(float *out, const float *x, const float *v, int rows, int c
     const float *row = x + i * columns;
     float *target = out + i * columns;
     int j = 0;
-    for (; j < c4; j += 4) {
-      const v128_t a = wasm_v128_load(row + j), b = wasm_v128_load(v + j);
-      const v128_t r = op == 0 ? wasm_f32x4_mul(a, b) : op == 1 ? wasm_f32x4_add(a, b) : op == 2 ? wasm_f32x4_sub(a, b) : wasm_f32x4_sub(b, a);
-      wasm_v128_store(target + j, r);
+    // One loop per op: -Os does not unswitch the loop, and testing the op per vector made a bias add
+    // (64 × 26 × 26 × 32) take 1.4 ms where a stock Relu over as many floats takes 0.9.
+#define BC_LOOP(expression)                                                    \
+    for (; j < c4; j += 4) {                                                   \
+      const v128_t a = wasm_v128_load(row + j), b = wasm_v128_load(v + j);     \
+      wasm_v128_store(target + j, expression);                                 \
     }
+    if (op == 0) BC_LOOP(wasm_f32x4_mul(a, b))
+    else if (op == 1) BC_LOOP(wasm_f32x4_add(a, b))
+    else if (op == 2) BC_LOOP(wasm_f32x4_sub(a, b))
+    else BC_LOOP(wasm_f32x4_sub(b, a))
+#undef BC_LOOP
     for (; j < columns; j++) target[j] = op == 0 ? row[j] * v[j] : op == 1 ? row[j] + v[j] : op == 2 ? row[j] - v[j] : v[j] - row[j];
   }
 }
