@@ -88,26 +88,47 @@
     }                                                                          \
   } while (0)
 
+// Stores the transpose of the 4 × 4 block whose rows are v0..v3: its row j (lane j of each v) at
+// t + j·stride.
+static void store_transposed(float *t, int stride, v128_t v0, v128_t v1, v128_t v2, v128_t v3) {
+  const v128_t low01 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), low23 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
+  const v128_t high01 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), high23 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
+  wasm_v128_store(t, wasm_i32x4_shuffle(low01, low23, 0, 1, 4, 5));
+  wasm_v128_store(t + stride, wasm_i32x4_shuffle(low01, low23, 2, 3, 6, 7));
+  wasm_v128_store(t + 2 * stride, wasm_i32x4_shuffle(high01, high23, 0, 1, 4, 5));
+  wasm_v128_store(t + 3 * stride, wasm_i32x4_shuffle(high01, high23, 2, 3, 6, 7));
+}
+
 // Packs 4 rows into a panel for TILE_4X8_PANEL: panel[4k + r] = row r's k-th value, where each row
 // is `parts` runs of `run` consecutive floats, run p starting at p·part_stride (a convolution's
 // filter_height tap rows of one pixel; one run for a plain matrix row). 4 × 4 blocks transposed
-// with shuffles.
+// (store_transposed).
 static void pack_panel(float *panel, const float *r0, const float *r1, const float *r2, const float *r3,
                        int parts, int run, int part_stride) {
   for (int part = 0, o = 0; part < parts; part++, o += part_stride) {
     int j = o;
     for (; j + 4 <= o + run; j += 4, panel += 16) {
-      const v128_t v0 = wasm_v128_load(r0 + j), v1 = wasm_v128_load(r1 + j), v2 = wasm_v128_load(r2 + j), v3 = wasm_v128_load(r3 + j);
-      const v128_t low01 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), low23 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
-      const v128_t high01 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), high23 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
-      wasm_v128_store(panel, wasm_i32x4_shuffle(low01, low23, 0, 1, 4, 5));
-      wasm_v128_store(panel + 4, wasm_i32x4_shuffle(low01, low23, 2, 3, 6, 7));
-      wasm_v128_store(panel + 8, wasm_i32x4_shuffle(high01, high23, 0, 1, 4, 5));
-      wasm_v128_store(panel + 12, wasm_i32x4_shuffle(high01, high23, 2, 3, 6, 7));
+      store_transposed(panel, 4, wasm_v128_load(r0 + j), wasm_v128_load(r1 + j), wasm_v128_load(r2 + j), wasm_v128_load(r3 + j));
     }
     for (; j < o + run; j++, panel += 4) panel[0] = r0[j], panel[1] = r1[j], panel[2] = r2[j], panel[3] = r3[j];
   }
 }
+
+// Runs its body for every window (n, oh, ow) of a pooling with disjoint windows (stride = window, no
+// top/left padding) in the scope of the two kernels below: `window` is the window's index in
+// [N, OH, OW], `origin` the offset of its first tap in x[N, H, W, C], `rows` × `cols` its taps inside x.
+#define FOR_EACH_DISJOINT_WINDOW(...)                                          \
+  for (int n = 0, window = 0; n < batch; n++)                                  \
+    for (int oh = 0; oh < out_height; oh++) {                                  \
+      const int h0 = oh * filter_height;                                       \
+      const int rows = filter_height < in_height - h0 ? filter_height : in_height - h0; \
+      for (int ow = 0; ow < out_width; ow++, window++) {                       \
+        const int w0 = ow * filter_width;                                      \
+        const int cols = filter_width < in_width - w0 ? filter_width : in_width - w0; \
+        const int origin = ((n * in_height + h0) * in_width + w0) * channels;  \
+        __VA_ARGS__                                                            \
+      }                                                                        \
+    }
 
 // MaxPool over disjoint windows (stride = window, no top/left padding), NHWC:
 //   out[n, oh, ow, c] = the first maximum, in row-major window order, of the window's taps inside x
@@ -119,16 +140,9 @@ void max_pool_disjoint(float *out, const float *x, int batch, int in_height, int
                        int filter_height, int filter_width, int out_height, int out_width) {
   const int row_stride = in_width * channels;
   const int c4 = channels & ~3;
-  for (int n = 0; n < batch; n++) {
-    const float *image = x + n * in_height * row_stride;
-    for (int oh = 0; oh < out_height; oh++) {
-      const int h0 = oh * filter_height;
-      const int rows = filter_height < in_height - h0 ? filter_height : in_height - h0;
-      for (int ow = 0; ow < out_width; ow++) {
-        const int w0 = ow * filter_width;
-        const int cols = filter_width < in_width - w0 ? filter_width : in_width - w0;
-        const float *first = image + h0 * row_stride + w0 * channels;
-        float *target = out + ((n * out_height + oh) * out_width + ow) * channels;
+  FOR_EACH_DISJOINT_WINDOW(
+        const float *first = x + origin;
+        float *target = out + window * channels;
         int c = 0;
         if (rows == 2 && cols == 2) {
           for (; c < c4; c += 4) {
@@ -152,9 +166,7 @@ void max_pool_disjoint(float *out, const float *x, int batch, int in_height, int
             }
           target[c] = best;
         }
-      }
-    }
-  }
+  )
 }
 
 // MaxPoolGrad over disjoint windows (stride = window, no top/left padding), NHWC:
@@ -168,16 +180,9 @@ void max_pool_grad_disjoint(float *dx, const float *x, const float *dy, int batc
                             int out_height, int out_width) {
   const int row_stride = in_width * channels;
   const int c4 = channels & ~3;
-  for (int n = 0; n < batch; n++) {
-    const int image = n * in_height * row_stride;
-    for (int oh = 0; oh < out_height; oh++) {
-      const int h0 = oh * filter_height;
-      const int rows = filter_height < in_height - h0 ? filter_height : in_height - h0;
-      for (int ow = 0; ow < out_width; ow++) {
-        const int w0 = ow * filter_width;
-        const int cols = filter_width < in_width - w0 ? filter_width : in_width - w0;
-        const float *g = dy + ((n * out_height + oh) * out_width + ow) * channels;
-        const int first = image + h0 * row_stride + w0 * channels;
+  FOR_EACH_DISJOINT_WINDOW(
+        const float *g = dy + window * channels;
+        const int first = origin;
         int c = 0;
         if (rows == 2 && cols == 2) {
           // The zoo's 2 × 2 windows, unrolled: taps a b / d e in row-major order, each later tap
@@ -240,9 +245,7 @@ void max_pool_grad_disjoint(float *dx, const float *x, const float *dy, int batc
             }
           }
         }
-      }
-    }
-  }
+  )
 }
 
 // Relu's gradient in one pass: dx[i] = dy[i] · step(x[i]), step(x) = 1 for x > 0, 0 otherwise and
@@ -646,13 +649,7 @@ static const float *winograd_window(const float *xp, int tile, int tiles_per_ima
 // per position, 4 whole-vector stores where 16 single-lane stores per tile were.
 static void winograd_quad_to_panels(float *panel, const float *temp, int panel_size) {
   for (int p = 0; p < 16; p++, temp += 16, panel += panel_size) {
-    const v128_t v0 = wasm_v128_load(temp), v1 = wasm_v128_load(temp + 4), v2 = wasm_v128_load(temp + 8), v3 = wasm_v128_load(temp + 12);
-    const v128_t low01 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), low23 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
-    const v128_t high01 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), high23 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
-    wasm_v128_store(panel, wasm_i32x4_shuffle(low01, low23, 0, 1, 4, 5));
-    wasm_v128_store(panel + 4, wasm_i32x4_shuffle(low01, low23, 2, 3, 6, 7));
-    wasm_v128_store(panel + 8, wasm_i32x4_shuffle(high01, high23, 0, 1, 4, 5));
-    wasm_v128_store(panel + 12, wasm_i32x4_shuffle(high01, high23, 2, 3, 6, 7));
+    store_transposed(panel, 4, wasm_v128_load(temp), wasm_v128_load(temp + 4), wasm_v128_load(temp + 8), wasm_v128_load(temp + 12));
   }
 }
 
@@ -1077,15 +1074,7 @@ void pack_columns(float *bp, const float *b, int depth, int columns, int transpo
       for (; k + 4 <= depth; k += 4) {
         for (int half = 0; half < 2; half++) {
           const float *r = b + (n + 4 * half) * depth + k;
-          const v128_t v0 = wasm_v128_load(r), v1 = wasm_v128_load(r + depth);
-          const v128_t v2 = wasm_v128_load(r + 2 * depth), v3 = wasm_v128_load(r + 3 * depth);
-          const v128_t low01 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), low23 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
-          const v128_t high01 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), high23 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
-          float *t = slice + 8 * k + 4 * half;
-          wasm_v128_store(t, wasm_i32x4_shuffle(low01, low23, 0, 1, 4, 5));
-          wasm_v128_store(t + 8, wasm_i32x4_shuffle(low01, low23, 2, 3, 6, 7));
-          wasm_v128_store(t + 16, wasm_i32x4_shuffle(high01, high23, 0, 1, 4, 5));
-          wasm_v128_store(t + 24, wasm_i32x4_shuffle(high01, high23, 2, 3, 6, 7));
+          store_transposed(slice + 8 * k + 4 * half, 8, wasm_v128_load(r), wasm_v128_load(r + depth), wasm_v128_load(r + 2 * depth), wasm_v128_load(r + 3 * depth));
         }
       }
     }

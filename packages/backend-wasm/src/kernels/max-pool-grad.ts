@@ -13,17 +13,22 @@ import { pool2dGeometry } from '../internal/conv-geometry.js';
 import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
-function maxPoolGrad(args: WasmKernelArgs): TensorInfo {
-  const { backend } = args;
-  const dy = input(args, 'MaxPoolGrad', 'dy');
-  const x = input(args, 'MaxPoolGrad', 'input');
+/** The window geometry of a MaxPool / MaxPoolGrad call over x. */
+function poolGeometry(args: WasmKernelArgs, x: TensorInfo) {
   const attrs = args.attrs as unknown as {
     filterSize: [number, number] | number;
     strides: [number, number] | number;
     pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
     dimRoundingMode?: 'floor' | 'round' | 'ceil';
   };
-  const g = pool2dGeometry(x.shape, attrs.filterSize, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  return pool2dGeometry(x.shape, attrs.filterSize, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+}
+
+function maxPoolGrad(args: WasmKernelArgs): TensorInfo {
+  const { backend } = args;
+  const dy = input(args, 'MaxPoolGrad', 'dy');
+  const x = input(args, 'MaxPoolGrad', 'input');
+  const g = poolGeometry(args, x);
   const { batch, inHeight, inWidth, inChannels: channels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft } = g;
 
   const dxInfo = backend.makeOutput([...x.shape], 'float32');
@@ -95,22 +100,16 @@ export const maxPoolGradConfig = wasmKernel('MaxPoolGrad', maxPoolGrad);
 /**
  * MaxPool (2-D, NHWC) over disjoint windows (stride = window, no top/left padding: every 2×2/2
  * pool of the zoo) in our SIMD module: one pass, 4 channels a vector, the first maximum of each
- * window as MaxPoolGrad routes it (NaN never replaces a number). Stock XNNPACK's operator took
- * 2.3 ms on seed-cnn's pool1 (batch 64, 26×26×32), where reading x once takes well under 1.
+ * window as MaxPoolGrad routes it (NaN never replaces a number). Seed-cnn's pool1 (batch 64,
+ * 26×26×32, bench/kernel-timings.mjs pool1, one thread): XNNPACK 1.0-1.1 ms, ours 0.5-0.7.
  * Other windows, other dtypes and engines without SIMD: the stock kernel.
  */
 function maxPool(args: WasmKernelArgs): TensorInfo {
   const { backend } = args;
   const x = input(args, 'MaxPool', 'x');
-  const attrs = args.attrs as unknown as {
-    filterSize: [number, number] | number;
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  };
   const kernels = x.dtype === 'float32' && x.shape.length === 4 ? simdKernels(backend) : null;
   if (!kernels) return stockKernel('MaxPool')(args);
-  const g = pool2dGeometry(x.shape, attrs.filterSize, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  const g = poolGeometry(args, x);
   const { batch, inHeight, inWidth, inChannels: channels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft } = g;
   const disjoint = strideHeight === filterHeight && strideWidth === filterWidth && padTop === 0 && padLeft === 0;
   if (!disjoint) return stockKernel('MaxPool')(args);
