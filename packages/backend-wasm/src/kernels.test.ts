@@ -39,6 +39,7 @@ const convCases: ConvCase[] = [
   { x: [2, 9, 9, 8], filter: [3, 3, 8, 5], strides: [2, 2], pad: 'valid' },
   { x: [2, 10, 10, 8], filter: [3, 3, 8, 5], strides: [2, 2], pad: 'valid' }, // dropped trailing row: im2col fallback
   { x: [2, 8, 8, 9], filter: [1, 1, 9, 4], strides: [2, 2], pad: 'same' },
+  { x: [2, 12, 11, 8], filter: [5, 5, 8, 8], strides: [2, 2], pad: 'same' }, // bn-cnn's 5×5 stride-2 layers: direct dX
   { x: [2, 8, 7, 8], filter: [3, 3, 8, 3], strides: [1, 1], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
   { x: [1, 12, 12, 10], filter: [5, 5, 10, 4], strides: [1, 1], pad: 'valid' },
   // Images too large to block several per pass of the SIMD filter-gradient kernel (one image per

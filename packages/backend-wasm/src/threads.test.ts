@@ -8,6 +8,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createWasmPlugin } from './index.js';
 import { poolThresholds } from './internal/kernel-pool.js';
 import { conv2dChoice } from './kernels/conv2d.js';
+import { backpropInputChoice } from './kernels/conv2d-backprop-input.js';
 import { simdKernelPool } from './internal/simd-kernels.js';
 import { relativeError, tolerances } from './tolerances.js';
 
@@ -48,7 +49,7 @@ describe('threaded wasm in Node', () => {
     // One small net whose gradient passes every kernel the pool splits: conv 'same' C = 1 (pad +
     // dW, direct dX + crop), a per-channel scale and shift and batch norm (binary_channels,
     // batch_norm_channels), conv 'valid' C = 8 (Winograd forward, dW and dX), its relu (relu_gradient), max-pool
-    // (max_pool_disjoint, max_pool_grad_disjoint), conv stride 2 (GEMM + col2im dX), dense (matmul: 72 rows → 36 + 36).
+    // (max_pool_disjoint, max_pool_grad_disjoint), conv stride 2 (direct dX; GEMM + col2im forced once), dense (matmul: 72 rows → 36 + 36).
     // Batch 3 → images 0-1 and 2. The size thresholds are lifted so that small shapes split.
     const saved = { ...poolThresholds };
     Object.assign(poolThresholds, { work: 0, floats: 0 });
@@ -81,6 +82,12 @@ describe('threaded wasm in Node', () => {
       cpu.values.forEach((expected, index) => expect(relativeError(wasm.values[index] as Float32Array, expected)).toBeLessThan(tolerances.kernel));
       // Inference: the fused convolution's bias + relu epilogue (bias_activation).
       const fused = (x: tf.Tensor, w1: tf.Tensor, scale: tf.Tensor) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: tf.tile(w1, [1, 1, 1, 4]) as tf.Tensor4D, strides: 1, pad: 'same', bias: tf.tile(scale, [4]), activation: 'relu' });
+      // The GEMM + col2im input gradient (no longer chosen with the SIMD module; forced): col2im split.
+      const strided = (x: tf.Tensor, w1: tf.Tensor) => tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, tf.tile(w1, [1, 1, 1, 2]) as tf.Tensor4D, 2, 'same'))))(x);
+      const cpuStrided = await runOn('cpu', inputs.slice(0, 2), strided);
+      backpropInputChoice.force = 'gemm-col2im';
+      const wasmStrided = await runOn('wasm', inputs.slice(0, 2), strided).finally(() => delete backpropInputChoice.force);
+      expect(relativeError(wasmStrided.values[0] as Float32Array, cpuStrided.values[0] as Float32Array)).toBeLessThan(tolerances.kernel);
       const cpuFused = await runOn('cpu', inputs.slice(0, 3), fused);
       conv2dChoice.force = 'ours'; // with kernel threads, inference convolutions run on XNNPACK by default
       const wasmFused = await runOn('wasm', inputs.slice(0, 3), fused).finally(() => delete conv2dChoice.force);

@@ -35,7 +35,14 @@
  * - stride 1, C ≥ 8, 'valid' (the full convolution mostly multiplies padding zeros): direct, a tie
  *   with GEMM + col2im without its M×K buffer (13×13×32 23.3 vs 23.6, 12×12×24 k5 14.8 vs 15.5;
  *   full conv 23.3 and 18.3).
- * - stride > 1, C ≥ 8: GEMM + col2im (28×28×32 s2 22.2 vs 25.4 direct, 14×14×64 s2 18.2 vs 21.5).
+ * - stride > 1, C ≥ 8: direct. Measured again after the packed panels (sixth session; both
+ *   strategies interleaved in one process, min of 8 ms, batch 64, 'same', under a background
+ *   training run), GEMM + col2im → direct, one thread: bn-cnn's 24×24×32 k5 s2 70.9 / 41.0 → 51.6 /
+ *   31.0, 8×8×64 k5 s2 25.2 → 21.6, 28×28×32 k3 s2 38.2 → 32.0, 14×14×64 k3 s2 29.7 → 25.6, ResNet-mini's
+ *   28×28×16→32 18.3 → 13.7, 14×14×32→64 14.5 → 11.5, 7×7×64→128 17.9 → 14.0; two threads: the same
+ *   order (24×24×32 k5 49.5 / 63.9 → 54.1 / 51.6, the others 6-28% faster direct). GEMM + col2im
+ *   writes a dcol buffer of M × K floats first (29.5 MB for the k5 layer) and then scatters it;
+ *   before the packed panels it had won by 10-15% (28×28×32 s2 22.2 vs 25.4).
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -49,7 +56,7 @@ import { directConv2d, winogradApplies } from './conv2d.js';
 /** Overrides the choice where our SIMD module runs (benches; 'full-convolution' only at stride 1). */
 export const backpropInputChoice: { force?: Strategy } = {};
 
-/** Below this many input channels the direct kernel runs at any stride (measured, see above). */
+/** Below this many input channels the direct kernel runs at stride 1 too (it runs at every stride > 1; measured, see above). */
 const DIRECT_MAX_CHANNELS = 8;
 /** From this many input channels on, 'same' stride-1 layers take the Winograd adjoint rather than the full convolution (measured, see the header). */
 const WINOGRAD_ADJOINT_MIN_CHANNELS = 32;
@@ -68,8 +75,7 @@ function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
   if (!simd) return stride1 ? 'full-convolution' : 'gemm-col2im';
   const forced = backpropInputChoice.force;
   if (forced && (stride1 || forced !== 'full-convolution')) return forced;
-  if (g.inChannels < DIRECT_MAX_CHANNELS) return 'direct';
-  if (!stride1) return 'gemm-col2im';
+  if (g.inChannels < DIRECT_MAX_CHANNELS || !stride1) return 'direct';
   // Winograd (dy's CO channels in, C out: conv2d.ts `winogradApplies`): its adjoint on dy's own tiles,
   // or the full convolution of a zero-padded dy on the Winograd forward where that has no more tiles
   // and C < 32 (the adjoint's read-modify-write of overlapping 4 × 4 windows then costs more).
