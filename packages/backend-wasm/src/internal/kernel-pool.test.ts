@@ -18,7 +18,7 @@ describe('parallelKernels', () => {
   // Two threads packing into one panel would race: the results depend on timing, so a test of the
   // results can pass by luck. The pieces' panel arguments are checked instead.
   it.each([
-    ['conv2d_forward', conv2dForwardPanelFloats(3, 3, 8)],
+    ['conv2d_forward', conv2dForwardPanelFloats(3, 3, 8, 16)],
     ['conv2d_backprop_input', conv2dBackpropInputPanelFloats(6, 6, 16, 3 * 3 * 8)],
   ] as const)('gives each piece of %s its own scratch panel, images split over the threads', (kernel, floats) => {
     const { kernels, calls } = recordingKernels(3);

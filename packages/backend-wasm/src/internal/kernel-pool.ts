@@ -275,7 +275,7 @@ export function parallelKernels(
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
       if (!worth(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch)) return null;
       const pieces = byImages(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
-      return ownPanels(pieces, 3, panel, conv2dForwardPanelFloats(filterHeight, filterWidth, channels));
+      return ownPanels(pieces, 3, panel, conv2dForwardPanelFloats(filterHeight, filterWidth, channels, outChannels));
     }),
     winograd_conv3x3: splitting('winograd_conv3x3', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels, quads] = args;

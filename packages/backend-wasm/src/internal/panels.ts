@@ -4,9 +4,10 @@
  * @internal
  */
 
-/** Floats of `conv2d_forward`'s panel: the taps of 4 output pixels. */
-export function conv2dForwardPanelFloats(filterHeight: number, filterWidth: number, channels: number): number {
-  return 4 * filterHeight * filterWidth * channels;
+/** Floats of `conv2d_forward`'s panel: the taps of 4 output pixels, then the filter packed in 8-column slices (`matmulColumnsFloats`). */
+export function conv2dForwardPanelFloats(filterHeight: number, filterWidth: number, channels: number, outChannels: number): number {
+  const depth = filterHeight * filterWidth * channels;
+  return 4 * depth + matmulColumnsFloats(depth, outChannels);
 }
 
 /** Floats of `conv2d_backprop_input`'s panel: one image's dy in quads of pixels, then the tap offsets (int32, padded depth). */

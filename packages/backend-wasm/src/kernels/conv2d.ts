@@ -81,7 +81,7 @@ export function directConv2d(backend: BackendWasm, kernels: SimdKernels, x: Tens
   if (out.shape.some((size) => size === 0)) return out;
   if (winogradApplies(g)) return winogradConv2d(backend, kernels, x, filter, g, out);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
-  withPanels(backend, conv2dForwardPanelFloats(filterHeight, filterWidth, inChannels), (panel) =>
+  withPanels(backend, conv2dForwardPanelFloats(filterHeight, filterWidth, inChannels, outChannels), (panel) =>
     kernels.conv2d_forward(
       heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, filter), panel, batch, paddedHeight, paddedWidth,
       inChannels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
