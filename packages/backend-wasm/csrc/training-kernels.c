@@ -649,6 +649,12 @@ static const float *winograd_window(const float *xp, int tile, int tiles_per_ima
   return xp + ((n * padded_height + 2 * (t / tiles_wide)) * padded_width + 2 * (t % tiles_wide)) * channels;
 }
 
+// Which of a tile's second row (bit 0) and second column (bit 1) lie inside a height × width output.
+static int winograd_edges(int tile, int tiles_per_image, int tiles_wide, int height, int width) {
+  const int t = tile % tiles_per_image;
+  return (2 * (t / tiles_wide) + 1 < height) | (2 * (t % tiles_wide) + 1 < width) << 1;
+}
+
 // Moves 4 tiles' transforms of 4 channels from `temp` ([p][tile][channel], 16 floats a position,
 // as winograd_input_tile / winograd_gradient_tile write them) into a quad's 16
 // TILE_4X8_PANEL panels at `panel` (position p at p·panel_size, [channel][tile]): a 4 × 4 transpose
@@ -884,15 +890,24 @@ void winograd_input_gradient(float *dx, const float *dy, const float *ut, float 
   for (int i = 0; i < batch * in_height * dx_row; i++) dx[i] = 0.0f;
   for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
     const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
-    // A dY Aᵀ per tile, a quad's 4 tiles at a time through `products` as in winograd_conv3x3.
+    // A dY Aᵀ per tile, a quad's 4 tiles at a time through `products` as in winograd_conv3x3 (the
+    // tiles' places and edges found once per quad, not per 4 channels).
     for (int q = 0; q < group_quads; q++) {
+      const int i = 4 * q, last = group - 1;
+      const int t0 = g0 + i, t1 = g0 + (i + 1 < last ? i + 1 : last), t2 = g0 + (i + 2 < last ? i + 2 : last), t3 = g0 + (i + 3 < last ? i + 3 : last);
+#define WG_PLACE(r)                                                            \
+      const float *y##r = winograd_window(dy, t##r, tiles_per_image, tiles_wide, out_height, out_width, out_channels); \
+      const int e##r = winograd_edges(t##r, tiles_per_image, tiles_wide, out_height, out_width)
+      WG_PLACE(0);
+      WG_PLACE(1);
+      WG_PLACE(2);
+      WG_PLACE(3);
+#undef WG_PLACE
       for (int co = 0; co < out_channels; co += 4) {
-        for (int r = 0; r < 4; r++) {
-          const int tile = g0 + (4 * q + r < group ? 4 * q + r : group - 1), n = tile / tiles_per_image, t = tile % tiles_per_image;
-          const int oh = 2 * (t / tiles_wide), ow = 2 * (t % tiles_wide);
-          const float *g = dy + ((n * out_height + oh) * out_width + ow) * out_channels + co;
-          winograd_gradient_tile(products + 4 * r, 16, g, dy_row, out_channels, oh + 1 < out_height, ow + 1 < out_width);
-        }
+        winograd_gradient_tile(products, 16, y0 + co, dy_row, out_channels, e0 & 1, e0 >> 1);
+        winograd_gradient_tile(products + 4, 16, y1 + co, dy_row, out_channels, e1 & 1, e1 >> 1);
+        winograd_gradient_tile(products + 8, 16, y2 + co, dy_row, out_channels, e2 & 1, e2 >> 1);
+        winograd_gradient_tile(products + 12, 16, y3 + co, dy_row, out_channels, e3 & 1, e3 >> 1);
         winograd_quad_to_panels(panel + q * 16 * panel_size + 4 * co, products, panel_size);
       }
     }
