@@ -11,7 +11,7 @@ import { conv2dConfig } from './kernels/conv2d.js';
 import { fusedConv2dConfig, fusedMatMulConfig } from './kernels/fused.js';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
-import { maxPoolConfig, maxPoolGradConfig } from './kernels/max-pool-grad.js';
+import { maxPoolConfig, maxPoolGradConfig } from './kernels/max-pool.js';
 import { fusedBatchNormConfig } from './kernels/fused-batch-norm.js';
 import { castConfig, identityConfig } from './kernels/identity.js';
 import { meanConfig, sumConfig } from './kernels/leading-axes-reduction.js';

@@ -1,5 +1,5 @@
 /**
- * MaxPoolGrad (2-D, NHWC): routes each upstream gradient to the argmax of its pooling window,
+ * MaxPool and MaxPoolGrad (2-D, NHWC). MaxPoolGrad routes each upstream gradient to the argmax of its pooling window,
  *
  *   dx[n, h, w, c] = Σ_{windows (oh, ow) whose first maximum is at (h, w)} dy[n, oh, ow, c]
  *
