@@ -4,15 +4,17 @@
  *   dx[n, h, w, c] = Σ_{kh, kw, co} dy[n, (h + padTop − kh)/sh, (w + padLeft − kw)/sw, co] · W[kh, kw, c, co]
  *
  * (terms with a non-integer or out-of-range dy index vanish). Replaces the stock scalar loop with
- * one of three strategies:
+ * one of four strategies:
  *
- * - full convolution (stride 1) through XNNPACK: dx = conv(dy, W̃) with
+ * - full convolution (stride 1) on our forward kernel (XNNPACK without the SIMD module): dx = conv(dy, W̃) with
  *   W̃[kh, kw, co, c] = W[KH−1−kh, KW−1−kw, c, co] and padding (KH−1−padTop, …). 3-6x faster than
  *   GEMM + JS col2im (14×14×32→32: 12-15 ms vs 36-133 ms, min-of-7, batch 64).
  * - GEMM + col2im: dcol[M, K] = dy[M, CO] · Wᵀ[CO, K] on XNNPACK (M = N·OH·OW, K = KH·KW·C), then
  *   a scatter-add into dx (csrc/training-kernels.c `col2im`; a JS loop without SIMD); padding taps
  *   are dropped. At stride > 1 the full convolution would run over a zero-dilated dy (4x the work
- *   at stride 2, measured 53 ms vs 23-34 ms).
+ *   at stride 2, measured 53 ms vs 23-34 ms). Chosen only without the SIMD module at stride > 1;
+ *   with it, only when `backpropInputChoice.force` asks (benches, the threads test).
+ * - Winograd F(2×2, 3×3) (below).
  * - direct (SIMD module): the same GEMM fused with its scatter in our own kernel
  *   (`conv2d_backprop_input`, register tile 4 pixels × 8 taps), no dcol buffer.
  *
