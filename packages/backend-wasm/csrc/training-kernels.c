@@ -263,6 +263,12 @@ void relu_gradient(float *dx, const float *dy, const float *x, int size) {
   for (; i < size; i++) dx[i] = dy[i] * (x[i] != x[i] ? x[i] : x[i] > 0.0f ? 1.0f : 0.0f);
 }
 
+// Adds a block's float32 partial sums (4 columns) into double accumulators.
+static inline void add_block_sums(double *target, v128_t sum) {
+  wasm_v128_store(target, wasm_f64x2_add(wasm_v128_load(target), wasm_f64x2_promote_low_f32x4(sum)));
+  wasm_v128_store(target + 2, wasm_f64x2_add(wasm_v128_load(target + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1))));
+}
+
 // Column sums of a row-major [rows, columns] matrix: out[j] = Σ_i x[i, j]; the Sum of a tensor
 // over its leading axes (bias and batch-norm gradients: Σ over N, H, W of an NHWC tensor).
 // Blocks of COLUMN_SUM_BLOCK rows are summed in float32 vectors (L1-resident: the block's rows are
@@ -281,14 +287,97 @@ void column_sums(float *out, const float *x, double *scratch, int rows, int colu
       const float *p = x + i0 * columns + j;
       v128_t sum = wasm_v128_load(p);
       for (int i = i0 + 1; i < i1; i++) sum = wasm_f32x4_add(sum, wasm_v128_load(p += columns));
-      wasm_v128_store(scratch + j, wasm_f64x2_add(wasm_v128_load(scratch + j), wasm_f64x2_promote_low_f32x4(sum)));
-      wasm_v128_store(scratch + j + 2, wasm_f64x2_add(wasm_v128_load(scratch + j + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1))));
+      add_block_sums(scratch + j, sum);
     }
     for (; j < columns; j++) {
       for (int i = i0; i < i1; i++) scratch[j] += x[i * columns + j];
     }
   }
   for (int j = 0; j < columns; j++) out[j] = (float)scratch[j];
+}
+
+// The biased batch variance's numerator per channel, x a row-major [rows, columns] matrix:
+//   sums[j] = Σ_i (x[i, j] − mean[j])²   (`columns` doubles),
+// the second pass of a batch-norm layer's statistics (the first is column_sums): one read of x where
+// tfjs's moments writes x − μ, then its square, then reads that back. Blocks as in column_sums.
+EXPORT(centred_square_sums)
+void centred_square_sums(double *sums, const float *x, const float *mean, int rows, int columns) {
+  for (int j = 0; j < columns; j++) sums[j] = 0.0;
+  for (int i0 = 0; i0 < rows; i0 += COLUMN_SUM_BLOCK) {
+    const int i1 = rows - i0 < COLUMN_SUM_BLOCK ? rows : i0 + COLUMN_SUM_BLOCK;
+    int j = 0;
+    for (; j + 4 <= columns; j += 4) {
+      const v128_t mu = wasm_v128_load(mean + j);
+      const float *p = x + i0 * columns + j;
+      v128_t sum = wasm_f32x4_splat(0.0f);
+      for (int i = i0; i < i1; i++, p += columns) {
+        const v128_t d = wasm_f32x4_sub(wasm_v128_load(p), mu);
+        sum = wasm_f32x4_add(sum, wasm_f32x4_mul(d, d));
+      }
+      add_block_sums(sums + j, sum);
+    }
+    for (; j < columns; j++) {
+      for (int i = i0; i < i1; i++) {
+        const float d = x[i * columns + j] - mean[j];
+        sums[j] += d * d;
+      }
+    }
+  }
+}
+
+// The two reductions of a batch-norm layer's gradient, in one read of dy and x:
+//   sums[j] = Σ_i dy[i, j],   sums[columns + j] = Σ_i dy[i, j] · (x[i, j] − mean[j])   (2 · columns doubles).
+EXPORT(batch_norm_gradient_sums)
+void batch_norm_gradient_sums(double *sums, const float *dy, const float *x, const float *mean, int rows, int columns) {
+  double *products = sums + columns;
+  for (int j = 0; j < 2 * columns; j++) sums[j] = 0.0;
+  for (int i0 = 0; i0 < rows; i0 += COLUMN_SUM_BLOCK) {
+    const int i1 = rows - i0 < COLUMN_SUM_BLOCK ? rows : i0 + COLUMN_SUM_BLOCK;
+    int j = 0;
+    for (; j + 4 <= columns; j += 4) {
+      const v128_t mu = wasm_v128_load(mean + j);
+      const int start = i0 * columns + j;
+      const float *p = x + start, *g = dy + start;
+      v128_t sum = wasm_f32x4_splat(0.0f), product = sum;
+      for (int i = i0; i < i1; i++, p += columns, g += columns) {
+        const v128_t gradient = wasm_v128_load(g);
+        sum = wasm_f32x4_add(sum, gradient);
+        product = wasm_f32x4_add(product, wasm_f32x4_mul(gradient, wasm_f32x4_sub(wasm_v128_load(p), mu)));
+      }
+      add_block_sums(sums + j, sum);
+      add_block_sums(products + j, product);
+    }
+    for (; j < columns; j++) {
+      for (int i = i0; i < i1; i++) {
+        const float gradient = dy[i * columns + j];
+        sums[j] += gradient;
+        products[j] += gradient * (x[i * columns + j] - mean[j]);
+      }
+    }
+  }
+}
+
+// A batch-norm layer's input gradient once its per-channel sums are folded into a, b, c
+// (coefficients = [a | b | c], 3 · columns floats):
+//   dx[i, j] = dy[i, j] · a[j] + (x[i, j] − mean[j]) · b[j] + c[j].
+// x − μ is taken before scaling: a layer whose mean is large against its spread would otherwise
+// lose digits to x·b − μ·b.
+EXPORT(batch_norm_input_gradient)
+void batch_norm_input_gradient(float *dx, const float *dy, const float *x, const float *mean, const float *coefficients,
+                               int rows, int columns) {
+  const float *a = coefficients, *b = coefficients + columns, *c = coefficients + 2 * columns;
+  const int c4 = columns & ~3;
+  for (int i = 0; i < rows; i++) {
+    const int start = i * columns;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      const v128_t centred = wasm_f32x4_sub(wasm_v128_load(x + start + j), wasm_v128_load(mean + j));
+      const v128_t value = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(dy + start + j), wasm_v128_load(a + j)),
+                                          wasm_f32x4_mul(centred, wasm_v128_load(b + j)));
+      wasm_v128_store(dx + start + j, wasm_f32x4_add(value, wasm_v128_load(c + j)));
+    }
+    for (; j < columns; j++) dx[start + j] = dy[start + j] * a[j] + (x[start + j] - mean[j]) * b[j] + c[j];
+  }
 }
 
 // Batch normalisation with per-channel statistics (the last axis), x a row-major

@@ -237,6 +237,39 @@ describe('wasm training kernels agree with the cpu backend', () => {
     expect(profile.kernels.map((k) => k.name)).not.toContain('Step');
   });
 
+  describe.each([
+    { x: [4, 6, 6, 8], shift: 0 },
+    { x: [37, 5], shift: 0 }, // rows not a multiple of the 16-row blocks; a 4-wide quad and a scalar tail
+    { x: [3, 9, 7], shift: 40 }, // mean ≫ spread: x − μ must come before any scaling
+    { x: [64, 13, 13, 12], shift: 0.5 }, // a long sum: 10,816 rows
+  ])('batch-norm training kernels x=$x mean shift=$shift', ({ x, shift }) => {
+    it('DigitlabBatchNormMoments and DigitlabBatchNormGradient equal tfjs-core\'s moments and the closed-form gradient on cpu', async () => {
+      const input = random(x, 28);
+      input.values = input.values.map((v) => v + shift);
+      const channels = x[x.length - 1] as number;
+      const gamma = random([channels], 30);
+      gamma.values[0] = 0; // a dead channel: no gradient reaches x through it
+      const epsilon = 1e-3;
+      await compare([input, random(x, 29), gamma], (a, dy, g) => {
+        const [xs, upstream, scale] = [a, dy, g] as [tf.Tensor, tf.Tensor, tf.Tensor1D];
+        if (tf.getBackend() === 'wasm') {
+          const [mean, variance] = tf.engine().runKernel('DigitlabBatchNormMoments', { x: xs }) as tf.Tensor[];
+          const grads = tf.engine().runKernel('DigitlabBatchNormGradient', { dy: upstream, x: xs, mean: mean!, variance: variance!, gamma: scale }, { epsilon }) as tf.Tensor[];
+          return [mean!, variance!, ...grads];
+        }
+        // The reference: the gradient of tfjs-core's own batchNorm(x, moments(x)) by automatic differentiation.
+        const axes = x.slice(0, -1).map((_, axis) => axis);
+        const { mean, variance } = tf.moments(xs, axes);
+        const normalise = (p: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
+          const m = tf.moments(p, axes);
+          return tf.batchNorm(p, m.mean, m.variance, o, s, epsilon);
+        };
+        const grads = tf.grads((p: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(normalise(p, s, o), upstream)))([xs, scale, tf.zeros([channels])]);
+        return [mean, variance, ...grads];
+      });
+    });
+  });
+
   it('runs the SIMD module on this backend (not the JS fallbacks), its FMA build', async () => {
     await tf.setBackend('wasm');
     expect(simdKernels(tf.backend() as BackendWasm)).not.toBeNull();

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../../../test-support/each-backend.js';
 import { mnistSlice } from './__fixtures__/mnist-slice.js';
+import { BATCH_NORM_GRADIENT_KERNEL, BATCH_NORM_MOMENTS_KERNEL } from './batch-norm-training.js';
 import { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 
 /** Largest |ours − stock| over the largest |stock|, per compared tensor: float32 sums in another order. */
@@ -39,13 +40,37 @@ function trainingCall(model: tfl.LayersModel, x: tf.Tensor, r: tf.Tensor): Float
   return results;
 }
 
-describeEachBackend('batchNormInTraining (trainable BN layers)', () => {
+describeEachBackend('batchNormInTraining (trainable BN layers)', (backend) => {
   const cases: Array<[string, () => tf.Tensor]> = [
     // Real MNIST digits through a fixed 3x3 convolution: a conv activation of 8 channels.
     ['rank 4, channels last (after a conv)', () => tf.tidy(() => tf.conv2d(mnistSlice(6).images, tf.randomNormal([3, 3, 1, 8], 0, 1, 'float32', 5), 1, 'valid'))],
     // A dense activation whose mean is large against its spread: where x·dy − μ·Σdy would cancel.
     ['rank 2 (after a dense layer), mean ≫ std', () => tf.randomNormal([32, 12], 40, 0.5, 'float32', 6)],
+    // 7 channels: fused kernels' 4-wide loops end in a scalar tail.
+    ['rank 3, 7 channels', () => tf.randomNormal([5, 9, 7], 1, 2, 'float32', 7)],
   ];
+
+  it('runs the backend\'s fused batch-norm kernels where it registers them (wasm), tfjs-core ops elsewhere', async () => {
+    const model = bnModel([6, 6, 8], true);
+    const x = tf.randomNormal([4, 6, 6, 8], 0, 1, 'float32', 11);
+    const r = tf.randomNormal([4, 6, 6, 8], 0, 1, 'float32', 12);
+    const profile = await tf.profile(() => {
+      const { grads, value } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, r)));
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    const names = profile.kernels.map((kernel) => kernel.name);
+    const fused = [BATCH_NORM_MOMENTS_KERNEL, BATCH_NORM_GRADIENT_KERNEL];
+    if (backend.name === 'wasm') {
+      expect(names).toEqual(expect.arrayContaining(fused));
+      expect(names).not.toContain('Square'); // tfjs-core's moments did not run
+    } else {
+      expect(names.filter((name) => fused.includes(name))).toEqual([]);
+      expect(names).toContain('Square');
+      expect(tf.getKernel(BATCH_NORM_GRADIENT_KERNEL, tf.getBackend())).toBeUndefined();
+    }
+    tf.dispose([x, r]);
+    model.dispose();
+  });
 
   it.each(cases)('%s: output, gradients of x, γ, β and the moving averages equal stock tfjs-layers', (_, makeInput) => {
     const x = makeInput();

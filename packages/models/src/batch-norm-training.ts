@@ -22,20 +22,43 @@ export interface BatchNormTrainingResult {
  *
  * which costs seven: x − μ, its product with dy, two sums, and dx as dy·a + (x − μ)·b + c with
  * per-channel a, b, c. The forward pass is tfjs's own (`moments`, then the `batchNorm` kernel).
+ *
+ * A backend may do both in fewer passes by registering two kernels (with tfjs-core's kernel
+ * registry; @digitlab/backend-wasm does): `DigitlabBatchNormMoments` (input x; outputs mean and
+ * biased variance over every axis but the last) and `DigitlabBatchNormGradient` (inputs dy, x,
+ * mean, variance, gamma; attr epsilon; outputs dx, dgamma, dbeta, by the formula above). Where the
+ * current backend has them they run; everywhere else the ops above do.
  */
+/** Kernel names a backend registers to run `batchNormInTraining` fused (see above). */
+export const BATCH_NORM_MOMENTS_KERNEL = 'DigitlabBatchNormMoments';
+export const BATCH_NORM_GRADIENT_KERNEL = 'DigitlabBatchNormGradient';
+
+/** Whether the current backend registers `kernelName` and x is what such kernels take. */
+function fusedKernel(kernelName: string, x: tf.Tensor): boolean {
+  return x.dtype === 'float32' && x.rank >= 2 && x.size > 0 && tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}
+
 export function batchNormInTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
   const axes = x.shape.slice(0, -1).map((_, axis) => axis);
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
   const normalize = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    const moments = tf.moments(input, axes);
-    mean = tf.keep(moments.mean as tf.Tensor1D);
-    variance = tf.keep(moments.variance as tf.Tensor1D);
+    if (fusedKernel(BATCH_NORM_MOMENTS_KERNEL, input)) {
+      [mean, variance] = (tf.engine().runKernel(BATCH_NORM_MOMENTS_KERNEL, { x: input }) as tf.Tensor1D[]).map((t) => tf.keep(t)) as [tf.Tensor1D, tf.Tensor1D];
+    } else {
+      const moments = tf.moments(input, axes);
+      mean = tf.keep(moments.mean as tf.Tensor1D);
+      variance = tf.keep(moments.variance as tf.Tensor1D);
+    }
     save([input, mean, variance, scale]);
     const value = tf.batchNorm(input, mean, variance, offset, scale, epsilon);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [savedX, savedMean, savedVariance, savedGamma] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+      if (fusedKernel(BATCH_NORM_GRADIENT_KERNEL, savedX) && dy.dtype === 'float32') {
+        const inputs = { dy, x: savedX, mean: savedMean, variance: savedVariance, gamma: savedGamma };
+        return tf.engine().runKernel(BATCH_NORM_GRADIENT_KERNEL, inputs, { epsilon }) as tf.Tensor[];
+      }
       const count = dy.size / dy.shape[dy.rank - 1]!;
       const invStd = tf.rsqrt(tf.add(savedVariance, epsilon));
       const centered = tf.sub(savedX, savedMean);

@@ -12,7 +12,7 @@ export type { ModelOptions } from './architectures/architecture.js';
 export { layerGroups } from './layer-groups.js';
 export type { LayerGroup } from './layer-groups.js';
 export { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
-export { batchNormInTraining } from './batch-norm-training.js';
+export { batchNormInTraining, BATCH_NORM_GRADIENT_KERNEL, BATCH_NORM_MOMENTS_KERNEL } from './batch-norm-training.js';
 export type { BatchNormTrainingResult } from './batch-norm-training.js';
 
 export { saveModel } from './save-model.js';

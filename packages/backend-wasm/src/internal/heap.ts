@@ -17,7 +17,7 @@ export interface WasmKernelArgs {
 export type WasmKernelFunc = (args: WasmKernelArgs) => TensorInfo;
 
 /** The registration of our `kernelFunc` as `kernelName` on the `wasm` backend. */
-export function wasmKernel(kernelName: string, kernelFunc: WasmKernelFunc): KernelConfig {
+export function wasmKernel(kernelName: string, kernelFunc: (args: WasmKernelArgs) => TensorInfo | TensorInfo[]): KernelConfig {
   return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'] };
 }
 

@@ -25,6 +25,12 @@ export interface SimdKernels {
   column_sums(out: number, x: number, scratch: number, rows: number, columns: number): void;
   /** dx = dy · step(x) over `size` floats (Relu's gradient). */
   relu_gradient(dx: number, dy: number, x: number, size: number): void;
+  /** sums[j] = Σ_i (x[i, j] − mean[j])² (`columns` doubles). */
+  centred_square_sums(sums: number, x: number, mean: number, rows: number, columns: number): void;
+  /** sums = [Σ_i dy[i, j] | Σ_i dy[i, j] · (x[i, j] − mean[j])] (2 · `columns` doubles). */
+  batch_norm_gradient_sums(sums: number, dy: number, x: number, mean: number, rows: number, columns: number): void;
+  /** dx[i, j] = dy[i, j] · a[j] + (x[i, j] − mean[j]) · b[j] + c[j], coefficients = [a | b | c] (3 · `columns` floats). */
+  batch_norm_input_gradient(dx: number, dy: number, x: number, mean: number, coefficients: number, rows: number, columns: number): void;
   batch_norm_channels(out: number, x: number, mean: number, factor: number, offset: number, rows: number, columns: number): void;
   pad_images(
     xp: number, x: number, batch: number, height: number, width: number, channels: number, padTop: number, padLeft: number,
