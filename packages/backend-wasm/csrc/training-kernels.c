@@ -599,6 +599,27 @@ void crop_images(float *dx, const float *dxp, int batch, int height, int width, 
   }
 }
 
+// Writes one phase of a strided layer's input gradient into dx[N, H, W, C]:
+//   dx[n, row0 + i·row_step, col0 + j·col_step, c] = phase[n, i, j, c]
+// for phase[N, PH, PW, C] (PH, PW: the rows and columns of dx with those offsets). The strided
+// input gradient computed as stride_h · stride_w stride-1 convolutions, one per phase.
+EXPORT(scatter_phase)
+void scatter_phase(float *dx, const float *phase, int batch, int height, int width, int channels, int phase_height,
+                   int phase_width, int row0, int col0, int row_step, int col_step) {
+  const int c4 = channels & ~3;
+  for (int n = 0; n < batch; n++) {
+    for (int i = 0; i < phase_height; i++) {
+      float *target = dx + ((n * height + row0 + i * row_step) * width + col0) * channels;
+      const float *source = phase + (n * phase_height + i) * phase_width * channels;
+      for (int j = 0; j < phase_width; j++, target += col_step * channels, source += channels) {
+        int c = 0;
+        for (; c < c4; c += 4) wasm_v128_store(target + c, wasm_v128_load(source + c));
+        for (; c < channels; c++) target[c] = source[c];
+      }
+    }
+  }
+}
+
 // Conv2D (forward), direct: the GEMM of im2col without its buffer, over zero-padded images
 // xp[N, Hp, Wp, C] (origin/off as in conv2d_backprop_filter) and the HWIO filter read as a
 // row-major [K, CO] matrix with k = (kh, kw, c):

@@ -76,6 +76,11 @@ export interface SimdKernels {
   ): void;
   bias_activation(out: number, bias: number, rows: number, columns: number, hasBias: number, relu: number): void;
   transpose_filter(wt: number, w: number, depth: number, outChannels: number, paddedDepth: number): void;
+  /** dx[n, row0 + i·rowStep, col0 + j·colStep, c] = phase[n, i, j, c] (phase: N × phaseHeight × phaseWidth × C). */
+  scatter_phase(
+    dx: number, phase: number, batch: number, height: number, width: number, channels: number, phaseHeight: number, phaseWidth: number,
+    row0: number, col0: number, rowStep: number, colStep: number,
+  ): void;
   crop_images(
     dx: number, dxp: number, batch: number, height: number, width: number, channels: number, padTop: number, padLeft: number,
     paddedHeight: number, paddedWidth: number,

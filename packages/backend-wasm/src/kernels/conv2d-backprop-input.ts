@@ -4,7 +4,7 @@
  *   dx[n, h, w, c] = Σ_{kh, kw, co} dy[n, (h + padTop − kh)/sh, (w + padLeft − kw)/sw, co] · W[kh, kw, c, co]
  *
  * (terms with a non-integer or out-of-range dy index vanish). Replaces the stock scalar loop with
- * one of four strategies:
+ * one of five strategies:
  *
  * - full convolution (stride 1) on our forward kernel (XNNPACK without the SIMD module): dx = conv(dy, W̃) with
  *   W̃[kh, kw, co, c] = W[KH−1−kh, KW−1−kw, c, co] and padding (KH−1−padTop, …). 3-6x faster than
@@ -17,6 +17,8 @@
  * - Winograd F(2×2, 3×3) (below).
  * - direct (SIMD module): the same GEMM fused with its scatter in our own kernel
  *   (`conv2d_backprop_input`, register tile 4 pixels × 8 taps), no dcol buffer.
+ * - phases (stride > 1, SIMD module): one stride-1 forward convolution of dy per phase of dx's rows and columns
+ *   (`phasesInputGradient`), scattered into dx.
  *
  * Which wins, batch 64, min-of-7 cpu ms, one thread, bench/kernel-timings.mjs at load 4-5 (XNNPACK
  * ran no faster with 2 threads on these shapes, so the choice does not depend on threads):
@@ -37,7 +39,7 @@
  * - stride 1, C ≥ 8, 'valid' (the full convolution mostly multiplies padding zeros): direct, a tie
  *   with GEMM + col2im without its M×K buffer (13×13×32 23.3 vs 23.6, 12×12×24 k5 14.8 vs 15.5;
  *   full conv 23.3 and 18.3).
- * - stride > 1, C ≥ 8: direct. Measured again after the packed panels (sixth session; both
+ * - stride > 1, C ≥ 8: direct until the sixth session. Measured again after the packed panels (sixth session; both
  *   strategies interleaved in one process, min of 8 ms, batch 64, 'same', under a background
  *   training run), GEMM + col2im → direct, one thread: bn-cnn's 24×24×32 k5 s2 70.9 / 41.0 → 51.6 /
  *   31.0, 8×8×64 k5 s2 25.2 → 21.6, 28×28×32 k3 s2 38.2 → 32.0, 14×14×64 k3 s2 29.7 → 25.6, ResNet-mini's
@@ -45,6 +47,13 @@
  *   order (24×24×32 k5 49.5 / 63.9 → 54.1 / 51.6, the others 6-28% faster direct). GEMM + col2im
  *   writes a dcol buffer of M × K floats first (29.5 MB for the k5 layer) and then scatters it;
  *   before the packed panels it had won by 10-15% (28×28×32 s2 22.2 vs 25.4).
+ * - stride > 1, C ≥ 8: phases (seventh session), direct → phases, both interleaved in one process, median
+ *   of 16 ms, batch 64, 'same', under a background training run; one thread: bn-cnn's 24×24×32 k5 30.3 → 25.0,
+ *   8×8×64 k5 12.0 → 9.9, 28×28×32 k3 18.2 → 15.1, ResNet-mini's 7×7×64→128 k3 8.3 → 6.2, 28×28×16→32 and
+ *   14×14×32→64 k3 ties (9.2, 7.8), 1 × 1: 28×28×16→32 3.0 → 1.9 but 7×7×64→128 1.2 → 1.8; two threads:
+ *   24×24×32 k5 54.7 → 34.0, 8×8×64 k5 21.9 → 15.1, 7×7×64 k3 14.3 → 9.9. The direct kernel adds every
+ *   product into dx (read-modify-write per tap); a phase's forward convolution writes each dx pixel once,
+ *   and its 3 × 3 sub-filters (a 5 × 5 layer's odd phase) run on Winograd.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -52,7 +61,7 @@ import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../inter
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { conv2dBackpropInputPanelFloats, winogradInputGradientPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
-import { heapOffset, simdKernels, withPanels } from '../internal/simd-kernels.js';
+import { heapOffset, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
 import { directConv2d, winogradApplies } from './conv2d.js';
 
 /** Overrides the choice where our SIMD module runs (benches; 'full-convolution' only at stride 1). */
@@ -69,7 +78,7 @@ const WINOGRAD_ADJOINT_MIN_CHANNELS = 32;
  */
 const FULL_CONV_MAX_PIXEL_RATIO = 1.25;
 
-type Strategy = 'winograd' | 'full-convolution' | 'gemm-col2im' | 'direct';
+type Strategy = 'winograd' | 'full-convolution' | 'gemm-col2im' | 'direct' | 'phases';
 
 /** The measured choice (see the header); without the SIMD module, full convolution or GEMM + JS col2im. */
 function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
@@ -77,7 +86,8 @@ function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
   if (!simd) return stride1 ? 'full-convolution' : 'gemm-col2im';
   const forced = backpropInputChoice.force;
   if (forced && (stride1 || forced !== 'full-convolution')) return forced;
-  if (g.inChannels < DIRECT_MAX_CHANNELS || !stride1) return 'direct';
+  if (g.inChannels < DIRECT_MAX_CHANNELS) return 'direct'; // every stride: first layers
+  if (!stride1) return 'phases';
   // Winograd (dy's CO channels in, C out: conv2d.ts `winogradApplies`): its adjoint on dy's own tiles,
   // or the full convolution of a zero-padded dy on the Winograd forward where that has no more tiles
   // and C < 32 (the adjoint's read-modify-write of overlapping 4 × 4 windows then costs more).
@@ -106,6 +116,64 @@ function swappedFilter(backend: BackendWasm, filter: TensorInfo, g: Conv2DGeomet
     }
   }
   return info;
+}
+
+/**
+ * dx of a strided convolution as stride_h · stride_w stride-1 convolutions, one per phase (a, b) of dx's rows and
+ * columns: dx[n, a + sh·i, b + sw·j] only meets the taps kh ≡ a + padTop (mod sh), kw ≡ b + padLeft (mod sw), so
+ *
+ *   dx[n, a + sh·i, b + sw·j, c] = Σ_{u, v, co} dy[n, i + qa − (Ta − 1) + u, j + qb − (Tb − 1) + v, co] · W[kh0 + sh·(Ta − 1 − u), kw0 + sw·(Tb − 1 − v), c, co]
+ *
+ * with kh0 = (a + padTop) mod sh, Ta = ⌈(KH − kh0)/sh⌉ taps, qa = (a + padTop − kh0)/sh: a forward convolution of dy
+ * with that sub-filter (channels swapped, turned by 180°) on our forward kernel (Winograd where the sub-filter is
+ * 3 × 3), scattered into dx (csrc `scatter_phase`). Each dx pixel is computed once and written once, where the
+ * direct kernel adds every tap's product into dx. Null where a phase would need negative padding (the caller then
+ * runs the direct kernel).
+ */
+function phasesInputGradient(backend: BackendWasm, kernels: SimdKernels, dy: TensorInfo, filter: TensorInfo, g: Conv2DGeometry): TensorInfo | null {
+  const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth, padTop, padLeft } = g;
+  /** One axis of a phase: its first tap, tap count, rows of dx it covers, and the sub-convolution's paddings. */
+  const axis = (offset: number, pad: number, stride: number, filterSize: number, inSize: number, outSize: number) => {
+    const first = (offset + pad) % stride;
+    const taps = first < filterSize ? Math.ceil((filterSize - first) / stride) : 0;
+    const shift = (offset + pad - first) / stride;
+    const size = offset < inSize ? Math.ceil((inSize - offset) / stride) : 0;
+    return { first, taps, size, before: taps - 1 - shift, after: size + shift - outSize };
+  };
+  const phases = [];
+  for (let a = 0; a < strideHeight; a++) {
+    for (let b = 0; b < strideWidth; b++) {
+      const rows = axis(a, padTop, strideHeight, filterHeight, inHeight, outHeight);
+      const columns = axis(b, padLeft, strideWidth, filterWidth, inWidth, outWidth);
+      if (rows.size === 0 || columns.size === 0) continue;
+      if (rows.taps > 0 && columns.taps > 0 && Math.min(rows.before, rows.after, columns.before, columns.after) < 0) return null;
+      phases.push({ a, b, rows, columns });
+    }
+  }
+  const dxInfo = backend.makeOutput([batch, inHeight, inWidth, inChannels], 'float32');
+  if (phases.some(({ rows, columns }) => rows.taps === 0 || columns.taps === 0)) heapF32(backend, dxInfo).fill(0);
+  for (const { a, b, rows, columns } of phases) {
+    if (rows.taps === 0 || columns.taps === 0) continue;
+    const subInfo = backend.makeOutput([rows.taps, columns.taps, outChannels, inChannels], 'float32');
+    const [sub, weights] = [heapF32(backend, subInfo), heapF32(backend, filter)];
+    for (let u = 0; u < rows.taps; u++) {
+      for (let v = 0; v < columns.taps; v++) {
+        const kh = rows.first + strideHeight * (rows.taps - 1 - u);
+        const kw = columns.first + strideWidth * (columns.taps - 1 - v);
+        const source = (kh * filterWidth + kw) * inChannels * outChannels;
+        const target = (u * columns.taps + v) * outChannels * inChannels;
+        for (let c = 0; c < inChannels; c++) {
+          for (let co = 0; co < outChannels; co++) sub[target + co * inChannels + c] = weights[source + c * outChannels + co] as number;
+        }
+      }
+    }
+    const pads: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [rows.before, rows.after], [columns.before, columns.after], [0, 0]];
+    const phase = directConv2d(backend, kernels, dy, subInfo, conv2dGeometry('Conv2DBackpropInput', dy.shape, subInfo.shape, 1, pads, undefined, 'NHWC'));
+    backend.disposeData(subInfo.dataId);
+    kernels.scatter_phase(heapOffset(backend, dxInfo), heapOffset(backend, phase), batch, inHeight, inWidth, inChannels, rows.size, columns.size, a, b, strideHeight, strideWidth);
+    backend.disposeData(phase.dataId);
+  }
+  return dxInfo;
 }
 
 function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
@@ -149,9 +217,13 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
       return dxInfo;
     }
   }
+  if (kernels && chosen === 'phases') {
+    const dxInfo = phasesInputGradient(backend, kernels, dy, filter, g);
+    if (dxInfo) return dxInfo;
+  }
   const rows = batch * outHeight * outWidth;
   const depth = filterHeight * filterWidth * inChannels;
-  if (kernels && chosen === 'direct') {
+  if (kernels && (chosen === 'direct' || chosen === 'phases')) {
     // Direct: wt = Wᵀ padded to 8 columns, the fused GEMM + scatter into a padded dxp, then crop.
     const paddedDepth = (depth + 7) & ~7;
     const paddedHeight = (outHeight - 1) * strideHeight + filterHeight;
