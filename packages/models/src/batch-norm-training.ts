@@ -9,6 +9,15 @@ export interface BatchNormTrainingResult {
   variance: tf.Tensor1D;
 }
 
+/** Kernel names a backend registers to run `batchNormInTraining` fused (see `batchNormInTraining`). */
+export const BATCH_NORM_MOMENTS_KERNEL = 'DigitlabBatchNormMoments';
+export const BATCH_NORM_GRADIENT_KERNEL = 'DigitlabBatchNormGradient';
+
+/** Whether the current backend registers `kernelName` and x is what such kernels take. */
+function fusedKernel(kernelName: string, x: tf.Tensor): boolean {
+  return x.dtype === 'float32' && x.rank >= 2 && x.size > 0 && tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}
+
 /**
  * Batch normalisation over every axis but the last, with batch statistics, as tfjs-layers'
  * `normalizeBatchInTraining` computes it, but with the gradient written out in closed form.
@@ -29,15 +38,6 @@ export interface BatchNormTrainingResult {
  * mean, variance, gamma; attr epsilon; outputs dx, dgamma, dbeta, by the formula above). Where the
  * current backend has them they run; everywhere else the ops above do.
  */
-/** Kernel names a backend registers to run `batchNormInTraining` fused (see above). */
-export const BATCH_NORM_MOMENTS_KERNEL = 'DigitlabBatchNormMoments';
-export const BATCH_NORM_GRADIENT_KERNEL = 'DigitlabBatchNormGradient';
-
-/** Whether the current backend registers `kernelName` and x is what such kernels take. */
-function fusedKernel(kernelName: string, x: tf.Tensor): boolean {
-  return x.dtype === 'float32' && x.rank >= 2 && x.size > 0 && tf.getKernel(kernelName, tf.getBackend()) !== undefined;
-}
-
 export function batchNormInTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
   const axes = x.shape.slice(0, -1).map((_, axis) => axis);
   let mean: tf.Tensor1D | undefined;
