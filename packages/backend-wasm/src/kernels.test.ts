@@ -41,6 +41,12 @@ const convCases: ConvCase[] = [
   { x: [2, 8, 8, 9], filter: [1, 1, 9, 4], strides: [2, 2], pad: 'same' },
   { x: [2, 12, 11, 8], filter: [5, 5, 8, 8], strides: [2, 2], pad: 'same' }, // bn-cnn's 5×5 stride-2 layers: direct dX
   { x: [2, 8, 7, 8], filter: [3, 3, 8, 3], strides: [1, 1], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
+  // Strided input gradients by phases (C ≥ 8): stride 2 on one axis only; stride 3 with a 5-tall
+  // filter (phases of 2, 1 and 2 taps); and a padding whose last phase would start inside dy
+  // (negative padding: the direct kernel runs instead).
+  { x: [2, 9, 10, 8], filter: [3, 2, 8, 6], strides: [2, 1], pad: 'same' },
+  { x: [1, 9, 7, 8], filter: [5, 3, 8, 5], strides: [3, 2], pad: 'same' },
+  { x: [1, 10, 8, 8], filter: [4, 3, 8, 5], strides: [3, 2], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
   { x: [1, 12, 12, 10], filter: [5, 5, 10, 4], strides: [1, 1], pad: 'valid' },
   // Images too large to block several per pass of the SIMD filter-gradient kernel (one image per
   // block, two blocks); CO = 60: 8-wide tiles plus a 4-wide tail.
