@@ -22,7 +22,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
-import { heapOffset, simdKernels, withScratch } from '../internal/simd-kernels.js';
+import { heapFloats, heapOffset, simdKernels, withScratch } from '../internal/simd-kernels.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** Kernel name: batch statistics over every axis but the last (input `x`; outputs mean, variance). */
@@ -49,7 +49,7 @@ function expectChannels(kernelName: string, columns: number, tensors: Record<str
 
 /** Doubles at `pointer` (a scratch block's view; take it after the kernel's last allocation). */
 function heapDoubles(backend: BackendWasm, pointer: number, length: number): Float64Array {
-  return new Float64Array((backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32.buffer, pointer, length);
+  return new Float64Array(heapFloats(backend, pointer, 0).buffer, pointer, length);
 }
 
 function batchNormMoments(args: WasmKernelArgs): TensorInfo[] {
@@ -114,7 +114,7 @@ function batchNormGradient(args: WasmKernelArgs): TensorInfo[] {
     }
     const [means, variances, gammas] = [heapF32(backend, mean), heapF32(backend, variance), heapF32(backend, gamma)];
     const [dgammas, dbetas] = [heapF32(backend, dgamma), heapF32(backend, dbeta)];
-    const coefficients = new Float32Array((backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32.buffer, coefficientsAt, 3 * columns);
+    const coefficients = heapFloats(backend, coefficientsAt, 3 * columns);
     for (let j = 0; j < columns; j++) {
       const [sumDy, sumDyCentred] = [sums[j] as number, sums[columns + j] as number];
       const invStd = 1 / Math.sqrt((variances[j] as number) + epsilon);
