@@ -2,7 +2,8 @@
  * Checkpoints: a directory with the model (tfjs layers format: `model.json` + weights, loadable by
  * `loadModel` / `tf.loadLayersModel`), `trainer-state.json` (epoch, step, schedule, best metric,
  * RNG seed, optimizer config) and `optimizer-state.bin` (the optimizer's slot tensors, described by
- * the weight specs in trainer-state.json).
+ * the weight specs in trainer-state.json); with a weight average (`fit`'s `ema`) also its shadow
+ * weights in `weight-average.bin`.
  *
  * Writes are atomic: everything goes to a sibling temp directory which then replaces the target by
  * rename. Linux cannot rename a directory over a non-empty one, so the old checkpoint is first
@@ -17,6 +18,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { CheckpointError } from './errors.js';
 import type { Optimizer, OptimizerConfig } from './optimizers/optimizer.js';
 import type { ScheduleConfig } from './schedules.js';
+import type { WeightAverage } from './weight-average.js';
 
 /** What `trainer-state.json` holds. */
 export interface TrainerState {
@@ -38,6 +40,8 @@ export interface TrainerState {
   epochsWithoutImprovement: number;
   /** Free-form fields a caller wants to keep with the run (e.g. the resolved CLI config). */
   extra?: Record<string, unknown>;
+  /** The moving average of the weights, when the run keeps one: its decay and the specs of `weight-average.bin`. */
+  ema?: { decay: number; weights: tf.io.WeightsManifestEntry[] };
 }
 
 /** How the model part of a checkpoint is written; `@digitlab/models`' `saveModel` fits. */
@@ -45,17 +49,19 @@ export type ModelWriter = (model: tfl.LayersModel, directory: string) => Promise
 
 const STATE_FILE = 'trainer-state.json';
 const SLOTS_FILE = 'optimizer-state.bin';
+const AVERAGE_FILE = 'weight-average.bin';
 
 /**
  * Writes a checkpoint to `directory` atomically (temp dir + rename). `state.optimizer.slots` is
- * filled in from `optimizer`.
+ * filled in from `optimizer`, `state.ema` from `average`.
  */
 export async function saveCheckpoint(
   directory: string,
   model: tfl.LayersModel,
   optimizer: Optimizer,
-  state: Omit<TrainerState, 'format' | 'version' | 'optimizer'>,
+  state: Omit<TrainerState, 'format' | 'version' | 'optimizer' | 'ema'>,
   writeModel: ModelWriter = writeLayersModel,
+  average?: WeightAverage,
 ): Promise<void> {
   const temporary = join(dirname(directory), `.${basename(directory)}.tmp-${process.pid}-${Date.now()}`);
   const previous = `${directory}.previous`;
@@ -70,6 +76,12 @@ export async function saveCheckpoint(
       ...state,
       optimizer: { config: optimizerState.config, iterations: optimizerState.iterations, slots: specs },
     };
+    if (average) {
+      const named = Object.fromEntries(average.values().map((tensor, i) => [`average/${i}`, tensor]));
+      const encoded = await tf.io.encodeWeights(named);
+      full.ema = { decay: average.decay, weights: encoded.specs };
+      await writeFile(join(temporary, AVERAGE_FILE), new Uint8Array(encoded.data));
+    }
     await writeFile(join(temporary, SLOTS_FILE), new Uint8Array(data));
     await writeFile(join(temporary, STATE_FILE), `${JSON.stringify(full, null, 2)}\n`);
     if (existsSync(directory)) {
@@ -107,6 +119,20 @@ export async function readCheckpoint(directory: string): Promise<{ directory: st
     return { directory: resolved, state, slots };
   } catch (error) {
     throw new CheckpointError(`cannot read checkpoint "${resolved}": ${(error as Error).message}`, resolved, { cause: error });
+  }
+}
+
+/** A checkpoint's weight average (decay and shadow tensors in `model.weights` order; caller disposes), or null without one. */
+export async function readWeightAverage(directory: string): Promise<{ decay: number; values: tf.Tensor[] } | null> {
+  const { directory: resolved, state, slots } = await readCheckpoint(directory);
+  tf.dispose(Object.values(slots));
+  if (!state.ema) return null;
+  try {
+    const bytes = await readFile(join(resolved, AVERAGE_FILE));
+    const named = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), state.ema.weights);
+    return { decay: state.ema.decay, values: state.ema.weights.map((spec) => named[spec.name]!) };
+  } catch (error) {
+    throw new CheckpointError(`cannot read the weight average of checkpoint "${resolved}": ${(error as Error).message}`, resolved, { cause: error });
   }
 }
 

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestBackend } from './__fixtures__/backend.js';
 import { batchesOf, mnistSlice } from './__fixtures__/mnist.js';
 import type { Callback } from './callbacks.js';
-import { readCheckpoint } from './checkpoint.js';
-import { NonFiniteLossError } from './errors.js';
+import { readCheckpoint, readWeightAverage } from './checkpoint.js';
+import { NonFiniteLossError, TrainerOptionError } from './errors.js';
+import { evaluate } from './evaluate.js';
 import { fit, type FitOptions } from './fit.js';
 import { adam } from './optimizers/adam.js';
 import { sgd } from './optimizers/sgd.js';
@@ -118,5 +119,77 @@ describe('fit', () => {
     expect(existsSync(join(checkpointDirectory, 'last', 'model.json'))).toBe(true);
     optimizer.dispose();
     model.dispose();
+  });
+});
+
+describe('fit with a moving average of the weights (ema)', () => {
+  const decay = 0.9;
+
+  it('averages every weight with the warm-up decay, validates and selects with the average, and leaves it in the model', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const checkpointDirectory = join(directory, 'ema');
+    const model = createModel('mlp', { seed: 1 });
+    // The average in float64 from the raw weights after every step, as weight-average.ts defines it.
+    let expected = model.getWeights().map((w) => Float64Array.from(w.dataSync()));
+    let raw: Float32Array[] = [];
+    const record: Callback = {
+      onBatchEnd: (logs) => {
+        raw = model.getWeights().map((w) => w.dataSync() as Float32Array);
+        const d = Math.min(decay, (1 + logs.step) / (10 + logs.step));
+        expected = expected.map((shadow, i) => shadow.map((value, j) => d * value + (1 - d) * raw[i]![j]!));
+      },
+    };
+    const optimizer = adam({ beta1: 0.7, beta2: 0.9 });
+    const result = await fit(model, source(0), {
+      epochs: 2,
+      optimizer,
+      schedule: { kind: 'one-cycle', learningRate: 0.005, totalSteps: 2 * stepsPerEpoch },
+      seed: 7,
+      validation: () => batchesOf(validation, 64),
+      checkpointDirectory,
+      ema: decay,
+      callbacks: [record],
+    });
+    const averaged = model.getWeights().map((w) => w.dataSync() as Float32Array);
+    averaged.forEach((values, i) => {
+      let [scale, error] = [0, 0];
+      values.forEach((value, j) => {
+        scale = Math.max(scale, Math.abs(expected[i]![j]!));
+        error = Math.max(error, Math.abs(value - expected[i]![j]!));
+      });
+      expect(error / scale, `weight ${i}`).toBeLessThan(1e-5);
+    });
+    // The average is not the last step's weights (the comparison above would pass vacuously if it were).
+    expect(averaged.some((values, i) => values.some((value, j) => value !== raw[i]![j]))).toBe(true);
+    // The last epoch was validated on exactly these weights.
+    const again = evaluate(model, batchesOf(validation, 64));
+    expect(again.loss).toBeCloseTo(result.history[1]!.validation!.loss, 6);
+    // last/ keeps the raw weights and the average; best/ was written from the average.
+    const saved = await readWeightAverage(join(checkpointDirectory, 'last'));
+    expect(saved?.decay).toBe(decay);
+    saved!.values.forEach((tensor, i) => expect(Array.from(tensor.dataSync())).toEqual(Array.from(averaged[i]!)));
+    tf.dispose(saved!.values);
+    optimizer.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('resumes the average with the weights (equal to the uninterrupted run) and refuses another ema setting', async () => {
+    const uninterrupted = await run({ extra: { ema: decay } });
+    const checkpointDirectory = join(directory, 'ema-resume');
+    const stopMidEpoch: Callback = { onBatchEnd: (logs, control) => (logs.step === stepsPerEpoch + 2 ? control.stop('mid') : undefined) };
+    await run({ extra: { ema: decay, checkpointDirectory, callbacks: [stopMidEpoch] } });
+    const resumed = await run({ modelSeed: 99, extra: { ema: decay, checkpointDirectory, resumeFrom: join(checkpointDirectory, 'last') } });
+    expect(resumed.weights).toEqual(uninterrupted.weights);
+    const plain = await run();
+    expect(plain.weights).not.toEqual(uninterrupted.weights);
+    for (const ema of [undefined, 0.99]) {
+      const refused = await run({ extra: { ...(ema === undefined ? {} : { ema }), resumeFrom: join(checkpointDirectory, 'last') } }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(TrainerOptionError);
+      expect((refused as Error).message).toMatch(/with a weight average \(ema 0\.9\).*Pass the same ema setting/);
+    }
+    const bad = await run({ extra: { ema: 1 } }).catch((error: unknown) => error);
+    expect(bad).toBeInstanceOf(TrainerOptionError);
+    expect((bad as Error).message).toContain('ema decay must be a number between 0 and 1');
   });
 });

@@ -1,20 +1,21 @@
 /**
  * The training loop: epochs of {@link trainStep} over a batch source, validation after each epoch,
  * model selection on the validation split (`best/`), early stopping, atomic checkpoints
- * (`last/`), exact resume, and callbacks. All randomness comes from `seed`, the epoch and the
- * step, so the same seed on the same backend gives the same weights, and a resumed run the
- * weights of an uninterrupted one.
+ * (`last/`), exact resume, callbacks, and optionally a moving average of the weights (`ema`). All
+ * randomness comes from `seed`, the epoch and the step, so the same seed on the same backend gives
+ * the same weights, and a resumed run the weights of an uninterrupted one.
  */
 import { join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BatchLogs, Callback, EpochLogs, TrainingControl } from './callbacks.js';
-import { readCheckpoint, restoreCheckpoint, saveCheckpoint, writeLayersModel, type ModelWriter, type TrainerState } from './checkpoint.js';
+import { readCheckpoint, readWeightAverage, restoreCheckpoint, saveCheckpoint, writeLayersModel, type ModelWriter, type TrainerState } from './checkpoint.js';
 import { NonFiniteLossError, TrainerOptionError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { learningRateAt, momentumAt, validateSchedule, type ScheduleConfig } from './schedules.js';
 import { trainStep, type Batch, type LossFunction } from './train-step.js';
+import { validateAverageDecay, WeightAverage } from './weight-average.js';
 
 /** Yields the batches of one epoch (shuffled by `epoch`); the loop disposes each batch. */
 export type BatchSource = (epoch: number) => Iterable<Batch>;
@@ -51,6 +52,13 @@ export interface FitOptions {
   resumeFrom?: string;
   /** Extra fields stored in every checkpoint's trainer-state.json. */
   extraState?: Record<string, unknown>;
+  /**
+   * Keep an exponential moving average of the weights with this decay (e.g. 0.999; see
+   * weight-average.ts): validation, model selection and `best/` use the averaged weights, `last/`
+   * holds the raw ones and the average (a resume continues both), and when `fit` returns the model
+   * holds the average.
+   */
+  ema?: number;
   callbacks?: readonly Callback[];
 }
 
@@ -71,6 +79,7 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
   const { optimizer, epochs, callbacks = [], monitor = 'accuracy' } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new TrainerOptionError(`epochs must be a positive integer, got ${String(epochs)}`);
   validateSchedule(options.schedule);
+  if (options.ema !== undefined) validateAverageDecay(options.ema);
   const writeModel = options.writeModel ?? writeLayersModel;
 
   let stopReason: string | undefined;
@@ -84,7 +93,7 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
   };
 
   // Where the run stands; a resume loads it from the checkpoint.
-  let state: Omit<TrainerState, 'format' | 'version' | 'optimizer'> = {
+  let state: Omit<TrainerState, 'format' | 'version' | 'optimizer' | 'ema'> = {
     epoch: 0,
     step: 0,
     stepInEpoch: 0,
@@ -101,116 +110,141 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
         `cannot resume from "${options.resumeFrom}": it was trained with optimizer ${JSON.stringify(saved.optimizer.config)}, not ${JSON.stringify(optimizer.config)}. Pass the same optimizer settings.`,
       );
     }
-    const { format: _format, version: _version, optimizer: _optimizer, ...rest } = await restoreCheckpoint(options.resumeFrom, model, optimizer);
+    if ((saved.ema?.decay ?? null) !== (options.ema ?? null)) {
+      const was = saved.ema ? `with a weight average (ema ${saved.ema.decay})` : 'without a weight average';
+      throw new TrainerOptionError(`cannot resume from "${options.resumeFrom}": it was trained ${was}, not ${options.ema === undefined ? 'without one' : `with ema ${options.ema}`}. Pass the same ema setting.`);
+    }
+    const { format: _format, version: _version, optimizer: _optimizer, ema: _ema, ...rest } = await restoreCheckpoint(options.resumeFrom, model, optimizer);
     state = { ...rest, ...(options.extraState ? { extra: options.extraState } : {}) };
   }
-  const { schedule } = state;
-  const seed = state.rng.seed;
-  const history: EpochLogs[] = [];
-  const checkpoint = async (name: 'last' | 'best') => {
-    if (options.checkpointDirectory) await saveCheckpoint(join(options.checkpointDirectory, name), model, optimizer, state, writeModel);
-  };
-
-  for (const callback of callbacks) await callback.onTrainBegin?.({ epoch: state.epoch, step: state.step }, control);
-
-  while (state.epoch < epochs && stopReason === undefined) {
-    const epoch = state.epoch;
-    for (const callback of callbacks) await callback.onEpochBegin?.(epoch, control);
-    const skip = state.stepInEpoch;
-    let batchIndex = 0;
-    let lossSum = 0;
-    let correctSum = 0;
-    let images = 0;
-    let learningRate = learningRateAt(schedule, state.step);
-    let trainSeconds = 0;
-
-    for (const batch of train(epoch)) {
-      // A mid-epoch resume replays the epoch's batch order and skips what was already applied.
-      if (batchIndex < skip) {
-        disposeBatch(batch);
-        batchIndex += 1;
-        continue;
-      }
-      learningRate = learningRateAt(schedule, state.step);
-      const started = performance.now();
-      let result;
-      try {
-        result = trainStep(model, batch, optimizer, {
-          learningRate,
-          momentum: momentumAt(schedule, state.step),
-          labelSmoothing: options.labelSmoothing,
-          l2: options.l2,
-          clipNorm: options.clipNorm,
-          loss: options.loss,
-          ...(options.learningRateScales ? { learningRateScales: options.learningRateScales } : {}),
-          step: state.step,
-          epoch,
-          seed,
-        });
-      } catch (error) {
-        if (error instanceof NonFiniteLossError) throw withCheckpointHint(error, options.checkpointDirectory, state);
-        throw error;
-      } finally {
-        disposeBatch(batch);
-      }
-      trainSeconds += (performance.now() - started) / 1000;
-      state.step += 1;
-      state.stepInEpoch += 1;
-      lossSum += result.loss * batch.size;
-      correctSum += result.accuracy * batch.size;
-      images += batch.size;
-      const logs: BatchLogs = { epoch, batch: batchIndex, step: state.step, size: batch.size, ...result, learningRate };
-      for (const callback of callbacks) await callback.onBatchEnd?.(logs, control);
-      batchIndex += 1;
-      if (options.checkpointEverySteps && state.step % options.checkpointEverySteps === 0) await checkpoint('last');
-      if (stopReason !== undefined) break;
-    }
-    if (stopReason !== undefined) {
-      // Stopped inside the epoch: keep where we are, so a resume finishes this epoch.
-      await checkpoint('last');
-      break;
-    }
-
-    // The epoch is complete: validate, select, checkpoint.
-    const validation = options.validation ? evaluate(model, options.validation()) : undefined;
-    state.epoch = epoch + 1;
-    state.stepInEpoch = 0;
-    let improved = false;
-    if (validation) {
-      const value = validation[monitor];
-      const minDelta = options.earlyStopping?.minDelta ?? 0;
-      const better = state.best === null || (monitor === 'accuracy' ? value > state.best.value + minDelta : value < state.best.value - minDelta);
-      if (better) {
-        state.best = { metric: `validation.${monitor}`, value, epoch: state.epoch, step: state.step };
-        state.epochsWithoutImprovement = 0;
-        improved = true;
-      } else {
-        state.epochsWithoutImprovement += 1;
-      }
-      if (options.earlyStopping && state.epochsWithoutImprovement >= options.earlyStopping.patience) {
-        stopReason ??= `early stopping: validation ${monitor} did not improve for ${state.epochsWithoutImprovement} epochs (best ${state.best!.value} at epoch ${state.best!.epoch})`;
-      }
-    }
-    if (improved) await checkpoint('best');
-    await checkpoint('last');
-    const epochLogs: EpochLogs = {
-      epoch,
-      step: state.step,
-      loss: images ? lossSum / images : NaN,
-      accuracy: images ? correctSum / images : NaN,
-      learningRate,
-      images,
-      trainSeconds,
-      ...(validation ? { validation: { loss: validation.loss, accuracy: validation.accuracy } } : {}),
-      improved,
+  const average = options.ema === undefined ? undefined : await createAverage(model, options.ema, options.resumeFrom);
+  try {
+    const { schedule } = state;
+    const seed = state.rng.seed;
+    const history: EpochLogs[] = [];
+    const checkpoint = async (name: 'last' | 'best') => {
+      if (!options.checkpointDirectory) return;
+      const save = () => saveCheckpoint(join(options.checkpointDirectory!, name), model, optimizer, state, writeModel, average);
+      // best/ is what selection evaluated: the averaged weights when there is an average.
+      await (name === 'best' && average ? average.withAveragedWeights(model, save) : save());
     };
-    history.push(epochLogs);
-    for (const callback of callbacks) await callback.onEpochEnd?.(epochLogs, control);
-  }
 
-  const result: FitResult = { epochs: state.epoch, step: state.step, history, best: state.best, ...(stopReason ? { stopReason } : {}) };
-  for (const callback of callbacks) await callback.onTrainEnd?.({ epochs: result.epochs, step: result.step, stopReason }, control);
-  return result;
+    for (const callback of callbacks) await callback.onTrainBegin?.({ epoch: state.epoch, step: state.step }, control);
+
+    while (state.epoch < epochs && stopReason === undefined) {
+      const epoch = state.epoch;
+      for (const callback of callbacks) await callback.onEpochBegin?.(epoch, control);
+      const skip = state.stepInEpoch;
+      let batchIndex = 0;
+      let lossSum = 0;
+      let correctSum = 0;
+      let images = 0;
+      let learningRate = learningRateAt(schedule, state.step);
+      let trainSeconds = 0;
+
+      for (const batch of train(epoch)) {
+        // A mid-epoch resume replays the epoch's batch order and skips what was already applied.
+        if (batchIndex < skip) {
+          disposeBatch(batch);
+          batchIndex += 1;
+          continue;
+        }
+        learningRate = learningRateAt(schedule, state.step);
+        const started = performance.now();
+        let result;
+        try {
+          result = trainStep(model, batch, optimizer, {
+            learningRate,
+            momentum: momentumAt(schedule, state.step),
+            labelSmoothing: options.labelSmoothing,
+            l2: options.l2,
+            clipNorm: options.clipNorm,
+            loss: options.loss,
+            ...(options.learningRateScales ? { learningRateScales: options.learningRateScales } : {}),
+            step: state.step,
+            epoch,
+            seed,
+          });
+        } catch (error) {
+          if (error instanceof NonFiniteLossError) throw withCheckpointHint(error, options.checkpointDirectory, state);
+          throw error;
+        } finally {
+          disposeBatch(batch);
+        }
+        state.step += 1;
+        average?.update(model, state.step);
+        trainSeconds += (performance.now() - started) / 1000;
+        state.stepInEpoch += 1;
+        lossSum += result.loss * batch.size;
+        correctSum += result.accuracy * batch.size;
+        images += batch.size;
+        const logs: BatchLogs = { epoch, batch: batchIndex, step: state.step, size: batch.size, ...result, learningRate };
+        for (const callback of callbacks) await callback.onBatchEnd?.(logs, control);
+        batchIndex += 1;
+        if (options.checkpointEverySteps && state.step % options.checkpointEverySteps === 0) await checkpoint('last');
+        if (stopReason !== undefined) break;
+      }
+      if (stopReason !== undefined) {
+        // Stopped inside the epoch: keep where we are, so a resume finishes this epoch.
+        await checkpoint('last');
+        break;
+      }
+
+      // The epoch is complete: validate, select, checkpoint.
+      const validate = options.validation;
+      const validation = validate ? await (average ? average.withAveragedWeights(model, () => evaluate(model, validate())) : evaluate(model, validate())) : undefined;
+      state.epoch = epoch + 1;
+      state.stepInEpoch = 0;
+      let improved = false;
+      if (validation) {
+        const value = validation[monitor];
+        const minDelta = options.earlyStopping?.minDelta ?? 0;
+        const better = state.best === null || (monitor === 'accuracy' ? value > state.best.value + minDelta : value < state.best.value - minDelta);
+        if (better) {
+          state.best = { metric: `validation.${monitor}`, value, epoch: state.epoch, step: state.step };
+          state.epochsWithoutImprovement = 0;
+          improved = true;
+        } else {
+          state.epochsWithoutImprovement += 1;
+        }
+        if (options.earlyStopping && state.epochsWithoutImprovement >= options.earlyStopping.patience) {
+          stopReason ??= `early stopping: validation ${monitor} did not improve for ${state.epochsWithoutImprovement} epochs (best ${state.best!.value} at epoch ${state.best!.epoch})`;
+        }
+      }
+      if (improved) await checkpoint('best');
+      await checkpoint('last');
+      const epochLogs: EpochLogs = {
+        epoch,
+        step: state.step,
+        loss: images ? lossSum / images : NaN,
+        accuracy: images ? correctSum / images : NaN,
+        learningRate,
+        images,
+        trainSeconds,
+        ...(validation ? { validation: { loss: validation.loss, accuracy: validation.accuracy } } : {}),
+        improved,
+      };
+      history.push(epochLogs);
+      for (const callback of callbacks) await callback.onEpochEnd?.(epochLogs, control);
+    }
+
+    average?.applyTo(model);
+    const result: FitResult = { epochs: state.epoch, step: state.step, history, best: state.best, ...(stopReason ? { stopReason } : {}) };
+    for (const callback of callbacks) await callback.onTrainEnd?.({ epochs: result.epochs, step: result.step, stopReason }, control);
+    return result;
+  } finally {
+    average?.dispose();
+  }
+}
+
+/** A new weight average of `model`, or the one saved with the checkpoint a run resumes from. */
+async function createAverage(model: tfl.LayersModel, decay: number, resumeFrom: string | undefined): Promise<WeightAverage> {
+  const saved = resumeFrom ? await readWeightAverage(resumeFrom) : null;
+  try {
+    return new WeightAverage(model, decay, saved?.values);
+  } finally {
+    if (saved) tf.dispose(saved.values);
+  }
 }
 
 function disposeBatch(batch: Batch): void {

@@ -2,7 +2,8 @@
  * @digitlab/trainer — a composable training loop for digit models on TensorFlow.js:
  * - `trainStep`: forward, softmax cross-entropy (label smoothing, L2), gradients, global-norm
  *   clipping, optimizer update, with a NaN/Inf guard; `fit`: epochs, validation, model selection,
- *   early stopping, atomic checkpoints (`best/`, `last/`), exact resume, callbacks.
+ *   early stopping, atomic checkpoints (`best/`, `last/`), exact resume, callbacks, a moving average
+ *   of the weights (`ema`).
  * - Optimizers with exportable state: `sgd` (momentum, Nesterov), `adam`, `adamw`.
  * - Schedules as pure functions of the step: constant, step, cosine, one-cycle, with warm-up.
  * - Metrics: `evaluate`, `confusionMatrix`, `classificationReport`; ensembles: `createEnsemble`.
@@ -29,7 +30,8 @@ export type { Evaluation, EvaluateOptions, Predictor } from './evaluate.js';
 export { confusionMatrix, classificationReport, formatClassificationReport } from './metrics.js';
 export type { ClassMetrics, ClassificationReport } from './metrics.js';
 export { createEnsemble } from './ensemble.js';
-export { saveCheckpoint, readCheckpoint, restoreCheckpoint, resolveCheckpointDirectory, writeLayersModel } from './checkpoint.js';
+export { saveCheckpoint, readCheckpoint, readWeightAverage, restoreCheckpoint, resolveCheckpointDirectory, writeLayersModel } from './checkpoint.js';
+export { WeightAverage, validateAverageDecay } from './weight-average.js';
 export type { TrainerState, ModelWriter } from './checkpoint.js';
 export { deriveSeed } from './random.js';
 export { TrainerError, NonFiniteLossError, CheckpointError, TrainerOptionError } from './errors.js';

@@ -52,6 +52,8 @@ export interface TrainConfig {
   limit: number | null;
   normalization: 'mnist';
   validationSize: number;
+  /** Decay of the moving average of the weights (validated, selected and saved), or null for none. */
+  ema?: number | null;
 }
 
 /**
@@ -79,6 +81,7 @@ const defaults: TrainConfig = {
   limit: null,
   normalization: 'mnist',
   validationSize: 5000,
+  ema: null,
 };
 
 const usage = `usage: digitlab train [options]
@@ -95,6 +98,8 @@ Trains a model on real MNIST (55,000 train / 5,000 validation / 10,000 test) and
   --schedule NAME        ${scheduleKinds.join('|')} (default ${defaults.schedule})
   --warmup STEPS         linear warm-up steps (default 0)
   --label-smoothing X    (default 0)
+  --ema DECAY            keep a moving average of the weights (e.g. 0.999); validation, best/ and
+                         the final model use it (default: none)
   --augment              random rotation ±10°, zoom 0.9-1.1, shift ±10%
   --backend NAME         auto|wasm|cpu|tensorflow|cuda (default auto)
   --threads N            wasm worker threads
@@ -119,6 +124,7 @@ const flags = {
   schedule: { type: 'string' },
   warmup: { type: 'string' },
   'label-smoothing': { type: 'string' },
+  ema: { type: 'string' },
   augment: { type: 'boolean' },
   backend: { type: 'string' },
   threads: { type: 'string' },
@@ -177,6 +183,7 @@ export async function run(argv: string[]): Promise<number> {
         schedule: createSchedule(config, stepsPerEpoch),
         seed: config.seed,
         labelSmoothing: config.labelSmoothing,
+        ...(typeof config.ema === 'number' ? { ema: config.ema } : {}),
         validation: () => createBatches(splits.validation, { batchSize: 1000, shuffle: false, normalization: config.normalization }),
         checkpointDirectory: run.checkpoints,
         writeModel: async (trained, directory) => {
@@ -265,7 +272,16 @@ function resolveConfig(values: Record<string, unknown>): TrainConfig {
     limit: values.limit === undefined ? null : numberFlag(values, 'limit', 0, { integer: true, min: 1 }),
     normalization: 'mnist',
     validationSize: defaults.validationSize,
+    ema: emaDecay(values),
   };
+}
+
+/** --ema: a decay strictly between 0 and 1, or null when absent. */
+function emaDecay(values: Record<string, unknown>): number | null {
+  if (values.ema === undefined) return null;
+  const decay = numberFlag(values, 'ema', 0, { min: 0 });
+  if (!(decay > 0 && decay < 1)) throw new UsageError(`--ema must be a decay between 0 and 1 (exclusive), e.g. 0.999; got "${String(values.ema)}"`);
+  return decay;
 }
 
 function createCliOptimizer(config: TrainConfig): Optimizer {
