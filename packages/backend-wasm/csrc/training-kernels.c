@@ -626,7 +626,7 @@ void scatter_phase(float *dx, const float *phase, int batch, int height, int wid
 //   out[n, oh, ow, co] = Σ_k xp[origin(n, oh, ow) + off(k)] · w[k, co].
 // For one kh the taps (kw, c) are KW·C consecutive floats of xp, so 4 output pixels' K taps are
 // KH runs each, packed into `panel` (4·K floats, the caller's scratch) once and swept by every
-// block of 8 co (TILE_4X8_PANEL; w's rows at stride CO, all of w passing through L1/L2 per quad).
+// block of 8 co (TILE_4X8_PANEL over w packed after the panel into contiguous K × 8 slices).
 // A last quad of fewer than 4 pixels repeats its last pixel (valid reads) and stores only its own;
 // co past the last multiple of 8 goes through scalars.
 void pack_columns(float *bp, const float *b, int depth, int columns, int transposed); // below, with matmul
@@ -759,6 +759,12 @@ static const float *winograd_window(const float *xp, int tile, int tiles_per_ima
   return xp + ((n * padded_height + 2 * (t / tiles_wide)) * padded_width + 2 * (t % tiles_wide)) * channels;
 }
 
+// Tile r (0-3) of the quad starting at tile `first` of a group ending at tile `last`: a partial last
+// quad repeats its last tile (valid reads; its products are not stored).
+static int quad_tile(int first, int r, int last) {
+  return first + r < last ? first + r : last;
+}
+
 // Which of a tile's second row (bit 0) and second column (bit 1) lie inside a height × width output.
 static int winograd_edges(int tile, int tiles_per_image, int tiles_wide, int height, int width) {
   const int t = tile % tiles_per_image;
@@ -850,11 +856,13 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
     // Bᵀ d B for each tile, 4 channels at a time, a quad's 4 tiles into `products` (free until the
     // GEMMs), then lane l for tile r into the quad's panel p at [4(c + l) + r].
     for (int q = 0; q < group_quads; q++) {
-      const int i = 4 * q, last = group - 1;
-      const float *d0 = winograd_window(xp, g0 + i, tiles_per_image, tiles_wide, padded_height, padded_width, channels);
-      const float *d1 = winograd_window(xp, g0 + (i + 1 < last ? i + 1 : last), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
-      const float *d2 = winograd_window(xp, g0 + (i + 2 < last ? i + 2 : last), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
-      const float *d3 = winograd_window(xp, g0 + (i + 3 < last ? i + 3 : last), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
+      const int first = g0 + 4 * q, last = g0 + group - 1;
+#define WC_PLACE(r) const float *d##r = winograd_window(xp, quad_tile(first, r, last), tiles_per_image, tiles_wide, padded_height, padded_width, channels)
+      WC_PLACE(0);
+      WC_PLACE(1);
+      WC_PLACE(2);
+      WC_PLACE(3);
+#undef WC_PLACE
       for (int c = 0; c < channels; c += 4) {
         winograd_input_tile(products, 16, d0 + c, row, channels);
         winograd_input_tile(products + 4, 16, d1 + c, row, channels);
@@ -1003,9 +1011,9 @@ void winograd_input_gradient(float *dx, const float *dy, const float *ut, float 
     // A dY Aᵀ per tile, a quad's 4 tiles at a time through `products` as in winograd_conv3x3 (the
     // tiles' places and edges found once per quad, not per 4 channels).
     for (int q = 0; q < group_quads; q++) {
-      const int i = 4 * q, last = group - 1;
-      const int t0 = g0 + i, t1 = g0 + (i + 1 < last ? i + 1 : last), t2 = g0 + (i + 2 < last ? i + 2 : last), t3 = g0 + (i + 3 < last ? i + 3 : last);
+      const int first = g0 + 4 * q, last = g0 + group - 1;
 #define WG_PLACE(r)                                                            \
+      const int t##r = quad_tile(first, r, last);                              \
       const float *y##r = winograd_window(dy, t##r, tiles_per_image, tiles_wide, out_height, out_width, out_channels); \
       const int e##r = winograd_edges(t##r, tiles_per_image, tiles_wide, out_height, out_width)
       WG_PLACE(0);

@@ -49,7 +49,7 @@ describe('threaded wasm in Node', () => {
     // One small net whose gradient passes every kernel the pool splits: conv 'same' C = 1 (pad +
     // dW, direct dX + crop), a per-channel scale and shift and batch norm (binary_channels,
     // batch_norm_channels), conv 'valid' C = 8 (Winograd forward, dW and dX), its relu (relu_gradient), max-pool
-    // (max_pool_disjoint, max_pool_grad_disjoint), conv stride 2 (direct dX; GEMM + col2im forced once), dense (matmul: 72 rows → 36 + 36).
+    // (max_pool_disjoint, max_pool_grad_disjoint), conv stride 2 (dX by phases: forward convolutions of dy; GEMM + col2im forced once), dense (matmul: 72 rows → 36 + 36).
     // Batch 3 → images 0-1 and 2. The size thresholds are lifted so that small shapes split.
     const saved = { ...poolThresholds };
     Object.assign(poolThresholds, { work: 0, floats: 0 });
