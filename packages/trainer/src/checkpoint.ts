@@ -106,34 +106,42 @@ export function resolveCheckpointDirectory(directory: string): string {
   throw new CheckpointError(`"${directory}" is not a checkpoint: it has no ${STATE_FILE}. Pass a checkpoints/last or checkpoints/best folder of a run.`, directory);
 }
 
-/** Reads `trainer-state.json` (validated) and the optimizer slot tensors (caller disposes them). */
-export async function readCheckpoint(directory: string): Promise<{ directory: string; state: TrainerState; slots: Record<string, tf.Tensor> }> {
+/** Reads and validates `trainer-state.json` of a checkpoint; returns the folder it was read from (see resolveCheckpointDirectory). */
+export async function readTrainerState(directory: string): Promise<{ directory: string; state: TrainerState }> {
   const resolved = resolveCheckpointDirectory(directory);
   try {
     const state = JSON.parse(await readFile(join(resolved, STATE_FILE), 'utf8')) as TrainerState;
     if (state.format !== 'digitlab-trainer-state' || state.version !== 1) {
       throw new Error(`unknown format ${JSON.stringify(state.format)} version ${JSON.stringify(state.version)}`);
     }
-    const bytes = await readFile(join(resolved, SLOTS_FILE));
-    const slots = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), state.optimizer.slots) as Record<string, tf.Tensor>;
-    return { directory: resolved, state, slots };
+    return { directory: resolved, state };
   } catch (error) {
     throw new CheckpointError(`cannot read checkpoint "${resolved}": ${(error as Error).message}`, resolved, { cause: error });
   }
 }
 
+/** The tensors of `file` in a checkpoint folder, described by `specs` (caller disposes). */
+async function readTensors(directory: string, file: string, specs: tf.io.WeightsManifestEntry[]): Promise<Record<string, tf.Tensor>> {
+  try {
+    const bytes = await readFile(join(directory, file));
+    return tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), specs) as Record<string, tf.Tensor>;
+  } catch (error) {
+    throw new CheckpointError(`cannot read checkpoint "${directory}": ${file}: ${(error as Error).message}. Its files are damaged or missing: resume from the run's other checkpoint (last/ or best/), or start the run again.`, directory, { cause: error });
+  }
+}
+
+/** Reads `trainer-state.json` (validated) and the optimizer slot tensors (caller disposes them). */
+export async function readCheckpoint(directory: string): Promise<{ directory: string; state: TrainerState; slots: Record<string, tf.Tensor> }> {
+  const { directory: resolved, state } = await readTrainerState(directory);
+  return { directory: resolved, state, slots: await readTensors(resolved, SLOTS_FILE, state.optimizer.slots) };
+}
+
 /** A checkpoint's weight average (decay and shadow tensors in `model.weights` order; caller disposes), or null without one. */
 export async function readWeightAverage(directory: string): Promise<{ decay: number; values: tf.Tensor[] } | null> {
-  const { directory: resolved, state, slots } = await readCheckpoint(directory);
-  tf.dispose(Object.values(slots));
+  const { directory: resolved, state } = await readTrainerState(directory);
   if (!state.ema) return null;
-  try {
-    const bytes = await readFile(join(resolved, AVERAGE_FILE));
-    const named = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), state.ema.weights);
-    return { decay: state.ema.decay, values: state.ema.weights.map((spec) => named[spec.name]!) };
-  } catch (error) {
-    throw new CheckpointError(`cannot read the weight average of checkpoint "${resolved}": ${(error as Error).message}`, resolved, { cause: error });
-  }
+  const named = await readTensors(resolved, AVERAGE_FILE, state.ema.weights);
+  return { decay: state.ema.decay, values: state.ema.weights.map((spec) => named[spec.name]!) };
 }
 
 /**

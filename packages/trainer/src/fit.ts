@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BatchLogs, Callback, EpochLogs, TrainingControl } from './callbacks.js';
-import { readCheckpoint, readWeightAverage, restoreCheckpoint, saveCheckpoint, writeLayersModel, type ModelWriter, type TrainerState } from './checkpoint.js';
+import { readTrainerState, readWeightAverage, restoreCheckpoint, saveCheckpoint, writeLayersModel, type ModelWriter, type TrainerState } from './checkpoint.js';
 import { NonFiniteLossError, TrainerOptionError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
@@ -104,7 +104,7 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
     ...(options.extraState ? { extra: options.extraState } : {}),
   };
   if (options.resumeFrom) {
-    const saved = (await readCheckpoint(options.resumeFrom)).state;
+    const saved = (await readTrainerState(options.resumeFrom)).state;
     if (JSON.stringify(saved.optimizer.config) !== JSON.stringify(optimizer.config)) {
       throw new TrainerOptionError(
         `cannot resume from "${options.resumeFrom}": it was trained with optimizer ${JSON.stringify(saved.optimizer.config)}, not ${JSON.stringify(optimizer.config)}. Pass the same optimizer settings.`,

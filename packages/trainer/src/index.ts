@@ -30,7 +30,7 @@ export type { Evaluation, EvaluateOptions, Predictor } from './evaluate.js';
 export { confusionMatrix, classificationReport, formatClassificationReport } from './metrics.js';
 export type { ClassMetrics, ClassificationReport } from './metrics.js';
 export { createEnsemble } from './ensemble.js';
-export { saveCheckpoint, readCheckpoint, readWeightAverage, restoreCheckpoint, resolveCheckpointDirectory, writeLayersModel } from './checkpoint.js';
+export { saveCheckpoint, readCheckpoint, readTrainerState, readWeightAverage, restoreCheckpoint, resolveCheckpointDirectory, writeLayersModel } from './checkpoint.js';
 export { WeightAverage, validateAverageDecay } from './weight-average.js';
 export type { TrainerState, ModelWriter } from './checkpoint.js';
 export { deriveSeed } from './random.js';
