@@ -47,7 +47,7 @@
  *   order (24×24×32 k5 49.5 / 63.9 → 54.1 / 51.6, the others 6-28% faster direct). GEMM + col2im
  *   writes a dcol buffer of M × K floats first (29.5 MB for the k5 layer) and then scatters it;
  *   before the packed panels it had won by 10-15% (28×28×32 s2 22.2 vs 25.4).
- * - stride > 1, C ≥ 8: phases (seventh session), direct → phases, both interleaved in one process, median
+ * - stride > 1, C ≥ 8: phases (seventh session), direct → phases (bench/strided-input-gradient.mjs), interleaved, median
  *   of 16 ms, batch 64, 'same', under a background training run; one thread: bn-cnn's 24×24×32 k5 30.3 → 25.0,
  *   8×8×64 k5 12.0 → 9.9, 28×28×32 k3 18.2 → 15.1, ResNet-mini's 7×7×64→128 k3 8.3 → 6.2, 28×28×16→32 and
  *   14×14×32→64 k3 ties (9.2, 7.8), 1 × 1: 28×28×16→32 3.0 → 1.9 but 7×7×64→128 1.2 → 1.8; two threads:
