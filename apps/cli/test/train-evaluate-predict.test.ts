@@ -58,11 +58,11 @@ let trained: { code: number | null; stdout: string; stderr: string };
 
 beforeAll(() => {
   ensureBuilt();
-  trained = digitlab('train', '--limit', '2000', '--epochs', '1', '--batch-size', '64', '--threads', '1', '--ema', '0.99', '--json', '--out', runFolder);
+  trained = digitlab('train', '--limit', '2000', '--epochs', '1', '--batch-size', '64', '--threads', '1', '--ema', '0.99', '--elastic', '34,4', '--json', '--out', runFolder);
 }, 300_000);
 
 describe('digitlab train | evaluate | predict', () => {
-  it('train --limit 2000 --epochs 1 --ema 0.99 --json writes the run folder and prints one JSON object', () => {
+  it('train --limit 2000 --epochs 1 --ema 0.99 --elastic 34,4 --json writes the run folder and prints one JSON object', () => {
     expect(trained.code, trained.stderr).toBe(0);
     const output = JSON.parse(trained.stdout) as TrainJson; // throws unless stdout is exactly one JSON document
     expect(output.runDirectory).toBe(runFolder);
@@ -73,7 +73,7 @@ describe('digitlab train | evaluate | predict', () => {
 
     expect(readdirSync(runFolder).sort()).toEqual(['checkpoints', 'config.json', 'metrics.jsonl', 'model']);
     const config = JSON.parse(readFileSync(join(runFolder, 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ model: 'fast-bn-cnn', epochs: 1, batchSize: 64, limit: 2000, optimizer: 'adam', schedule: 'one-cycle', lr: 0.02, ema: 0.99 });
+    expect(config).toMatchObject({ model: 'fast-bn-cnn', epochs: 1, batchSize: 64, limit: 2000, optimizer: 'adam', schedule: 'one-cycle', lr: 0.02, ema: 0.99, augment: false, elastic: { alpha: 34, sigma: 4 } });
     // The weight average travels with last/ (a resume continues it).
     const lastState = JSON.parse(readFileSync(join(runFolder, 'checkpoints', 'last', 'trainer-state.json'), 'utf8')) as { ema?: { decay: number } };
     expect(lastState.ema?.decay).toBe(0.99);
@@ -128,6 +128,7 @@ describe('digitlab train | evaluate | predict', () => {
       [['train', '--epochs', 'two'], /--epochs must be an integer >= 1, got "two"/],
       [['train', '--optimizer', 'rmsprop'], /unknown optimizer "rmsprop". Should be one of: sgdm, adam, adamw/],
       [['train', '--ema', '1'], /--ema must be a decay between 0 and 1 \(exclusive\), e.g. 0.999; got "1"/],
+      [['train', '--elastic', '34'], /--elastic must be ALPHA,SIGMA in pixels .* e.g. 34,4 \(Simard\); got "34"/],
       [['train', '--resume', runFolder, '--lr', '0.1'], /drop --lr/],
       [['evaluate'], /--model DIR is required/],
       [['predict', '--model', join(runFolder, 'model')], /no image given/],
