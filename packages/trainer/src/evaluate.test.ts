@@ -39,6 +39,18 @@ describe('evaluate and ensembles on real MNIST', () => {
     expect(evaluation.confusionMatrix[truth[0]!]![predicted[0]!]).toBeGreaterThan(0);
     expect(evaluation.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(200);
     expect(Number.isFinite(evaluation.loss)).toBe(true);
+    // Every wrong prediction listed once, in data order, with its softmax probabilities.
+    const wrong = predicted.flatMap((p, i) => (p === truth[i] ? [] : [i]));
+    expect(wrong.length).toBeGreaterThan(0);
+    expect(evaluation.misclassified.map((m) => m.index)).toEqual(wrong);
+    const probabilities = tf.tidy(() => tf.softmax(model.predict(xs) as tf.Tensor).arraySync() as number[][]);
+    for (const entry of evaluation.misclassified) {
+      expect(entry.label).toBe(truth[entry.index]);
+      expect(entry.predicted).toBe(predicted[entry.index]);
+      expect(entry.probability).toBeCloseTo(probabilities[entry.index]![entry.predicted]!, 5);
+      expect(entry.labelProbability).toBeCloseTo(probabilities[entry.index]![entry.label]!, 5);
+      expect(entry.probability).toBeGreaterThanOrEqual(entry.labelProbability);
+    }
     tf.dispose([xs, ys]);
     model.dispose();
   });

@@ -26,7 +26,7 @@ export type { Optimizer, OptimizerConfig, OptimizerName, OptimizerState, StepHyp
 export { learningRateAt, momentumAt, scheduleKinds, validateSchedule } from './schedules.js';
 export type { ScheduleConfig, ScheduleKind, ConstantSchedule, StepSchedule, CosineSchedule, OneCycleSchedule } from './schedules.js';
 export { evaluate } from './evaluate.js';
-export type { Evaluation, EvaluateOptions, Predictor } from './evaluate.js';
+export type { Evaluation, EvaluateOptions, Misclassified, Predictor } from './evaluate.js';
 export { confusionMatrix, classificationReport, formatClassificationReport } from './metrics.js';
 export type { ClassMetrics, ClassificationReport } from './metrics.js';
 export { createEnsemble } from './ensemble.js';

@@ -1,10 +1,11 @@
 /**
  * `digitlab evaluate --model DIR [--model DIR2 ...]` — accuracy, loss, per-class precision /
  * recall / F1 and the confusion matrix on the 10,000-image MNIST test set. Several models are
- * evaluated as one ensemble (mean of their softmax probabilities).
+ * evaluated as one ensemble (mean of their softmax probabilities). Every misclassified test image
+ * is listed by its index in the MNIST test files (the text output shows the most confident 20).
  */
 import { createBatches, loadMnist } from '@digitlab/datasets';
-import { evaluate, formatClassificationReport } from '@digitlab/trainer';
+import { evaluate, formatClassificationReport, type Misclassified } from '@digitlab/trainer';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { loadPredictor } from '../model-input.js';
@@ -57,14 +58,28 @@ export async function run(argv: string[]): Promise<number> {
         perClass: result.report.perClass,
         macro: result.report.macro,
         confusionMatrix: result.confusionMatrix,
+        misclassified: result.misclassified,
       });
     } else {
       const what = folders.length > 1 ? `ensemble of ${folders.length} models` : folders[0];
       process.stdout.write(
-        `${what}: test accuracy ${(100 * result.accuracy).toFixed(2)}% (loss ${result.loss.toFixed(4)}) on ${result.size} images\n\n${formatClassificationReport(result.report, result.confusionMatrix)}\n`,
+        `${what}: test accuracy ${(100 * result.accuracy).toFixed(2)}% (loss ${result.loss.toFixed(4)}) on ${result.size} images\n\n${formatClassificationReport(result.report, result.confusionMatrix)}\n` +
+          formatMisclassified(result.misclassified),
       );
     }
   });
+}
+
+/** The most confident mistakes first, at most `limit` of them: "index: label → predicted (probability)". */
+export function formatMisclassified(misclassified: readonly Misclassified[], limit = 20): string {
+  if (misclassified.length === 0) return '';
+  const shown = [...misclassified].sort((a, b) => b.probability - a.probability).slice(0, limit);
+  const more = misclassified.length - shown.length;
+  return (
+    `\nmisclassified test images, most confident first (index: label → predicted, its probability):\n` +
+    shown.map((m) => `  ${m.index}: ${m.label} → ${m.predicted} (${m.probability.toFixed(3)})`).join('\n') +
+    `\n${more > 0 ? `  ... and ${more} more; --json lists all ${misclassified.length}\n` : ''}`
+  );
 }
 
 /** A string flag given once or several times (or from --config) as a list. */
