@@ -50,6 +50,8 @@ export type ModelWriter = (model: tfl.LayersModel, directory: string) => Promise
 const STATE_FILE = 'trainer-state.json';
 const SLOTS_FILE = 'optimizer-state.bin';
 const AVERAGE_FILE = 'weight-average.bin';
+/** What to do about a checkpoint whose files cannot be read. */
+const DAMAGED_HINT = "Its files are damaged or missing: resume from the run's other checkpoint (last/ or best/), or start the run again.";
 
 /**
  * Writes a checkpoint to `directory` atomically (temp dir + rename). `state.optimizer.slots` is
@@ -116,7 +118,7 @@ export async function readTrainerState(directory: string): Promise<{ directory: 
     }
     return { directory: resolved, state };
   } catch (error) {
-    throw new CheckpointError(`cannot read checkpoint "${resolved}": ${(error as Error).message}`, resolved, { cause: error });
+    throw new CheckpointError(`cannot read checkpoint "${resolved}": ${STATE_FILE}: ${(error as Error).message}. ${DAMAGED_HINT}`, resolved, { cause: error });
   }
 }
 
@@ -126,7 +128,7 @@ async function readTensors(directory: string, file: string, specs: tf.io.Weights
     const bytes = await readFile(join(directory, file));
     return tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), specs) as Record<string, tf.Tensor>;
   } catch (error) {
-    throw new CheckpointError(`cannot read checkpoint "${directory}": ${file}: ${(error as Error).message}. Its files are damaged or missing: resume from the run's other checkpoint (last/ or best/), or start the run again.`, directory, { cause: error });
+    throw new CheckpointError(`cannot read checkpoint "${directory}": ${file}: ${(error as Error).message}. ${DAMAGED_HINT}`, directory, { cause: error });
   }
 }
 
