@@ -110,7 +110,12 @@ describe('digitlab train | evaluate | predict', () => {
     }
     const pair = digitlab('evaluate', '--model', join(runFolder, 'model'), '--model', join(runFolder, 'checkpoints', 'best'), '--threads', '1', '--json');
     expect(pair.code, pair.stderr).toBe(0);
-    expect((JSON.parse(pair.stdout) as { accuracy: number; ensemble: boolean })).toMatchObject({ ensemble: true, accuracy: result.accuracy });
+    const ensemble = JSON.parse(pair.stdout) as { accuracy: number; ensemble: boolean; members: Array<{ model: string; accuracy: number; errors: number }>; wrongInEveryMember: number[] };
+    expect(ensemble).toMatchObject({ ensemble: true, accuracy: result.accuracy });
+    // Each member alone beside the ensemble; two copies of one model share every mistake.
+    expect(ensemble.members.map((m) => m.model)).toEqual([join(runFolder, 'model'), join(runFolder, 'checkpoints', 'best')]);
+    for (const member of ensemble.members) expect(member).toMatchObject({ accuracy: result.accuracy, errors: misclassified.length });
+    expect(ensemble.wrongInEveryMember).toEqual(misclassified.map((m) => m.index));
   });
 
   it('predict answers every image file and names the one that is not an image (exit 1)', () => {

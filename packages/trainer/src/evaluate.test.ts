@@ -3,7 +3,7 @@ import { createModel } from '@digitlab/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeaks, useTestBackend } from './__fixtures__/backend.js';
 import { batchesOf, mnistSlice } from './__fixtures__/mnist.js';
-import { createEnsemble } from './ensemble.js';
+import { createEnsemble, evaluateEnsemble } from './ensemble.js';
 import { evaluate } from './evaluate.js';
 import { fit } from './fit.js';
 import { adam } from './optimizers/adam.js';
@@ -73,6 +73,26 @@ describe('evaluate and ensembles on real MNIST', () => {
     // Cross-entropy is convex in the probabilities: the mixture's loss is at most the mean of the members'.
     expect(together.loss).toBeLessThanOrEqual((alone[0]! + alone[1]!) / 2 + 1e-6);
     expect(() => createEnsemble([])).toThrow(/at least one model/);
+
+    // evaluateEnsemble: the same ensemble figures and each member's own, from one pass.
+    const both = await expectNoLeaks(() => evaluateEnsemble(members, batchesOf(test, 64)));
+    const ensembleAlone = evaluate(ensemble, batchesOf(test, 64));
+    expect(both.accuracy).toBe(ensembleAlone.accuracy);
+    expect(both.loss).toBeCloseTo(ensembleAlone.loss, 5);
+    expect(both.confusionMatrix).toEqual(ensembleAlone.confusionMatrix);
+    expect(both.misclassified.map((m) => m.index)).toEqual(ensembleAlone.misclassified.map((m) => m.index));
+    expect(both.members).toHaveLength(2);
+    both.members.forEach((result, m) => {
+      const single = evaluate(members[m]!, batchesOf(test, 64));
+      expect(result.accuracy).toBe(single.accuracy);
+      expect(result.loss).toBeCloseTo(single.loss, 5);
+      expect(result.misclassified).toEqual(single.misclassified);
+    });
+    const wrong = both.members.map((result) => new Set(result.misclassified.map((m) => m.index)));
+    const shared = [...Array(200).keys()].filter((i) => wrong[0]!.has(i) && wrong[1]!.has(i));
+    expect(shared.length).toBeGreaterThan(0); // two small MLPs share some mistakes on 200 test digits
+    expect(both.wrongInEveryMember).toEqual(shared);
+    expect(() => evaluateEnsemble([], batchesOf(test, 64))).toThrow(/evaluateEnsemble needs at least one model/);
     members.forEach((m) => m.dispose());
   });
 });

@@ -52,23 +52,52 @@ export interface Misclassified {
  * per-class precision/recall/F1 and the confusion matrix.
  */
 export function evaluate(predictor: Predictor, batches: Iterable<Batch>, { numClasses = 10 }: EvaluateOptions = {}): Evaluation {
-  const labels: number[] = [];
-  const predictions: number[] = [];
-  const misclassified: Misclassified[] = [];
-  let lossSum = 0;
+  const tally = new EvaluationTally(numClasses);
   for (const batch of batches) {
     try {
-      const outputs = tf.tidy(() => {
-        const output = predictor.predict(batch.xs);
-        const logits = Array.isArray(output) ? output[0]! : output;
-        const classes = batch.ys.rank === 1 ? tf.cast(batch.ys, 'int32') : tf.argMax(batch.ys, -1);
-        return [tf.mul(softmaxCrossEntropy(logits, batch.ys), batch.size), tf.argMax(logits, -1), classes, tf.softmax(logits)] as const;
-      });
+      const logits = tf.tidy(() => firstOutput(predictor.predict(batch.xs)));
+      try {
+        tally.add(logits, batch.ys);
+      } finally {
+        logits.dispose();
+      }
+    } finally {
+      tf.dispose([batch.xs, batch.ys]);
+    }
+  }
+  return tally.result();
+}
+
+/** The first output of a multi-output model, or the only one. */
+export function firstOutput(output: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(output) ? output[0]! : output;
+}
+
+/**
+ * Loss, predictions, mistakes and labels of batch after batch of logits: what {@link evaluate}
+ * reports, accumulated so that an ensemble's members and their mean can be scored in one pass.
+ */
+export class EvaluationTally {
+  private readonly labels: number[] = [];
+  private readonly predictions: number[] = [];
+  private readonly misclassified: Misclassified[] = [];
+  private lossSum = 0;
+
+  constructor(private readonly numClasses: number) {}
+
+  /** Scores one batch: `logits` [n, K] against `ys` (integer classes [n] or one-hot [n, K]). Disposes nothing it was given. */
+  add(logits: tf.Tensor, ys: tf.Tensor): void {
+    const n = logits.shape[0]!;
+    const outputs = tf.tidy(() => {
+      const classes = ys.rank === 1 ? tf.cast(ys, 'int32') : tf.argMax(ys, -1);
+      return [tf.mul(softmaxCrossEntropy(logits, ys), n), tf.argMax(logits, -1), classes, tf.softmax(logits)] as const;
+    });
+    try {
       const [batchLoss, predicted, truth, probabilities] = outputs;
-      lossSum += batchLoss.dataSync()[0]!;
+      this.lossSum += batchLoss.dataSync()[0]!;
       const predictedValues = predicted.dataSync();
       const truthValues = truth.dataSync();
-      const offset = labels.length;
+      const offset = this.labels.length;
       const width = probabilities.shape[1]!;
       let rows: ArrayLike<number> | undefined; // read only for batches with a mistake
       for (let i = 0; i < predictedValues.length; i++) {
@@ -76,16 +105,19 @@ export function evaluate(predictor: Predictor, batches: Iterable<Batch>, { numCl
         const guess = predictedValues[i]!;
         if (label === guess) continue;
         rows ??= probabilities.dataSync();
-        misclassified.push({ index: offset + i, label, predicted: guess, probability: rows[i * width + guess]!, labelProbability: rows[i * width + label]! });
+        this.misclassified.push({ index: offset + i, label, predicted: guess, probability: rows[i * width + guess]!, labelProbability: rows[i * width + label]! });
       }
-      predictions.push(...predictedValues);
-      labels.push(...truthValues);
-      tf.dispose(outputs);
+      this.predictions.push(...predictedValues);
+      this.labels.push(...truthValues);
     } finally {
-      tf.dispose([batch.xs, batch.ys]);
+      tf.dispose(outputs);
     }
   }
-  const matrix = confusionMatrix(labels, predictions, numClasses);
-  const report = classificationReport(matrix);
-  return { loss: labels.length === 0 ? NaN : lossSum / labels.length, accuracy: report.accuracy, confusionMatrix: matrix, report, size: labels.length, misclassified };
+
+  result(): Evaluation {
+    const matrix = confusionMatrix(this.labels, this.predictions, this.numClasses);
+    const report = classificationReport(matrix);
+    const size = this.labels.length;
+    return { loss: size === 0 ? NaN : this.lossSum / size, accuracy: report.accuracy, confusionMatrix: matrix, report, size, misclassified: [...this.misclassified] };
+  }
 }

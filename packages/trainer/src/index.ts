@@ -6,7 +6,8 @@
  *   of the weights (`ema`).
  * - Optimizers with exportable state: `sgd` (momentum, Nesterov), `adam`, `adamw`.
  * - Schedules as pure functions of the step: constant, step, cosine, one-cycle, with warm-up.
- * - Metrics: `evaluate`, `confusionMatrix`, `classificationReport`; ensembles: `createEnsemble`.
+ * - Metrics: `evaluate`, `confusionMatrix`, `classificationReport`; ensembles: `createEnsemble`,
+ *   `evaluateEnsemble` (the ensemble and each member in one pass).
  * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported.
  */
 export { trainStep } from './train-step.js';
@@ -25,11 +26,12 @@ export { optimizerNames } from './optimizers/optimizer.js';
 export type { Optimizer, OptimizerConfig, OptimizerName, OptimizerState, StepHyperParameters } from './optimizers/optimizer.js';
 export { learningRateAt, momentumAt, scheduleKinds, validateSchedule } from './schedules.js';
 export type { ScheduleConfig, ScheduleKind, ConstantSchedule, StepSchedule, CosineSchedule, OneCycleSchedule } from './schedules.js';
-export { evaluate } from './evaluate.js';
+export { evaluate, EvaluationTally } from './evaluate.js';
 export type { Evaluation, EvaluateOptions, Misclassified, Predictor } from './evaluate.js';
 export { confusionMatrix, classificationReport, formatClassificationReport } from './metrics.js';
 export type { ClassMetrics, ClassificationReport } from './metrics.js';
-export { createEnsemble } from './ensemble.js';
+export { createEnsemble, evaluateEnsemble } from './ensemble.js';
+export type { EnsembleEvaluation } from './ensemble.js';
 export { saveCheckpoint, readCheckpoint, readTrainerState, readWeightAverage, restoreCheckpoint, resolveCheckpointDirectory, writeLayersModel } from './checkpoint.js';
 export { WeightAverage, validateAverageDecay } from './weight-average.js';
 export type { TrainerState, ModelWriter } from './checkpoint.js';

@@ -1,18 +1,19 @@
 /**
  * `digitlab evaluate --model DIR [--model DIR2 ...]` — accuracy, loss, per-class precision /
  * recall / F1 and the confusion matrix on the 10,000-image MNIST test set. Several models are
- * evaluated as one ensemble (mean of their softmax probabilities). Every misclassified test image
- * is listed by its index in the MNIST test files (the text output shows the most confident 20).
+ * evaluated as one ensemble (mean of their softmax probabilities), each member alone beside it, and
+ * the mistakes every member shares. Every misclassified test image is listed by its index in the
+ * MNIST test files (the text output shows the most confident 20).
  */
 import { createBatches, loadMnist } from '@digitlab/datasets';
-import { evaluate, formatClassificationReport, type Misclassified } from '@digitlab/trainer';
+import { evaluate, evaluateEnsemble, formatClassificationReport, type EnsembleEvaluation, type Misclassified } from '@digitlab/trainer';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
-import { loadPredictor } from '../model-input.js';
+import { loadPredictor, unitInputPredictor } from '../model-input.js';
 
 const usage = `usage: digitlab evaluate --model DIR [--model DIR ...] [options]
 
-Evaluates a saved model (several: their ensemble) on the MNIST test set.
+Evaluates a saved model (several: their ensemble, and each member alone) on the MNIST test set.
   --model DIR      a model folder (model.json + digitlab.json), e.g. runs/<run>/model; repeat to ensemble
   --batch-size B   images per forward pass (default 1000)
   --backend NAME   auto|wasm|cpu|tensorflow|cuda (default auto)
@@ -44,7 +45,9 @@ export async function run(argv: string[]): Promise<number> {
     const { predictor, loaded } = await loadPredictor(folders);
     const { test } = await loadMnist();
     // The predictors apply each model's own normalisation to [0, 1] pixels.
-    const result = evaluate(predictor, createBatches(test, { batchSize, shuffle: false, normalization: 'unit' }));
+    const batches = createBatches(test, { batchSize, shuffle: false, normalization: 'unit' });
+    const ensemble: EnsembleEvaluation | undefined = loaded.length > 1 ? evaluateEnsemble(loaded.map(unitInputPredictor), batches) : undefined;
+    const result = ensemble ?? evaluate(predictor, batches);
     loaded.forEach(({ model }) => model.dispose());
 
     if (json) {
@@ -59,11 +62,19 @@ export async function run(argv: string[]): Promise<number> {
         macro: result.report.macro,
         confusionMatrix: result.confusionMatrix,
         misclassified: result.misclassified,
+        ...(ensemble
+          ? {
+              members: ensemble.members.map((member, m) => ({ model: folders[m], accuracy: member.accuracy, loss: member.loss, errors: member.misclassified.length })),
+              wrongInEveryMember: ensemble.wrongInEveryMember,
+            }
+          : {}),
       });
     } else {
       const what = folders.length > 1 ? `ensemble of ${folders.length} models` : folders[0];
       process.stdout.write(
-        `${what}: test accuracy ${(100 * result.accuracy).toFixed(2)}% (loss ${result.loss.toFixed(4)}) on ${result.size} images\n\n${formatClassificationReport(result.report, result.confusionMatrix)}\n` +
+        `${what}: test accuracy ${(100 * result.accuracy).toFixed(2)}% (loss ${result.loss.toFixed(4)}) on ${result.size} images\n` +
+          (ensemble ? formatMembers(ensemble, folders) : '') +
+          `\n${formatClassificationReport(result.report, result.confusionMatrix)}\n` +
           formatMisclassified(result.misclassified),
       );
     }
@@ -79,6 +90,18 @@ export function formatMisclassified(misclassified: readonly Misclassified[], lim
     `\nmisclassified test images, most confident first (index: label → predicted, its probability):\n` +
     shown.map((m) => `  ${m.index}: ${m.label} → ${m.predicted} (${m.probability.toFixed(3)})`).join('\n') +
     `\n${more > 0 ? `  ... and ${more} more; --json lists all ${misclassified.length}\n` : ''}`
+  );
+}
+
+/** Each member alone beside the ensemble, and the test images every member gets wrong. */
+export function formatMembers(result: EnsembleEvaluation, folders: readonly string[]): string {
+  const line = (accuracy: number, errors: number, loss: number, what: string) =>
+    `  ${(100 * accuracy).toFixed(2).padStart(6)}%  ${String(errors).padStart(5)} wrong  loss ${loss.toFixed(4)}  ${what}\n`;
+  const shared = result.wrongInEveryMember;
+  return (
+    result.members.map((member, m) => line(member.accuracy, member.misclassified.length, member.loss, folders[m] ?? `member ${m + 1}`)).join('') +
+    line(result.accuracy, result.misclassified.length, result.loss, 'ensemble (mean of the probabilities)') +
+    `  wrong in every member: ${shared.length}${shared.length > 0 && shared.length <= 30 ? ` (test indices ${shared.join(' ')})` : ''}\n`
   );
 }
 
