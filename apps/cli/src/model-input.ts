@@ -15,10 +15,13 @@ export function unitInputPredictor({ model, metadata }: LoadedModel): Predictor 
   };
 }
 
-/** Loads every folder; one model is used as is, several become an ensemble (mean of softmax). */
-export async function loadPredictor(folders: readonly string[]): Promise<{ predictor: Predictor; loaded: LoadedModel[] }> {
+/**
+ * Loads every folder; one model is used as is, several become an ensemble (mean of softmax).
+ * `members` are the models alone, in the order of `folders`.
+ */
+export async function loadPredictor(folders: readonly string[]): Promise<{ predictor: Predictor; members: Predictor[]; loaded: LoadedModel[] }> {
   const loaded: LoadedModel[] = [];
   for (const folder of folders) loaded.push(await loadModel(folder));
   const members = loaded.map(unitInputPredictor);
-  return { predictor: members.length === 1 ? members[0]! : createEnsemble(members), loaded };
+  return { predictor: members.length === 1 ? members[0]! : createEnsemble(members), members, loaded };
 }

@@ -48,18 +48,11 @@ export function evaluateEnsemble(members: readonly Predictor[], batches: Iterabl
   const alone = members.map(() => new EvaluationTally(numClasses));
   for (const batch of batches) {
     try {
-      const logits = members.map((member) => tf.tidy(() => firstOutput(member.predict(batch.xs))));
-      try {
+      tf.tidy(() => {
+        const logits = members.map((member) => firstOutput(member.predict(batch.xs)));
         logits.forEach((z, m) => alone[m]!.add(z, batch.ys));
-        const mean = meanProbabilityLogits(logits);
-        try {
-          ensemble.add(mean, batch.ys);
-        } finally {
-          mean.dispose();
-        }
-      } finally {
-        tf.dispose(logits);
-      }
+        ensemble.add(meanProbabilityLogits(logits), batch.ys);
+      });
     } finally {
       tf.dispose([batch.xs, batch.ys]);
     }

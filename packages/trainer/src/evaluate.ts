@@ -55,12 +55,7 @@ export function evaluate(predictor: Predictor, batches: Iterable<Batch>, { numCl
   const tally = new EvaluationTally(numClasses);
   for (const batch of batches) {
     try {
-      const logits = tf.tidy(() => firstOutput(predictor.predict(batch.xs)));
-      try {
-        tally.add(logits, batch.ys);
-      } finally {
-        logits.dispose();
-      }
+      tf.tidy(() => tally.add(firstOutput(predictor.predict(batch.xs)), batch.ys));
     } finally {
       tf.dispose([batch.xs, batch.ys]);
     }

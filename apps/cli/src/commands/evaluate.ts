@@ -9,7 +9,7 @@ import { createBatches, loadMnist } from '@digitlab/datasets';
 import { evaluate, evaluateEnsemble, formatClassificationReport, type EnsembleEvaluation, type Misclassified } from '@digitlab/trainer';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
-import { loadPredictor, unitInputPredictor } from '../model-input.js';
+import { loadPredictor } from '../model-input.js';
 
 const usage = `usage: digitlab evaluate --model DIR [--model DIR ...] [options]
 
@@ -42,11 +42,11 @@ export async function run(argv: string[]): Promise<number> {
       threads: values.threads === undefined ? undefined : numberFlag(values, 'threads', 1, { integer: true, min: 1 }),
       logger,
     });
-    const { predictor, loaded } = await loadPredictor(folders);
+    const { predictor, members, loaded } = await loadPredictor(folders);
     const { test } = await loadMnist();
     // The predictors apply each model's own normalisation to [0, 1] pixels.
     const batches = createBatches(test, { batchSize, shuffle: false, normalization: 'unit' });
-    const ensemble: EnsembleEvaluation | undefined = loaded.length > 1 ? evaluateEnsemble(loaded.map(unitInputPredictor), batches) : undefined;
+    const ensemble: EnsembleEvaluation | undefined = members.length > 1 ? evaluateEnsemble(members, batches) : undefined;
     const result = ensemble ?? evaluate(predictor, batches);
     loaded.forEach(({ model }) => model.dispose());
 
