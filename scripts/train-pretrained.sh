@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the pretrained weights shipped in packages/models/pretrained/ with our own CLI.
+# Reproduces the pretrained weights shipped in @digitlab/pretrained (packages/pretrained/<name>/) with our own CLI.
 # Usage: scripts/train-pretrained.sh [fast-cnn|bn-cnn]...   (default: both). Needs `pnpm build` first.
 # Each model's digitlab.json records the recipe, the seed and the test metrics of the run.
 set -euo pipefail
@@ -20,7 +20,7 @@ for model in "${models[@]}"; do
   run="runs/pretrained-$model"
   rm -rf "$run"
   node apps/cli/dist/bin.js train "${args[@]}" --out "$run"
-  target="packages/models/pretrained/$model"
+  target="packages/pretrained/$model"
   rm -rf "$target.tmp" && cp -r "$run/model" "$target.tmp"
   rm -rf "$target" && mv "$target.tmp" "$target"
   echo "shipped $target ($(du -sh "$target" | cut -f1))"

@@ -232,9 +232,9 @@ describeEachBackend('save and load', () => {
   });
 
   describe('pretrained weights', () => {
-    it('live in the package\'s pretrained/ folder', () => {
-      const packageRoot = join(createRequire(import.meta.url).resolve('../package.json'), '..');
-      expect(pretrainedPath('seed-cnn')).toBe(join(packageRoot, 'pretrained', 'seed-cnn') + '/');
+    it('live in the @digitlab/pretrained package, one folder per model', () => {
+      const packageRoot = join(createRequire(import.meta.url).resolve('@digitlab/pretrained/package.json'), '..');
+      expect(pretrainedPath('seed-cnn')).toBe(join(packageRoot, 'seed-cnn') + '/');
       expect(() => pretrainedPath('lenet')).toThrow(ModelOptionError);
     });
 

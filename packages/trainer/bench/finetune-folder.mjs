@@ -167,7 +167,7 @@ function digitlab(args) {
 
 // 3. The untouched pretrained model, through `digitlab predict` on every test file.
 const require = createRequire(join(root, 'packages/trainer/package.json'));
-const pretrainedDir = join(dirname(require.resolve('@digitlab/models/package.json')), 'pretrained/fast-cnn');
+const pretrainedDir = join(root, 'packages/pretrained/fast-cnn');
 const predicted = digitlab(['predict', '--model', pretrainedDir, ...testFiles.map(({ file }) => file)]).output.predictions;
 const untouched = predicted.filter((answer, index) => answer.digit === testFiles[index].digit).length / testFiles.length;
 log(`untouched pretrained fast-cnn on the ${testFiles.length} test images: ${(100 * untouched).toFixed(2)}%`);
