@@ -52,7 +52,7 @@ const output = join(outputDir, 'status.json');
 try {
   const changesetBin = join(toolRoot, 'node_modules', '@changesets', 'cli', 'bin.js');
   execFileSync(process.execPath, [changesetBin, 'status', `--since=${mergeBase}`, `--output=${output}`], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-} catch (error) {
+} catch {
   // `changeset status` exits 1 when packages changed and no changeset was added at all.
   if (!existsSync(output)) {
     console.error(`check-changesets: packages changed since ${base} (${changed.map(({ manifest }) => manifest.name).join(', ')}) and no changeset was added. Run \`pnpm changeset\`.`);
