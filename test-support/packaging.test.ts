@@ -15,6 +15,9 @@ import { coherenceProblems, packWorkspace, repositoryRoot, type PackedPackage } 
 // project (from its tarball, with the peers its README's install line names, from the registry)
 // and running its README example in Node.
 const run = promisify(execFile);
+// A user's shell, not ours: pnpm's bin shims put the workspace's hoisted packages on NODE_PATH,
+// which would let a fresh project find packages it never installed.
+const { NODE_PATH: _nodePath, NODE_OPTIONS: _nodeOptions, ...userEnvironment } = process.env;
 const workDirectory = mkdtempSync(join(tmpdir(), 'digitlab-packaging-'));
 let packs: PackedPackage[] = [];
 
@@ -96,7 +99,7 @@ async function freshProject(name: string): Promise<string> {
   const project = join(workDirectory, name.replace('@digitlab/', 'project-'));
   mkdirSync(project, { recursive: true });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'fresh-project', private: true, type: 'module' }));
-  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs], { cwd: project, maxBuffer: 16 * 1024 * 1024 });
+  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs], { cwd: project, env: userEnvironment, maxBuffer: 16 * 1024 * 1024 });
   return project;
 }
 
@@ -105,7 +108,7 @@ async function runReadmeExample(name: string, project: string): Promise<string> 
   const block = /## Example\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readmeOf(name))?.[1];
   if (!block) throw new Error(`${name}'s README has no "## Example" ts block`);
   writeFileSync(join(project, 'example.mjs'), transformSync(block, { loader: 'ts', format: 'esm', target: 'node20' }).code);
-  const { stdout } = await run(process.execPath, ['example.mjs'], { cwd: project, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, ['example.mjs'], { cwd: project, env: userEnvironment, maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }
 
@@ -127,7 +130,7 @@ describe.concurrent('a fresh project installs one library from its tarball with 
       join(project, 'pretrained.mjs'),
       "import { loadPretrained } from '@digitlab/models';\nawait loadPretrained('fast-cnn').catch((error) => console.log(error.name, error.message));\n",
     );
-    const { stdout } = await run(process.execPath, ['pretrained.mjs'], { cwd: project });
+    const { stdout } = await run(process.execPath, ['pretrained.mjs'], { cwd: project, env: userEnvironment });
     expect(stdout).toMatch(/PretrainedNotFoundError .*@digitlab\/pretrained, which is not installed.*npm install @digitlab\/pretrained/);
   }, 240_000);
 
