@@ -8,6 +8,9 @@ import type { BackendPlugin, Detection, LoadedBackend, LoadOptions } from '@digi
 import { WasmBackendError } from './errors.js';
 import { registerWasmTrainingKernels } from './register-kernels.js';
 import { precompileSimdKernels, relaxedSimdSupported, startSimdKernelPool } from './internal/simd-kernels.js';
+import { withNodeThreadedWasm } from '#node-threads';
+import { isNode } from './internal/is-node.js';
+import { planThreads } from './internal/thread-plan.js';
 
 /**
  * Priority under `auto`: above `cpu` (which should stay below 100) and below the native engines
@@ -75,7 +78,7 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
       if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
         throw new WasmBackendError(`threads must be a positive integer, got ${String(requested)}. Pass 1 for single-threaded wasm, or leave it unset to use every core.`);
       }
-      const plan = await planThreads(requested);
+      const plan = planThreads(requested);
       const xnnpackThreads = options.xnnpackThreads === undefined ? plan.threads : Math.max(1, Math.min(plan.threads, Math.floor(options.xnnpackThreads)));
       const initialised = await initialiseBackend(wasm, plan.threads, xnnpackThreads);
       let threadsFallback = plan.fallback;
@@ -126,34 +129,6 @@ function relaxedSimdFallback(simd: boolean, relaxedSimd: boolean, requested: boo
     : 'this browser has no relaxed SIMD (FMA, Chrome ≥ 114); using plain SIMD kernels';
 }
 
-interface ThreadPlan {
-  threads: number;
-  /** Why fewer threads than requested (or than the default) will run. */
-  fallback?: string;
-}
-
-/** How many threads to start, and why fewer when that is the case. */
-async function planThreads(requested: number | undefined): Promise<ThreadPlan> {
-  if (isNode()) {
-    const { MAX_WASM_THREADS, nodeCoreCount } = await import('./internal/node-threads.js');
-    const wanted = requested ?? nodeCoreCount();
-    if (wanted > MAX_WASM_THREADS) {
-      return { threads: MAX_WASM_THREADS, fallback: `${wanted} threads requested; tfjs-backend-wasm runs at most ${MAX_WASM_THREADS}` };
-    }
-    return { threads: wanted };
-  }
-  const cores = typeof navigator === 'object' && typeof navigator.hardwareConcurrency === 'number' ? navigator.hardwareConcurrency : 1;
-  const wanted = requested ?? cores;
-  if (wanted === 1) return { threads: 1 };
-  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
-    return {
-      threads: 1,
-      fallback: 'the page is not cross-origin isolated, so SharedArrayBuffer (needed by wasm threads) is unavailable; serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"',
-    };
-  }
-  return { threads: Math.min(wanted, 8) };
-}
-
 type InitResult = { ok: true } | { ok: false; reason: string; cause: unknown };
 
 /** Makes `wasm` the current backend with `threads` threads (fixed once the backend exists). */
@@ -169,7 +144,6 @@ async function initialiseBackend(wasm: WasmModule, threads: number, xnnpackThrea
   try {
     let switched: boolean;
     if (threads > 1 && isNode()) {
-      const { withNodeThreadedWasm } = await import('./internal/node-threads.js');
       switched = await withNodeThreadedWasm(threads, switchBackend);
     } else {
       switched = await switchBackend();
@@ -204,8 +178,4 @@ async function detect(): Promise<Detection> {
     }
   }
   return { available: true, reason: 'WebAssembly is available' };
-}
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
 }
