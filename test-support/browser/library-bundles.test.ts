@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleForBrowser } from './bundle.js';
 
 /** Main entries that must bundle for a page (repository-relative). */
-const entries = ['packages/backend/src/index.ts', 'packages/backend-wasm/src/index.ts'];
+const entries = ['packages/backend/src/index.ts', 'packages/backend-wasm/src/index.ts', 'packages/backend-webgl/src/index.ts', 'packages/backend-webgpu/src/index.ts'];
 
 const repositoryRoot = new URL('../../', import.meta.url).pathname;
 
