@@ -57,6 +57,16 @@ describe('wasm training kernels agree with the cpu backend', () => {
     });
   });
 
+  it('Conv2DBackpropInput returns the inputShape it is asked for when dy does not match it (tfjs-core spec conv2dTranspose input=8x8x8,output=4x4x8,f=8,s=1,p=same)', async () => {
+    // conv2dTranspose(x, w, outputShape) runs Conv2DBackpropInput(dy = x, inputShape = outputShape): here a
+    // 'same' stride-1 convolution of a 4×4 input gives 4×4, but dy is 8×8; cpu reads dy's first 4×4.
+    const transpose = (x: tf.Tensor, w: tf.Tensor) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [1, 4, 4, 8], 1, 'same');
+    await tf.setBackend('wasm');
+    const shape = tf.tidy(() => transpose(tf.ones([1, 8, 8, 8]), tf.ones([8, 8, 8, 8])).shape);
+    expect(shape).toEqual([1, 4, 4, 8]);
+    await compare([random([1, 8, 8, 8], 40), random([8, 8, 8, 8], 41)], transpose);
+  });
+
   describe.each(maxPoolCases)('maxPool x=$x size=$size stride=$stride pad=$pad', (maxPoolCase) => {
     it('forward and MaxPoolGrad', async () => {
       await compare(...maxPoolAndGradient(maxPoolCase));
