@@ -112,6 +112,28 @@ describe('the libraries in Chromium', () => {
     expect(server.requests).toEqual(expect.arrayContaining(['/pretrained/bn-cnn/model.json', '/pretrained/bn-cnn/weights.bin', '/pretrained/bn-cnn/digitlab.json']));
   });
 
+  it('offers a model as a download with its digitlab.json, and loads picked files to the same predictions as its URL', async () => {
+    const downloads: { name: string; text: string }[] = [];
+    const saving: Promise<void>[] = [];
+    observed.page.on('download', (download) => {
+      saving.push(
+        download.path().then(async (path) => {
+          downloads.push({ name: download.suggestedFilename(), text: path ? await readFile(path, 'latin1') : '' });
+        }),
+      );
+    });
+    const result = await run<{ metadataEqual: boolean; urlLogits: number[]; fileLogits: number[] }>('files');
+    await Promise.all(saving);
+    expect(downloads.map((file) => file.name).sort()).toEqual(['digitlab.json', 'fast-cnn-download.json', 'fast-cnn-download.weights.bin']);
+    const modelJson = JSON.parse(downloads.find((file) => file.name === 'fast-cnn-download.json')!.text) as { userDefinedMetadata?: { digitlab?: { architecture?: string } } };
+    expect(modelJson.userDefinedMetadata?.digitlab?.architecture).toBe('fast-cnn');
+    expect(JSON.parse(downloads.find((file) => file.name === 'digitlab.json')!.text)).toMatchObject({ format: 'digitlab-model', architecture: 'fast-cnn' });
+    expect(result.metadataEqual).toBe(true);
+    expect(result.fileLogits).toHaveLength(1000);
+    expect(result.fileLogits).toEqual(result.urlLogits);
+    expect(observed.errors).toEqual([]);
+  });
+
   it("runs the README's browser example: bn-cnn scores 1,000 digits by URL", async () => {
     await observed.page.goto(`${server.origin}/readme.html`);
     await observed.page.waitForFunction(() => document.body.textContent?.startsWith('bn-cnn:'), undefined, { timeout: 240_000 });

@@ -4,6 +4,8 @@
 //   IndexedDB, its logits on the first 100 digits reported;
 // - `reload`: a fresh document loads the saved model and the `last` checkpoint back from IndexedDB
 //   and reports their logits on the same digits;
+// - `files`: the pretrained fast-cnn by URL, offered as a download (`downloads://`), and loaded
+//   back from its files as a user would pick them; logits of both reported;
 // - `preprocess`: /digit.png decoded by Chromium, preprocessed with preprocessImageData.
 // Results land in `pageResult`.
 import * as tf from '@tensorflow/tfjs-core';
@@ -84,6 +86,21 @@ async function reload(): Promise<Record<string, unknown>> {
   return { backend, events: events.map((event) => `${event.type}:${event.file}${event.type === 'found' ? `:${event.from}` : ''}`), metadata: saved.metadata, logits, checkpointLogits, names, step: state.step };
 }
 
+async function files(): Promise<Record<string, unknown>> {
+  await useWasm();
+  const digits = await testDigits([]);
+  const byUrl = await loadModelFrom(pretrainedModelUrl('fast-cnn', '/pretrained/'));
+  await saveModelTo(byUrl.model, 'downloads://fast-cnn-download', byUrl.metadata);
+  const picked = await Promise.all(
+    ['model.json', 'weights.bin', 'digitlab.json'].map(async (name) => new File([await (await fetch(`/pretrained/fast-cnn/${name}`)).blob()], name)),
+  );
+  const byFiles = await loadModelFrom(picked);
+  const result = { metadataEqual: JSON.stringify(byFiles.metadata) === JSON.stringify(byUrl.metadata), urlLogits: logitsOf(byUrl.model, digits), fileLogits: logitsOf(byFiles.model, digits) };
+  byUrl.model.dispose();
+  byFiles.model.dispose();
+  return result;
+}
+
 async function preprocess(): Promise<Record<string, unknown>> {
   const blob = await (await fetch('/digit.png')).blob();
   const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
@@ -94,7 +111,7 @@ async function preprocess(): Promise<Record<string, unknown>> {
 
 let result: Record<string, unknown>;
 try {
-  result = phase === 'train' ? await train() : phase === 'reload' ? await reload() : await preprocess();
+  result = phase === 'train' ? await train() : phase === 'reload' ? await reload() : phase === 'files' ? await files() : await preprocess();
 } catch (error) {
   result = { error: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : String(error) };
 }
