@@ -38,6 +38,7 @@ interface ReloadResult {
   checkpointLogits: number[];
   names: string[];
   step: number;
+  resumed: { epochs: number; step: number; lastStep: number };
 }
 
 describe('the libraries in Chromium', () => {
@@ -105,6 +106,8 @@ describe('the libraries in Chromium', () => {
     expect(reloaded.names.sort()).toEqual(['last']);
     expect(reloaded.step).toBe(100);
     expect(reloaded.checkpointLogits).toEqual(trained.logits);
+    // fit resumed from the IndexedDB checkpoint at step 100 and wrote step 120 back to it.
+    expect(reloaded.resumed).toEqual({ epochs: 6, step: 120, lastStep: 120 });
 
     expect(observed.errors).toEqual([]);
     expect(observed.offOrigin).toEqual([]);

@@ -83,7 +83,30 @@ async function reload(): Promise<Record<string, unknown>> {
   const checkpointLogits = logitsOf(model, digits);
   model.dispose();
   optimizer.dispose();
-  return { backend, events: events.map((event) => `${event.type}:${event.file}${event.type === 'found' ? `:${event.from}` : ''}`), metadata: saved.metadata, logits, checkpointLogits, names, step: state.step };
+
+  // fit resumes from the IndexedDB checkpoint and runs one more epoch (20 steps).
+  const resumedModel = createModel('fast-cnn', { seed: 99 });
+  const resumedOptimizer = adam();
+  const resumed = await fit(resumedModel, datasetBatches(digits, { batchSize: 50, seed: 0, normalization: 'mnist' }), {
+    epochs: 6,
+    optimizer: resumedOptimizer,
+    schedule: { kind: 'constant', learningRate: 0.002 },
+    checkpoints: store,
+    resumeFrom: { store, name: 'last' },
+  });
+  const lastStep = (await store.load('last')).state.step;
+  resumedModel.dispose();
+  resumedOptimizer.dispose();
+  return {
+    backend,
+    events: events.map((event) => `${event.type}:${event.file}${event.type === 'found' ? `:${event.from}` : ''}`),
+    metadata: saved.metadata,
+    logits,
+    checkpointLogits,
+    names,
+    step: state.step,
+    resumed: { epochs: resumed.epochs, step: resumed.step, lastStep },
+  };
 }
 
 async function files(): Promise<Record<string, unknown>> {
