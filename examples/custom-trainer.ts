@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { createCpuPlugin, selectBackend } from '@digitlab/backend';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-import { createBatches, loadMnist, takePerClass } from '@digitlab/datasets';
+import { createBatches, loadMnist, takePerClass } from '@digitlab/datasets/node';
 import { createModel } from '@digitlab/models';
 import { adam, evaluate, learningRateAt, softmaxCrossEntropy, trainStep, type ScheduleConfig } from '@digitlab/trainer';
 import * as tf from '@tensorflow/tfjs-core';

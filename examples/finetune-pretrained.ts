@@ -7,8 +7,8 @@
 import { fileURLToPath } from 'node:url';
 import { createCpuPlugin, selectBackend } from '@digitlab/backend';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-import { createBatches, filterClasses, loadMnist, takePerClass } from '@digitlab/datasets';
-import { loadPretrained, mergeLora, saveModel } from '@digitlab/models';
+import { createBatches, filterClasses, loadMnist, takePerClass } from '@digitlab/datasets/node';
+import { loadPretrained, mergeLora, saveModel } from '@digitlab/models/node';
 import { datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/trainer';
 
 const digits = [5, 6, 7, 8, 9];

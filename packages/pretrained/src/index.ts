@@ -4,7 +4,7 @@
  * stock `tf.loadLayersModel` and by `loadModel`/`loadPretrained` from `@digitlab/models`.
  *
  * - `pretrainedNames` — the models whose weights this version ships.
- * - `pretrainedModelUrl(name)` — the URL of a shipped model's `model.json`.
+ * - `packagedModelUrl(name)` — the URL of a shipped model's `model.json`.
  */
-export { pretrainedNames, pretrainedModelUrl } from './pretrained-index.js';
+export { pretrainedNames, packagedModelUrl } from './pretrained-index.js';
 export type { PretrainedName } from './pretrained-index.js';

@@ -1,14 +1,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { pretrainedModelUrl, pretrainedNames } from './index.js';
+import { packagedModelUrl, pretrainedNames } from './index.js';
 
 const packageRoot = new URL('../', import.meta.url);
 
 it('lists exactly the model folders the package holds and publishes', async () => {
   const entries = await readdir(packageRoot, { withFileTypes: true });
   const folders = entries
-    .filter((entry) => entry.isDirectory() && !['src', 'dist', 'node_modules'].includes(entry.name))
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !['src', 'dist', 'node_modules'].includes(entry.name))
     .map((entry) => entry.name);
   expect(folders.sort()).toEqual([...pretrainedNames].sort());
   const manifest = JSON.parse(await readFile(new URL('package.json', packageRoot), 'utf8')) as { files: string[] };
@@ -17,7 +17,7 @@ it('lists exactly the model folders the package holds and publishes', async () =
 
 it('points at a complete model folder whose digitlab.json names the same architecture', async () => {
   for (const name of pretrainedNames) {
-    const modelJson = pretrainedModelUrl(name);
+    const modelJson = packagedModelUrl(name);
     const topology = JSON.parse(await readFile(modelJson, 'utf8')) as { weightsManifest: { paths: string[] }[] };
     for (const group of topology.weightsManifest) {
       for (const weightsPath of group.paths) expect((await stat(new URL(weightsPath, modelJson))).size).toBeGreaterThan(0);
@@ -29,5 +29,5 @@ it('points at a complete model folder whose digitlab.json names the same archite
 });
 
 it('names what it ships when asked for another model', () => {
-  expect(() => pretrainedModelUrl('resnet18')).toThrow(/No pretrained weights for "resnet18".*ships: fast-cnn, bn-cnn/);
+  expect(() => packagedModelUrl('resnet18')).toThrow(/No pretrained weights for "resnet18".*ships: fast-cnn, bn-cnn/);
 });

@@ -10,7 +10,7 @@ export type PretrainedName = (typeof pretrainedNames)[number];
  * beside it.
  * @throws Error for a name this package does not ship, listing the names it does
  */
-export function pretrainedModelUrl(name: PretrainedName | (string & {})): URL {
+export function packagedModelUrl(name: PretrainedName | (string & {})): URL {
   if (!(pretrainedNames as readonly string[]).includes(name)) {
     throw new Error(`No pretrained weights for "${name}" in @digitlab/pretrained. It ships: ${pretrainedNames.join(', ')}.`);
   }

@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestBackend } from '../__fixtures__/backend.js';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint-folder.js';
+import { CheckpointError } from '../errors.js';
+import { adam } from '../optimizers/adam.js';
+
+beforeAll(useTestBackend);
+const directory = mkdtempSync(join(tmpdir(), 'digitlab-checkpoint-'));
+// The package's src/, one level above this file.
+const sourceDirectory = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The child runs our real checkpoint code, transpiled from src/ next to the package's
+// node_modules so it resolves the same tfjs copies (no build step needed).
+const childDirectory = join(sourceDirectory, '..', 'node_modules', '.cache', `kill-test-${process.pid}`);
+afterAll(() => {
+  rmSync(directory, { recursive: true, force: true });
+  rmSync(childDirectory, { recursive: true, force: true });
+});
+
+function tinyModel(seed: number): tfl.LayersModel {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [20], units: 64, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed }) }),
+      tfl.layers.dense({ units: 10, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }),
+    ],
+  });
+}
+
+const baseState = (step: number) => ({
+  epoch: 0,
+  step,
+  stepInEpoch: step,
+  rng: { algorithm: 'splitmix32-counter' as const, seed: 1 },
+  schedule: { kind: 'constant' as const, learningRate: 0.1 },
+  best: null,
+  epochsWithoutImprovement: 0,
+});
+
+describe('checkpoints', () => {
+  it('round-trip the weights and the optimizer slots', async () => {
+    const model = tinyModel(1);
+    const optimizer = adam();
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    tf.tidy(() => optimizer.applyGradients(variables, variables.map((v) => tf.onesLike(v)), { learningRate: 0.1 }));
+    await saveCheckpoint(join(directory, 'round-trip'), model, optimizer, baseState(1));
+
+    const other = tinyModel(50);
+    const restoredOptimizer = adam();
+    const state = await restoreCheckpoint(join(directory, 'round-trip'), other, restoredOptimizer);
+    expect(state.step).toBe(1);
+    expect(other.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(model.getWeights().map((w) => Array.from(w.dataSync())));
+    expect(restoredOptimizer.iterations).toBe(1);
+    const slots = (o: typeof optimizer) => Object.fromEntries(Object.entries(o.getState().slots).map(([key, t]) => [key, Array.from(t.dataSync())]));
+    expect(slots(restoredOptimizer)).toEqual(slots(optimizer));
+    // The model part is the stock layers format: tf.loadLayersModel reads it.
+    const manifest = JSON.parse(readFileSync(join(directory, 'round-trip', 'model.json'), 'utf8')) as { format: string };
+    expect(manifest.format).toBe('layers-model');
+    [model, other].forEach((m) => m.dispose());
+    [optimizer, restoredOptimizer].forEach((o) => o.dispose());
+  });
+
+  it('refuses a folder that is not a checkpoint, naming it', async () => {
+    await expect(readCheckpoint(join(directory, 'nothing-here'))).rejects.toThrow(CheckpointError);
+    await expect(readCheckpoint(join(directory, 'nothing-here'))).rejects.toThrow(/nothing-here" is not a checkpoint/);
+  });
+
+  it('survives the writing process being killed mid-write: last/ always loads', async () => {
+    mkdirSync(childDirectory, { recursive: true });
+    for (const file of listSources(sourceDirectory)) {
+      const output = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true } });
+      const target = join(childDirectory, relative(sourceDirectory, file).replace(/\.ts$/, '.js'));
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, output.outputText);
+    }
+    writeFileSync(
+      join(childDirectory, 'child.mjs'),
+      `import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { saveCheckpoint } from './node/checkpoint-folder.js';
+import { adam } from './optimizers/adam.js';
+await tf.setBackend('cpu');
+const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [20], units: 64 }), tfl.layers.dense({ units: 10 })] });
+const optimizer = adam();
+const variables = model.trainableWeights.map((w) => w.read());
+tf.tidy(() => optimizer.applyGradients(variables, variables.map((v) => tf.onesLike(v)), { learningRate: 0.1 }));
+for (let step = 1; ; step++) {
+  await saveCheckpoint(process.argv[2], model, optimizer, ${JSON.stringify(baseState(0)).replace('"step":0', '"step":step')});
+  process.stdout.write(step + '\\n');
+}
+`,
+    );
+    const target = join(directory, 'killed', 'last');
+    for (const delay of [0, 7, 19, 31]) {
+      const child = spawn(process.execPath, [join(childDirectory, 'child.mjs'), target], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let saves = 0;
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await new Promise<void>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('exit', (code) => reject(new Error(`checkpoint child exited early with ${code}: ${stderr}`)));
+        child.stdout.on('data', (chunk: Buffer) => {
+          saves += chunk.toString().split('\n').filter(Boolean).length;
+          if (saves >= 3) {
+            child.removeAllListeners('exit');
+            setTimeout(() => {
+              child.kill('SIGKILL');
+              child.on('exit', () => resolve());
+            }, delay);
+          }
+        });
+      });
+      const model = tinyModel(3);
+      const optimizer = adam();
+      const state = await restoreCheckpoint(target, model, optimizer);
+      expect(state.step).toBeGreaterThanOrEqual(saves - 1);
+      expect(optimizer.iterations).toBe(1);
+      model.dispose();
+      optimizer.dispose();
+    }
+    // No temp directory is ever read as the checkpoint; leftovers are only hidden `.last.tmp-*`.
+    expect(readdirSync(join(directory, 'killed')).filter((name) => !name.startsWith('.last.tmp-') && name !== 'last.previous')).toEqual(['last']);
+  });
+});
+
+function listSources(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return entry.name === '__fixtures__' ? [] : listSources(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
