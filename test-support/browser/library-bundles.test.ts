@@ -10,7 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleForBrowser } from './bundle.js';
 
 /** Main entries that must bundle for a page (repository-relative). */
-const entries = ['packages/backend/src/index.ts', 'packages/backend-wasm/src/index.ts', 'packages/backend-webgl/src/index.ts', 'packages/backend-webgpu/src/index.ts'];
+const entries = [
+  'packages/backend/src/index.ts',
+  'packages/backend-wasm/src/index.ts',
+  'packages/backend-webgl/src/index.ts',
+  'packages/backend-webgpu/src/index.ts',
+  'packages/datasets/src/index.ts',
+  'packages/models/src/index.ts',
+  'packages/trainer/src/index.ts',
+];
 
 const repositoryRoot = new URL('../../', import.meta.url).pathname;
 
@@ -29,5 +37,7 @@ describe('library main entries bundle for the browser', () => {
     const inputs = Object.keys(metafile.inputs);
     expect(inputs.some((input) => input.endsWith(entry))).toBe(true);
     expect(inputs.filter((input) => input.startsWith('node:'))).toEqual([]);
+    // The Node-only modules of the libraries live in src/node/ (docs/node-and-browser.md); none may reach a main entry.
+    expect(inputs.filter((input) => /packages\/[^/]+\/src\/node\//.test(input))).toEqual([]);
   });
 });

@@ -1,14 +1,23 @@
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
+/**
+ * The storage-free half of saving and loading a model: capture a model's tfjs artifacts with its
+ * `digitlab.json` metadata, and build a model back from artifacts with every check made before a
+ * weight is used. Folders (`@digitlab/models/node`), URLs, picked files, IndexedDB and downloads
+ * all go through these two functions.
+ * @internal
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { ModelFormatError } from './errors.js';
+import { ModelFormatError, ModelOptionError } from './errors.js';
 import { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 import { registerCustomLayers } from './lora/register.js';
-import { validateMetadata, type ModelMetadata } from './metadata.js';
-import { METADATA_JSON, MODEL_JSON, entryByteLength, readJsonFile, resolveWeightPath } from './model-folder.js';
+import { completeMetadata, type ModelMetadata, type ModelMetadataInit } from './metadata.js';
 
-/** A model read back from a folder, with its `digitlab.json`. */
+/** File names inside a saved model folder (and beside a `model.json` URL). */
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+export const METADATA_JSON = 'digitlab.json';
+
+/** A model read back, with its `digitlab.json`. */
 export interface LoadedModel {
   model: tfl.LayersModel;
   metadata: ModelMetadata;
@@ -16,22 +25,12 @@ export interface LoadedModel {
 
 const supportedDtypes = new Set(['float32', 'int32', 'bool']);
 
-/**
- * Reads and validates `digitlab.json` in `dir` without touching the weights.
- * @throws ModelFormatError naming the file when it is missing or malformed
- */
-export async function readMetadata(dir: string): Promise<ModelMetadata> {
-  const file = path.join(path.resolve(dir), METADATA_JSON);
-  const metadata = await readJsonFile(file, 'digitlab model metadata');
-  validateMetadata(metadata, file);
-  return metadata;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseModelJson(value: unknown, file: string): { topology: object; manifest: tf.io.WeightsManifestConfig } {
+/** Checks a parsed `model.json`: a layers model with a well-formed weights manifest; `file` names it in errors. */
+export function parseModelJson(value: unknown, file: string): { topology: object; manifest: tf.io.WeightsManifestConfig } {
   const fail = (problem: string): never => {
     throw new ModelFormatError(file, `${file} is not a tfjs layers model: ${problem}. Re-save the model with saveModel().`);
   };
@@ -59,25 +58,56 @@ function parseModelJson(value: unknown, file: string): { topology: object; manif
   return { topology: value.modelTopology as object, manifest: manifest as tf.io.WeightsManifestConfig };
 }
 
-/** Reads every weight group, checking each group's files add up to exactly the bytes its entries need. */
-async function readWeights(dir: string, manifest: tf.io.WeightsManifestConfig, modelJson: string): Promise<{ specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer }> {
-  const buffers: ArrayBuffer[] = [];
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  for (const group of manifest) {
-    const files = await Promise.all(group.paths.map((manifestPath) => resolveWeightPath(dir, manifestPath, modelJson)));
-    const contents = await Promise.all(files.map((file) => fs.readFile(file)));
-    const actual = contents.reduce((sum, buffer) => sum + buffer.byteLength, 0);
-    const expected = group.weights.reduce((sum, entry) => sum + entryByteLength(entry), 0);
-    if (actual !== expected) {
-      throw new ModelFormatError(
-        files[0] ?? modelJson,
-        `${files.join(' + ')} holds ${actual} bytes but ${modelJson} describes ${expected} bytes of weights (${group.weights.length} tensors). The file is truncated or belongs to another model; copy the folder again or re-save it.`,
-      );
+/** Captures what `model.save` hands an IOHandler: topology, weight specs and one weight buffer. */
+async function modelArtifacts(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+  if (!captured) throw new Error('tfjs-layers did not hand the model artifacts to the save handler');
+  return captured;
+}
+
+function assertFiniteWeights(model: tfl.LayersModel): void {
+  for (const weight of model.weights) {
+    const values = weight.read().dataSync();
+    for (let index = 0; index < values.length; index++) {
+      if (!Number.isFinite(values[index])) {
+        throw new ModelOptionError(
+          `cannot save: weight "${weight.originalName}" holds ${String(values[index])} at index ${index}. The training diverged; lower the learning rate or save an earlier checkpoint.`,
+        );
+      }
     }
-    for (const buffer of contents) buffers.push(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer);
-    specs.push(...group.weights);
   }
-  return { specs, data: tf.io.CompositeArrayBuffer.join(buffers) };
+}
+
+function singleShapeOf(shape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+  if (Array.isArray(shape[0])) {
+    throw new ModelOptionError(`saveModel supports single-input, single-output models; this one has shapes ${JSON.stringify(shape)}`);
+  }
+  return shape as tfl.Shape;
+}
+
+/**
+ * The artifacts and complete metadata to save for `model`: topology, weight specs and one weight
+ * buffer. `where` names the destination in errors.
+ * @throws ModelOptionError for non-finite weights, labels that do not match the outputs, or a model that is not image → classes
+ */
+export async function artifactsForSave(model: tfl.LayersModel, metadata: ModelMetadataInit, where: string): Promise<{ artifacts: tf.io.ModelArtifacts; weights: ArrayBuffer; metadata: ModelMetadata }> {
+  const inputShape = singleShapeOf(model.inputs.length === 1 ? (model.inputs[0]?.shape ?? []) : model.inputs.map((input) => input.shape));
+  const outputShape = singleShapeOf(model.outputs.length === 1 ? (model.outputs[0]?.shape ?? []) : model.outputs.map((output) => output.shape));
+  const numOutputs = outputShape[outputShape.length - 1];
+  if (inputShape.length !== 4 || typeof numOutputs !== 'number') {
+    throw new ModelOptionError(`saveModel expects an image model [batch, height, width, channels] → [batch, classes]; got input ${JSON.stringify(inputShape)}, output ${JSON.stringify(outputShape)}`);
+  }
+  const full = completeMetadata(metadata, inputShape.slice(1) as [number, number, number], numOutputs, where);
+  assertFiniteWeights(model);
+  const artifacts = await modelArtifacts(model);
+  const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
+  return { artifacts: { ...artifacts, weightData: weights, userDefinedMetadata: { ...artifacts.userDefinedMetadata, digitlab: full } }, weights, metadata: full };
 }
 
 /** Compares the manifest with the variables the topology creates: same names, same shapes. */
@@ -119,35 +149,32 @@ function checkFinite(weights: tf.NamedTensorMap, file: string): void {
 }
 
 /**
- * Loads a model saved by `saveModel` (or any tfjs layers model folder that also has a
- * `digitlab.json`). Everything is checked before a weight is used: `digitlab.json` and `model.json`
- * must be well-formed, weight paths must stay inside `dir` (no `..`, absolute paths, URLs or
- * symlinks out), each weight file must have exactly the byte length the manifest implies, weight
- * names and shapes must match the topology, and every float must be finite. LoRA and adapter
- * layers are registered first, so unmerged fine-tuned models load too.
+ * Builds a model from artifacts and checks it before any weight is used: the topology builds, the
+ * weight names and shapes match it, every float is finite, and `metadata` describes the same input
+ * and number of outputs. LoRA and adapter layers are registered first. `names` say where the
+ * topology, the weights and the metadata came from, for errors.
  * @throws ModelFormatError naming the offending file and saying what to do
  */
-export async function loadModel(dir: string): Promise<LoadedModel> {
+export async function modelFromArtifacts(
+  topology: object,
+  specs: tf.io.WeightsManifestEntry[],
+  data: ArrayBuffer,
+  metadata: ModelMetadata,
+  names: { modelJson: string; weights: string; metadata: string },
+): Promise<LoadedModel> {
   registerCustomLayers();
-  const folder = path.resolve(dir);
-  const metadata = await readMetadata(folder);
-  const modelJsonFile = path.join(folder, MODEL_JSON);
-  const { topology, manifest } = parseModelJson(await readJsonFile(modelJsonFile, 'tfjs model topology and weights manifest'), modelJsonFile);
-  const { specs, data } = await readWeights(folder, manifest, modelJsonFile);
-
   let model: tfl.LayersModel;
   try {
     // No weights yet: the topology alone, so its variables can be compared with the manifest.
     model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: topology }));
   } catch (error) {
-    throw new ModelFormatError(modelJsonFile, `cannot build the model in ${modelJsonFile}: ${(error as Error).message}. Re-save the model with saveModel().`, { cause: error });
+    throw new ModelFormatError(names.modelJson, `cannot build the model in ${names.modelJson}: ${(error as Error).message}. Re-save the model with saveModel().`, { cause: error });
   }
-  const weightsFile = path.join(folder, manifest[0]?.paths[0] ?? MODEL_JSON);
   let weights: tf.NamedTensorMap = {};
   try {
-    checkAgainstTopology(model, specs, modelJsonFile);
+    checkAgainstTopology(model, specs, names.modelJson);
     weights = tf.io.decodeWeights(data, specs);
-    checkFinite(weights, weightsFile);
+    checkFinite(weights, names.weights);
     model.loadWeights(weights, true);
   } catch (error) {
     model.dispose();
@@ -155,15 +182,13 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   } finally {
     tf.dispose(weights);
   }
-
   const inputShape = model.inputs[0]?.shape.slice(1);
   const outputs = model.outputs[0]?.shape.at(-1);
-  const metadataFile = path.join(folder, METADATA_JSON);
   if (JSON.stringify(inputShape) !== JSON.stringify(metadata.input.shape) || outputs !== metadata.labels.length) {
     model.dispose();
     throw new ModelFormatError(
-      metadataFile,
-      `${metadataFile} describes input ${JSON.stringify(metadata.input.shape)} and ${metadata.labels.length} labels, but the model in ${modelJsonFile} takes ${JSON.stringify(inputShape)} and has ${String(outputs)} outputs; the two files belong to different models. Re-save the model.`,
+      names.metadata,
+      `${names.metadata} describes input ${JSON.stringify(metadata.input.shape)} and ${metadata.labels.length} labels, but the model in ${names.modelJson} takes ${JSON.stringify(inputShape)} and has ${String(outputs)} outputs; the two files belong to different models. Re-save the model.`,
     );
   }
   return { model: keepFrozenBatchNormInInference(model), metadata };
