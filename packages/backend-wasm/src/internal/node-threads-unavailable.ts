@@ -4,9 +4,9 @@
  * when `isNode()`), each failing with why should one be called anyway.
  * @internal
  */
-import type * as NodeThreads from './node-threads.js';
+import type * as NodeThreads from '../node/node-threads.js';
 
-export type { EvalWorker } from './node-threads.js';
+export type { EvalWorker } from '../node/node-threads.js';
 
 function nodeOnly(what: string): never {
   throw new Error(`${what} runs only in Node (this JavaScript runtime resolved "#node-threads" without the "node" condition)`);

@@ -7,7 +7,7 @@
  * a cross-origin isolated page asking for 2 threads got 1. While the backend initialises,
  * `navigator.hardwareConcurrency` reports `2 × threads` (an own property shadowing the prototype's
  * getter); it is removed again as soon as initialisation ends, also on failure. The Node
- * counterpart patches `os.cpus()` the same way (node-threads.ts).
+ * counterpart patches `os.cpus()` the same way (src/node/node-threads.ts).
  * @internal
  */
 export async function withPageThreadedWasm<T>(threads: number, initialise: () => Promise<T>): Promise<T> {
