@@ -254,7 +254,7 @@ function disposeBatch(batch: Batch): void {
 
 function withCheckpointHint(error: NonFiniteLossError, directory: string | undefined, state: { epoch: number; step: number }): NonFiniteLossError {
   const where = directory
-    ? `The last good checkpoint is kept in "${join(directory, 'last')}" (written at the end of epoch ${state.epoch}, or at the last --checkpoint-every step); the weights in memory are those of step ${error.step}. Lower the learning rate, add warm-up or gradient clipping, and resume from it.`
+    ? `The last good checkpoint is kept in "${join(directory, 'last')}" (written at the end of epoch ${state.epoch}, or at the last step that checkpointEverySteps wrote); the weights in memory are those of step ${error.step}. Lower the learning rate, add warm-up or gradient clipping, and resume from it.`
     : 'The weights in memory are those before this step. Lower the learning rate, add warm-up or gradient clipping.';
   return new NonFiniteLossError(error.step, error.epoch, error.quantity, error.value, where);
 }
