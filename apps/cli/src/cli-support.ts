@@ -24,11 +24,14 @@ export function parseCommandArgs<T extends Options>(
 ): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, config: { type: 'string' } }, allowPositionals, strict: true });
+    parsed = parseArgs({ args: withNegativeValues(argv, options), options: { ...options, config: { type: 'string' }, verbose: { type: 'boolean' } }, allowPositionals, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
   const values = { ...(parsed.values as Record<string, string | boolean | string[] | undefined>) };
+  // --verbose raises the one logger to debug for the whole command (full backend reasons included).
+  if (values.verbose === true) process.env.DIGITLAB_LOG_LEVEL = 'debug';
+  delete values.verbose;
   const configPath = values.config;
   if (typeof configPath === 'string') {
     let config: Record<string, unknown>;
@@ -45,6 +48,26 @@ export function parseCommandArgs<T extends Options>(
     }
   }
   return { values, positionals: parsed.positionals };
+}
+
+/**
+ * `--lr -0.1` would make parseArgs say "argument is ambiguous" (a value that looks like a flag);
+ * joining it as `--lr=-0.1` lets the number reach its flag, whose own check then names the problem.
+ */
+function withNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function camel(flag: string): string {

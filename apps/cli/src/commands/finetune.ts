@@ -10,19 +10,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import {
-  countLabels,
-  createBatches,
-  filterClasses,
-  loadMnist,
-  readImageFolder,
-  readKaggleCsv,
-  stratifiedSplit,
-  takePerClass,
-  type DigitDataset,
-  type MnistSplits,
-} from '@digitlab/datasets';
-import { loadModel, loadPretrained, mergeLora, saveModel, type LoadedModel } from '@digitlab/models';
+import { createBatches, type DigitDataset } from '@digitlab/datasets';
+import { mergeLora, saveModel } from '@digitlab/models';
 import {
   adam,
   countParameters,
@@ -35,15 +24,20 @@ import {
   type FinetuneStrategyName,
 } from '@digitlab/trainer';
 import { chooseBackend } from '../backends.js';
-import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson, type Logger } from '../cli-support.js';
+import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
+import { loadTrainingData } from '../data-input.js';
+import { dataSpecForms, parseDataSpec } from '../data-spec.js';
+import { commaList, labelsFlag } from '../flag-values.js';
+import { describeModelSpec, loadSavedModel, parseModelSpec, type ModelSpec } from '../model-spec.js';
 import { createProgress } from '../progress.js';
 
-const usage = `usage: digitlab finetune --from MODEL_DIR|pretrained:<name> --data SPEC [options]
+const usage = `usage: digitlab finetune --model MODEL --data SPEC [options]
 
 Fine-tunes a trained model on new digits and saves it.
-  --from DIR|pretrained:NAME  a model folder (digitlab train's run/model) or a shipped pretrained model
-  --data SPEC            mnist[:digits=5-9][:per-class=K] | csv:FILE | folder:DIR (one sub-folder per class)
+  --model MODEL          a model folder (digitlab train's run/model) or pretrained:NAME (--from is the same flag)
+  --data SPEC            ${dataSpecForms} (folder: one sub-folder per class)
   --test SPEC            test data (default: the MNIST test digits for mnist data, none otherwise)
+  --labels A,B,..        class names of a folder whose sub-folders are not numbers, in label order
   --strategy NAME        ${finetuneStrategyNames.join('|')} (default lora)
   --freeze NAMES         layers or groups to freeze, comma-separated (strategy freeze)
   --factor X             discriminative LR factor per group from the head (default 1/2.6)
@@ -60,10 +54,12 @@ Fine-tunes a trained model on new digits and saves it.
   --json                 print one JSON object on stdout
 `;
 
-/** The flags that describe a fine-tuning strategy; `lr-find` takes them too. */
+/** The flags that describe a fine-tuning run's model, data and strategy; `lr-find` takes them too. */
 export const strategyFlags = {
+  model: { type: 'string' },
   from: { type: 'string' },
   data: { type: 'string' },
+  labels: { type: 'string' },
   strategy: { type: 'string' },
   freeze: { type: 'string' },
   factor: { type: 'string' },
@@ -89,135 +85,43 @@ const flags = {
   merge: { type: 'boolean' },
 } as const;
 
-/** Train / validation / test data of a fine-tuning run, labels `0..classes.length-1`. */
-export interface FinetuneData {
-  train: DigitDataset;
-  validation: DigitDataset;
-  test?: DigitDataset;
-  /** `classes[label]`: the name of each label (`'5'`, or a folder name). */
-  classes: string[];
-  /** What was read, for digitlab.json. */
-  description: Record<string, unknown>;
-}
-
-/** A parsed `--data` / `--test` spec. */
-export type DataSpec = { kind: 'mnist'; digits: number[]; perClass?: number } | { kind: 'csv'; path: string } | { kind: 'folder'; path: string };
-
-/** Parses `mnist[:digits=5-9][:per-class=K] | csv:FILE | folder:DIR`. */
-export function parseDataSpec(spec: string, flag = '--data'): DataSpec {
-  const bad = (why: string) => new UsageError(`${flag} "${spec}": ${why}. Should be one of: mnist[:digits=5-9][:per-class=K], csv:FILE, folder:DIR`);
-  if (spec.startsWith('csv:')) return { kind: 'csv', path: spec.slice(4) || (() => { throw bad('no file after csv:'); })() };
-  if (spec.startsWith('folder:')) return { kind: 'folder', path: spec.slice(7) || (() => { throw bad('no folder after folder:'); })() };
-  const [head, ...options] = spec.split(':');
-  if (head !== 'mnist') throw bad(`unknown source "${head}"`);
-  let digits = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  let perClass: number | undefined;
-  for (const option of options) {
-    const [key, value = ''] = option.split('=');
-    if (key === 'digits') {
-      const parsed = value.split(',').flatMap((part) => {
-        const range = /^(\d)-(\d)$/.exec(part);
-        if (range) return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i);
-        if (/^\d$/.test(part)) return [Number(part)];
-        throw bad(`digits must be digits or ranges like 5-9 or 0,2,4, got "${value}"`);
-      });
-      if (parsed.length < 2 || new Set(parsed).size !== parsed.length) throw bad(`digits must name at least 2 distinct digits, got "${value}"`);
-      digits = parsed;
-    } else if (key === 'per-class') {
-      perClass = Number(value);
-      if (!Number.isInteger(perClass) || perClass < 1) throw bad(`per-class must be a positive integer, got "${value}"`);
-    } else {
-      throw bad(`unknown option "${key}" (mnist takes digits=... and per-class=K)`);
-    }
-  }
-  return { kind: 'mnist', digits, ...(perClass === undefined ? {} : { perClass }) };
-}
+/** Flags that only mean something to some strategies; given with another, they are a usage error. */
+const strategyOnlyFlags: Readonly<Record<string, readonly FinetuneStrategyName[]>> = {
+  freeze: ['freeze'],
+  factor: ['discriminative', 'gradual-unfreeze'],
+  rank: ['lora'],
+  alpha: ['lora'],
+  targets: ['lora'],
+  bottleneck: ['adapter'],
+  after: ['adapter'],
+};
 
 /**
- * Reads the data of `spec` (and `testSpec`): MNIST digits relabelled 0..n-1 with the MNIST
- * validation and test splits; a CSV or a folder split into train / validation by `seed`.
+ * `--model` (or its older spelling `--from`, not both): the model to start from. `zoo` allows a
+ * fresh zoo model (lr-find); `undefined` when neither flag is given.
  */
-export async function loadFinetuneData(spec: DataSpec, testSpec: DataSpec | undefined, { seed, validationFraction, logger }: { seed: number; validationFraction: number; logger: Logger }): Promise<FinetuneData> {
-  let mnist: MnistSplits | undefined;
-  const getMnist = async () => (mnist ??= await loadMnist());
-  const read = async (which: DataSpec, role: string): Promise<{ all?: DigitDataset; train?: DigitDataset; validation?: DigitDataset; test?: DigitDataset; classes: string[] }> => {
-    if (which.kind === 'mnist') {
-      const splits = await getMnist();
-      const keep = (dataset: DigitDataset) => filterClasses(dataset, which.digits, { relabel: true });
-      let train = keep(splits.train);
-      if (which.perClass !== undefined) train = takePerClass(train, which.perClass, seed);
-      return { train, validation: keep(splits.validation), test: keep(splits.test), classes: which.digits.map(String) };
-    }
-    if (which.kind === 'csv') {
-      const dataset = await readKaggleCsv(which.path, { labels: true });
-      if (dataset.size === 0) throw new UsageError(`${role} csv:${which.path} holds no rows. Pass a Kaggle-style CSV with a label column and pixel0..pixel783.`);
-      return presentClasses(dataset, (label) => String(label));
-    }
-    const folder = resolve(which.path);
-    const dataset = await readImageFolder(folder, { onInvalid: 'skip' });
-    for (const skipped of dataset.skipped) logger.warn(`skipped ${skipped.path}: ${skipped.reason}`);
-    if (dataset.size === 0) {
-      throw new UsageError(`${role} folder:${which.path} holds no usable images. Put PNG or JPEG files in one sub-folder per class (e.g. ${join(which.path, '7', 'a.png')}).`);
-    }
-    return presentClasses(dataset, (label) => dataset.classes[label] ?? String(label));
-  };
-
-  const main = await read(spec, '--data');
-  let train = main.train;
-  let validation = main.validation;
-  if (main.all) {
-    const size = Math.max(main.classes.length, Math.round(main.all.size * validationFraction));
-    if (size >= main.all.size) throw new UsageError(`--data has only ${main.all.size} images for ${main.classes.length} classes: too few to hold out a validation split. Add images (a few per class at least).`);
-    ({ train, validation } = stratifiedSplit(main.all, size, seed));
-  }
-  let test = main.test;
-  if (testSpec) {
-    const extra = await read(testSpec, '--test');
-    test = extra.all ?? extra.test;
-    if (extra.classes.length !== main.classes.length || extra.classes.some((name, index) => name !== main.classes[index])) {
-      throw new UsageError(
-        `--test has classes [${extra.classes.join(', ')}] but --data has [${main.classes.join(', ')}]: the class counts or names do not match. Give test data with the same classes.`,
-      );
-    }
-  }
-  const description = { spec: describeSpec(spec), ...(testSpec ? { test: describeSpec(testSpec) } : {}), classes: main.classes, train: train!.size, validation: validation!.size, ...(test ? { testSize: test.size } : {}) };
-  return { train: train!, validation: validation!, ...(test ? { test } : {}), classes: main.classes, description };
+export function baseModelSpec(values: Record<string, unknown>, { zoo = false }: { zoo?: boolean } = {}): ModelSpec | undefined {
+  if (typeof values.model === 'string' && typeof values.from === 'string') throw new UsageError('--from is another name for --model: give one of them, not both');
+  const value = typeof values.model === 'string' ? values.model : typeof values.from === 'string' ? values.from : undefined;
+  return value === undefined ? undefined : parseModelSpec(value, { flag: typeof values.model === 'string' ? '--model' : '--from', zoo });
 }
-
-/** Keeps the classes that have examples, relabelled 0..n-1 in label order, with their names. */
-function presentClasses(dataset: DigitDataset, nameOf: (label: number) => string): { all: DigitDataset; classes: string[] } {
-  const present = countLabels(dataset, 256).map((count, label) => (count > 0 ? label : -1)).filter((label) => label >= 0);
-  return { all: filterClasses(dataset, present, { relabel: true }), classes: present.map(nameOf) };
-}
-
-function describeSpec(spec: DataSpec): string {
-  if (spec.kind === 'mnist') return `mnist:digits=${spec.digits.join(',')}${spec.perClass ? `:per-class=${spec.perClass}` : ''}`;
-  return `${spec.kind}:${spec.path}`;
-}
-
-/** Loads `--from DIR|pretrained:NAME`. */
-export async function loadBaseModel(from: string): Promise<LoadedModel> {
-  if (from.startsWith('pretrained:')) return loadPretrained(from.slice('pretrained:'.length));
-  if (!existsSync(join(from, 'model.json'))) {
-    const hint = existsSync(join(from, 'model', 'model.json')) ? ` It looks like a run folder: pass "${join(from, 'model')}".` : '';
-    throw new UsageError(`--from "${from}" is not a model folder (no model.json).${hint} Pass a folder saved by digitlab train (run/model) or pretrained:<name>.`);
-  }
-  return loadModel(from);
-}
-
-const list = (value: unknown) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter(Boolean) : undefined);
 
 /** The strategy the flags describe (`--strategy`, `--freeze`, `--rank`, ...); `fallback` when `--strategy` is absent. */
 export function strategyFrom(values: Record<string, unknown>, fallback: FinetuneStrategyName = 'lora'): FinetuneStrategy {
   const kind = (typeof values.strategy === 'string' ? values.strategy : fallback) as FinetuneStrategyName;
   if (!finetuneStrategyNames.includes(kind)) throw new UsageError(`--strategy: unknown strategy "${kind}". Should be one of: ${finetuneStrategyNames.join(', ')}`);
+  for (const [flag, strategies] of Object.entries(strategyOnlyFlags)) {
+    if (values[flag] !== undefined && !strategies.includes(kind)) {
+      throw new UsageError(`--${flag} applies to --strategy ${strategies.join(' or ')} only, and this run uses ${kind}: drop --${flag}, or pick --strategy ${strategies[0]}.`);
+    }
+  }
   const factor = values.factor === undefined ? undefined : numberFlag(values, 'factor', 1, { min: 0 });
   switch (kind) {
     case 'full':
     case 'linear-probe':
       return { kind };
     case 'freeze': {
-      const layers = list(values.freeze);
+      const layers = commaList(values.freeze);
       if (!layers?.length) throw new UsageError('--strategy freeze needs --freeze NAMES: the layers or groups to freeze, e.g. --freeze conv1,conv2');
       return { kind, layers };
     }
@@ -228,13 +132,13 @@ export function strategyFrom(values: Record<string, unknown>, fallback: Finetune
     case 'lora':
       return {
         kind,
-        rank: numberFlag(values, 'rank', 4, { integer: true }),
-        ...(values.alpha === undefined ? {} : { alpha: numberFlag(values, 'alpha', 4) }),
-        targets: list(values.targets) ?? ['conv', 'dense'],
+        rank: numberFlag(values, 'rank', 4, { integer: true, min: 1 }),
+        ...(values.alpha === undefined ? {} : { alpha: numberFlag(values, 'alpha', 4, { min: Number.MIN_VALUE }) }),
+        targets: commaList(values.targets) ?? ['conv', 'dense'],
       };
     case 'adapter': {
-      const after = list(values.after);
-      return { kind, bottleneck: numberFlag(values, 'bottleneck', 16, { integer: true }), ...(after ? { after } : {}) };
+      const after = commaList(values.after);
+      return { kind, bottleneck: numberFlag(values, 'bottleneck', 16, { integer: true, min: 1 }), ...(after ? { after } : {}) };
     }
   }
 }
@@ -244,8 +148,10 @@ export async function run(argv: string[]): Promise<number> {
   return runCommand('finetune', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, flags);
     const logger = createLogger();
-    if (typeof values.from !== 'string') throw new UsageError('--from is required: a model folder (digitlab train writes run/model) or pretrained:<name>');
-    if (typeof values.data !== 'string') throw new UsageError('--data is required: mnist[:digits=5-9][:per-class=K], csv:FILE or folder:DIR');
+    const baseSpec = baseModelSpec(values);
+    if (!baseSpec) throw new UsageError('--model is required: a model folder (digitlab train writes run/model) or pretrained:NAME');
+    if (typeof values.data !== 'string') throw new UsageError(`--data is required: ${dataSpecForms}`);
+    const labels = labelsFlag(values);
     const strategy = strategyFrom(values);
     const epochs = numberFlag(values, 'epochs', 3, { integer: true, min: 1 });
     const learningRate = numberFlag(values, 'lr', 0.003, { min: 0 });
@@ -263,13 +169,19 @@ export async function run(argv: string[]): Promise<number> {
       threads: values.threads === undefined ? undefined : numberFlag(values, 'threads', 1, { integer: true, min: 1 }),
       logger,
     });
-    const { model: base, metadata } = await loadBaseModel(values.from);
-    const data = await loadFinetuneData(dataSpec, testSpec, { seed, validationFraction, logger });
+    const data = await loadTrainingData(dataSpec, testSpec, { seed, validationFraction, logger, ...(labels ? { labels } : {}) });
+    const { model: base, metadata } = await loadSavedModel(baseSpec);
     const numClasses = data.classes.length;
-    // New labels (different digits or names) need a fresh head even at the same class count.
+    // New labels (different digits, names or order) need a fresh head even at the same class count.
     const newHead = JSON.stringify(data.classes) !== JSON.stringify(metadata.labels);
     const normalization = metadata.input.normalization;
     logger.info(`data: ${data.train.size} train, ${data.validation.size} validation${data.test ? `, ${data.test.size} test` : ''} images; classes ${data.classes.join(', ')}`);
+    if (newHead) {
+      logger.info(
+        `labels [${data.classes.join(', ')}] are not the base model's [${metadata.labels.join(', ')}]: a new ${numClasses}-class head replaces its head ` +
+          `(the old head's weights are dropped), and the saved model's outputs mean [${data.classes.join(', ')}].`,
+      );
+    }
 
     const plan = prepareFinetune(base, strategy, { numClasses, newHead, seed });
     const parameters = countParameters(plan.model);
@@ -305,7 +217,7 @@ export async function run(argv: string[]): Promise<number> {
       input: { normalization, ...(metadata.input.mean === undefined ? {} : { mean: metadata.input.mean }), ...(metadata.input.std === undefined ? {} : { std: metadata.input.std }) },
       training,
       metrics,
-      base: { from: values.from, architecture: metadata.architecture, labels: metadata.labels, ...(metadata.metrics ? { metrics: metadata.metrics } : {}), strategy, data: data.description },
+      base: { from: describeModelSpec(baseSpec), architecture: metadata.architecture, labels: metadata.labels, ...(metadata.metrics ? { metrics: metadata.metrics } : {}), strategy, data: data.description },
     });
     if (saved !== plan.model) saved.dispose();
     if (plan.model !== base) plan.model.dispose();
@@ -315,7 +227,7 @@ export async function run(argv: string[]): Promise<number> {
       writeJson({
         modelDirectory,
         backend: selection.chosen.name,
-        from: values.from,
+        from: describeModelSpec(baseSpec),
         strategy,
         data: data.description,
         parameters: trainedParameters,
