@@ -1,5 +1,5 @@
 /**
- * The run folder of `digitlab train`: `config.json` (the resolved configuration), `metrics.jsonl`
+ * The run folder of `digitlab train` and `digitlab finetune`: `config.json` (the resolved configuration), `metrics.jsonl`
  * (one JSON line per epoch and per evaluation), `checkpoints/{best,last}/` and the final `model/`.
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -59,13 +59,13 @@ export function createRunDirectory(root: string, config: unknown): RunDirectory 
  * The run folder to continue from `--resume PATH`: PATH is a run folder, or its
  * `checkpoints/last` (or `best`) folder.
  */
-export function findRunToResume(path: string): RunDirectory {
+export function findRunToResume(path: string, command = 'train'): RunDirectory {
   for (const candidate of [path, join(path, '..', '..')]) {
     const run = runDirectory(candidate);
     if (existsSync(run.config) && existsSync(join(run.checkpoints, 'last', 'trainer-state.json'))) return run;
     if (existsSync(run.config) && existsSync(join(run.checkpoints, 'last.previous', 'trainer-state.json'))) return run;
   }
-  throw new UsageError(`--resume "${path}" is not a run folder of digitlab train (it needs config.json and checkpoints/last/). Pass the folder a previous train printed.`);
+  throw new UsageError(`--resume "${path}" is not a run folder of digitlab ${command} (it needs config.json and checkpoints/last/). Pass the folder a previous ${command} printed.`);
 }
 
 /** Reads the run's config.json. */

@@ -192,7 +192,9 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
 
       // The epoch is complete: validate, select, checkpoint.
       const validate = options.validation;
-      const validation = validate ? await (average ? average.withAveragedWeights(model, () => evaluate(model, validate())) : evaluate(model, validate())) : undefined;
+      // As many classes as the model has outputs (an 11-class fine-tuned head is not 10 digits).
+      const classes = { numClasses: model.outputs[0]?.shape[model.outputs[0].shape.length - 1] ?? 10 };
+      const validation = validate ? await (average ? average.withAveragedWeights(model, () => evaluate(model, validate(), classes)) : evaluate(model, validate(), classes)) : undefined;
       state.epoch = epoch + 1;
       state.stepInEpoch = 0;
       let improved = false;

@@ -6,12 +6,12 @@
  * with `digitlab.json` recording the base model, the strategy and the data.
  * Also exports the data-spec parsing `digitlab lr-find` shares.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createBatches, type DigitDataset } from '@digitlab/datasets';
-import { mergeLora, saveModel } from '@digitlab/models';
+import { loadModel, mergeLora, saveModel, type ModelMetadataInit } from '@digitlab/models';
 import {
   adam,
   countParameters,
@@ -26,10 +26,11 @@ import {
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { loadTrainingData } from '../data-input.js';
-import { dataSpecForms, parseDataSpec } from '../data-spec.js';
+import { dataSpecForms, describeDataSpec, parseDataSpec } from '../data-spec.js';
 import { commaList, labelsFlag } from '../flag-values.js';
 import { describeModelSpec, loadSavedModel, parseModelSpec, type ModelSpec } from '../model-spec.js';
 import { createProgress } from '../progress.js';
+import { appendMetrics, assertFreshRunFolder, createRunDirectory, findRunToResume, readRunConfig, type RunDirectory } from '../run-dir.js';
 
 const usage = `usage: digitlab finetune --model MODEL --data SPEC [options]
 
@@ -49,7 +50,9 @@ Fine-tunes a trained model on new digits and saves it.
   --validation-fraction X  share of folder/csv data held out for validation (default 0.2)
   --backend NAME         auto|wasm|cpu|tensorflow|cuda (default auto)
   --seed S               head/LoRA init, data split, shuffling (default 0)
-  --out DIR              where the model folder goes (default runs/<time>-finetune-<strategy>)
+  --out DIR              run folder: config.json, metrics.jsonl, checkpoints/{best,last}, model/
+                         (default runs/<time>-finetune-<strategy>)
+  --resume DIR           continue the run in DIR from checkpoints/last with its own config
   --merge                fold LoRA into stock layers before saving (stock tfjs loads the result)
   --json                 print one JSON object on stdout
 `;
@@ -83,6 +86,7 @@ const flags = {
   lr: { type: 'string' },
   'validation-fraction': { type: 'string' },
   merge: { type: 'boolean' },
+  resume: { type: 'string' },
 } as const;
 
 /** Flags that only mean something to some strategies; given with another, they are a usage error. */
@@ -143,33 +147,84 @@ export function strategyFrom(values: Record<string, unknown>, fallback: Finetune
   }
 }
 
+/** The resolved configuration of a fine-tuning run, as written to its config.json. */
+export interface FinetuneConfig {
+  command: 'finetune';
+  /** The base model, as given to --model (a folder, or pretrained:NAME). */
+  model: string;
+  data: string;
+  test: string | null;
+  labels: string[] | null;
+  strategy: FinetuneStrategy;
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  seed: number;
+  validationFraction: number;
+  merge: boolean;
+}
+
+/** Flags that may accompany --resume (they do not change what is computed). */
+const resumeFlags = new Set(['resume', 'backend', 'threads', 'json', 'config']);
+
+function resolveConfig(values: Record<string, unknown>): FinetuneConfig {
+  const baseSpec = baseModelSpec(values);
+  if (!baseSpec) throw new UsageError('--model is required: a model folder (digitlab train writes run/model) or pretrained:NAME');
+  if (typeof values.data !== 'string') throw new UsageError(`--data is required: ${dataSpecForms}`);
+  const strategy = strategyFrom(values);
+  const learningRate = numberFlag(values, 'lr', 0.003, { min: 0 });
+  if (learningRate === 0) throw new UsageError('--lr must be above 0, got "0"');
+  const validationFraction = numberFlag(values, 'validation-fraction', 0.2, { min: 0 });
+  if (validationFraction >= 1) throw new UsageError(`--validation-fraction must be below 1, got "${String(values['validation-fraction'])}"`);
+  return {
+    command: 'finetune',
+    model: describeModelSpec(baseSpec),
+    data: describeDataSpec(parseDataSpec(values.data)),
+    test: typeof values.test === 'string' ? describeDataSpec(parseDataSpec(values.test, '--test')) : null,
+    labels: labelsFlag(values) ?? null,
+    strategy,
+    epochs: numberFlag(values, 'epochs', 3, { integer: true, min: 1 }),
+    lr: learningRate,
+    batchSize: numberFlag(values, 'batch-size', 64, { integer: true, min: 1 }),
+    seed: numberFlag(values, 'seed', 0, { integer: true, min: 0 }),
+    validationFraction,
+    merge: values.merge === true,
+  };
+}
+
 /** Runs `digitlab finetune`. */
 export async function run(argv: string[]): Promise<number> {
   return runCommand('finetune', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, flags);
     const logger = createLogger();
-    const baseSpec = baseModelSpec(values);
-    if (!baseSpec) throw new UsageError('--model is required: a model folder (digitlab train writes run/model) or pretrained:NAME');
-    if (typeof values.data !== 'string') throw new UsageError(`--data is required: ${dataSpecForms}`);
-    const labels = labelsFlag(values);
-    const strategy = strategyFrom(values);
-    const epochs = numberFlag(values, 'epochs', 3, { integer: true, min: 1 });
-    const learningRate = numberFlag(values, 'lr', 0.003, { min: 0 });
-    if (learningRate === 0) throw new UsageError('--lr must be above 0, got "0"');
-    const batchSize = numberFlag(values, 'batch-size', 64, { integer: true, min: 1 });
-    const seed = numberFlag(values, 'seed', 0, { integer: true, min: 0 });
-    const validationFraction = numberFlag(values, 'validation-fraction', 0.2, { min: 0 });
-    if (validationFraction >= 1) throw new UsageError(`--validation-fraction must be below 1, got "${String(values['validation-fraction'])}"`);
-    const dataSpec = parseDataSpec(values.data);
-    const testSpec = typeof values.test === 'string' ? parseDataSpec(values.test, '--test') : undefined;
-    const out = resolve(typeof values.out === 'string' ? values.out : join('runs', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}-finetune-${strategy.kind}`));
-    if (existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--out "${out}" already holds files. Pick a new folder.`);
+    const resume = typeof values.resume === 'string' ? values.resume : undefined;
+    let resumed: RunDirectory | undefined;
+    let config: FinetuneConfig;
+    if (resume) {
+      const extra = Object.keys(values).filter((flag) => values[flag] !== undefined && !resumeFlags.has(flag));
+      if (extra.length > 0) throw new UsageError(`--resume continues a run with its own config.json; drop ${extra.map((flag) => `--${flag}`).join(', ')} (only --backend, --threads and --json may change)`);
+      resumed = findRunToResume(resume, 'finetune');
+      config = readRunConfig<FinetuneConfig>(resumed);
+      if (config.strategy.kind === 'gradual-unfreeze') throw new UsageError(`--resume "${resume}": a gradual-unfreeze run cannot be resumed (each stage rebuilds the optimizer). Start it again with a new --out.`);
+    } else {
+      config = resolveConfig(values);
+    }
+    const { strategy, epochs, lr: learningRate, batchSize, seed } = config;
+    const baseSpec = parseModelSpec(config.model);
+    const outFolder = resume ? undefined : typeof values.out === 'string' ? values.out : join('runs', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}-finetune-${strategy.kind}`);
+    // Nothing is written before the flags, the backend, the data and the base model have been checked.
+    if (outFolder) assertFreshRunFolder(outFolder);
 
     const selection = await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, {
       threads: values.threads === undefined ? undefined : numberFlag(values, 'threads', 1, { integer: true, min: 1 }),
       logger,
     });
-    const data = await loadTrainingData(dataSpec, testSpec, { seed, validationFraction, logger, ...(labels ? { labels } : {}) });
+    const data = await loadTrainingData(parseDataSpec(config.data), config.test ? parseDataSpec(config.test, '--test') : undefined, {
+      seed,
+      validationFraction: config.validationFraction,
+      logger,
+      ...(config.labels ? { labels: config.labels } : {}),
+    });
     const { model: base, metadata } = await loadSavedModel(baseSpec);
     const numClasses = data.classes.length;
     // New labels (different digits, names or order) need a fresh head even at the same class count.
@@ -184,10 +239,15 @@ export async function run(argv: string[]): Promise<number> {
     }
 
     const plan = prepareFinetune(base, strategy, { numClasses, newHead, seed });
+    const run = resumed ?? createRunDirectory(outFolder!, config);
+    logger.info(`run folder: ${run.root}${resume ? ' (resuming from checkpoints/last)' : ''}`);
     const parameters = countParameters(plan.model);
     logger.info(
       `strategy ${strategy.kind}: ${parameters.trainable.toLocaleString('en-US')} of ${parameters.total.toLocaleString('en-US')} parameters trainable (${(100 * parameters.fraction).toFixed(2)}%)${plan.headReplaced ? `; new ${numClasses}-class head` : ''}`,
     );
+    const input = { normalization, ...(metadata.input.mean === undefined ? {} : { mean: metadata.input.mean }), ...(metadata.input.std === undefined ? {} : { std: metadata.input.std }) };
+    const baseRecord = { from: config.model, architecture: metadata.architecture, labels: metadata.labels, ...(metadata.metrics ? { metrics: metadata.metrics } : {}), strategy, data: data.description };
+    const checkpointMetadata: ModelMetadataInit = { architecture: metadata.architecture, labels: data.classes, input, training: { ...config }, base: baseRecord };
     const batches = (dataset: DigitDataset) => createBatches(dataset, { batchSize: 500, shuffle: false, normalization, numClasses });
     const result = await finetune(plan, datasetBatches(data.train, { batchSize, seed, normalization, numClasses }), {
       epochs,
@@ -195,41 +255,52 @@ export async function run(argv: string[]): Promise<number> {
       optimizer: () => adam(),
       seed,
       validation: () => batches(data.validation),
-      callbacks: json ? [] : [createProgress({ imagesPerEpoch: data.train.size, epochs })],
+      checkpointDirectory: run.checkpoints,
+      writeModel: async (model, directory) => {
+        await saveModel(model, directory, checkpointMetadata);
+      },
+      ...(resume ? { resumeFrom: join(run.checkpoints, 'last') } : {}),
+      callbacks: [
+        ...(json ? [] : [createProgress({ imagesPerEpoch: data.train.size, epochs })]),
+        { onEpochEnd: (logs) => appendMetrics(run, { type: 'epoch', ...logs }) },
+      ],
       onStage: ({ stage, groups, parameters: stageParameters }) => {
         if (plan.stages.length > 1) logger.info(`stage ${stage + 1}: training ${groups.join(', ')} (${stageParameters.trainable.toLocaleString('en-US')} parameters)`);
       },
     });
+    // The model ends with the best validation epoch's weights (checkpoints/best), across a resume too.
+    if (existsSync(join(run.checkpoints, 'best', 'model.json'))) {
+      const { model: best } = await loadModel(join(run.checkpoints, 'best'));
+      plan.model.setWeights(best.getWeights());
+      best.dispose();
+    }
     // Gradual unfreezing trains more parameters in each stage: report (and record) the last stage's.
     const trainedParameters = result.parameters;
     const validation = evaluate(plan.model, batches(data.validation), { numClasses });
     const test = data.test ? evaluate(plan.model, batches(data.test), { numClasses }) : undefined;
+    appendMetrics(run, { type: 'eval', split: 'validation', loss: validation.loss, accuracy: validation.accuracy, confusionMatrix: validation.confusionMatrix });
+    if (test) appendMetrics(run, { type: 'eval', split: 'test', loss: test.loss, accuracy: test.accuracy, confusionMatrix: test.confusionMatrix, report: test.report });
 
     let saved: tfl.LayersModel = plan.model;
-    const merge = values.merge === true;
+    const merge = config.merge;
     if (merge) saved = mergeLora(plan.model);
-    const modelDirectory = join(out, 'model');
+    const modelDirectory = run.model;
     const training = { strategy, epochs, learningRate, batchSize, optimizer: 'adam', schedule: 'cosine', seed, backend: selection.chosen.name, merged: merge, stages: result.stages, ...(result.best ? { best: result.best } : {}) };
     const metrics = { validation: { accuracy: validation.accuracy, loss: validation.loss }, ...(test ? { test: { accuracy: test.accuracy, loss: test.loss } } : {}), parameters: trainedParameters };
-    await saveModel(saved, modelDirectory, {
-      architecture: metadata.architecture,
-      labels: data.classes,
-      input: { normalization, ...(metadata.input.mean === undefined ? {} : { mean: metadata.input.mean }), ...(metadata.input.std === undefined ? {} : { std: metadata.input.std }) },
-      training,
-      metrics,
-      base: { from: describeModelSpec(baseSpec), architecture: metadata.architecture, labels: metadata.labels, ...(metadata.metrics ? { metrics: metadata.metrics } : {}), strategy, data: data.description },
-    });
+    await saveModel(saved, modelDirectory, { architecture: metadata.architecture, labels: data.classes, input, training, metrics, base: baseRecord });
     if (saved !== plan.model) saved.dispose();
     if (plan.model !== base) plan.model.dispose();
     base.dispose();
 
     if (json) {
       writeJson({
+        runDirectory: run.root,
         modelDirectory,
         backend: selection.chosen.name,
-        from: describeModelSpec(baseSpec),
+        from: config.model,
         strategy,
         data: data.description,
+        labels: data.classes,
         parameters: trainedParameters,
         epochs: result.history.map(({ epoch, loss, accuracy, validation: epochValidation, trainSeconds }) => ({ epoch: epoch + 1, loss, accuracy, validation: epochValidation, trainSeconds })),
         ...(result.best ? { best: result.best } : {}),

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Callback, EpochLogs } from '../callbacks.js';
-import { fit, type BatchSource } from '../fit.js';
+import { fit, type BatchSource, type FitOptions } from '../fit.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { ScheduleConfig } from '../schedules.js';
@@ -35,6 +35,18 @@ export interface FinetuneOptions {
   labelSmoothing?: number;
   loss?: LossFunction;
   callbacks?: readonly Callback[];
+  /**
+   * Writes `<dir>/last` after every epoch and `<dir>/best` on each validation improvement, as `fit`
+   * does (with `writeModel` to save the layers); with several stages each stage writes there in turn.
+   */
+  checkpointDirectory?: string;
+  /** Saves the model into a checkpoint folder (e.g. `saveModel` with digitlab.json); see `fit`. */
+  writeModel?: FitOptions['writeModel'];
+  /**
+   * A `last/` (or `best/`) checkpoint of this same plan to continue from: weights, optimizer state,
+   * epoch and step. Single-stage strategies only: a stage change rebuilds the optimizer.
+   */
+  resumeFrom?: string;
   /** Told when each stage starts, e.g. for a log line. */
   onStage?: (info: { stage: number; groups: string[]; epochs: number; parameters: ParameterCount }) => void;
 }
@@ -59,6 +71,9 @@ export async function finetune(plan: FinetunePlan, train: BatchSource, options: 
   const stepsPerEpoch = options.stepsPerEpoch ?? (train(0) as Partial<{ numBatches: number }>).numBatches;
   if (schedule !== 'constant' && !(stepsPerEpoch && stepsPerEpoch > 0)) {
     throw new FinetuneError(`The ${schedule} schedule needs stepsPerEpoch (the batch source has no numBatches); pass stepsPerEpoch or schedule: 'constant'`);
+  }
+  if (options.resumeFrom && plan.stages.length > 1) {
+    throw new FinetuneError(`resumeFrom needs a single-stage strategy; this plan has ${plan.stages.length} stages (gradual unfreezing rebuilds the optimizer at each). Start the run again instead.`);
   }
   const model = plan.model;
   checkClassCount(model, train);
@@ -90,6 +105,9 @@ export async function finetune(plan: FinetunePlan, train: BatchSource, options: 
           ...(options.loss ? { loss: options.loss } : {}),
           ...(scales ? { learningRateScales: scales } : {}),
           ...(options.validation ? { validation: options.validation } : {}),
+          ...(options.checkpointDirectory ? { checkpointDirectory: options.checkpointDirectory } : {}),
+          ...(options.writeModel ? { writeModel: options.writeModel } : {}),
+          ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
           callbacks: [
             ...(options.callbacks ?? []),
             {
