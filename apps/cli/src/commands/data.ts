@@ -6,7 +6,8 @@
 import { MNIST_SOURCES, type MnistSource, countLabels, loadMnist } from '@digitlab/datasets';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 
-const usage = `usage: digitlab data [--directory DIR] [--cache-directory DIR] [--sources LIST] [--validation-size N] [--seed N] [--json]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab data [--directory DIR] [--cache-directory DIR] [--sources LIST] [--validation-size N] [--seed N] [--json]
 
 Loads and verifies the real MNIST files and prints which source was used, the split sizes and the
 per-class counts.

@@ -18,7 +18,8 @@ import { loadPredictor } from '../model-input.js';
 import { describeModelSpec, parseModelSpec } from '../model-spec.js';
 import { labelsFlag, toList } from '../flag-values.js';
 
-const usage = `usage: digitlab evaluate --model MODEL [--model MODEL ...] [--data SPEC] [options]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab evaluate --model MODEL [--model MODEL ...] [--data SPEC] [options]
 
 Scores a saved model (several: their ensemble, and each member alone) on labelled digits.
   --model MODEL    a model folder (e.g. runs/<run>/model) or pretrained:NAME; repeat to ensemble

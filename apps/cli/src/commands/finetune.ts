@@ -32,7 +32,8 @@ import { describeModelSpec, loadSavedModel, parseModelSpec, type ModelSpec } fro
 import { createProgress } from '../progress.js';
 import { appendMetrics, assertFreshRunFolder, createRunDirectory, findRunToResume, readRunConfig, type RunDirectory } from '../run-dir.js';
 
-const usage = `usage: digitlab finetune --model MODEL --data SPEC [options]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab finetune --model MODEL --data SPEC [options]
 
 Fine-tunes a trained model on new digits and saves it.
   --model MODEL          a model folder (digitlab train's run/model) or pretrained:NAME (--from is the same flag)

@@ -16,7 +16,8 @@ import { labelsFlag } from '../flag-values.js';
 import { describeModelSpec, resolveModel } from '../model-spec.js';
 import { baseModelSpec, strategyFlags, strategyFrom } from './finetune.js';
 
-const usage = `usage: digitlab lr-find --model MODEL [--data SPEC] [options]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab lr-find --model MODEL [--data SPEC] [options]
 
 Sweeps the learning rate exponentially and suggests one (steepest descent of the smoothed loss).
   --model MODEL          a fresh zoo model (${listModels().map((m) => m.name).join('|')}), or a saved

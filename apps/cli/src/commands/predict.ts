@@ -15,7 +15,8 @@ import { expandImagePaths } from '../image-paths.js';
 import { loadPredictor } from '../model-input.js';
 import { describeModelSpec, parseModelSpec } from '../model-spec.js';
 
-const usage = `usage: digitlab predict --model MODEL [--model MODEL ...] PATH... [options]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab predict --model MODEL [--model MODEL ...] PATH... [options]
 
 Predicts the digit in each image file; a folder stands for every PNG or JPEG in it.
   --model MODEL    a model folder (e.g. runs/<run>/model) or pretrained:NAME; repeat to ensemble

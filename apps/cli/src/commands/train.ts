@@ -101,7 +101,8 @@ const defaults: TrainConfig = {
   ema: null,
 };
 
-const usage = `usage: digitlab train [options]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab train [options]
 
 Trains a fresh model on real MNIST (55,000 train / 5,000 validation / 10,000 test) or --data, and
 writes a run folder.
