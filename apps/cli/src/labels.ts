@@ -5,9 +5,6 @@
 import type { DigitDataset } from '@digitlab/datasets';
 import { UsageError } from './exit-codes.js';
 
-/** The digits '0'..'9', the labels of a model trained on all of MNIST. */
-export const DIGIT_LABELS: readonly string[] = Array.from({ length: 10 }, (_, digit) => String(digit));
-
 /**
  * Relabels `dataset` (labels index `classes`) so label k is the model's output k: class "7" becomes
  * the index of "7" in `modelLabels`. A class the model does not know is a UsageError naming it.
