@@ -18,7 +18,7 @@ describe('chooseBackend', () => {
     expect(createCliBackendRegistry().list().map((plugin) => plugin.name)).toEqual(['cuda', 'tensorflow', 'wasm', 'cpu']);
   });
 
-  it('auto picks the highest priority available engine and logs why the others were skipped', async () => {
+  it('auto picks the highest priority available engine: one short info line, each skipped plugin\'s reason at debug', async () => {
     const firstAvailable = reports.findIndex((report) => report.detection.available);
     const logger = collectingLogger();
     const selection = await chooseBackend('auto', { logger });
@@ -27,7 +27,12 @@ describe('chooseBackend', () => {
     expect(selection.skipped.map((entry) => entry.name)).toEqual(reports.slice(0, firstAvailable).map((report) => report.name));
     const decision = logger.lines.find((line) => line.level === 'info')?.message ?? '';
     expect(decision.startsWith(`using ${selection.chosen.name}`)).toBe(true);
-    for (const report of reports.slice(0, firstAvailable)) expect(decision).toContain(`${report.name} skipped: ${report.detection.reason}`);
+    const detail = logger.lines.filter((line) => line.level === 'debug').map((line) => line.message).join('\n');
+    for (const report of reports.slice(0, firstAvailable)) {
+      expect(decision).not.toContain(report.detection.reason!);
+      expect(detail).toContain(`${report.name} skipped: ${report.detection.reason}`);
+    }
+    if (firstAvailable > 0) expect(decision).toMatch(/ not available \(--verbose or "digitlab backends" says why\)$/);
   });
 
   it.skipIf(!nativeAbsent)('here, without tfjs-node, auto uses wasm with SIMD and says what is missing', async () => {
@@ -35,8 +40,9 @@ describe('chooseBackend', () => {
     await chooseBackend('auto', { logger });
     const decision = logger.lines.find((line) => line.level === 'info')?.message ?? '';
     // relaxedSimd (FMA) depends on whether this worker's V8 validates relaxed SIMD; both spellings are right.
-    expect(decision).toMatch(/^using wasm \(simd, (no )?relaxedSimd, \d+ threads?[,)]/);
-    expect(decision).toMatch(/; cuda skipped: @tensorflow\/tfjs-node-gpu not installed[^;]*; tensorflow skipped: @tensorflow\/tfjs-node not installed/);
+    expect(decision).toMatch(/^using wasm \(simd, (no )?relaxedSimd, \d+ threads?[,)].*; cuda, tensorflow not available \(--verbose or "digitlab backends" says why\)$/);
+    const detail = logger.lines.filter((line) => line.level === 'debug').map((line) => line.message).join('\n');
+    expect(detail).toMatch(/; cuda skipped: @tensorflow\/tfjs-node-gpu not installed[^;]*; tensorflow skipped: @tensorflow\/tfjs-node not installed/);
   });
 
   it.skipIf(!nativeAbsent)('an explicit name and a comma list are honoured in order', async () => {

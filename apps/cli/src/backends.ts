@@ -5,6 +5,7 @@
 import {
   createBackendRegistry,
   createCpuPlugin,
+  describeCapabilities,
   describeSelection,
   selectBackend,
   UnknownBackendError,
@@ -38,7 +39,8 @@ export interface ChooseBackendOptions {
 
 /**
  * Loads the backend `preference` names (`auto`, one name, or a comma list such as `wasm,cpu`), makes
- * it current, and logs "using wasm (simd, 1 thread); cuda skipped: ...". An unknown name is a
+ * it current, and logs one short sentence ("using wasm (simd, 1 thread); cuda, tensorflow not
+ * available: --verbose or digitlab backends says why"); each plugin's full reason goes to `debug`. An unknown name is a
  * UsageError (exit 2); nothing loadable throws NoBackendAvailableError listing every plugin and its fix.
  */
 export async function chooseBackend(preference: string | undefined, { threads, logger, registry }: ChooseBackendOptions): Promise<BackendSelection> {
@@ -52,10 +54,19 @@ export async function chooseBackend(preference: string | undefined, { threads, l
       loadOptions: threads === undefined ? {} : { threads },
       logger: logger.debug,
     });
-    logger.info(describeSelection(selection));
+    logger.info(describeSelectionBriefly(selection));
+    if (selection.skipped.length > 0) logger.debug(describeSelection(selection));
     return selection;
   } catch (error) {
     if (UnknownBackendError.isInstance(error)) throw new UsageError(`--backend: ${error.message}`, { cause: error });
     throw error;
   }
+}
+
+/** The backend line every command prints: the engine chosen and, in one clause, what was passed over. */
+export function describeSelectionBriefly({ chosen, skipped }: BackendSelection): string {
+  const capabilities = describeCapabilities(chosen.capabilities);
+  const using = `using ${chosen.name}${capabilities ? ` (${capabilities})` : ''}`;
+  if (skipped.length === 0) return using;
+  return `${using}; ${skipped.map((entry) => entry.name).join(', ')} not available (--verbose or "digitlab backends" says why)`;
 }

@@ -5,19 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DigitlabError } from '@digitlab/errors';
 
-/** Exit codes shared by every command. */
-export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+import { ExitCode, UsageError, exitCodeFor } from './exit-codes.js';
 
-/** A mistake in how the command was called: exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    // The marker every digitlab error carries, so `isInstance` checks work across package copies.
-    Object.defineProperty(this, Symbol.for('digitlab.error'), { value: true });
-  }
-}
+export { ExitCode, UsageError };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -32,11 +24,14 @@ export function parseCommandArgs<T extends Options>(
 ): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, config: { type: 'string' } }, allowPositionals, strict: true });
+    parsed = parseArgs({ args: withNegativeValues(argv, options), options: { ...options, config: { type: 'string' }, verbose: { type: 'boolean' } }, allowPositionals, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
   const values = { ...(parsed.values as Record<string, string | boolean | string[] | undefined>) };
+  // --verbose raises the one logger to debug for the whole command (full backend reasons included).
+  if (values.verbose === true) process.env.DIGITLAB_LOG_LEVEL = 'debug';
+  delete values.verbose;
   const configPath = values.config;
   if (typeof configPath === 'string') {
     let config: Record<string, unknown>;
@@ -53,6 +48,26 @@ export function parseCommandArgs<T extends Options>(
     }
   }
   return { values, positionals: parsed.positionals };
+}
+
+/**
+ * `--lr -0.1` would make parseArgs say "argument is ambiguous" (a value that looks like a flag);
+ * joining it as `--lr=-0.1` lets the number reach its flag, whose own check then names the problem.
+ */
+function withNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function camel(flag: string): string {
@@ -91,8 +106,9 @@ export function writeJson(value: unknown): void {
 
 /**
  * Runs a command: `--help`/`-h` prints `usage` and exits 0; otherwise runs `body` and maps what it
- * throws to an exit code and a message on stderr: UsageError → 2, anything else → 1. Under `--json`
- * the error is also printed as `{ error }` on stdout, so stdout always holds one JSON object.
+ * throws to an exit code (`exitCodeFor`: 2 for usage codes, 1 otherwise) and a message on stderr.
+ * Under `--json` the error is also printed as `{ error: { name, code, message } }` on stdout, so
+ * stdout always holds one JSON object.
  */
 export async function runCommand(
   name: string,
@@ -108,12 +124,15 @@ export async function runCommand(
   try {
     return (await body({ json })) ?? ExitCode.ok;
   } catch (error) {
-    const usage = error instanceof UsageError;
+    const exitCode = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`digitlab ${name}: ${message}\n`);
-    if (usage) process.stderr.write(`Run "digitlab ${name} --help" for usage.\n`);
-    if (json) writeJson({ error: { name: error instanceof Error ? error.name : 'Error', message } });
-    return usage ? ExitCode.usage : ExitCode.failure;
+    if (exitCode === ExitCode.usage) process.stderr.write(`Run "digitlab ${name} --help" for usage.\n`);
+    if (json) {
+      const code = DigitlabError.isInstance(error) ? error.code : undefined;
+      writeJson({ error: { name: error instanceof Error ? error.name : 'Error', ...(code ? { code } : {}), message } });
+    }
+    return exitCode;
   }
 }
 

@@ -4,8 +4,10 @@
  * evaluated together or ensembled. Used by `digitlab evaluate` and `digitlab predict`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModel, type LoadedModel } from '@digitlab/models/node';
+import type { LoadedModel } from '@digitlab/models/node';
 import { createEnsemble, type Predictor } from '@digitlab/trainer/node';
+import { sharedLabels } from './labels.js';
+import { describeModelSpec, loadSavedModel, type ModelSpec } from './model-spec.js';
 
 /** A loaded model that takes `unit` inputs. */
 export function unitInputPredictor({ model, metadata }: LoadedModel): Predictor {
@@ -16,12 +18,19 @@ export function unitInputPredictor({ model, metadata }: LoadedModel): Predictor 
 }
 
 /**
- * Loads every folder; one model is used as is, several become an ensemble (mean of softmax).
- * `members` are the models alone, in the order of `folders`.
+ * Loads every model; one is used as is, several become an ensemble (mean of softmax), which needs
+ * them all to share their labels. `members` are the models alone, in the order of `specs`;
+ * `labels[k]` names output k.
  */
-export async function loadPredictor(folders: readonly string[]): Promise<{ predictor: Predictor; members: Predictor[]; loaded: LoadedModel[] }> {
+export async function loadPredictor(specs: readonly ModelSpec[]): Promise<{ predictor: Predictor; members: Predictor[]; loaded: LoadedModel[]; labels: string[] }> {
   const loaded: LoadedModel[] = [];
-  for (const folder of folders) loaded.push(await loadModel(folder));
-  const members = loaded.map(unitInputPredictor);
-  return { predictor: members.length === 1 ? members[0]! : createEnsemble(members), members, loaded };
+  try {
+    for (const spec of specs) loaded.push(await loadSavedModel(spec));
+    const labels = sharedLabels(loaded.map(({ metadata }, m) => ({ name: describeModelSpec(specs[m]!), labels: metadata.labels })));
+    const members = loaded.map(unitInputPredictor);
+    return { predictor: members.length === 1 ? members[0]! : createEnsemble(members), members, loaded, labels };
+  } catch (error) {
+    for (const { model } of loaded) model.dispose();
+    throw error;
+  }
 }

@@ -1,8 +1,8 @@
 /**
- * The run folder of `digitlab train`: `config.json` (the resolved configuration), `metrics.jsonl`
+ * The run folder of `digitlab train` and `digitlab finetune`: `config.json` (the resolved configuration), `metrics.jsonl`
  * (one JSON line per epoch and per evaluation), `checkpoints/{best,last}/` and the final `model/`.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from './cli-support.js';
 
@@ -32,12 +32,24 @@ export function defaultRunFolder(model: string, now = new Date()): string {
   return join('runs', `${now.toISOString().slice(0, 19).replace(/:/g, '-')}-${model}`);
 }
 
-/** Creates a fresh run folder; refuses one that already holds files (another run's results). */
+/**
+ * Refuses an `--out` that already holds files (another run's results) or is not a folder, before
+ * anything is created: called first, so a run that fails to start leaves nothing behind.
+ */
+export function assertFreshRunFolder(root: string): void {
+  const absolute = resolve(root);
+  if (!existsSync(absolute)) return;
+  if (!statSync(absolute).isDirectory()) throw new UsageError(`--out "${root}" is a file, not a folder. Pick a new folder.`);
+  if (readdirSync(absolute).length > 0) {
+    const resumable = existsSync(join(absolute, 'config.json')) && existsSync(join(absolute, 'checkpoints'));
+    throw new UsageError(`--out "${root}" already holds files. Pick a new folder${resumable ? `, or continue that run with --resume "${root}"` : ''}.`);
+  }
+}
+
+/** Creates a fresh run folder (0755 under the usual umask); refuses one that already holds files. */
 export function createRunDirectory(root: string, config: unknown): RunDirectory {
   const run = runDirectory(root);
-  if (existsSync(run.root) && readdirSync(run.root).length > 0) {
-    throw new UsageError(`--out "${root}" already holds files. Pick a new folder, or continue that run with --resume "${root}".`);
-  }
+  assertFreshRunFolder(root);
   mkdirSync(run.checkpoints, { recursive: true });
   writeFileSync(run.config, `${JSON.stringify(config, null, 2)}\n`);
   return run;
@@ -47,13 +59,13 @@ export function createRunDirectory(root: string, config: unknown): RunDirectory 
  * The run folder to continue from `--resume PATH`: PATH is a run folder, or its
  * `checkpoints/last` (or `best`) folder.
  */
-export function findRunToResume(path: string): RunDirectory {
+export function findRunToResume(path: string, command = 'train'): RunDirectory {
   for (const candidate of [path, join(path, '..', '..')]) {
     const run = runDirectory(candidate);
     if (existsSync(run.config) && existsSync(join(run.checkpoints, 'last', 'trainer-state.json'))) return run;
     if (existsSync(run.config) && existsSync(join(run.checkpoints, 'last.previous', 'trainer-state.json'))) return run;
   }
-  throw new UsageError(`--resume "${path}" is not a run folder of digitlab train (it needs config.json and checkpoints/last/). Pass the folder a previous train printed.`);
+  throw new UsageError(`--resume "${path}" is not a run folder of digitlab ${command} (it needs config.json and checkpoints/last/). Pass the folder a previous ${command} printed.`);
 }
 
 /** Reads the run's config.json. */

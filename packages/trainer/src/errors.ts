@@ -1,18 +1,28 @@
-/** Errors thrown by @digitlab/trainer. Each carries the shared `digitlab.error` marker. */
+/**
+ * Errors thrown by @digitlab/trainer. They all extend {@link TrainerError}, a `DigitlabError`
+ * (@digitlab/errors): each has a `code`, and an `isInstance` true for its own kind only, across
+ * duplicated package copies.
+ */
+import { DigitlabError } from '@digitlab/errors';
 
-const marker = Symbol.for('digitlab.error');
+const trainerMarker = 'digitlab.error.TrainerError';
+const trainerSymbol = Symbol.for(trainerMarker);
+const nonFiniteMarker = 'digitlab.error.NonFiniteLossError';
+const nonFiniteSymbol = Symbol.for(nonFiniteMarker);
+const checkpointMarker = 'digitlab.error.CheckpointError';
+const checkpointSymbol = Symbol.for(checkpointMarker);
+const optionMarker = 'digitlab.error.TrainerOptionError';
+const optionSymbol = Symbol.for(optionMarker);
 
-/** Base class of every trainer error; `TrainerError.isInstance` works across package copies. */
-export class TrainerError extends Error {
+/** Base class of every trainer error. */
+export class TrainerError extends DigitlabError {
+  private readonly [trainerSymbol] = true;
   override name = 'TrainerError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    Object.defineProperty(this, marker, { value: true });
-  }
+  override readonly code: string = 'TRAINER_ERROR';
 
-  /** True for any digitlab error, even one thrown by another copy of this package. */
-  static isInstance(value: unknown): value is Error {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+  /** True for an error thrown by @digitlab/trainer (any copy of it), not for other digitlab errors. */
+  static override isInstance(error: unknown): error is TrainerError {
+    return DigitlabError.hasMarker(error, trainerMarker);
   }
 }
 
@@ -21,7 +31,15 @@ export class TrainerError extends Error {
  * so the model still holds the weights of the last good step.
  */
 export class NonFiniteLossError extends TrainerError {
+  private readonly [nonFiniteSymbol] = true;
   override name = 'NonFiniteLossError';
+  override readonly code: string = 'TRAINER_NON_FINITE_LOSS';
+
+  /** True for a NonFiniteLossError, even from another copy of the package. */
+  static override isInstance(error: unknown): error is NonFiniteLossError {
+    return DigitlabError.hasMarker(error, nonFiniteMarker);
+  }
+
   constructor(
     /** 0-based index of the update that failed (the number of updates applied before it). */
     readonly step: number,
@@ -39,7 +57,15 @@ export class NonFiniteLossError extends TrainerError {
 
 /** A checkpoint could not be written or read. */
 export class CheckpointError extends TrainerError {
+  private readonly [checkpointSymbol] = true;
   override name = 'CheckpointError';
+  override readonly code: string = 'TRAINER_CHECKPOINT';
+
+  /** True for a CheckpointError, even from another copy of the package. */
+  static override isInstance(error: unknown): error is CheckpointError {
+    return DigitlabError.hasMarker(error, checkpointMarker);
+  }
+
   constructor(
     message: string,
     /** The checkpoint directory concerned. */
@@ -50,7 +76,14 @@ export class CheckpointError extends TrainerError {
   }
 }
 
-/** An option passed to the trainer is out of range or of the wrong kind. */
+/** An option passed to the trainer is out of range or of the wrong kind (the caller's mistake). */
 export class TrainerOptionError extends TrainerError {
+  private readonly [optionSymbol] = true;
   override name = 'TrainerOptionError';
+  override readonly code: string = 'TRAINER_OPTION';
+
+  /** True for a TrainerOptionError, even from another copy of the package. */
+  static override isInstance(error: unknown): error is TrainerOptionError {
+    return DigitlabError.hasMarker(error, optionMarker);
+  }
 }

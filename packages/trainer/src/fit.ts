@@ -195,7 +195,9 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
 
       // The epoch is complete: validate, select, checkpoint.
       const validate = options.validation;
-      const validation = validate ? await (average ? average.withAveragedWeights(model, () => evaluate(model, validate())) : evaluate(model, validate())) : undefined;
+      // As many classes as the model has outputs (an 11-class fine-tuned head is not 10 digits).
+      const classes = { numClasses: model.outputs[0]?.shape[model.outputs[0].shape.length - 1] ?? 10 };
+      const validation = validate ? await (average ? average.withAveragedWeights(model, () => evaluate(model, validate(), classes)) : evaluate(model, validate(), classes)) : undefined;
       state.epoch = epoch + 1;
       state.stepInEpoch = 0;
       let improved = false;
@@ -257,7 +259,7 @@ function disposeBatch(batch: Batch): void {
 
 function withCheckpointHint(error: NonFiniteLossError, store: CheckpointStore | undefined, state: { epoch: number; step: number }): NonFiniteLossError {
   const where = store
-    ? `The last good checkpoint is kept in "${store.describe('last')}" (written at the end of epoch ${state.epoch}, or at the last --checkpoint-every step); the weights in memory are those of step ${error.step}. Lower the learning rate, add warm-up or gradient clipping, and resume from it.`
+    ? `The last good checkpoint is kept in "${store.describe('last')}" (written at the end of epoch ${state.epoch}, or at the last step that checkpointEverySteps wrote); the weights in memory are those of step ${error.step}. Lower the learning rate, add warm-up or gradient clipping, and resume from it.`
     : 'The weights in memory are those before this step. Lower the learning rate, add warm-up or gradient clipping.';
   return new NonFiniteLossError(error.step, error.epoch, error.quantity, error.value, where);
 }

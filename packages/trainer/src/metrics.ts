@@ -68,18 +68,22 @@ export function classificationReport(matrix: readonly (readonly number[])[]): Cl
   };
 }
 
-/** The report as an aligned text table plus the confusion matrix, for terminals. */
-export function formatClassificationReport(report: ClassificationReport, matrix?: readonly (readonly number[])[]): string {
+/**
+ * The report as an aligned text table plus the confusion matrix, for terminals. `labels[k]` names
+ * output k (a model's `digitlab.json` labels); without it the class index is shown.
+ */
+export function formatClassificationReport(report: ClassificationReport, matrix?: readonly (readonly number[])[], { labels }: { labels?: readonly string[] } = {}): string {
+  const name = (k: number) => labels?.[k] ?? String(k);
   const pct = (value: number) => (100 * value).toFixed(2).padStart(7);
   const lines = [`class  precision  recall     f1  support`];
-  for (const c of report.perClass) lines.push(`${String(c.label).padStart(5)}  ${pct(c.precision)}%  ${pct(c.recall)}% ${pct(c.f1)}%  ${String(c.support).padStart(7)}`);
+  for (const c of report.perClass) lines.push(`${name(c.label).padStart(5)}  ${pct(c.precision)}%  ${pct(c.recall)}% ${pct(c.f1)}%  ${String(c.support).padStart(7)}`);
   lines.push(`macro  ${pct(report.macro.precision)}%  ${pct(report.macro.recall)}% ${pct(report.macro.f1)}%  ${String(report.total).padStart(7)}`);
   lines.push(`accuracy ${(100 * report.accuracy).toFixed(2)}%`);
   if (matrix) {
-    const width = Math.max(4, ...matrix.flat().map((n) => String(n).length + 1));
+    const width = Math.max(4, ...matrix.flat().map((n) => String(n).length + 1), ...matrix.map((_, j) => name(j).length + 1));
     lines.push('', `confusion matrix (rows: true class, columns: predicted)`);
-    lines.push(`     ${matrix.map((_, j) => String(j).padStart(width)).join('')}`);
-    matrix.forEach((row, i) => lines.push(`${String(i).padStart(5)}${row.map((n) => String(n).padStart(width)).join('')}`));
+    lines.push(`     ${matrix.map((_, j) => name(j).padStart(width)).join('')}`);
+    matrix.forEach((row, i) => lines.push(`${name(i).padStart(5)}${row.map((n) => String(n).padStart(width)).join('')}`));
   }
   return lines.join('\n');
 }

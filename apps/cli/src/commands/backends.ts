@@ -9,7 +9,8 @@ import { listNvidiaGpus } from '@digitlab/backend-cuda';
 import { createCliBackendRegistry } from '../backends.js';
 import { createLogger, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 
-const usage = `usage: digitlab backends [--json] [--load]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab backends [--json] [--load]
 
 Lists every backend plugin with whether it can run here, why not, and the command that fixes it.
   --load   load each available backend and report its real capabilities (slower)

@@ -14,7 +14,8 @@ import { createLogger, numberFlag, parseCommandArgs, runCommand, UsageError, wri
 const models = ['seed-cnn', 'resnet-mini', 'fast-cnn', 'fast-bn-cnn', 'bn-cnn'] as const;
 const optimizers = ['sgdm', 'adam'] as const;
 
-const usage = `usage: digitlab bench [--model ${models.join('|')}] [--backend NAME] [--batch 64] [--steps N]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab bench [--model ${models.join('|')}] [--backend NAME] [--batch 64] [--steps N]
                       [--warmup N] [--optimizer sgdm|adam] [--threads N] [--seed N] [--json]
 
 Measures training and inference images/s on random data. Defaults: seed-cnn, auto backend, batch 64,

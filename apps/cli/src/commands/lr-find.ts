@@ -6,18 +6,24 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createModel, listModels, type ModelMetadata } from '@digitlab/models/node';
+import { listModels } from '@digitlab/models/node';
 import { datasetBatches, finetuneStrategyNames, formatLrFindPlot, groupLearningRateScales, lrFind, prepareFinetune } from '@digitlab/trainer/node';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
-import { loadBaseModel, loadFinetuneData, parseDataSpec, strategyFlags, strategyFrom } from './finetune.js';
+import { loadTrainingData } from '../data-input.js';
+import { dataSpecForms, parseDataSpec } from '../data-spec.js';
+import { labelsFlag } from '../flag-values.js';
+import { describeModelSpec, resolveModel } from '../model-spec.js';
+import { baseModelSpec, strategyFlags, strategyFrom } from './finetune.js';
 
-const usage = `usage: digitlab lr-find --model NAME|--from DIR --data SPEC [options]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab lr-find --model MODEL [--data SPEC] [options]
 
 Sweeps the learning rate exponentially and suggests one (steepest descent of the smoothed loss).
-  --model NAME           a fresh zoo model: ${listModels().map((m) => m.name).join('|')}
-  --from DIR|pretrained:NAME  a saved model (to find a fine-tuning rate)
-  --data SPEC            mnist[:digits=5-9][:per-class=K] | csv:FILE | folder:DIR (default mnist)
+  --model MODEL          a fresh zoo model (${listModels().map((m) => m.name).join('|')}), or a saved
+                         one to find a fine-tuning rate: a model folder or pretrained:NAME
+  --data SPEC            ${dataSpecForms} (default mnist)
+  --labels A,B,..        class names of a folder whose sub-folders are not numbers
   --strategy NAME        ${finetuneStrategyNames.join('|')} (default full), with the finetune flags
                          (--freeze, --factor, --rank, --alpha, --targets, --bottleneck, --after)
   --steps N              (default 200)   --start X (default 1e-7)   --end X (default 10)
@@ -28,7 +34,6 @@ Sweeps the learning rate exponentially and suggests one (steepest descent of the
 
 const flags = {
   ...strategyFlags,
-  model: { type: 'string' },
   steps: { type: 'string' },
   start: { type: 'string' },
   end: { type: 'string' },
@@ -39,11 +44,9 @@ export async function run(argv: string[]): Promise<number> {
   return runCommand('lr-find', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, flags);
     const logger = createLogger();
-    const hasModel = typeof values.model === 'string';
-    if (hasModel === (typeof values.from === 'string')) throw new UsageError('give exactly one of --model NAME (a fresh zoo model) or --from DIR|pretrained:NAME');
-    if (hasModel && !listModels().some((entry) => entry.name === values.model)) {
-      throw new UsageError(`--model: unknown model "${String(values.model)}". Should be one of: ${listModels().map((entry) => entry.name).join(', ')}`);
-    }
+    const modelSpec = baseModelSpec(values, { zoo: true });
+    if (!modelSpec) throw new UsageError(`--model is required: a zoo name (${listModels().map((entry) => entry.name).join(', ')}), a model folder or pretrained:NAME`);
+    const labelsGiven = labelsFlag(values);
     const steps = numberFlag(values, 'steps', 200, { integer: true, min: 2 });
     const start = numberFlag(values, 'start', 1e-7, { min: 0 });
     const end = numberFlag(values, 'end', 10, { min: 0 });
@@ -57,12 +60,11 @@ export async function run(argv: string[]): Promise<number> {
       threads: values.threads === undefined ? undefined : numberFlag(values, 'threads', 1, { integer: true, min: 1 }),
       logger,
     });
-    const loaded = hasModel
-      ? { model: createModel(String(values.model), { seed }), metadata: undefined as ModelMetadata | undefined }
-      : await loadBaseModel(String(values.from));
+    const data = await loadTrainingData(dataSpec, undefined, { seed, validationFraction: 0.1, logger, ...(labelsGiven ? { labels: labelsGiven } : {}) });
+    const loaded = await resolveModel(modelSpec, { seed, numClasses: data.classes.length });
     const normalization = loaded.metadata?.input.normalization ?? 'mnist';
-    const data = await loadFinetuneData(dataSpec, undefined, { seed, validationFraction: 0.1, logger });
-    const labels = loaded.metadata?.labels ?? Array.from({ length: 10 }, (_, digit) => String(digit));
+    // A fresh zoo model is built with the data's classes; a saved one keeps its head only when its labels are the data's.
+    const labels = loaded.metadata?.labels ?? data.classes;
     const plan = prepareFinetune(loaded.model, strategy, { numClasses: data.classes.length, newHead: JSON.stringify(labels) !== JSON.stringify(data.classes), seed });
     const scales = groupLearningRateScales(plan);
     const result = lrFind(plan.model, datasetBatches(data.train, { batchSize, seed, normalization, numClasses: data.classes.length }), {
@@ -77,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
 
     const summary = {
       backend: selection.chosen.name,
-      model: hasModel ? values.model : values.from,
+      model: describeModelSpec(modelSpec),
       strategy: strategy.kind,
       data: data.description,
       steps: result.points.length,

@@ -1,21 +1,26 @@
 /**
- * `digitlab predict --model DIR FILE...` — each image (PNG or JPEG, any size, dark or light ink)
- * goes through MNIST-style preprocessing, then the model; prints the digit and the 10
- * probabilities per file. A file that cannot be read as an image is reported by name and makes
- * the exit code 1, while every other file is still answered.
+ * `digitlab predict --model MODEL PATH...` — each image (PNG or JPEG, any size, dark or light ink)
+ * goes through MNIST-style preprocessing, then the model; prints the label (through the model's
+ * labels) and the probability of each output per file. A folder stands for every image in it
+ * (`--recursive`: in its sub-folders too). A file that cannot be read as an image is reported by
+ * name and makes the exit code 1, while every other file is still answered.
  */
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { imagesToTensor, preprocessDigitImage } from '@digitlab/datasets/node';
 import { chooseBackend } from '../backends.js';
 import { ExitCode, UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
+import { toList } from '../flag-values.js';
+import { expandImagePaths } from '../image-paths.js';
 import { loadPredictor } from '../model-input.js';
-import { toList } from './evaluate.js';
+import { describeModelSpec, parseModelSpec } from '../model-spec.js';
 
-const usage = `usage: digitlab predict --model DIR [--model DIR ...] FILE... [options]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab predict --model MODEL [--model MODEL ...] PATH... [options]
 
-Predicts the digit in each image file.
-  --model DIR      a model folder, e.g. runs/<run>/model; repeat to ensemble
+Predicts the digit in each image file; a folder stands for every PNG or JPEG in it.
+  --model MODEL    a model folder (e.g. runs/<run>/model) or pretrained:NAME; repeat to ensemble
+  --recursive      read the sub-folders of each folder too
   --backend NAME   auto|wasm|cpu|tensorflow|cuda (default auto)
   --threads N      wasm worker threads
   --seed S         accepted for uniformity; prediction is deterministic
@@ -29,21 +34,21 @@ type Answer = { file: string; digit: string; confidence: number; probabilities: 
 /** Runs `digitlab predict`. */
 export async function run(argv: string[]): Promise<number> {
   return runCommand('predict', argv, usage, async ({ json }) => {
-    const { values, positionals: files } = parseCommandArgs(
+    const { values, positionals } = parseCommandArgs(
       argv,
-      { model: { type: 'string', multiple: true }, backend: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } },
+      { model: { type: 'string', multiple: true }, recursive: { type: 'boolean' }, backend: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } },
       { allowPositionals: true },
     );
-    const folders = toList(values.model);
-    if (folders.length === 0) throw new UsageError('--model DIR is required: the folder of a saved model, e.g. runs/<run>/model');
-    if (files.length === 0) throw new UsageError('no image given: pass one or more PNG or JPEG files after the options');
+    const specs = toList(values.model).map((value) => parseModelSpec(value));
+    if (specs.length === 0) throw new UsageError('--model is required: a model folder (e.g. runs/<run>/model) or pretrained:NAME');
+    if (positionals.length === 0) throw new UsageError('no image given: pass PNG or JPEG files, or folders of them, after the options');
+    const files = expandImagePaths(positionals, { recursive: values.recursive === true });
     const logger = createLogger();
     await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, {
       threads: values.threads === undefined ? undefined : numberFlag(values, 'threads', 1, { integer: true, min: 1 }),
       logger,
     });
-    const { predictor, loaded } = await loadPredictor(folders);
-    const labels = loaded[0]!.metadata.labels;
+    const { predictor, loaded, labels } = await loadPredictor(specs);
 
     const answers: Answer[] = [];
     for (const file of files) {
@@ -51,7 +56,8 @@ export async function run(argv: string[]): Promise<number> {
       try {
         pixels = preprocessDigitImage(new Uint8Array(await readFile(file)), { path: file });
       } catch (error) {
-        const message = (error as Error).message;
+        const code = (error as NodeJS.ErrnoException).code;
+        const message = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
         const text = message.includes(file) ? message : `${file}: ${message}`;
         answers.push({ file, error: text });
         logger.error(`digitlab predict: ${text}`);
@@ -69,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     loaded.forEach(({ model }) => model.dispose());
     const failed = answers.filter((answer) => 'error' in answer).length;
-    if (json) writeJson({ models: folders, predictions: answers, failed });
+    if (json) writeJson({ models: specs.map(describeModelSpec), labels, predictions: answers, failed });
     return failed > 0 ? ExitCode.failure : ExitCode.ok;
   });
 }

@@ -1,5 +1,6 @@
 /**
- * `digitlab train` — trains a zoo model on real MNIST and leaves a run folder: config.json,
+ * `digitlab train` — trains a fresh zoo model on real MNIST (or `--data`: a slice of MNIST, a CSV,
+ * a folder of your images) and leaves a run folder: config.json,
  * metrics.jsonl, checkpoints/{best,last}/, and the final model/ (the best epoch on the validation
  * split) with digitlab.json recording its test metrics. Defaults: fast-bn-cnn, Adam (β1 0.7, β2 0.9)
  * with one-cycle at lr 0.02, batch 128, 2 epochs: the README's main job, 99.2-99.3% test in about
@@ -7,7 +8,7 @@
  * (30 epochs, about two hours here; docs/pretrained-bn-cnn.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createBatches, loadMnist, subsetDataset, RECOMMENDED_AUGMENTATION, type AugmentOptions, type DigitDataset } from '@digitlab/datasets/node';
+import { createBatches, subsetDataset, RECOMMENDED_AUGMENTATION, type AugmentOptions, type DigitDataset } from '@digitlab/datasets/node';
 import { createModel, listModels, loadModel, saveModel, type ModelMetadataInit } from '@digitlab/models/node';
 import {
   adam,
@@ -27,12 +28,24 @@ import {
 } from '@digitlab/trainer/node';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
+import { loadTrainingData } from '../data-input.js';
+import { dataSpecForms, describeDataSpec, parseDataSpec } from '../data-spec.js';
+import { labelsFlag } from '../flag-values.js';
+import { describeModelSpec, parseModelSpec } from '../model-spec.js';
 import { createProgress } from '../progress.js';
-import { appendMetrics, createRunDirectory, defaultRunFolder, findRunToResume, readRunConfig, type RunDirectory } from '../run-dir.js';
+import { appendMetrics, assertFreshRunFolder, createRunDirectory, defaultRunFolder, findRunToResume, readRunConfig, type RunDirectory } from '../run-dir.js';
 
 /** The resolved configuration of a run, as written to config.json. */
 export interface TrainConfig {
   model: string;
+  /** `--data` in its canonical form (`mnist:digits=0,...,9` by default); absent in runs from before it existed. */
+  data?: string;
+  /** `--test`, or null: MNIST data brings its test split, a CSV or folder has none unless given. */
+  test?: string | null;
+  /** `--labels`, or null. */
+  labels?: string[] | null;
+  /** Share of a CSV or folder held out for validation (MNIST has its own 5,000). */
+  validationFraction?: number;
   epochs: number;
   batchSize: number;
   optimizer: OptimizerName;
@@ -64,6 +77,10 @@ const modelLearningRates: Readonly<Record<string, number>> = { 'fast-bn-cnn': 0.
 
 const defaults: TrainConfig = {
   model: 'fast-bn-cnn',
+  data: 'mnist',
+  test: null,
+  labels: null,
+  validationFraction: 0.1,
   epochs: 2,
   batchSize: 128,
   optimizer: 'adam',
@@ -84,10 +101,16 @@ const defaults: TrainConfig = {
   ema: null,
 };
 
-const usage = `usage: digitlab train [options]
+/** The `--help` text (also read by `digitlab completion` for the flags). */
+export const usage = `usage: digitlab train [options]
 
-Trains a model on real MNIST (55,000 train / 5,000 validation / 10,000 test) and writes a run folder.
+Trains a fresh model on real MNIST (55,000 train / 5,000 validation / 10,000 test) or --data, and
+writes a run folder.
   --model NAME           ${listModels().map((m) => m.name).join('|')} (default ${defaults.model})
+  --data SPEC            ${dataSpecForms} (default mnist);
+                         a CSV or folder keeps ${100 * defaults.validationFraction!}% for validation
+  --test SPEC            test data for a CSV or folder (MNIST brings its test split)
+  --labels A,B,..        class names of a folder whose sub-folders are not numbers, in label order
   --epochs N             (default ${defaults.epochs})
   --batch-size B         (default ${defaults.batchSize})
   --optimizer NAME       ${optimizerNames.join('|')} (default ${defaults.optimizer})
@@ -114,6 +137,9 @@ Trains a model on real MNIST (55,000 train / 5,000 validation / 10,000 test) and
 
 const flags = {
   model: { type: 'string' },
+  data: { type: 'string' },
+  test: { type: 'string' },
+  labels: { type: 'string' },
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
   optimizer: { type: 'string' },
@@ -137,6 +163,13 @@ const flags = {
   json: { type: 'boolean' },
 } as const;
 
+/** Flags that only mean something to some optimizers; given with another, they are a usage error. */
+const optimizerOnlyFlags: Readonly<Record<string, readonly OptimizerName[]>> = {
+  beta1: ['adam', 'adamw'],
+  beta2: ['adam', 'adamw'],
+  momentum: ['sgdm'],
+};
+
 /** Flags that may accompany --resume (they do not change what is computed). */
 const resumeFlags = new Set(['resume', 'backend', 'threads', 'json', 'config']);
 
@@ -146,7 +179,7 @@ export async function run(argv: string[]): Promise<number> {
     const { values } = parseCommandArgs(argv, flags);
     const logger = createLogger();
 
-    let run: RunDirectory;
+    let resumed: RunDirectory | undefined;
     let config: TrainConfig;
     const resume = typeof values.resume === 'string' ? values.resume : undefined;
     if (resume) {
@@ -154,31 +187,41 @@ export async function run(argv: string[]): Promise<number> {
       if (extra.length > 0) {
         throw new UsageError(`--resume continues a run with its own config.json; drop ${extra.map((flag) => `--${flag}`).join(', ')} (only --backend, --threads and --json may change)`);
       }
-      run = findRunToResume(resume);
-      config = readRunConfig<TrainConfig>(run);
+      resumed = findRunToResume(resume);
+      config = readRunConfig<TrainConfig>(resumed);
     } else {
       config = resolveConfig(values);
-      run = createRunDirectory(typeof values.out === 'string' ? values.out : defaultRunFolder(config.model), config);
     }
-    logger.info(`run folder: ${run.root}`);
+    const outFolder = resume ? undefined : typeof values.out === 'string' ? values.out : defaultRunFolder(config.model);
+    // Nothing is written before the flags, the backend and the data have been checked.
+    if (outFolder) assertFreshRunFolder(outFolder);
 
     const selection = await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, {
       threads: values.threads === undefined ? undefined : numberFlag(values, 'threads', 1, { integer: true, min: 1 }),
       logger,
     });
-    const splits = await loadMnist({ validationSize: config.validationSize });
-    const train = config.limit === null ? splits.train : firstImages(splits.train, config.limit);
-    logger.info(`data: ${train.size} train, ${splits.validation.size} validation, ${splits.test.size} test images`);
+    const data = await loadTrainingData(parseDataSpec(config.data ?? 'mnist'), config.test ? parseDataSpec(config.test, '--test') : undefined, {
+      seed: config.seed,
+      validationFraction: config.validationFraction ?? defaults.validationFraction!,
+      logger,
+      ...(config.labels ? { labels: config.labels } : {}),
+    });
+    const classes = data.classes;
+    const numClasses = classes.length;
+    const train = config.limit === null ? data.train : firstImages(data.train, config.limit);
+    logger.info(`data: ${train.size} train, ${data.validation.size} validation, ${data.test ? `${data.test.size} test` : 'no test'} images; classes ${classes.join(', ')}`);
+    const run = resumed ?? createRunDirectory(outFolder!, config);
+    logger.info(`run folder: ${run.root}`);
 
-    const model = createModel(config.model, { seed: config.seed });
+    const model = createModel(config.model, { seed: config.seed, numClasses });
     const optimizer = createCliOptimizer(config);
     const stepsPerEpoch = Math.ceil(train.size / config.batchSize);
-    const metadata: ModelMetadataInit = { architecture: config.model, input: { normalization: config.normalization }, training: { ...config } };
+    const metadata: ModelMetadataInit = { architecture: config.model, labels: classes, input: { normalization: config.normalization }, training: { ...config } };
     const history: EpochLogs[] = [];
 
     const result = await fit(
       model,
-      datasetBatches(train, { batchSize: config.batchSize, seed: config.seed, normalization: config.normalization, augment: augmentation(config) }),
+      datasetBatches(train, { batchSize: config.batchSize, seed: config.seed, normalization: config.normalization, augment: augmentation(config), numClasses }),
       {
         epochs: config.epochs,
         optimizer,
@@ -186,7 +229,7 @@ export async function run(argv: string[]): Promise<number> {
         seed: config.seed,
         labelSmoothing: config.labelSmoothing,
         ...(typeof config.ema === 'number' ? { ema: config.ema } : {}),
-        validation: () => createBatches(splits.validation, { batchSize: 1000, shuffle: false, normalization: config.normalization }),
+        validation: () => createBatches(data.validation, { batchSize: 1000, shuffle: false, normalization: config.normalization, numClasses }),
         checkpointDirectory: run.checkpoints,
         writeModel: async (trained, directory) => {
           await saveModel(trained, directory, metadata);
@@ -208,14 +251,15 @@ export async function run(argv: string[]): Promise<number> {
     // Model selection on the validation split only: the final model is best/, never picked on test.
     model.dispose();
     const { model: finalModel } = await loadModel(`${run.checkpoints}/${result.best ? 'best' : 'last'}`);
-    const test = evaluate(finalModel, createBatches(splits.test, { batchSize: 1000, shuffle: false, normalization: config.normalization }));
-    appendMetrics(run, { type: 'eval', split: 'test', checkpoint: result.best ? 'best' : 'last', loss: test.loss, accuracy: test.accuracy, confusionMatrix: test.confusionMatrix, report: test.report });
+    const test = data.test ? evaluate(finalModel, createBatches(data.test, { batchSize: 1000, shuffle: false, normalization: config.normalization, numClasses }), { numClasses }) : undefined;
+    if (test) appendMetrics(run, { type: 'eval', split: 'test', checkpoint: result.best ? 'best' : 'last', loss: test.loss, accuracy: test.accuracy, confusionMatrix: test.confusionMatrix, report: test.report });
     const trainSeconds = history.reduce((sum, logs) => sum + logs.trainSeconds, 0);
-    const testMetrics = { accuracy: test.accuracy, loss: test.loss, perClass: test.report.perClass, macro: test.report.macro, confusionMatrix: test.confusionMatrix };
+    const testMetrics = test ? { accuracy: test.accuracy, loss: test.loss, perClass: test.report.perClass, macro: test.report.macro, confusionMatrix: test.confusionMatrix } : undefined;
+    const validationMetrics = result.best ? { validation: { [result.best.metric.replace('validation.', '')]: result.best.value, epoch: result.best.epoch } } : {};
     await saveModel(finalModel, run.model, {
       ...metadata,
       training: { ...config, epochsCompleted: result.epochs, steps: result.step, best: result.best, backend: selection.chosen.name, ...(result.stopReason ? { stopReason: result.stopReason } : {}) },
-      metrics: { test: testMetrics, ...(result.best ? { validation: { [result.best.metric.replace('validation.', '')]: result.best.value, epoch: result.best.epoch } } : {}) },
+      metrics: { ...(testMetrics ? { test: testMetrics } : {}), ...validationMetrics },
     });
     finalModel.dispose();
 
@@ -225,16 +269,21 @@ export async function run(argv: string[]): Promise<number> {
         modelDirectory: run.model,
         backend: selection.chosen.name,
         config,
+        labels: classes,
         epochs: history.map(({ epoch, loss, accuracy, validation, trainSeconds: seconds, images }) => ({ epoch: epoch + 1, loss, accuracy, validation, trainSeconds: seconds, imagesPerSecond: images / seconds })),
         best: result.best,
         ...(result.stopReason ? { stopReason: result.stopReason } : {}),
         trainSeconds,
-        test: testMetrics,
+        test: testMetrics ?? null,
       });
     } else {
+      const which = result.best ? `best validation epoch (${result.best.epoch})` : 'last epoch';
       process.stdout.write(
-        `\ntest accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}) with the ${result.best ? `best validation epoch (${result.best.epoch})` : 'last epoch'}; ${trainSeconds.toFixed(1)} s of training on ${selection.chosen.name}\n\n` +
-          `${formatClassificationReport(test.report, test.confusionMatrix)}\n\nmodel saved in ${run.model}\n`,
+        (test
+          ? `\ntest accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}) with the ${which}; ${trainSeconds.toFixed(1)} s of training on ${selection.chosen.name}\n\n` +
+            `${formatClassificationReport(test.report, test.confusionMatrix, { labels: classes })}\n`
+          : `\nno test data (pass --test for a CSV or folder); the model is the ${which}; ${trainSeconds.toFixed(1)} s of training on ${selection.chosen.name}\n`) +
+          `\nmodel saved in ${run.model}\n`,
       );
     }
     if (tf.memory().numTensors > 0) logger.debug(`${tf.memory().numTensors} tensors still alive at exit`);
@@ -242,11 +291,17 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function resolveConfig(values: Record<string, unknown>): TrainConfig {
-  const model = typeof values.model === 'string' ? values.model : defaults.model;
-  const models = listModels().map((m) => m.name as string);
-  if (!models.includes(model)) throw new UsageError(`--model: unknown model "${model}". Should be one of: ${models.join(', ')}`);
+  const model = typeof values.model === 'string' ? describeModelSpec(parseModelSpec(values.model, { zoo: true, saved: false })) : defaults.model;
+  const data = parseDataSpec(typeof values.data === 'string' ? values.data : 'mnist');
+  const test = typeof values.test === 'string' ? parseDataSpec(values.test, '--test') : undefined;
+  if (test && data.kind === 'mnist') throw new UsageError('--test is for CSV or folder data: MNIST data is tested on its own test split. Drop --test, or train on csv:FILE or folder:DIR.');
   const optimizer = (typeof values.optimizer === 'string' ? values.optimizer : defaults.optimizer) as OptimizerName;
   if (!optimizerNames.includes(optimizer)) throw new UsageError(`--optimizer: unknown optimizer "${optimizer}". Should be one of: ${optimizerNames.join(', ')}`);
+  for (const [flag, optimizers] of Object.entries(optimizerOnlyFlags)) {
+    if (values[flag] !== undefined && !optimizers.includes(optimizer)) {
+      throw new UsageError(`--${flag} applies to --optimizer ${optimizers.join(' or ')} only, and this run uses ${optimizer}: drop --${flag}, or pick --optimizer ${optimizers[0]}.`);
+    }
+  }
   const schedule = (typeof values.schedule === 'string' ? values.schedule : defaults.schedule) as ScheduleKind;
   if (!scheduleKinds.includes(schedule)) throw new UsageError(`--schedule: unknown schedule "${schedule}". Should be one of: ${scheduleKinds.join(', ')}`);
   const fraction = (flag: string, fallback: number) => {
@@ -258,6 +313,10 @@ function resolveConfig(values: Record<string, unknown>): TrainConfig {
   if (lr === 0) throw new UsageError('--lr must be above 0, got "0"');
   return {
     model,
+    data: describeDataSpec(data),
+    test: test ? describeDataSpec(test) : null,
+    labels: labelsFlag(values) ?? null,
+    validationFraction: defaults.validationFraction!,
     epochs: numberFlag(values, 'epochs', defaults.epochs, { integer: true, min: 1 }),
     batchSize: numberFlag(values, 'batch-size', defaults.batchSize, { integer: true, min: 1 }),
     optimizer,

@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DigitDataset } from '../digit-dataset.js';
@@ -75,9 +75,8 @@ describe('readImageFolder', () => {
     expect(reasons[join(root, '7', 'empty.jpg')]).toMatch(/empty/);
     expect(reasons[join(root, '7', 'fake.png')]).toMatch(/not a supported image/);
     expect(reasons[join(root, '7', 'huge.png')]).toMatch(/160000 pixels, over the 100000-pixel limit/);
-    const small = await readImageFolder(root, { onInvalid: 'skip', maxBytes: 200 });
-    expect(small.size).toBe(0);
-    expect(small.skipped.some((entry) => /over the 200-byte limit/.test(entry.reason))).toBe(true);
+    // Every image of a class skipped: the class would vanish, so the folder is named with why.
+    await expect(readImageFolder(root, { onInvalid: 'skip', maxBytes: 200 })).rejects.toThrow(/class folder ".*" holds no usable image \(\d+ files? skipped: .*over the 200-byte limit/);
   });
 
   it('does not follow symbolic links out of the root, but follows those inside it', async () => {
@@ -106,5 +105,33 @@ describe('readImageFolder', () => {
     await mkdir(flat);
     await writeFile(join(flat, 'a.png'), encodePng(photo(0)));
     await expect(readImageFolder(flat)).rejects.toThrow(/has no class folders/);
+  });
+
+  it('orders numeric class folders by number, so 10 comes after 9', async () => {
+    const root = join(temp.path, 'eleven');
+    // Digits 0-9 as themselves, and every 7 also written to a "10" class (a user's extra class).
+    await writeDigits(root, 100);
+    for (let i = 0; i < 100; i++) {
+      if (mnist.labels[i] !== 7) continue;
+      await mkdir(join(root, '10'), { recursive: true });
+      await writeFile(join(root, '10', `${i}.png`), encodePng(photo(i)));
+    }
+    const dataset = await readImageFolder(root);
+    expect(dataset.classes).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    const tens = Array.from(dataset.labels).filter((label) => dataset.classes[label] === '10').length;
+    expect(tens).toBe(Array.from(mnist.labels.subarray(0, 100)).filter((label) => label === 7).length);
+  });
+
+  it('names a class folder that yields no image instead of dropping the class', async () => {
+    const root = join(temp.path, 'hollow');
+    await writeDigits(root, 12);
+    await mkdir(join(root, '5-empty'));
+    await mkdir(join(root, 'bad'));
+    await writeFile(join(root, 'bad', 'a.png'), 'not a png');
+    const error = await readImageFolder(join(root), { onInvalid: 'skip' }).catch((caught: unknown) => caught);
+    expect(DatasetError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/class folder ".*5-empty" holds no usable image\. Add PNG or JPEG images/);
+    await rm(join(root, '5-empty'), { recursive: true });
+    await expect(readImageFolder(root, { onInvalid: 'skip' })).rejects.toThrow(/class folder ".*bad" holds no usable image \(1 file skipped: /);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * A folder of your own digit images, one sub-folder per class: `<root>/<label>/*.png|jpg|jpeg`.
  * Folders named 0-9 are digit labels; any other set of folder names is mapped to labels in sorted
- * order and the mapping is returned as `classes`.
+ * order (numeric when every name is a number, so `10` comes after `9`) and the mapping is returned
+ * as `classes`. A class folder that yields no image is an error naming it: a silently missing class
+ * would shift every label after it.
  */
 import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -87,12 +89,14 @@ export async function readImageFolder(root: string, options: ReadImageFolderOpti
   }
   if (folders.length === 0) throw new DatasetError(`readImageFolder: "${root}" has no class folders. Expected <root>/<label>/<image>.png, e.g. ${join(root, '7', 'a.png')}.`);
   const digitsOnly = folders.every((folder) => /^[0-9]$/.test(folder.name));
+  if (!digitsOnly && folders.every((folder) => /^[0-9]+$/.test(folder.name))) folders.sort((a, b) => Number(a.name) - Number(b.name) || compare(a.name, b.name));
   const classes = digitsOnly ? digitClasses : folders.map((folder) => folder.name);
 
   const images: Uint8Array[] = [];
   const labels: number[] = [];
   for (const folder of folders) {
     const label = classes.indexOf(folder.name);
+    const before = { images: images.length, skipped: skipped.length };
     for (const entry of (await readdir(folder.path, { withFileTypes: true })).sort((a, b) => compare(a.name, b.name))) {
       if (entry.name.startsWith('.')) continue;
       const path = join(folder.display, entry.name);
@@ -118,6 +122,13 @@ export async function readImageFolder(root: string, options: ReadImageFolderOpti
         if (!(error instanceof ImageError)) throw error;
         invalid(path, error.message.startsWith(`${path}: `) ? error.message.slice(path.length + 2) : error.message, error);
       }
+    }
+    if (images.length === before.images) {
+      const left = skipped.length - before.skipped;
+      throw new DatasetError(
+        `readImageFolder: class folder "${folder.display}" holds no usable image${left > 0 ? ` (${left} file${left === 1 ? '' : 's'} skipped: ${skipped.slice(before.skipped, before.skipped + 3).map((file) => file.reason).join('; ')})` : ''}. ` +
+          'Add PNG or JPEG images of that class, or remove the folder.',
+      );
     }
   }
   const all = new Uint8Array(images.length * PIXELS_PER_IMAGE);

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type FetchLike, downloadBytes } from '../download.js';
-import { DatasetError, DatasetUnavailableError, IdxFormatError } from '../errors.js';
+import { DatasetError, DatasetOptionError, DatasetUnavailableError, IdxFormatError } from '../errors.js';
 import { gunzip } from '../gunzip.js';
 import type { IdxArray } from '../idx.js';
 import { MNIST_FILES, type MnistFileInfo, type MnistFileName, verifyMnistFile } from '../mnist-files.js';
@@ -90,13 +90,13 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<MnistSp
   const sources = options.sources ?? MNIST_SOURCES;
   for (const source of sources) {
     if (!MNIST_SOURCES.includes(source)) {
-      throw new DatasetError(`loadMnist: unknown source "${String(source)}". Should be one of: ${MNIST_SOURCES.join(', ')}.`);
+      throw new DatasetOptionError(`loadMnist: unknown source "${String(source)}". Should be one of: ${MNIST_SOURCES.join(', ')}.`);
     }
   }
-  if (sources.length === 0) throw new DatasetError(`loadMnist: sources is empty. Give at least one of: ${MNIST_SOURCES.join(', ')}.`);
+  if (sources.length === 0) throw new DatasetOptionError(`loadMnist: sources is empty. Give at least one of: ${MNIST_SOURCES.join(', ')}.`);
   if (options.directory !== undefined && sources.includes('directory')) {
     const info = await stat(options.directory).catch(() => undefined);
-    if (!info?.isDirectory()) throw new DatasetError(`loadMnist: directory "${options.directory}" does not exist or is not a directory. Pass the folder that holds the four MNIST files.`);
+    if (!info?.isDirectory()) throw new DatasetOptionError(`loadMnist: directory "${options.directory}" does not exist or is not a directory. Pass the folder that holds the four MNIST files.`);
   }
   const files = {} as Record<MnistFileName, MnistFileOrigin>;
   const arrays = {} as Record<MnistFileName, IdxArray>;

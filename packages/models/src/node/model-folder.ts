@@ -33,7 +33,10 @@ export async function writeFolderAtomically(target: string, write: (temp: string
   const name = path.basename(resolved);
   await fs.mkdir(parent, { recursive: true });
   await assertReplaceable(resolved);
-  const temp = await fs.mkdtemp(path.join(parent, `.${name}.tmp-`));
+  // mkdir, not mkdtemp: mkdtemp creates 0700 folders, and a model is shared (0755 under the usual
+  // umask 022), e.g. for another user's `digitlab finetune --model`.
+  const temp = path.join(parent, `.${name}.tmp-${globalThis.crypto.randomUUID()}`);
+  await fs.mkdir(temp);
   try {
     await write(temp);
     const existing = await fs.lstat(resolved).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,26 @@ describeEachBackend('save and load', () => {
       expect(predict(loaded)).not.toEqual(predict(first));
       expect((await readdir(root)).filter((name) => name.includes('.tmp-'))).toEqual([]);
       for (const model of [first, second, loaded]) model.dispose();
+    });
+
+    it('creates a folder others can read (0755 and 0644 under umask 022, umask respected), not 0700', async () => {
+      const previous = process.umask(0o022);
+      try {
+        const dir = freshDir('shared');
+        const model = createModel('mlp', { seed: 1 });
+        await saveModel(model, dir, { architecture: 'mlp', input: { normalization: 'unit' } });
+        model.dispose();
+        expect((await stat(dir)).mode & 0o777).toBe(0o755);
+        for (const file of await readdir(dir)) expect((await stat(join(dir, file))).mode & 0o777, file).toBe(0o644);
+        process.umask(0o077);
+        const mine = freshDir('private');
+        const other = createModel('mlp', { seed: 1 });
+        await saveModel(other, mine, { architecture: 'mlp', input: { normalization: 'unit' } });
+        other.dispose();
+        expect((await stat(mine)).mode & 0o777).toBe(0o700);
+      } finally {
+        process.umask(previous);
+      }
     });
 
     it('refuses to replace a folder that holds something other than a model', async () => {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Callback, EpochLogs } from '../callbacks.js';
 import { fit, type BatchSource } from '../fit.js';
+import type { CheckpointName, CheckpointStore } from '../checkpoint.js';
 import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { ScheduleConfig } from '../schedules.js';
@@ -35,6 +36,17 @@ export interface FinetuneOptions {
   labelSmoothing?: number;
   loss?: LossFunction;
   callbacks?: readonly Callback[];
+  /**
+   * Where `last` (after every epoch) and `best` (on each validation improvement) checkpoints go, as
+   * in `fit` (a folder store from `@digitlab/trainer/node`, an IndexedDB store in a page); with
+   * several stages each stage writes there in turn.
+   */
+  checkpoints?: CheckpointStore;
+  /**
+   * A checkpoint of this same plan to continue from: weights, optimizer state, epoch and step.
+   * Single-stage strategies only: a stage change rebuilds the optimizer.
+   */
+  resumeFrom?: { store: CheckpointStore; name: CheckpointName };
   /** Told when each stage starts, e.g. for a log line. */
   onStage?: (info: { stage: number; groups: string[]; epochs: number; parameters: ParameterCount }) => void;
 }
@@ -59,6 +71,9 @@ export async function finetune(plan: FinetunePlan, train: BatchSource, options: 
   const stepsPerEpoch = options.stepsPerEpoch ?? (train(0) as Partial<{ numBatches: number }>).numBatches;
   if (schedule !== 'constant' && !(stepsPerEpoch && stepsPerEpoch > 0)) {
     throw new FinetuneError(`The ${schedule} schedule needs stepsPerEpoch (the batch source has no numBatches); pass stepsPerEpoch or schedule: 'constant'`);
+  }
+  if (options.resumeFrom && plan.stages.length > 1) {
+    throw new FinetuneError(`resumeFrom needs a single-stage strategy; this plan has ${plan.stages.length} stages (gradual unfreezing rebuilds the optimizer at each). Start the run again instead.`);
   }
   const model = plan.model;
   checkClassCount(model, train);
@@ -90,6 +105,8 @@ export async function finetune(plan: FinetunePlan, train: BatchSource, options: 
           ...(options.loss ? { loss: options.loss } : {}),
           ...(scales ? { learningRateScales: scales } : {}),
           ...(options.validation ? { validation: options.validation } : {}),
+          ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}),
+          ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
           callbacks: [
             ...(options.callbacks ?? []),
             {

@@ -4,7 +4,7 @@
  * stages of training, each naming the layers that train in it.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { addAdapters, applyLora, keepFrozenBatchNormInInference, layerGroups, replaceHead, type LayerGroup } from '@digitlab/models';
+import { addAdapters, applyLora, keepFrozenBatchNormInInference, layerGroups, ModelOptionError, replaceHead, type LayerGroup } from '@digitlab/models';
 import { FinetuneError } from './finetune-error.js';
 import { DEFAULT_DISCRIMINATIVE_FACTOR, finetuneStrategyNames, type FinetuneStrategy } from './strategy.js';
 
@@ -225,7 +225,7 @@ function wrap<T>(body: () => T): T {
   try {
     return body();
   } catch (error) {
-    if (error instanceof Error && error.name === 'ModelOptionError') throw new FinetuneError(error.message, { cause: error });
+    if (ModelOptionError.isInstance(error)) throw new FinetuneError(error.message, { cause: error });
     throw error;
   }
 }
