@@ -30,7 +30,7 @@ h3{font-size:14px;margin:14px 0 6px}.subtitle{color:#4b5563;margin:0 0 12px}
 .row{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.card{border:1px solid #e5e7eb;border-radius:6px;padding:8px}
 table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #f3f4f6}th{background:#f9fafb}
 .digits{display:flex;flex-wrap:wrap;gap:8px}.digit-card{font-size:11px;text-align:center}.digit-card img{width:56px;height:56px;image-rendering:pixelated;display:block;border:1px solid #e5e7eb}
-:target{outline:2px solid #d1495b;outline-offset:4px}details{margin:6px 0}summary{cursor:pointer}
+.caption{font-size:12px;margin-bottom:4px;overflow-wrap:anywhere}:target{outline:2px solid #d1495b;outline-offset:4px}details{margin:6px 0}summary{cursor:pointer}
 `;
 
 /** The page as one HTML string. */
