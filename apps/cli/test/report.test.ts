@@ -2,14 +2,16 @@
  * `digitlab train` writes report.html into its run folder, and `digitlab report RUN_DIR` rebuilds it
  * with the numbers in --json; both in-process, on real MNIST; the page checked in real Chromium.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type Browser } from '../../../test-support/browser/chromium.js';
 import { run as report } from '../src/commands/report.js';
+import { parseReportArgs } from '../src/report/report-options.js';
+import { startReportWatch } from '../src/report/watch-report.js';
 import { run as train } from '../src/commands/train.js';
-import { checkPage } from './page-check.js';
+import { checkPage, checkPageAt } from './page-check.js';
 import { runCaptured } from './support/run-captured.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'digitlab-report-'));
@@ -62,6 +64,34 @@ describe('digitlab report', () => {
     expect(await tab.locator(`#${cell} img`).count()).toBe(result.confusionMatrix[worst.label]![worst.predicted]);
     expect(errors).toEqual([]);
     await tab.context().close();
+  });
+
+  it('--watch serves the run on 127.0.0.1 and redraws the curves as metrics.jsonl grows', async () => {
+    const options = parseReportArgs([runFolder, '--watch', '--port', '0', '--embedding', 'pca', '--embedding-size', '100', '--test-limit', '300']);
+    const watch = await startReportWatch({ ...options, run: runFolder, watch: options.watch! }, { refreshSeconds: 1 });
+    try {
+      expect(watch.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const first = await (await fetch(watch.url)).text();
+      expect(first).toContain('2 epochs so far');
+      expect(first).toContain('<meta http-equiv="refresh" content="1">');
+      const metrics = join(runFolder, 'metrics.jsonl');
+      appendFileSync(metrics, `${JSON.stringify({ type: 'epoch', epoch: 2, step: 999, loss: 0.2, accuracy: 0.95, learningRate: 0.001, validation: { loss: 0.25, accuracy: 0.93 } })}\n`);
+      const second = await (await fetch(watch.url)).text();
+      expect(second).toContain('3 epochs so far');
+      expect(second.match(/<circle cx="[\d.]+" cy="[\d.]+" r="2.5"/g)!.length).toBeGreaterThan(first.match(/<circle cx="[\d.]+" cy="[\d.]+" r="2.5"/g)!.length);
+      // The model's sections arrive once the saved model has been evaluated (300 digits here).
+      let page = second;
+      for (let tries = 0; tries < 120 && !page.includes('Confusion matrix'); tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        page = await (await fetch(watch.url)).text();
+      }
+      expect(page).toContain('Confusion matrix (300 test digits');
+      const shown = await checkPageAt(browser, watch.url);
+      expect(shown.errors).toEqual([]);
+      expect(shown.offOrigin).toEqual([]);
+    } finally {
+      await watch.close();
+    }
   });
 
   it('refuses a run folder together with --model, and an unknown embedding', async () => {

@@ -6,6 +6,7 @@
 import { chooseBackend } from '../backends.js';
 import { createLogger, runCommand, writeJson } from '../cli-support.js';
 import { parseReportArgs, reportUsage } from '../report/report-options.js';
+import { startReportWatch } from '../report/watch-report.js';
 import { writeReport } from '../report/write-report.js';
 
 /** Runs `digitlab report`. */
@@ -14,6 +15,14 @@ export async function run(argv: string[]): Promise<number> {
     const options = parseReportArgs(argv);
     const logger = createLogger();
     await chooseBackend(options.backend, { threads: options.threads, logger });
+    if (options.watch && options.run !== undefined) {
+      const watch = await startReportWatch({ ...options, run: options.run, watch: options.watch });
+      logger.info(`live report of ${options.run} on ${watch.url} (Ctrl-C to stop)`);
+      if (json) writeJson({ url: watch.url });
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+      await watch.close();
+      return;
+    }
     const result = await writeReport(options);
     const { total, predict, embedding } = result.seconds;
     logger.info(`${result.size} test digits in ${predict.toFixed(1)} s, ${result.embedding.kind} of ${result.embedding.count} in ${embedding.toFixed(1)} s, ${total.toFixed(1)} s in all`);

@@ -53,11 +53,20 @@ export interface ModelReport {
   mistakes: { index: number; label: number; predicted: number; probability: number; probabilities: number[] }[];
   embedding: { kind: 'umap' | 'pca'; layer: string; count: number; seconds: number };
   seconds: { predict: number; embedding: number };
+  /** The page's sections after the learning curves (for a live page that redraws only the curves). */
+  modelSections: PageSection[];
   html: string;
 }
 
+/** The learning-curves section, or none before the first epoch. */
+export function curvesSection(curves: LearningCurves | undefined): PageSection[] {
+  if (!curves || curves.epochs.length === 0) return [];
+  const charts = learningCurvesSvg(curves);
+  return [{ heading: 'Learning curves', html: `<div class="row"><div class="card">${charts.loss}</div><div class="card">${charts.accuracy}</div><div class="card">${charts.learningRate}</div></div>` }];
+}
+
 /** Opens the `<details>` of the confusion cell a link points to (browsers only scroll to it). */
-const openTargetedCell = `function openCell(){var e=document.getElementById(decodeURIComponent(location.hash.slice(1)));if(e&&e.tagName==='DETAILS')e.open=true}addEventListener('hashchange',openCell);openCell();`;
+export const openTargetedCell = `function openCell(){var e=document.getElementById(decodeURIComponent(location.hash.slice(1)));if(e&&e.tagName==='DETAILS')e.open=true}addEventListener('hashchange',openCell);openCell();`;
 
 /** `count` evenly spaced positions in `0..size-1`. */
 function spread(size: number, count: number): number[] {
@@ -104,10 +113,6 @@ export function buildModelReport(input: ModelReportInput): ModelReport {
   const digit = (index: number) => pngDataUri(grayImage(test.images.subarray(index * 784, (index + 1) * 784), 28, 28, { min: 0, max: 255 }));
   const card = (index: number, caption: string) => `<div class="digit-card"><img alt="test digit ${index}" src="${digit(index)}">${escapeXml(caption)}</div>`;
   const sections: PageSection[] = [];
-  if (input.curves && input.curves.epochs.length > 0) {
-    const charts = learningCurvesSvg(input.curves);
-    sections.push({ heading: 'Learning curves', html: `<div class="row"><div class="card">${charts.loss}</div><div class="card">${charts.accuracy}</div><div class="card">${charts.learningRate}</div></div>` });
-  }
   const cellLists = cells.indices
     .flatMap((row, t) => row.map((indices, p) => ({ t, p, indices })))
     .filter(({ t, p, indices }) => t !== p && indices.length > 0)
@@ -144,7 +149,7 @@ export function buildModelReport(input: ModelReportInput): ModelReport {
       },
     })}</div>`,
   });
-  const html = htmlPage({ title: input.title, subtitle: `accuracy ${percent(report.accuracy)} on ${test.size} MNIST test digits; ${mistakes.length} mistakes`, sections, script: openTargetedCell });
+  const html = htmlPage({ title: input.title, subtitle: `accuracy ${percent(report.accuracy)} on ${test.size} MNIST test digits; ${mistakes.length} mistakes`, sections: [...curvesSection(input.curves), ...sections], script: openTargetedCell });
   return {
     accuracy: report.accuracy,
     size: test.size,
@@ -153,6 +158,7 @@ export function buildModelReport(input: ModelReportInput): ModelReport {
     mistakes,
     embedding: { kind: input.embedding, layer: features.rows.layer, count: features.sample.length, seconds: embeddingSeconds },
     seconds: { predict: features.predictSeconds, embedding: embeddingSeconds },
+    modelSections: sections,
     html,
   };
 }

@@ -14,6 +14,9 @@ embedding of the penultimate layer.
   --embedding KIND     umap|pca (default umap)
   --embedding-size N   test digits in the embedding plot, a stratified-by-order subsample (default 2000)
   --test-limit N       evaluate only the first N test digits (default all 10,000)
+  --watch              serve the report of RUN_DIR on http://127.0.0.1:PORT and redraw the learning
+                       curves as metrics.jsonl grows (the rest appears once the run saves model/)
+  --port N             port for --watch (default 6006; 0 picks a free one)
   --backend NAME       auto|wasm|cpu|tensorflow|cuda (default auto)
   --threads N          wasm worker threads
   --seed S             UMAP seed (default 0)
@@ -27,6 +30,8 @@ export const reportFlags = {
   embedding: { type: 'string' },
   'embedding-size': { type: 'string' },
   'test-limit': { type: 'string' },
+  watch: { type: 'boolean' },
+  port: { type: 'string' },
   backend: { type: 'string' },
   threads: { type: 'string' },
   seed: { type: 'string' },
@@ -43,6 +48,8 @@ export interface ReportOptions {
   embedding: 'umap' | 'pca';
   embeddingSize: number;
   testLimit?: number;
+  /** Serve a live report on 127.0.0.1:port. */
+  watch?: { port: number };
   backend?: string;
   threads?: number;
   seed: number;
@@ -56,6 +63,7 @@ export function parseReportArgs(argv: string[]): ReportOptions {
   if (run !== undefined && typeof values.model === 'string') throw new UsageError('give a run folder or --model, not both');
   if (run === undefined && typeof values.model !== 'string') throw new UsageError('give a run folder (digitlab train prints it) or --model DIR|pretrained:NAME');
   const embedding = typeof values.embedding === 'string' ? values.embedding : 'umap';
+  if (values.watch === true && run === undefined) throw new UsageError('--watch needs a run folder: digitlab report RUN_DIR --watch');
   if (embedding !== 'umap' && embedding !== 'pca') throw new UsageError(`--embedding: unknown kind "${embedding}". Should be one of: umap, pca`);
   return {
     ...(run === undefined ? {} : { run }),
@@ -64,6 +72,7 @@ export function parseReportArgs(argv: string[]): ReportOptions {
     embedding,
     embeddingSize: numberFlag(values, 'embedding-size', 2000, { integer: true, min: 20 }),
     ...(values['test-limit'] === undefined ? {} : { testLimit: numberFlag(values, 'test-limit', 10_000, { integer: true, min: 10 }) }),
+    ...(values.watch === true ? { watch: { port: numberFlag(values, 'port', 6006, { integer: true, min: 0 }) } } : {}),
     ...(typeof values.backend === 'string' ? { backend: values.backend } : {}),
     ...(values.threads === undefined ? {} : { threads: numberFlag(values, 'threads', 1, { integer: true, min: 1 }) }),
     seed: numberFlag(values, 'seed', 0, { integer: true }),

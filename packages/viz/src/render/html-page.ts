@@ -21,6 +21,8 @@ export interface PageOptions {
   sections: PageSection[];
   /** Inline script run at the end of the page (no network access either way). */
   script?: string;
+  /** Reload the page every this many seconds (a live report); default never. */
+  refreshSeconds?: number;
 }
 
 const css = `
@@ -34,12 +36,12 @@ table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right;border-bot
 `;
 
 /** The page as one HTML string. */
-export function htmlPage({ title, subtitle, sections, script }: PageOptions): string {
+export function htmlPage({ title, subtitle, sections, script, refreshSeconds }: PageOptions): string {
   const body = sections.map((section) => `<section${section.id ? ` id="${escapeXml(section.id)}"` : ''}><h2>${escapeXml(section.heading)}</h2>${section.html}</section>`).join('\n');
   const policy = `default-src 'none'; img-src data:; style-src 'unsafe-inline'${script ? "; script-src 'unsafe-inline'" : ''}`;
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${policy}">` +
-    `<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>${escapeXml(title)}</title><style>${css}</style></head>\n` +
+    `${refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : ''}<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>${escapeXml(title)}</title><style>${css}</style></head>\n` +
     `<body><h1>${escapeXml(title)}</h1>${subtitle ? `<p class="subtitle">${escapeXml(subtitle)}</p>` : ''}\n${body}\n${script ? `<script>${script}</script>` : ''}</body></html>\n`
   );
 }
