@@ -37,6 +37,7 @@ import {
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson, type Logger } from '../cli-support.js';
 import { createProgress } from '../progress.js';
+import { writeReport } from '../report/write-report.js';
 
 const usage = `usage: digitlab finetune --from MODEL_DIR|pretrained:<name> --data SPEC [options]
 
@@ -57,6 +58,7 @@ Fine-tunes a trained model on new digits and saves it.
   --seed S               head/LoRA init, data split, shuffling (default 0)
   --out DIR              where the model folder goes (default runs/<time>-finetune-<strategy>)
   --merge                fold LoRA into stock layers before saving (stock tfjs loads the result)
+  --no-report            skip writing OUT/report.html (confusion matrix, mistakes, embedding on the test data)
   --json                 print one JSON object on stdout
 `;
 
@@ -87,6 +89,7 @@ const flags = {
   lr: { type: 'string' },
   'validation-fraction': { type: 'string' },
   merge: { type: 'boolean' },
+  'no-report': { type: 'boolean' },
 } as const;
 
 /** Train / validation / test data of a fine-tuning run, labels `0..classes.length-1`. */
@@ -310,10 +313,16 @@ export async function run(argv: string[]): Promise<number> {
     if (saved !== plan.model) saved.dispose();
     if (plan.model !== base) plan.model.dispose();
     base.dispose();
+    const report =
+      values['no-report'] === true || !data.test
+        ? undefined
+        : await writeReport({ run: out, model: modelDirectory, out: join(out, 'report.html'), embedding: 'umap', embeddingSize: 2000, seed }, { test: data.test });
+    if (report) logger.info(`report: ${report.out} (${report.seconds.total.toFixed(1)} s)`);
 
     if (json) {
       writeJson({
         modelDirectory,
+        ...(report ? { report: report.out } : {}),
         backend: selection.chosen.name,
         from: values.from,
         strategy,
