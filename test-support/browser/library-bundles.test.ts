@@ -18,7 +18,11 @@ const entries = [
   'packages/datasets/src/index.ts',
   'packages/models/src/index.ts',
   'packages/trainer/src/index.ts',
+  'packages/viz/src/index.ts',
 ];
+
+/** The libraries never import a backend: the application picks one (only the plugin packages may). */
+const backendFree = new Set(['packages/datasets/src/index.ts', 'packages/models/src/index.ts', 'packages/trainer/src/index.ts', 'packages/viz/src/index.ts']);
 
 const repositoryRoot = new URL('../../', import.meta.url).pathname;
 
@@ -39,5 +43,6 @@ describe('library main entries bundle for the browser', () => {
     expect(inputs.filter((input) => input.startsWith('node:'))).toEqual([]);
     // The Node-only modules of the libraries live in src/node/ (docs/node-and-browser.md); none may reach a main entry.
     expect(inputs.filter((input) => /packages\/[^/]+\/src\/node\//.test(input))).toEqual([]);
+    if (backendFree.has(entry)) expect(inputs.filter((input) => /tfjs-backend|tfjs-node/.test(input))).toEqual([]);
   });
 });

@@ -8,5 +8,7 @@ export const commands: Readonly<Record<string, { module: string; summary: string
   backends: { module: './commands/backends.js', summary: 'list the compute engines, which one runs here, and why the others do not' },
   bench: { module: './commands/bench.js', summary: 'measure training and inference speed of the zoo models' },
   data: { module: './commands/data.js', summary: 'find, download and verify the MNIST files' },
+  explain: { module: './commands/explain.js', summary: 'show what a model sees in images: every layer, attributions (Grad-CAM, saliency, ...), as HTML' },
+  report: { module: './commands/report.js', summary: 'an HTML report of a run or model: curves, clickable confusion matrix, mistakes, embedding' },
   completion: { module: './commands/completion.js', summary: 'print a shell completion script: digitlab completion bash|zsh|fish' },
 };

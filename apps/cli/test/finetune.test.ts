@@ -72,6 +72,11 @@ describe('digitlab finetune', () => {
     expect(result.parameters.fraction).toBeLessThan(0.05);
     expect(result.validation.accuracy).toBeGreaterThan(0.2); // 5 classes, 100 images, one epoch: above chance
     expect(result.test.accuracy).toBeGreaterThan(0.2);
+    // The run folder gets a report on the 5-9 test digits: 5 classes named as the data names them.
+    expect(result.report).toBe(join(out, 'report.html'));
+    const page = await readFile(join(out, 'report.html'), 'utf8');
+    expect(page).toContain(`Confusion matrix (${892 + 958 + 1028 + 974 + 1009} test digits`);
+    expect(page.match(/<rect class="cell"/g)).toHaveLength(25);
     expect(stderr).toMatch(/strategy lora: 9,129 of \d[\d,]+ parameters trainable \(\d\.\d\d%\); new 5-class head/);
 
     const metadata = await readMetadata(join(out, 'model'));

@@ -32,6 +32,7 @@ import { commaList, labelsFlag } from '../flag-values.js';
 import { describeModelSpec, loadSavedModel, parseModelSpec, type ModelSpec } from '../model-spec.js';
 import { createProgress } from '../progress.js';
 import { appendMetrics, assertFreshRunFolder, createRunDirectory, findRunToResume, readRunConfig, type RunDirectory } from '../run-dir.js';
+import { writeReport } from '../report/write-report.js';
 
 /** The `--help` text (also read by `digitlab completion` for the flags). */
 export const usage = `usage: digitlab finetune --model MODEL --data SPEC [options]
@@ -56,6 +57,7 @@ Fine-tunes a trained model on new digits and saves it.
                          (default runs/<time>-finetune-<strategy>)
   --resume DIR           continue the run in DIR from checkpoints/last with its own config
   --merge                fold LoRA into stock layers before saving (stock tfjs loads the result)
+  --no-report            skip writing OUT/report.html (confusion matrix, mistakes, embedding on the test data)
   --json                 print one JSON object on stdout
 `;
 
@@ -89,6 +91,7 @@ const flags = {
   'validation-fraction': { type: 'string' },
   merge: { type: 'boolean' },
   resume: { type: 'string' },
+  'no-report': { type: 'boolean' },
 } as const;
 
 /** Flags that only mean something to some strategies; given with another, they are a usage error. */
@@ -291,11 +294,17 @@ export async function run(argv: string[]): Promise<number> {
     if (saved !== plan.model) saved.dispose();
     if (plan.model !== base) plan.model.dispose();
     base.dispose();
+    const report =
+      values['no-report'] === true || !data.test
+        ? undefined
+        : await writeReport({ run: run.root, model: modelDirectory, out: join(run.root, 'report.html'), embedding: 'umap', embeddingSize: 2000, seed }, { test: data.test });
+    if (report) logger.info(`report: ${report.out} (${report.seconds.total.toFixed(1)} s)`);
 
     if (json) {
       writeJson({
         runDirectory: run.root,
         modelDirectory,
+        ...(report ? { report: report.out } : {}),
         backend: selection.chosen.name,
         from: config.model,
         strategy,

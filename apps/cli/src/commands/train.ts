@@ -7,6 +7,7 @@
  * 100 s of training on 2 cores (docs/results.md). The accuracy model is bn-cnn with --augment
  * (30 epochs, about two hours here; docs/pretrained-bn-cnn.md).
  */
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createBatches, subsetDataset, RECOMMENDED_AUGMENTATION, type AugmentOptions, type DigitDataset } from '@digitlab/datasets/node';
 import { createModel, listModels, loadModel, saveModel, type ModelMetadataInit } from '@digitlab/models/node';
@@ -34,6 +35,7 @@ import { labelsFlag } from '../flag-values.js';
 import { describeModelSpec, parseModelSpec } from '../model-spec.js';
 import { createProgress } from '../progress.js';
 import { appendMetrics, assertFreshRunFolder, createRunDirectory, defaultRunFolder, findRunToResume, readRunConfig, type RunDirectory } from '../run-dir.js';
+import { writeReport } from '../report/write-report.js';
 
 /** The resolved configuration of a run, as written to config.json. */
 export interface TrainConfig {
@@ -131,6 +133,7 @@ writes a run folder.
   --limit N              train on the first N training images only (quick runs)
   --out DIR              run folder (default runs/<timestamp>-<model>)
   --resume DIR           continue the run in DIR from checkpoints/last with its own config
+  --no-report            skip writing RUN/report.html (curves, confusion matrix, mistakes, embedding)
   --config FILE          JSON file whose keys match these flags
   --json                 print one JSON object on stdout
 `;
@@ -171,7 +174,7 @@ const optimizerOnlyFlags: Readonly<Record<string, readonly OptimizerName[]>> = {
 };
 
 /** Flags that may accompany --resume (they do not change what is computed). */
-const resumeFlags = new Set(['resume', 'backend', 'threads', 'json', 'config']);
+const resumeFlags = new Set(['resume', 'backend', 'threads', 'json', 'config', 'no-report']);
 
 /** Runs `digitlab train`. */
 export async function run(argv: string[]): Promise<number> {
@@ -262,6 +265,8 @@ export async function run(argv: string[]): Promise<number> {
       metrics: { ...(testMetrics ? { test: testMetrics } : {}), ...validationMetrics },
     });
     finalModel.dispose();
+    const report = values['no-report'] === true || !data.test ? undefined : await writeReport({ run: run.root, model: run.model, out: join(run.root, 'report.html'), embedding: 'umap', embeddingSize: 2000, seed: config.seed }, { test: data.test });
+    if (report) logger.info(`report: ${report.out} (${report.seconds.total.toFixed(1)} s)`);
 
     if (json) {
       writeJson({
@@ -275,6 +280,7 @@ export async function run(argv: string[]): Promise<number> {
         ...(result.stopReason ? { stopReason: result.stopReason } : {}),
         trainSeconds,
         test: testMetrics ?? null,
+        ...(report ? { report: report.out } : {}),
       });
     } else {
       const which = result.best ? `best validation epoch (${result.best.epoch})` : 'last epoch';
