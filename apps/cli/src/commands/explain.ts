@@ -15,6 +15,9 @@ import { explainImage, explanationHtml, explanationImages, type ImageExplanation
 import { explainUsage, parseExplainArgs } from '../explain/explain-options.js';
 import { loadSavedModel, parseModelSpec } from '../model-spec.js';
 
+/** The usage text (`digitlab completion` reads every command's flags from it). */
+export const usage = explainUsage;
+
 /** Runs `digitlab explain`. */
 export async function run(argv: string[]): Promise<number> {
   return runCommand('explain', argv, explainUsage, async ({ json }) => {

@@ -9,6 +9,9 @@ import { parseReportArgs, reportUsage } from '../report/report-options.js';
 import { startReportWatch } from '../report/watch-report.js';
 import { writeReport } from '../report/write-report.js';
 
+/** The usage text (`digitlab completion` reads every command's flags from it). */
+export const usage = reportUsage;
+
 /** Runs `digitlab report`. */
 export async function run(argv: string[]): Promise<number> {
   return runCommand('report', argv, reportUsage, async ({ json }) => {
