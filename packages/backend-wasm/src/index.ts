@@ -6,8 +6,8 @@
  * - `createWasmPlugin()` — the backend plugin (`@digitlab/backend` contract v1).
  * - `registerWasmTrainingKernels()` — registers our kernels on an already imported wasm backend.
  */
-export { createWasmPlugin, WASM_PLUGIN_PRIORITY } from './plugin.js';
-export type { WasmPluginOptions } from './plugin.js';
+export { createWasmPlugin, WASM_BINARY_NAMES, WASM_PLUGIN_PRIORITY } from './plugin.js';
+export type { WasmPaths, WasmPluginOptions } from './plugin.js';
 export { registerWasmTrainingKernels, wasmTrainingKernelNames } from './register-kernels.js';
 export type { RegisteredKernels } from './register-kernels.js';
 export { WasmBackendError } from './errors.js';

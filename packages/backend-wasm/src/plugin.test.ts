@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
-import { createWasmPlugin, registerWasmTrainingKernels, wasmTrainingKernelNames, WASM_PLUGIN_PRIORITY } from './index.js';
+import { createWasmPlugin, registerWasmTrainingKernels, wasmTrainingKernelNames, WASM_PLUGIN_PRIORITY, type WasmPaths } from './index.js';
 
 describe('createWasmPlugin', () => {
   it('describes the wasm engine without loading it', async () => {
@@ -56,6 +56,14 @@ describe('createWasmPlugin', () => {
     expect(again.replaced).toEqual([]);
     expect(again.unchanged.sort()).toEqual(wasmTrainingKernelNames().sort());
     expect(wasmTrainingKernelNames().map((name) => tf.getKernel(name, 'wasm')?.kernelFunc)).toEqual(before);
+  });
+
+  it('rejects wasmPaths tfjs would misread, naming the value and the fix', async () => {
+    await expect(createWasmPlugin({ wasmPaths: '/static/wasm' }).load()).rejects.toThrow('wasmPaths must be a folder URL ending in "/" (tfjs appends the file name to it), got "/static/wasm". Pass "/static/wasm/".');
+    const partial = { 'tfjs-backend-wasm.wasm': '/a.wasm', 'tfjs-backend-wasm-simd.wasm': '/b.wasm', 'tfjs-backend-wasm-threded-simd.wasm': '/c.wasm' };
+    await expect(createWasmPlugin({ wasmPaths: partial as unknown as WasmPaths }).load()).rejects.toThrow(
+      /missing: tfjs-backend-wasm-threaded-simd\.wasm; not a tfjs-backend-wasm file: tfjs-backend-wasm-threded-simd\.wasm/,
+    );
   });
 
   it('rejects a bad thread count with the value in the message', async () => {

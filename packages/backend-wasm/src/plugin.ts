@@ -8,6 +8,10 @@ import type { BackendPlugin, Detection, LoadedBackend, LoadOptions } from '@digi
 import { WasmBackendError } from './errors.js';
 import { registerWasmTrainingKernels } from './register-kernels.js';
 import { precompileSimdKernels, relaxedSimdSupported, startSimdKernelPool } from './internal/simd-kernels.js';
+import { withNodeThreadedWasm } from '#node-threads';
+import { withPageThreadedWasm } from './internal/page-threads.js';
+import { isNode } from './internal/is-node.js';
+import { planThreads } from './internal/thread-plan.js';
 
 /**
  * Priority under `auto`: above `cpu` (which should stay below 100) and below the native engines
@@ -41,7 +45,21 @@ export interface WasmPluginOptions {
    * (132-149 → 70-73 ms) for about the same wall time (17-19 → 20 ms): for shared machines.
    */
   xnnpackThreads?: number;
+  /**
+   * Where tfjs-backend-wasm's `.wasm` files are served from, passed to its `setWasmPaths` before the
+   * backend starts: a URL prefix ending in `/` (e.g. `'/static/wasm/'` or a CDN folder) holding
+   * all three files, or a map from each file name in `WASM_BINARY_NAMES` to its URL (what bundlers
+   * that fingerprint assets produce). Default: tfjs's own lookup, next to the script that
+   * contains tfjs-backend-wasm (in a bundled page: the bundle's folder); in Node, the package folder.
+   */
+  wasmPaths?: WasmPaths;
 }
+
+/** The `.wasm` files of tfjs-backend-wasm 4.22; a page serves the one its browser needs (see `wasmPaths`). */
+export const WASM_BINARY_NAMES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+
+/** A URL prefix ending in `/`, or one URL per file of `WASM_BINARY_NAMES`. */
+export type WasmPaths = string | Readonly<Record<(typeof WASM_BINARY_NAMES)[number], string>>;
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
 
@@ -71,11 +89,14 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
           { cause: error },
         );
       }
+      if (options.wasmPaths !== undefined) setWasmPaths(wasm, options.wasmPaths);
       const requested = loadOptions.threads;
       if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
         throw new WasmBackendError(`threads must be a positive integer, got ${String(requested)}. Pass 1 for single-threaded wasm, or leave it unset to use every core.`);
       }
-      const plan = await planThreads(requested);
+      const plan = planThreads(requested);
+      // tfjs fixes the thread count when its wasm backend first starts (getThreadsCount throws until then).
+      const startedBefore = wasmStartedBefore(wasm);
       const xnnpackThreads = options.xnnpackThreads === undefined ? plan.threads : Math.max(1, Math.min(plan.threads, Math.floor(options.xnnpackThreads)));
       const initialised = await initialiseBackend(wasm, plan.threads, xnnpackThreads);
       let threadsFallback = plan.fallback;
@@ -88,8 +109,9 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
       // With fewer XNNPACK threads than asked for, the threaded build still runs all of them for our kernels.
       const threads = initialised.ok && xnnpackThreads < plan.threads ? plan.threads : Math.max(1, wasm.getThreadsCount());
       if (threadsFallback === undefined && threads < plan.threads) {
-        // e.g. the backend had already been initialised earlier in this process.
-        threadsFallback = `${plan.threads} threads requested but the wasm backend runs ${threads} (it was initialised before with that count; threads are fixed per process)`;
+        threadsFallback = startedBefore
+          ? `${plan.threads} threads requested but the wasm backend runs ${threads} (it was started earlier in this ${isNode() ? 'process' : 'page'} with that count, and tfjs fixes the count when it first starts)`
+          : `${plan.threads} threads requested but tfjs-backend-wasm started ${threads}`;
       }
       const kernels = registerWasmTrainingKernels();
       const simd = (await env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
@@ -126,34 +148,6 @@ function relaxedSimdFallback(simd: boolean, relaxedSimd: boolean, requested: boo
     : 'this browser has no relaxed SIMD (FMA, Chrome ≥ 114); using plain SIMD kernels';
 }
 
-interface ThreadPlan {
-  threads: number;
-  /** Why fewer threads than requested (or than the default) will run. */
-  fallback?: string;
-}
-
-/** How many threads to start, and why fewer when that is the case. */
-async function planThreads(requested: number | undefined): Promise<ThreadPlan> {
-  if (isNode()) {
-    const { MAX_WASM_THREADS, nodeCoreCount } = await import('./internal/node-threads.js');
-    const wanted = requested ?? nodeCoreCount();
-    if (wanted > MAX_WASM_THREADS) {
-      return { threads: MAX_WASM_THREADS, fallback: `${wanted} threads requested; tfjs-backend-wasm runs at most ${MAX_WASM_THREADS}` };
-    }
-    return { threads: wanted };
-  }
-  const cores = typeof navigator === 'object' && typeof navigator.hardwareConcurrency === 'number' ? navigator.hardwareConcurrency : 1;
-  const wanted = requested ?? cores;
-  if (wanted === 1) return { threads: 1 };
-  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
-    return {
-      threads: 1,
-      fallback: 'the page is not cross-origin isolated, so SharedArrayBuffer (needed by wasm threads) is unavailable; serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"',
-    };
-  }
-  return { threads: Math.min(wanted, 8) };
-}
-
 type InitResult = { ok: true } | { ok: false; reason: string; cause: unknown };
 
 /** Makes `wasm` the current backend with `threads` threads (fixed once the backend exists). */
@@ -168,9 +162,8 @@ async function initialiseBackend(wasm: WasmModule, threads: number, xnnpackThrea
   };
   try {
     let switched: boolean;
-    if (threads > 1 && isNode()) {
-      const { withNodeThreadedWasm } = await import('./internal/node-threads.js');
-      switched = await withNodeThreadedWasm(threads, switchBackend);
+    if (threads > 1) {
+      switched = await (isNode() ? withNodeThreadedWasm : withPageThreadedWasm)(threads, switchBackend);
     } else {
       switched = await switchBackend();
     }
@@ -178,6 +171,39 @@ async function initialiseBackend(wasm: WasmModule, threads: number, xnnpackThrea
     return { ok: true };
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : String(error), cause: error };
+  }
+}
+
+function wasmStartedBefore(wasm: WasmModule): boolean {
+  try {
+    wasm.getThreadsCount();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Checks `paths` (see `WasmPluginOptions.wasmPaths`) and hands them to tfjs before the backend starts. */
+function setWasmPaths(wasm: WasmModule, paths: WasmPaths): void {
+  if (typeof paths === 'string') {
+    if (!paths.endsWith('/')) {
+      throw new WasmBackendError(`wasmPaths must be a folder URL ending in "/" (tfjs appends the file name to it), got ${JSON.stringify(paths)}. Pass ${JSON.stringify(`${paths}/`)}.`);
+    }
+  } else {
+    const missing = WASM_BINARY_NAMES.filter((name) => typeof paths[name] !== 'string' || paths[name] === '');
+    const unknown = Object.keys(paths).filter((name) => !(WASM_BINARY_NAMES as readonly string[]).includes(name));
+    if (missing.length > 0 || unknown.length > 0) {
+      throw new WasmBackendError(
+        `wasmPaths as a map needs a URL for each of ${WASM_BINARY_NAMES.join(', ')}` +
+          `${missing.length > 0 ? `; missing: ${missing.join(', ')}` : ''}${unknown.length > 0 ? `; not a tfjs-backend-wasm file: ${unknown.join(', ')}` : ''}. ` +
+          'Or pass the folder that holds all three as a string ending in "/".',
+      );
+    }
+  }
+  try {
+    wasm.setWasmPaths(paths);
+  } catch (error) {
+    throw new WasmBackendError(`tfjs-backend-wasm refused wasmPaths ${JSON.stringify(paths)}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -204,8 +230,4 @@ async function detect(): Promise<Detection> {
     }
   }
   return { available: true, reason: 'WebAssembly is available' };
-}
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
 }

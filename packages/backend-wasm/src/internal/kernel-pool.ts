@@ -24,6 +24,7 @@
  */
 import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winogradInputGradientPanelFloats, winogradPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
+import { startEvalWorker, type EvalWorker } from '#node-threads';
 
 /** Kernel exports a pool can split, in the order their indices travel to the workers. */
 const poolKernels = [
@@ -100,27 +101,20 @@ export interface KernelPool {
   close(): Promise<void>;
 }
 
-interface NodeWorker {
-  once(event: 'message' | 'error', listener: (value: unknown) => void): void;
-  unref(): void;
-  terminate(): Promise<number>;
-}
-
 /**
  * Starts `threads − 1` workers over `memory` (shared) running `module` (the shared-memory build of
  * our kernels), next to `kernels`, the calling thread's instance of the same module.
  */
 export async function startKernelPool(module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: SimdKernels, threads: number): Promise<KernelPool> {
-  const { Worker } = (await import('node:worker_threads')) as unknown as { Worker: new (source: string, options: object) => NodeWorker };
   const workers = threads - 1;
   const control = new SharedArrayBuffer(HEADER_BYTES + workers * SLOT * 8);
   const header = new Int32Array(control, 0, 4);
   const slots = Array.from({ length: workers }, (_, slot) => new Float64Array(control, HEADER_BYTES + slot * SLOT * 8, SLOT));
   const started = Array.from({ length: workers }, (_, slot) => {
-    const worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control, slot, names: poolKernels, maxArguments: MAX_ARGUMENTS } });
+    const worker = startEvalWorker(workerSource, { module, memory, control, slot, names: poolKernels, maxArguments: MAX_ARGUMENTS });
     // Blocked in Atomics.wait for the life of the process: never what keeps it alive.
     worker.unref();
-    return new Promise<NodeWorker>((resolve, reject) => {
+    return new Promise<EvalWorker>((resolve, reject) => {
       worker.once('message', () => resolve(worker));
       worker.once('error', (error) => reject(error instanceof Error ? error : new Error(String(error))));
     });

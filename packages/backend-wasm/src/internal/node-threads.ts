@@ -16,12 +16,16 @@
  * Both patches are undone as soon as the backend is initialised (also on failure). Emscripten
  * itself assigns `globalThis.Worker` (to our subclass, which it keeps using if it ever needs more
  * workers than the 8 it preallocates); we leave that assignment alone.
+ *
+ * Also starts the `worker_threads` of our own kernel pool (`startEvalWorker`, see kernel-pool.ts).
+ *
+ * Node only: the rest of the package reaches this file as `#node-threads`, which package.json's
+ * `imports` maps to it under the `node` condition and to `node-threads-unavailable.ts` elsewhere,
+ * so a browser bundle never sees `node:*`.
  * @internal
  */
 import { createRequire } from 'node:module';
-
-/** The most threads the tfjs wasm build can use: it preallocates 8 pthread workers. */
-export const MAX_WASM_THREADS = 8;
+import { Worker } from 'node:worker_threads';
 
 interface LoadMessage {
   cmd?: string;
@@ -87,4 +91,16 @@ export function nodeCoreCount(): number {
   const require = createRequire(import.meta.url);
   const os = require('node:os') as typeof import('node:os');
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** A started `worker_threads` worker, as the kernel pool uses it. */
+export interface EvalWorker {
+  once(event: 'message' | 'error', listener: (value: unknown) => void): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+/** Starts a worker running `source` (CommonJS, `{ eval: true }`) with `workerData`. */
+export function startEvalWorker(source: string, workerData: unknown): EvalWorker {
+  return new Worker(source, { eval: true, workerData });
 }

@@ -14,6 +14,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { parallelKernels, startKernelPool, type KernelPool } from './kernel-pool.js';
 import { simdKernelsBinary } from './simd-kernels-binary.js';
+import { isNode } from './is-node.js';
 
 /** The exports of csrc/training-kernels.c; every pointer is a byte offset into the tfjs heap. */
 export interface SimdKernels {
@@ -199,7 +200,7 @@ export async function startSimdKernelPool(backend: BackendWasm, threads: number)
   if (existing !== undefined && existing.build === selected) return { threads: existing.pool.threads };
   if (existing !== undefined) await stopSimdKernelPool(backend); // workers of the other build
   if (threads < 2) return { threads: 1 };
-  if (!(typeof process !== 'undefined' && typeof process.versions?.node === 'string')) {
+  if (!isNode()) {
     return { threads: 1, reason: "a browser's main thread cannot block on Atomics.wait, so our training kernels run on the calling thread (XNNPACK's use every thread)" };
   }
   const kernels = singleThreadKernels(backend);
