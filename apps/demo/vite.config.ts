@@ -62,7 +62,7 @@ export default defineConfig({
   // the tests and type-checks use), so the demo builds without building each package first.
   resolve: { conditions: ['@digitlab/source', ...defaultClientConditions] },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [nodeBuiltinsUnavailable()] },
   server: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   preview: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION_HEADERS },
 });

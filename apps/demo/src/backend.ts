@@ -5,7 +5,6 @@
  */
 import { createCpuPlugin, describeSelection, selectBackend } from '@digitlab/backend';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 export interface PageBackend {
   name: string;
@@ -15,8 +14,8 @@ export interface PageBackend {
 }
 
 export async function startBackend(): Promise<PageBackend> {
-  setWasmPaths(new URL('wasm/', document.baseURI).href);
-  const selection = await selectBackend(['wasm', 'cpu'], { plugins: [createWasmPlugin(), createCpuPlugin()] });
+  const wasm = createWasmPlugin({ wasmPaths: new URL('wasm/', document.baseURI).href });
+  const selection = await selectBackend(['wasm', 'cpu'], { plugins: [wasm, createCpuPlugin()] });
   const threads = Number(selection.chosen.capabilities.threads ?? 1);
   return { name: selection.chosen.name, threads, description: describeSelection(selection) };
 }

@@ -7,6 +7,8 @@ import { AppState } from './app-state.js';
 import { startBackend } from './backend.js';
 import { listShippedModels } from './model-loader.js';
 import { mountDrawView } from './views/draw-view.js';
+import { mountExploreView } from './views/explore-view.js';
+import { mountTrainView } from './views/train-view.js';
 import { mountModelPanel } from './views/model-panel.js';
 
 async function main(): Promise<void> {
@@ -16,8 +18,10 @@ async function main(): Promise<void> {
   backendInfo.textContent = `${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${crossOriginIsolated ? '' : ' (not cross-origin isolated: no threads)'}`;
   backendInfo.title = backend.description;
 
-  mountTabs();
+  const showTab = mountTabs();
   mountDrawView(document.getElementById('view-draw')!, state);
+  mountExploreView(document.getElementById('view-explore')!, state, () => showTab('tab-inside'));
+  mountTrainView(document.getElementById('view-train')!, state);
   const card = document.createElement('section');
   card.className = 'card model-card';
   document.querySelector('main')!.append(card);
@@ -32,7 +36,8 @@ async function main(): Promise<void> {
   mountModelPanel(document.getElementById('model-select') as HTMLSelectElement, card, state, await listShippedModels());
 }
 
-function mountTabs(): void {
+/** Wires the tabs; returns a function that shows the tab with the given id. */
+function mountTabs(): (id: string) => void {
   const tabs = Array.from(document.querySelectorAll<HTMLButtonElement>('[role="tab"]'));
   const select = (tab: HTMLButtonElement) => {
     for (const each of tabs) {
@@ -50,6 +55,7 @@ function mountTabs(): void {
       if (step !== 0) select(tabs[(index + step + tabs.length) % tabs.length]!);
     });
   });
+  return (id) => select(tabs.find((tab) => tab.id === id)!);
 }
 
 main().catch((error: unknown) => {

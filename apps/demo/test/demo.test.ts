@@ -70,6 +70,57 @@ describe('demo in Chromium', () => {
     await expect.poll(() => status.textContent()).toBe('Draw a digit');
   });
 
+  it('Test set: the confusion matrix of the 10,000 test digits opens a cell\'s digits, and a digit opens in Inside', async () => {
+    const { page } = observed;
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('fast-cnn');
+    await expect.poll(() => page.locator('.model-card').textContent()).toContain('fast-cnn');
+    await page.getByRole('tab', { name: 'Test set' }).click();
+    await page.getByRole('button', { name: 'Compute' }).click();
+    await page.getByText(/fast-cnn: \d+\.\d+% right, \d+ mistakes/).waitFor({ timeout: 90_000 });
+    const summary = (await page.getByText(/% right/).textContent())!;
+    const mistakes = Number(/(\d+) mistakes/.exec(summary)![1]);
+    expect(mistakes).toBeGreaterThan(0);
+    expect(mistakes).toBeLessThan(200); // fast-cnn is 98.9% right
+    // The off-diagonal cell with the most digits, as a person would pick it.
+    const cells = await page.getByRole('button', { name: /^true \d, predicted \d: \d+ digits$/ }).evaluateAll((buttons) =>
+      buttons.map((button) => button.getAttribute('aria-label')!),
+    );
+    expect(cells).toHaveLength(100);
+    const offDiagonal = cells
+      .map((label) => /^true (\d), predicted (\d): (\d+) digits$/.exec(label)!)
+      .filter((match) => match[1] !== match[2])
+      .sort((a, b) => Number(b[3]) - Number(a[3]));
+    expect(offDiagonal.reduce((sum, match) => sum + Number(match[3]), 0)).toBe(mistakes);
+    const [label, truth, predicted, count] = offDiagonal[0]!;
+    await page.getByRole('button', { name: label, exact: true }).click();
+    const digits = page.getByRole('button', { name: new RegExp(`^test digit #\\d+, true ${truth}, predicted ${predicted}$`) });
+    await expect.poll(() => digits.count()).toBe(Number(count));
+    await screenshot(observed, 'test-set');
+    await digits.first().click();
+    await expect.poll(() => page.getByRole('tab', { name: 'Inside the model' }).getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('Train: 50 steps of fast-cnn in a worker move the loss curve down, and the result becomes the current model', async () => {
+    const { page } = observed;
+    await page.getByRole('tab', { name: 'Train' }).click();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    const lossCurve = page.getByRole('img', { name: 'Training loss per step' });
+    const losses = async () => ((await lossCurve.getAttribute('data-loss')) ?? '').split(',').filter(Boolean).map(Number);
+    await expect.poll(async () => (await losses()).length, { timeout: 90_000, intervals: [500] }).toBeGreaterThanOrEqual(50);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const curve = (await losses()).slice(0, 50);
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    expect(curve.every(Number.isFinite)).toBe(true);
+    expect(mean(curve.slice(-10))).toBeLessThan(0.5 * mean(curve.slice(0, 10)));
+    const engine = (await page.getByText(/^Worker engine: /).textContent())!;
+    expect(engine).toMatch(/^Worker engine: (wasm|cpu), \d+ threads?$/);
+    console.log(`demo train: ${engine}; ${(await page.locator('[data-train-status]').textContent())}`);
+    await screenshot(observed, 'train');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).inputValue(), { timeout: 60_000 }).toMatch(/^fast-cnn trained here/);
+  });
+
   it('said nothing on the console and fetched nothing off its origin', () => {
     expect(observed.errors).toEqual([]);
     expect(observed.offOrigin).toEqual([]);
