@@ -1,33 +1,43 @@
 /**
  * Each library's main entry bundled for the browser as a user's bundler would (esbuild,
  * `platform: 'browser'`, no externals, no shims): a Node built-in or a Node-only package anywhere
- * in an entry's graph fails its case with esbuild's message naming the import chain.
+ * in an entry's graph fails its case with esbuild's message naming the import chain, and no module
+ * of a library's Node-only `src/node/` folder may reach its main entry.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleForBrowser } from './bundle.js';
 
-/** Main entries that must bundle for a page (repository-relative). */
-const entries = ['packages/backend/src/index.ts', 'packages/backend-wasm/src/index.ts'];
+/** Packages whose main entry must bundle for a browser with no Node built-in and no shim. */
+const libraries = ['backend', 'backend-wasm', 'datasets', 'models', 'trainer'];
 
-const repositoryRoot = new URL('../../', import.meta.url).pathname;
+const packagesDirectory = fileURLToPath(new URL('../../packages/', import.meta.url));
+
+/** The source file a package's `.` export points to under the `@digitlab/source` condition. */
+async function mainEntry(name: string): Promise<string> {
+  const manifest = JSON.parse(await readFile(join(packagesDirectory, name, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>> };
+  const source = manifest.exports['.']?.['@digitlab/source'];
+  if (!source) throw new Error(`packages/${name}/package.json has no "@digitlab/source" condition on its "." export`);
+  return join(packagesDirectory, name, source);
+}
 
 describe('library main entries bundle for the browser', () => {
   let folder: string;
   beforeAll(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'digitlab-bundles-'));
+    folder = await mkdtemp(join(tmpdir(), 'digitlab-library-bundles-'));
   });
-  afterAll(async () => {
-    await rm(folder, { recursive: true, force: true });
-  });
+  afterAll(() => rm(folder, { recursive: true, force: true }));
 
-  it.each(entries)('%s', async (entry) => {
-    const outfile = join(folder, `${entry.replaceAll('/', '_')}.js`);
-    const metafile = await bundleForBrowser({ entry: join(repositoryRoot, entry), outfile });
-    const inputs = Object.keys(metafile.inputs);
-    expect(inputs.some((input) => input.endsWith(entry))).toBe(true);
-    expect(inputs.filter((input) => input.startsWith('node:'))).toEqual([]);
-  });
+  for (const name of libraries) {
+    it(`@digitlab/${name}`, async () => {
+      const metafile = await bundleForBrowser({ entry: await mainEntry(name), outfile: join(folder, `${name}.js`) });
+      const inputs = Object.keys(metafile.inputs);
+      expect(inputs.filter((input) => input.startsWith('node:'))).toEqual([]);
+      // The Node-only modules of every library live in src/node/; none may reach a main entry.
+      expect(inputs.filter((input) => /packages\/[^/]+\/src\/node\//.test(input))).toEqual([]);
+    });
+  }
 });

@@ -4,8 +4,8 @@
  * evaluated together or ensembled. Used by `digitlab evaluate` and `digitlab predict`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModel, type LoadedModel } from '@digitlab/models';
-import { createEnsemble, type Predictor } from '@digitlab/trainer';
+import { loadModel, type LoadedModel } from '@digitlab/models/node';
+import { createEnsemble, type Predictor } from '@digitlab/trainer/node';
 
 /** A loaded model that takes `unit` inputs. */
 export function unitInputPredictor({ model, metadata }: LoadedModel): Predictor {

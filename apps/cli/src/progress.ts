@@ -2,7 +2,7 @@
  * Training progress for `digitlab train`, on stderr: a live bar with images/s and ETA when stderr
  * is a terminal, otherwise one line per epoch (logs and CI stay readable).
  */
-import type { BatchLogs, Callback, EpochLogs } from '@digitlab/trainer';
+import type { BatchLogs, Callback, EpochLogs } from '@digitlab/trainer/node';
 
 /** Options of {@link createProgress}. */
 export interface ProgressOptions {

@@ -12,9 +12,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-import { filterClasses, readIdxFile, subsetDataset, type DigitDataset } from '@digitlab/datasets';
-import { createModel, loadModel, readMetadata, saveModel } from '@digitlab/models';
-import { datasetBatches, finetune, prepareFinetune } from '@digitlab/trainer';
+import { filterClasses, readIdxFile, subsetDataset, type DigitDataset } from '@digitlab/datasets/node';
+import { createModel, loadModel, readMetadata, saveModel } from '@digitlab/models/node';
+import { datasetBatches, finetune, prepareFinetune } from '@digitlab/trainer/node';
 import { createRequire } from 'node:module';
 import { encodePng, renderDigit } from '../../../packages/datasets/src/__fixtures__/render-digit.js';
 

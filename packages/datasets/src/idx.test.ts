@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdxFormatError } from './errors.js';
-import { readIdx, readIdxFile } from './idx.js';
+import { readIdx } from './idx.js';
+import { readIdxFile } from './node/idx-file.js';
 import { datasetFromIdx } from './mnist-files.js';
-import { mnistDataPackageDirectory } from './load-mnist.js';
+import { mnistDataPackageDirectory } from './node/load-mnist.js';
 import { tempDirectory } from './__fixtures__/real-mnist.js';
 
 const directory = mnistDataPackageDirectory() as string;
@@ -21,10 +22,10 @@ beforeAll(async () => {
 });
 afterAll(() => temp.remove());
 
-function expectIdxError(run: () => unknown, ...fragments: (string | RegExp)[]): void {
+async function expectIdxError(run: () => unknown, ...fragments: (string | RegExp)[]): Promise<void> {
   let caught: unknown;
   try {
-    run();
+    await run();
   } catch (error) {
     caught = error;
   }
@@ -33,14 +34,14 @@ function expectIdxError(run: () => unknown, ...fragments: (string | RegExp)[]): 
 }
 
 describe('readIdx on the real MNIST test files', () => {
-  it('parses images and labels, raw and gzipped, to the same data', () => {
-    const parsed = readIdx(images, { name: 't10k-images', dtype: 'ubyte', shape: [null, 28, 28] });
+  it('parses images and labels, raw and gzipped, to the same data', async () => {
+    const parsed = await readIdx(images, { name: 't10k-images', dtype: 'ubyte', shape: [null, 28, 28] });
     expect(parsed.shape).toEqual([10000, 28, 28]);
     expect(parsed.data.length).toBe(7840000);
-    const gz = readIdx(gzipSync(images, { level: 1 }), { name: 't10k-images.gz' });
+    const gz = await readIdx(gzipSync(images, { level: 1 }), { name: 't10k-images.gz' });
     expect(gz.shape).toEqual([10000, 28, 28]);
     expect(Buffer.from(gz.data as Uint8Array).equals(Buffer.from(parsed.data as Uint8Array))).toBe(true);
-    const labelArray = readIdx(labels, { shape: [null] });
+    const labelArray = await readIdx(labels, { shape: [null] });
     expect(labelArray.shape).toEqual([10000]);
     // The first test labels of MNIST are 7 2 1 0 4.
     expect(Array.from(labelArray.data.subarray(0, 5))).toEqual([7, 2, 1, 0, 4]);
@@ -53,68 +54,68 @@ describe('readIdx on the real MNIST test files', () => {
     await expect(readIdxFile(join(temp.path, 'missing'))).rejects.toThrow(/missing: cannot read the file/);
   });
 
-  it('decodes wider big-endian types', () => {
+  it('decodes wider big-endian types', async () => {
     const bytes = new Uint8Array([0, 0, 0x0c, 1, 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xfe, 0, 0, 1, 0]);
-    expect(Array.from(readIdx(bytes).data)).toEqual([-2, 256]);
+    expect(Array.from((await readIdx(bytes)).data)).toEqual([-2, 256]);
   });
 
-  it('rejects a truncated file, saying how many bytes are missing', () => {
-    expectIdxError(() => readIdx(labels.subarray(0, 9000), { name: 'labels-file' }), 'labels-file', /truncated/, /1008 missing/, /download it again/);
-    expectIdxError(() => readIdx(labels.subarray(0, 6), { name: 'labels-file' }), /truncated/, /header/);
-    expectIdxError(() => readIdx(new Uint8Array(0), { name: 'empty-file' }), 'empty-file', /empty/);
+  it('rejects a truncated file, saying how many bytes are missing', async () => {
+    await expectIdxError(() => readIdx(labels.subarray(0, 9000), { name: 'labels-file' }), 'labels-file', /truncated/, /1008 missing/, /download it again/);
+    await expectIdxError(() => readIdx(labels.subarray(0, 6), { name: 'labels-file' }), /truncated/, /header/);
+    await expectIdxError(() => readIdx(new Uint8Array(0), { name: 'empty-file' }), 'empty-file', /empty/);
   });
 
-  it('rejects an oversized file', () => {
+  it('rejects an oversized file', async () => {
     const longer = new Uint8Array(labels.length + 3);
     longer.set(labels);
-    expectIdxError(() => readIdx(longer, { name: 'labels-file' }), /oversized/, /3 extra/);
+    await expectIdxError(() => readIdx(longer, { name: 'labels-file' }), /oversized/, /3 extra/);
   });
 
-  it('rejects a wrong magic number', () => {
+  it('rejects a wrong magic number', async () => {
     const bad = labels.slice();
     bad[0] = 0x50;
     bad[1] = 0x4b;
-    expectIdxError(() => readIdx(bad, { name: 'zip-file' }), 'zip-file', /not an IDX file/, /50 4b/);
+    await expectIdxError(() => readIdx(bad, { name: 'zip-file' }), 'zip-file', /not an IDX file/, /50 4b/);
   });
 
-  it('rejects an unknown element type and lists the valid ones', () => {
+  it('rejects an unknown element type and lists the valid ones', async () => {
     const bad = labels.slice();
     bad[2] = 0x07;
-    expectIdxError(() => readIdx(bad, { name: 'labels-file' }), /unknown IDX element type 0x07/, /0x08 \(ubyte\)/);
+    await expectIdxError(() => readIdx(bad, { name: 'labels-file' }), /unknown IDX element type 0x07/, /0x08 \(ubyte\)/);
   });
 
-  it('rejects a type that differs from the expected one', () => {
+  it('rejects a type that differs from the expected one', async () => {
     const ints = new Uint8Array([0, 0, 0x0c, 1, 0, 0, 0, 1, 0, 0, 0, 7]);
-    expectIdxError(() => readIdx(ints, { name: 'ints', dtype: 'ubyte' }), /element type is int, expected ubyte/);
+    await expectIdxError(() => readIdx(ints, { name: 'ints', dtype: 'ubyte' }), /element type is int, expected ubyte/);
   });
 
-  it('rejects an images file given as labels, and labels given as images', () => {
-    expectIdxError(() => readIdx(images, { name: 't10k-images', shape: [null] }), 't10k-images', /3 dimensions/, /images file given where a labels file/);
-    expectIdxError(() => readIdx(labels, { name: 't10k-labels', shape: [null, 28, 28] }), /labels file given where an images file/);
+  it('rejects an images file given as labels, and labels given as images', async () => {
+    await expectIdxError(() => readIdx(images, { name: 't10k-images', shape: [null] }), 't10k-images', /3 dimensions/, /images file given where a labels file/);
+    await expectIdxError(() => readIdx(labels, { name: 't10k-labels', shape: [null, 28, 28] }), /labels file given where an images file/);
   });
 
-  it('rejects corrupt gzip data', () => {
+  it('rejects corrupt gzip data', async () => {
     const gz = gzipSync(labels);
     const cut = gz.subarray(0, gz.length - 20);
-    expectIdxError(() => readIdx(cut, { name: 'labels.gz' }), 'labels.gz', /corrupt gzip/);
+    await expectIdxError(() => readIdx(cut, { name: 'labels.gz' }), 'labels.gz', /corrupt gzip/);
     const flipped = Buffer.from(gz);
     flipped[flipped.length - 6] = (flipped[flipped.length - 6] as number) ^ 0xff; // inside the CRC32/size trailer
-    expectIdxError(() => readIdx(flipped, { name: 'labels.gz' }), /corrupt gzip/);
+    await expectIdxError(() => readIdx(flipped, { name: 'labels.gz' }), /corrupt gzip/);
   });
 
-  it('refuses to inflate past maxBytes (gzip bomb guard)', () => {
-    expectIdxError(() => readIdx(gzipSync(new Uint8Array(1 << 20)), { name: 'bomb.gz', maxBytes: 1000 }), 'bomb.gz', /corrupt gzip/);
+  it('refuses to inflate past maxBytes (gzip bomb guard)', async () => {
+    await expectIdxError(() => readIdx(gzipSync(new Uint8Array(1 << 20)), { name: 'bomb.gz', maxBytes: 1000 }), 'bomb.gz', /corrupt gzip/);
   });
 
-  it('pairs images with labels only when the counts agree', () => {
-    const imageArray = readIdx(images);
-    const labelArray = readIdx(labels);
+  it('pairs images with labels only when the counts agree', async () => {
+    const imageArray = await readIdx(images);
+    const labelArray = await readIdx(labels);
     expect(datasetFromIdx(imageArray, labelArray).size).toBe(10000);
     const fewer = labels.slice(0, 8 + 9000);
     new DataView(fewer.buffer).setUint32(4, 9000, false);
     let caught: unknown;
     try {
-      datasetFromIdx(imageArray, readIdx(fewer), { images: 'imgs', labels: 'lbls' });
+      datasetFromIdx(imageArray, await readIdx(fewer), { images: 'imgs', labels: 'lbls' });
     } catch (error) {
       caught = error;
     }

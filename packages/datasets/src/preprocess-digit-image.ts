@@ -5,7 +5,7 @@
  */
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from './digit-dataset.js';
 import { ImageError } from './errors.js';
-import { type ImageLimits, type RgbaImage, decodeImage } from './image-decode.js';
+import type { RgbaImage } from './rgba-image.js';
 
 /** Side of the box the digit is scaled into, as in MNIST. */
 const BOX = 20;
@@ -14,19 +14,10 @@ const INK_FLOOR = 0.1;
 /** The darkest-to-brightest ink contrast (0..255) under which we say there is no digit. */
 const MIN_CONTRAST = 24;
 
-/** Options of {@link preprocessDigitImage}. */
-export interface PreprocessOptions extends ImageLimits {
-  /** Names the image in errors. Default "image". */
-  path?: string;
-}
-
-/** Decodes PNG/JPEG bytes and returns 784 MNIST-style pixels (0 background, 255 ink). Errors name `path`. */
-export function preprocessDigitImage(bytes: Uint8Array, options: PreprocessOptions = {}): Uint8Array {
-  const path = options.path ?? 'image';
-  return preprocessRgba(decodeImage(bytes, path, options), path);
-}
-
-/** The same as {@link preprocessDigitImage} for already-decoded RGBA pixels (e.g. a canvas). */
+/**
+ * 784 MNIST-style pixels (0 background, 255 ink) from decoded RGBA pixels: the one implementation
+ * behind the Node image reader (`preprocessDigitImage`) and the page readers (`preprocessImageData`).
+ */
 export function preprocessRgba(image: RgbaImage, path = 'image'): Uint8Array {
   const { width, height, data } = image;
   const count = width * height;

@@ -4,7 +4,8 @@
  * weights, and LoRA / adapter layers with model surgery (apply, merge, replace the head).
  * Every zoo model takes NHWC `[batch, 28, 28, 1]` and outputs logits (no softmax layer).
  * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported.
- * Save/load and pretrained weights use the Node file system.
+ * Pure for pages and Node alike: saving and loading model folders and the shipped pretrained
+ * weights are in `@digitlab/models/node`.
  */
 export { createModel, listModels, countModelParameters } from './zoo.js';
 export type { ModelName, ModelInfo } from './zoo.js';
@@ -15,12 +16,8 @@ export { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 export { batchNormInTraining, BATCH_NORM_GRADIENT_KERNEL, BATCH_NORM_MOMENTS_KERNEL } from './batch-norm-training.js';
 export type { BatchNormTrainingResult } from './batch-norm-training.js';
 
-export { saveModel } from './save-model.js';
-export { loadModel, readMetadata } from './load-model.js';
-export type { LoadedModel } from './load-model.js';
 export { MNIST_MEAN, MNIST_STD } from './metadata.js';
 export type { ModelMetadata, ModelMetadataInit, ModelInputSpec, InputNormalization } from './metadata.js';
-export { loadPretrained, pretrainedPath } from './pretrained.js';
 
 export { LoraDense } from './lora/lora-dense.js';
 export type { LoraDenseArgs } from './lora/lora-dense.js';

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
 const tf = await import('@tensorflow/tfjs-core');
 const { createWasmPlugin } = await import('@digitlab/backend-wasm');
-const { createModel } = await import('@digitlab/models');
+const { createModel } = await import('@digitlab/models/node');
 
 const { values } = parseArgs({
   options: {

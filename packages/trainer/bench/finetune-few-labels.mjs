@@ -19,9 +19,9 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-import { RECOMMENDED_AUGMENTATION, augmentImage, createBatches, createRandom, loadMnist, subsetDataset, takePerClass } from '@digitlab/datasets';
-import { createModel, loadPretrained } from '@digitlab/models';
-import { datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/trainer';
+import { RECOMMENDED_AUGMENTATION, augmentImage, createBatches, createRandom, loadMnist, subsetDataset, takePerClass } from '@digitlab/datasets/node';
+import { createModel, loadPretrained } from '@digitlab/models/node';
+import { datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/trainer/node';
 
 const { values } = parseArgs({
   options: {

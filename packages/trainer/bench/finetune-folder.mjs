@@ -173,7 +173,7 @@ const untouched = predicted.filter((answer, index) => answer.digit === testFiles
 log(`untouched pretrained fast-cnn on the ${testFiles.length} test images: ${(100 * untouched).toFixed(2)}%`);
 
 // 4. The from-scratch base: a freshly initialised fast-cnn saved as a model folder, so the same CLI path trains it.
-const { createModel, saveModel } = await import(require.resolve('@digitlab/models'));
+const { createModel, saveModel } = await import(require.resolve('@digitlab/models/node'));
 const { createWasmPlugin } = await import(require.resolve('@digitlab/backend-wasm'));
 await createWasmPlugin().load({ threads: 1 });
 const pretrainedMetadata = JSON.parse(readFileSync(join(pretrainedDir, 'digitlab.json'), 'utf8'));

@@ -30,9 +30,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-import { RECOMMENDED_AUGMENTATION, createBatches, filterClasses, loadMnist, subsetDataset } from '@digitlab/datasets';
-import { createModel, loadModel, readMetadata, saveModel } from '@digitlab/models';
-import { datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/trainer';
+import { RECOMMENDED_AUGMENTATION, createBatches, filterClasses, loadMnist, subsetDataset } from '@digitlab/datasets/node';
+import { createModel, loadModel, readMetadata, saveModel } from '@digitlab/models/node';
+import { datasetBatches, evaluate, finetune, prepareFinetune } from '@digitlab/trainer/node';
 
 const { values } = parseArgs({
   options: {

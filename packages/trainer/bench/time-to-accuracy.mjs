@@ -21,9 +21,9 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-import { concatDatasets, createBatches, loadMnist } from '@digitlab/datasets';
-import { createModel } from '@digitlab/models';
-import { adam, datasetBatches, evaluate, fit } from '@digitlab/trainer';
+import { concatDatasets, createBatches, loadMnist } from '@digitlab/datasets/node';
+import { createModel } from '@digitlab/models/node';
+import { adam, datasetBatches, evaluate, fit } from '@digitlab/trainer/node';
 
 const { values } = parseArgs({
   options: {

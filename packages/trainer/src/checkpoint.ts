@@ -1,18 +1,12 @@
 /**
- * Checkpoints: a directory with the model (tfjs layers format: `model.json` + weights, loadable by
- * `loadModel` / `tf.loadLayersModel`), `trainer-state.json` (epoch, step, schedule, best metric,
- * RNG seed, optimizer config) and `optimizer-state.bin` (the optimizer's slot tensors, described by
- * the weight specs in trainer-state.json); with a weight average (`fit`'s `ema`) also its shadow
- * weights in `weight-average.bin`.
+ * Checkpoints without a file system: what a checkpoint holds, the store interface it is written to
+ * (a Node folder in `@digitlab/trainer/node`, IndexedDB in a page), and the encoding of the
+ * optimizer state and the weight average, shared by every store.
  *
- * Writes are atomic: everything goes to a sibling temp directory which then replaces the target by
- * rename. Linux cannot rename a directory over a non-empty one, so the old checkpoint is first
- * renamed to `<dir>.previous`; a crash between the two renames leaves that complete copy, which
- * {@link resolveCheckpointDirectory} falls back to.
+ * A checkpoint is the model (tfjs layers format), the trainer state (epoch, step, schedule, best
+ * metric, RNG seed, optimizer config), the optimizer's slot tensors (described by the weight specs
+ * in the state) and, with a weight average (`fit`'s `ema`), its shadow weights.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { CheckpointError } from './errors.js';
@@ -20,7 +14,7 @@ import type { Optimizer, OptimizerConfig } from './optimizers/optimizer.js';
 import type { ScheduleConfig } from './schedules.js';
 import type { WeightAverage } from './weight-average.js';
 
-/** What `trainer-state.json` holds. */
+/** What a checkpoint's trainer state (`trainer-state.json` in a folder) holds. */
 export interface TrainerState {
   format: 'digitlab-trainer-state';
   version: 1;
@@ -40,173 +34,138 @@ export interface TrainerState {
   epochsWithoutImprovement: number;
   /** Free-form fields a caller wants to keep with the run (e.g. the resolved CLI config). */
   extra?: Record<string, unknown>;
-  /** The moving average of the weights, when the run keeps one: its decay and the specs of `weight-average.bin`. */
+  /** The moving average of the weights, when the run keeps one: its decay and the specs of its tensors. */
   ema?: { decay: number; weights: tf.io.WeightsManifestEntry[] };
 }
 
-/** How the model part of a checkpoint is written; `@digitlab/models`' `saveModel` fits. */
-export type ModelWriter = (model: tfl.LayersModel, directory: string) => Promise<void>;
+/** A checkpoint's name in its store: `fit` writes `last` (every epoch) and `best` (each validation improvement). */
+export type CheckpointName = 'best' | 'last' | (string & {});
 
-const STATE_FILE = 'trainer-state.json';
-const SLOTS_FILE = 'optimizer-state.bin';
-const AVERAGE_FILE = 'weight-average.bin';
-/** What to do about a checkpoint whose files cannot be read. */
-const DAMAGED_HINT = "Its files are damaged or missing: resume from the run's other checkpoint (last/ or best/), or start the run again.";
+/** Encoded tensors: their specs and their bytes, as `tf.io.encodeWeights` makes them. */
+export interface EncodedTensors {
+  specs: tf.io.WeightsManifestEntry[];
+  data: ArrayBuffer;
+}
+
+/** What a store writes beside the model. */
+export interface CheckpointContents {
+  state: TrainerState;
+  /** The optimizer slot tensors, described by `state.optimizer.slots`. */
+  slots: ArrayBuffer;
+  /** The weight average's tensors, described by `state.ema.weights`, when the run keeps one. */
+  average?: ArrayBuffer;
+}
+
+/** A checkpoint read back from a store. */
+export interface LoadedCheckpoint extends CheckpointContents {
+  /** The model's weights in `model.weights` order. */
+  weights: EncodedTensors;
+  /** Where it was read from, for messages. */
+  location: string;
+}
 
 /**
- * Writes a checkpoint to `directory` atomically (temp dir + rename). `state.optimizer.slots` is
- * filled in from `optimizer`, `state.ema` from `average`.
+ * Where checkpoints live: `folderCheckpointStore(dir)` from `@digitlab/trainer/node` (one folder per
+ * checkpoint, written atomically), `indexedDbCheckpointStore(name)` in a page, or your own.
  */
-export async function saveCheckpoint(
-  directory: string,
+export interface CheckpointStore {
+  /** Where checkpoint `name` lives, for messages (a folder path, an `indexeddb://` URL). */
+  describe(name: CheckpointName): string;
+  /** Writes checkpoint `name` atomically: a reader sees the previous checkpoint or the new one, never a mix. */
+  save(name: CheckpointName, model: tfl.LayersModel, contents: CheckpointContents): Promise<void>;
+  /** Reads checkpoint `name`; rejects with a {@link CheckpointError} when it is missing or damaged. */
+  load(name: CheckpointName): Promise<LoadedCheckpoint>;
+  /** The names of the checkpoints present. */
+  list(): Promise<CheckpointName[]>;
+}
+
+/** Checks a parsed trainer state; `where` names it in the error. */
+export function validateTrainerState(value: unknown, where: string): TrainerState {
+  const state = value as Partial<TrainerState> | null;
+  if (typeof state !== 'object' || state === null || state.format !== 'digitlab-trainer-state' || state.version !== 1) {
+    throw new Error(`unknown format ${JSON.stringify(state?.format)} version ${JSON.stringify(state?.version)} in ${where}`);
+  }
+  return state as TrainerState;
+}
+
+/**
+ * Writes checkpoint `name` of `model`, `optimizer` and (optionally) the weight `average` to
+ * `store`. `state.optimizer` and `state.ema` are filled in here.
+ */
+export async function writeCheckpoint(
+  store: CheckpointStore,
+  name: CheckpointName,
   model: tfl.LayersModel,
   optimizer: Optimizer,
   state: Omit<TrainerState, 'format' | 'version' | 'optimizer' | 'ema'>,
-  writeModel: ModelWriter = writeLayersModel,
   average?: WeightAverage,
 ): Promise<void> {
-  const temporary = join(dirname(directory), `.${basename(directory)}.tmp-${process.pid}-${Date.now()}`);
-  const previous = `${directory}.previous`;
+  const optimizerState = optimizer.getState();
+  const slots = await tf.io.encodeWeights(optimizerState.slots);
+  const full: TrainerState = {
+    format: 'digitlab-trainer-state',
+    version: 1,
+    ...state,
+    optimizer: { config: optimizerState.config, iterations: optimizerState.iterations, slots: slots.specs },
+  };
+  let averageData: ArrayBuffer | undefined;
+  if (average) {
+    const named = Object.fromEntries(average.values().map((tensor, i) => [`average/${i}`, tensor]));
+    const encoded = await tf.io.encodeWeights(named);
+    full.ema = { decay: average.decay, weights: encoded.specs };
+    averageData = encoded.data;
+  }
+  await store.save(name, model, { state: full, slots: slots.data, ...(averageData ? { average: averageData } : {}) });
+}
+
+function decode(checkpoint: LoadedCheckpoint, what: string, data: ArrayBuffer, specs: tf.io.WeightsManifestEntry[]): tf.NamedTensorMap {
   try {
-    await mkdir(dirname(directory), { recursive: true });
-    await writeModel(model, temporary);
-    const optimizerState = optimizer.getState();
-    const { data, specs } = await tf.io.encodeWeights(optimizerState.slots);
-    const full: TrainerState = {
-      format: 'digitlab-trainer-state',
-      version: 1,
-      ...state,
-      optimizer: { config: optimizerState.config, iterations: optimizerState.iterations, slots: specs },
-    };
-    if (average) {
-      const named = Object.fromEntries(average.values().map((tensor, i) => [`average/${i}`, tensor]));
-      const encoded = await tf.io.encodeWeights(named);
-      full.ema = { decay: average.decay, weights: encoded.specs };
-      await writeFile(join(temporary, AVERAGE_FILE), new Uint8Array(encoded.data));
-    }
-    await writeFile(join(temporary, SLOTS_FILE), new Uint8Array(data));
-    await writeFile(join(temporary, STATE_FILE), `${JSON.stringify(full, null, 2)}\n`);
-    if (existsSync(directory)) {
-      await rm(previous, { recursive: true, force: true });
-      await rename(directory, previous);
-    }
-    await rename(temporary, directory);
-    await rm(previous, { recursive: true, force: true });
+    return tf.io.decodeWeights(data, specs);
   } catch (error) {
-    await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
-    throw new CheckpointError(`cannot write checkpoint "${directory}": ${(error as Error).message}. Check that the folder is writable and the disk has space.`, directory, { cause: error });
+    throw new CheckpointError(
+      `cannot read checkpoint "${checkpoint.location}": ${what}: ${(error as Error).message}. Its data is damaged: resume from the run's other checkpoint (last or best), or start the run again.`,
+      checkpoint.location,
+      { cause: error },
+    );
   }
 }
 
 /**
- * The directory to read a checkpoint from: `directory` itself, or `<directory>.previous` when a
- * crash happened between the two renames of a save.
+ * Restores a loaded checkpoint into an existing model of the same architecture and into
+ * `optimizer`; returns the trainer state. Weights are matched by order (names carry per-process counters).
  */
-export function resolveCheckpointDirectory(directory: string): string {
-  if (existsSync(join(directory, STATE_FILE))) return directory;
-  if (existsSync(join(`${directory}.previous`, STATE_FILE))) return `${directory}.previous`;
-  throw new CheckpointError(`"${directory}" is not a checkpoint: it has no ${STATE_FILE}. Pass a checkpoints/last or checkpoints/best folder of a run.`, directory);
-}
-
-/** Reads and validates `trainer-state.json` of a checkpoint; returns the folder it was read from (see resolveCheckpointDirectory). */
-export async function readTrainerState(directory: string): Promise<{ directory: string; state: TrainerState }> {
-  const resolved = resolveCheckpointDirectory(directory);
+export function applyCheckpoint(checkpoint: LoadedCheckpoint, model: tfl.LayersModel, optimizer: Optimizer): TrainerState {
+  const where = checkpoint.location;
+  const slots = decode(checkpoint, 'optimizer state', checkpoint.slots, checkpoint.state.optimizer.slots);
   try {
-    const state = JSON.parse(await readFile(join(resolved, STATE_FILE), 'utf8')) as TrainerState;
-    if (state.format !== 'digitlab-trainer-state' || state.version !== 1) {
-      throw new Error(`unknown format ${JSON.stringify(state.format)} version ${JSON.stringify(state.version)}`);
-    }
-    return { directory: resolved, state };
-  } catch (error) {
-    throw new CheckpointError(`cannot read checkpoint "${resolved}": ${STATE_FILE}: ${(error as Error).message}. ${DAMAGED_HINT}`, resolved, { cause: error });
-  }
-}
-
-/** The tensors of `file` in a checkpoint folder, described by `specs` (caller disposes). */
-async function readTensors(directory: string, file: string, specs: tf.io.WeightsManifestEntry[]): Promise<Record<string, tf.Tensor>> {
-  try {
-    const bytes = await readFile(join(directory, file));
-    return tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), specs) as Record<string, tf.Tensor>;
-  } catch (error) {
-    throw new CheckpointError(`cannot read checkpoint "${directory}": ${file}: ${(error as Error).message}. ${DAMAGED_HINT}`, directory, { cause: error });
-  }
-}
-
-/** Reads `trainer-state.json` (validated) and the optimizer slot tensors (caller disposes them). */
-export async function readCheckpoint(directory: string): Promise<{ directory: string; state: TrainerState; slots: Record<string, tf.Tensor> }> {
-  const { directory: resolved, state } = await readTrainerState(directory);
-  return { directory: resolved, state, slots: await readTensors(resolved, SLOTS_FILE, state.optimizer.slots) };
-}
-
-/** A checkpoint's weight average (decay and shadow tensors in `model.weights` order; caller disposes), or null without one. */
-export async function readWeightAverage(directory: string): Promise<{ decay: number; values: tf.Tensor[] } | null> {
-  const { directory: resolved, state } = await readTrainerState(directory);
-  if (!state.ema) return null;
-  const named = await readTensors(resolved, AVERAGE_FILE, state.ema.weights);
-  return { decay: state.ema.decay, values: state.ema.weights.map((spec) => named[spec.name]!) };
-}
-
-/**
- * Restores a checkpoint into an existing model of the same architecture and into `optimizer`;
- * returns the trainer state. Weights are matched by order (names carry per-process counters).
- */
-export async function restoreCheckpoint(directory: string, model: tfl.LayersModel, optimizer: Optimizer): Promise<TrainerState> {
-  const { directory: resolved, state, slots } = await readCheckpoint(directory);
-  try {
-    const weights = await readLayersWeights(resolved);
-    const targets = model.weights;
-    if (weights.length !== targets.length) {
-      throw new CheckpointError(`checkpoint "${resolved}" has ${weights.length} weight tensors but the model has ${targets.length}: it was saved from another architecture`, resolved);
-    }
-    targets.forEach((target, i) => {
-      if (!tf.util.arraysEqual(target.shape as number[], weights[i]!.shape)) {
-        throw new CheckpointError(`checkpoint "${resolved}": weight ${i} (${target.name}) has shape [${weights[i]!.shape.join(', ')}], the model expects [${target.shape.join(', ')}]`, resolved);
+    const named = decode(checkpoint, 'model weights', checkpoint.weights.data, checkpoint.weights.specs);
+    const weights = checkpoint.weights.specs.map((spec) => named[spec.name]!);
+    try {
+      const targets = model.weights;
+      if (weights.length !== targets.length) {
+        throw new CheckpointError(`checkpoint "${where}" has ${weights.length} weight tensors but the model has ${targets.length}: it was saved from another architecture`, where);
       }
-    });
-    model.setWeights(weights);
-    tf.dispose(weights);
-    optimizer.setState({ config: state.optimizer.config, iterations: state.optimizer.iterations, slots });
-    return state;
+      targets.forEach((target, i) => {
+        if (!tf.util.arraysEqual(target.shape as number[], weights[i]!.shape)) {
+          throw new CheckpointError(`checkpoint "${where}": weight ${i} (${target.name}) has shape [${weights[i]!.shape.join(', ')}], the model expects [${target.shape.join(', ')}]`, where);
+        }
+      });
+      model.setWeights(weights);
+    } finally {
+      tf.dispose(weights);
+    }
+    optimizer.setState({ config: checkpoint.state.optimizer.config, iterations: checkpoint.state.optimizer.iterations, slots });
+    return checkpoint.state;
   } finally {
     tf.dispose(Object.values(slots));
   }
 }
 
-/** Writes a LayersModel in the stock tfjs layers format: `model.json` + `weights.bin`. */
-export async function writeLayersModel(model: tfl.LayersModel, directory: string): Promise<void> {
-  await mkdir(directory, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
-      await writeFile(join(directory, 'weights.bin'), weights);
-      const manifest = {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format ?? 'layers-model',
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      };
-      await writeFile(join(directory, 'model.json'), JSON.stringify(manifest));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
-    }),
-  );
-}
-
-/** The weight tensors of a saved layers model, in manifest order (caller disposes). */
-async function readLayersWeights(directory: string): Promise<tf.Tensor[]> {
-  const manifest = JSON.parse(await readFile(join(directory, 'model.json'), 'utf8')) as { weightsManifest: tf.io.WeightsManifestConfig };
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Uint8Array[] = [];
-  for (const group of manifest.weightsManifest) {
-    specs.push(...group.weights);
-    for (const path of group.paths) buffers.push(await readFile(join(directory, path)));
-  }
-  const joined = new Uint8Array(buffers.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of buffers) {
-    joined.set(part, offset);
-    offset += part.byteLength;
-  }
-  const named = tf.io.decodeWeights(joined.buffer, specs);
-  return specs.map((spec) => named[spec.name]!);
+/** A loaded checkpoint's weight average (decay and shadow tensors in `model.weights` order; caller disposes), or null without one. */
+export function decodeWeightAverage(checkpoint: LoadedCheckpoint): { decay: number; values: tf.Tensor[] } | null {
+  const { ema } = checkpoint.state;
+  if (!ema) return null;
+  if (!checkpoint.average) throw new CheckpointError(`checkpoint "${checkpoint.location}" declares a weight average but holds none. Resume from the run's other checkpoint, or start the run again.`, checkpoint.location);
+  const named = decode(checkpoint, 'weight average', checkpoint.average, ema.weights);
+  return { decay: ema.decay, values: ema.weights.map((spec) => named[spec.name]!) };
 }

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestBackend } from './__fixtures__/backend.js';
 import { batchesOf, mnistSlice } from './__fixtures__/mnist.js';
 import type { Callback } from './callbacks.js';
-import { readCheckpoint, readWeightAverage } from './checkpoint.js';
+import { readCheckpoint, readWeightAverage } from './node/checkpoint-folder.js';
 import { NonFiniteLossError, TrainerOptionError } from './errors.js';
 import { evaluate } from './evaluate.js';
-import { fit, type FitOptions } from './fit.js';
+import { fit, type FitOptions } from './node/fit.js';
 import { adam } from './optimizers/adam.js';
 import { sgd } from './optimizers/sgd.js';
 

@@ -1,15 +1,14 @@
 /**
  * The training loop: epochs of {@link trainStep} over a batch source, validation after each epoch,
- * model selection on the validation split (`best/`), early stopping, atomic checkpoints
- * (`last/`), exact resume, callbacks, and optionally a moving average of the weights (`ema`). All
+ * model selection on the validation split (checkpoint `best`), early stopping, checkpoints
+ * (`last`) in any {@link CheckpointStore}, exact resume, callbacks, and optionally a moving average of the weights (`ema`). All
  * randomness comes from `seed`, the epoch and the step, so the same seed on the same backend gives
  * the same weights, and a resumed run the weights of an uninterrupted one.
  */
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BatchLogs, Callback, EpochLogs, TrainingControl } from './callbacks.js';
-import { readTrainerState, readWeightAverage, restoreCheckpoint, saveCheckpoint, writeLayersModel, type ModelWriter, type TrainerState } from './checkpoint.js';
+import { type CheckpointName, type CheckpointStore, type LoadedCheckpoint, type TrainerState, applyCheckpoint, decodeWeightAverage, writeCheckpoint } from './checkpoint.js';
 import { NonFiniteLossError, TrainerOptionError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
@@ -38,23 +37,24 @@ export interface FitOptions {
   learningRateScales?: readonly number[];
   /** Validation batches, evaluated after every epoch; model selection and early stopping use them. */
   validation?: () => Iterable<Batch>;
-  /** Validation metric that selects `best/` and drives early stopping; default 'accuracy'. */
+  /** Validation metric that selects checkpoint `best` and drives early stopping; default 'accuracy'. */
   monitor?: 'accuracy' | 'loss';
   /** Stop when the monitored metric has not improved by `minDelta` for `patience` epochs. */
   earlyStopping?: { patience: number; minDelta?: number };
-  /** Writes `<dir>/last` after every epoch and `<dir>/best` on each validation improvement. */
-  checkpointDirectory?: string;
-  /** Also write `last/` every this many steps inside an epoch. */
+  /**
+   * Where checkpoint `last` is written after every epoch and `best` on each validation improvement:
+   * `folderCheckpointStore(dir)` (`@digitlab/trainer/node`), `indexedDbCheckpointStore(name)` in a page.
+   */
+  checkpoints?: CheckpointStore;
+  /** Also write `last` every this many steps inside an epoch. */
   checkpointEverySteps?: number;
-  /** Writes the model part of checkpoints; default: tfjs layers format (`model.json` + `weights.bin`). */
-  writeModel?: ModelWriter;
-  /** A checkpoint (e.g. `<run>/checkpoints/last`) to continue from; its schedule and seed win. */
-  resumeFrom?: string;
+  /** A checkpoint to continue from (e.g. `{ store, name: 'last' }`); its schedule and seed win. */
+  resumeFrom?: { store: CheckpointStore; name: CheckpointName };
   /** Extra fields stored in every checkpoint's trainer-state.json. */
   extraState?: Record<string, unknown>;
   /**
    * Keep an exponential moving average of the weights with this decay (e.g. 0.999; see
-   * weight-average.ts): validation, model selection and `best/` use the averaged weights, `last/`
+   * weight-average.ts): validation, model selection and checkpoint `best` use the averaged weights, `last`
    * holds the raw ones and the average (a resume continues both), and when `fit` returns the model
    * holds the average.
    */
@@ -80,7 +80,7 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
   if (!Number.isInteger(epochs) || epochs < 1) throw new TrainerOptionError(`epochs must be a positive integer, got ${String(epochs)}`);
   validateSchedule(options.schedule);
   if (options.ema !== undefined) validateAverageDecay(options.ema);
-  const writeModel = options.writeModel ?? writeLayersModel;
+  const store = options.checkpoints;
 
   let stopReason: string | undefined;
   const control: TrainingControl = {
@@ -103,29 +103,32 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
     epochsWithoutImprovement: 0,
     ...(options.extraState ? { extra: options.extraState } : {}),
   };
+  let resumed: LoadedCheckpoint | undefined;
   if (options.resumeFrom) {
-    const saved = (await readTrainerState(options.resumeFrom)).state;
+    resumed = await options.resumeFrom.store.load(options.resumeFrom.name);
+    const where = resumed.location;
+    const saved = resumed.state;
     if (JSON.stringify(saved.optimizer.config) !== JSON.stringify(optimizer.config)) {
       throw new TrainerOptionError(
-        `cannot resume from "${options.resumeFrom}": it was trained with optimizer ${JSON.stringify(saved.optimizer.config)}, not ${JSON.stringify(optimizer.config)}. Pass the same optimizer settings.`,
+        `cannot resume from "${where}": it was trained with optimizer ${JSON.stringify(saved.optimizer.config)}, not ${JSON.stringify(optimizer.config)}. Pass the same optimizer settings.`,
       );
     }
     if ((saved.ema?.decay ?? null) !== (options.ema ?? null)) {
       const was = saved.ema ? `with a weight average (ema ${saved.ema.decay})` : 'without a weight average';
-      throw new TrainerOptionError(`cannot resume from "${options.resumeFrom}": it was trained ${was}, not ${options.ema === undefined ? 'without one' : `with ema ${options.ema}`}. Pass the same ema setting.`);
+      throw new TrainerOptionError(`cannot resume from "${where}": it was trained ${was}, not ${options.ema === undefined ? 'without one' : `with ema ${options.ema}`}. Pass the same ema setting.`);
     }
-    const { format: _format, version: _version, optimizer: _optimizer, ema: _ema, ...rest } = await restoreCheckpoint(options.resumeFrom, model, optimizer);
+    const { format: _format, version: _version, optimizer: _optimizer, ema: _ema, ...rest } = applyCheckpoint(resumed, model, optimizer);
     state = { ...rest, ...(options.extraState ? { extra: options.extraState } : {}) };
   }
-  const average = options.ema === undefined ? undefined : await createAverage(model, options.ema, options.resumeFrom);
+  const average = options.ema === undefined ? undefined : createAverage(model, options.ema, resumed);
   try {
     const { schedule } = state;
     const seed = state.rng.seed;
     const history: EpochLogs[] = [];
     const checkpoint = async (name: 'last' | 'best') => {
-      if (!options.checkpointDirectory) return;
-      const save = () => saveCheckpoint(join(options.checkpointDirectory!, name), model, optimizer, state, writeModel, average);
-      // best/ is what selection evaluated: the averaged weights when there is an average.
+      if (!store) return;
+      const save = () => writeCheckpoint(store, name, model, optimizer, state, average);
+      // best is what selection evaluated: the averaged weights when there is an average.
       await (name === 'best' && average ? average.withAveragedWeights(model, save) : save());
     };
 
@@ -166,7 +169,7 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
             seed,
           });
         } catch (error) {
-          if (error instanceof NonFiniteLossError) throw withCheckpointHint(error, options.checkpointDirectory, state);
+          if (error instanceof NonFiniteLossError) throw withCheckpointHint(error, store, state);
           throw error;
         } finally {
           disposeBatch(batch);
@@ -238,8 +241,8 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
 }
 
 /** A new weight average of `model`, or the one saved with the checkpoint a run resumes from. */
-async function createAverage(model: tfl.LayersModel, decay: number, resumeFrom: string | undefined): Promise<WeightAverage> {
-  const saved = resumeFrom ? await readWeightAverage(resumeFrom) : null;
+function createAverage(model: tfl.LayersModel, decay: number, resumed: LoadedCheckpoint | undefined): WeightAverage {
+  const saved = resumed ? decodeWeightAverage(resumed) : null;
   try {
     return new WeightAverage(model, decay, saved?.values);
   } finally {
@@ -252,9 +255,9 @@ function disposeBatch(batch: Batch): void {
   for (const tensor of tensors) tensor.dispose();
 }
 
-function withCheckpointHint(error: NonFiniteLossError, directory: string | undefined, state: { epoch: number; step: number }): NonFiniteLossError {
-  const where = directory
-    ? `The last good checkpoint is kept in "${join(directory, 'last')}" (written at the end of epoch ${state.epoch}, or at the last --checkpoint-every step); the weights in memory are those of step ${error.step}. Lower the learning rate, add warm-up or gradient clipping, and resume from it.`
+function withCheckpointHint(error: NonFiniteLossError, store: CheckpointStore | undefined, state: { epoch: number; step: number }): NonFiniteLossError {
+  const where = store
+    ? `The last good checkpoint is kept in "${store.describe('last')}" (written at the end of epoch ${state.epoch}, or at the last --checkpoint-every step); the weights in memory are those of step ${error.step}. Lower the learning rate, add warm-up or gradient clipping, and resume from it.`
     : 'The weights in memory are those before this step. Lower the learning rate, add warm-up or gradient clipping.';
   return new NonFiniteLossError(error.step, error.epoch, error.quantity, error.value, where);
 }

@@ -2,13 +2,14 @@
  * @digitlab/trainer — a composable training loop for digit models on TensorFlow.js:
  * - `trainStep`: forward, softmax cross-entropy (label smoothing, L2), gradients, global-norm
  *   clipping, optimizer update, with a NaN/Inf guard; `fit`: epochs, validation, model selection,
- *   early stopping, atomic checkpoints (`best/`, `last/`), exact resume, callbacks, a moving average
- *   of the weights (`ema`).
+ *   early stopping, checkpoints (`best`, `last`) in any `CheckpointStore`, exact resume, callbacks,
+ *   a moving average of the weights (`ema`).
  * - Optimizers with exportable state: `sgd` (momentum, Nesterov), `adam`, `adamw`.
  * - Schedules as pure functions of the step: constant, step, cosine, one-cycle, with warm-up.
  * - Metrics: `evaluate`, `confusionMatrix`, `classificationReport`; ensembles: `createEnsemble`,
  *   `evaluateEnsemble` (the ensemble and each member in one pass).
- * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported.
+ * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported. Pure for pages
+ * and Node alike: checkpoint folders and `fit`'s `checkpointDirectory` are in `@digitlab/trainer/node`.
  */
 export { trainStep } from './train-step.js';
 export type { Batch, LossFunction, TrainStepOptions, TrainStepResult } from './train-step.js';
@@ -32,9 +33,9 @@ export { confusionMatrix, classificationReport, formatClassificationReport } fro
 export type { ClassMetrics, ClassificationReport } from './metrics.js';
 export { createEnsemble, evaluateEnsemble } from './ensemble.js';
 export type { EnsembleEvaluation } from './ensemble.js';
-export { saveCheckpoint, readCheckpoint, readTrainerState, readWeightAverage, restoreCheckpoint, resolveCheckpointDirectory, writeLayersModel } from './checkpoint.js';
+export { writeCheckpoint, applyCheckpoint, decodeWeightAverage, validateTrainerState } from './checkpoint.js';
+export type { TrainerState, CheckpointName, CheckpointStore, CheckpointContents, LoadedCheckpoint, EncodedTensors } from './checkpoint.js';
 export { WeightAverage, validateAverageDecay } from './weight-average.js';
-export type { TrainerState, ModelWriter } from './checkpoint.js';
 export { deriveSeed } from './random.js';
 export { TrainerError, NonFiniteLossError, CheckpointError, TrainerOptionError } from './errors.js';
 export { datasetBatches } from './dataset-source.js';

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createModel } from '@digitlab/models';
+import { createModel } from '@digitlab/models/node';
 import { chooseBackend } from '../backends.js';
 import { createLogger, numberFlag, parseCommandArgs, runCommand, UsageError, writeJson } from '../cli-support.js';
 

@@ -3,7 +3,7 @@
  * verifies every file (IDX structure + SHA-256), and prints where each file came from, the split
  * sizes and the per-class counts.
  */
-import { DatasetError, MNIST_SOURCES, type MnistSource, countLabels, loadMnist } from '@digitlab/datasets';
+import { DatasetError, MNIST_SOURCES, type MnistSource, countLabels, loadMnist } from '@digitlab/datasets/node';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 
 const usage = `usage: digitlab data [--directory DIR] [--cache-directory DIR] [--sources LIST] [--validation-size N] [--seed N] [--json]

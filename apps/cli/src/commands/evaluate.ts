@@ -5,8 +5,8 @@
  * the mistakes every member shares. Every misclassified test image is listed by its index in the
  * MNIST test files (the text output shows the most confident 20).
  */
-import { createBatches, loadMnist } from '@digitlab/datasets';
-import { evaluate, evaluateEnsemble, formatClassificationReport, type EnsembleEvaluation, type Misclassified } from '@digitlab/trainer';
+import { createBatches, loadMnist } from '@digitlab/datasets/node';
+import { evaluate, evaluateEnsemble, formatClassificationReport, type EnsembleEvaluation, type Misclassified } from '@digitlab/trainer/node';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { loadPredictor } from '../model-input.js';

@@ -21,8 +21,8 @@ import {
   takePerClass,
   type DigitDataset,
   type MnistSplits,
-} from '@digitlab/datasets';
-import { loadModel, loadPretrained, mergeLora, saveModel, type LoadedModel } from '@digitlab/models';
+} from '@digitlab/datasets/node';
+import { loadModel, loadPretrained, mergeLora, saveModel, type LoadedModel } from '@digitlab/models/node';
 import {
   adam,
   countParameters,
@@ -33,7 +33,7 @@ import {
   prepareFinetune,
   type FinetuneStrategy,
   type FinetuneStrategyName,
-} from '@digitlab/trainer';
+} from '@digitlab/trainer/node';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson, type Logger } from '../cli-support.js';
 import { createProgress } from '../progress.js';

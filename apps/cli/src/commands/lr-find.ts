@@ -6,8 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createModel, listModels, type ModelMetadata } from '@digitlab/models';
-import { datasetBatches, finetuneStrategyNames, formatLrFindPlot, groupLearningRateScales, lrFind, prepareFinetune } from '@digitlab/trainer';
+import { createModel, listModels, type ModelMetadata } from '@digitlab/models/node';
+import { datasetBatches, finetuneStrategyNames, formatLrFindPlot, groupLearningRateScales, lrFind, prepareFinetune } from '@digitlab/trainer/node';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { loadBaseModel, loadFinetuneData, parseDataSpec, strategyFlags, strategyFrom } from './finetune.js';

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { imagesToTensor, preprocessDigitImage } from '@digitlab/datasets';
+import { imagesToTensor, preprocessDigitImage } from '@digitlab/datasets/node';
 import { chooseBackend } from '../backends.js';
 import { ExitCode, UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { loadPredictor } from '../model-input.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { RECOMMENDED_AUGMENTATION, augmentImage, createRandom } from '@digitlab/datasets';
+import { RECOMMENDED_AUGMENTATION, augmentImage, createRandom } from '@digitlab/datasets/node';
 import { describe, expect, it } from 'vitest';
 import { augmentation } from './train.js';
 

@@ -7,8 +7,8 @@
  * (30 epochs, about two hours here; docs/pretrained-bn-cnn.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createBatches, loadMnist, subsetDataset, RECOMMENDED_AUGMENTATION, type AugmentOptions, type DigitDataset } from '@digitlab/datasets';
-import { createModel, listModels, loadModel, saveModel, type ModelMetadataInit } from '@digitlab/models';
+import { createBatches, loadMnist, subsetDataset, RECOMMENDED_AUGMENTATION, type AugmentOptions, type DigitDataset } from '@digitlab/datasets/node';
+import { createModel, listModels, loadModel, saveModel, type ModelMetadataInit } from '@digitlab/models/node';
 import {
   adam,
   adamw,
@@ -24,7 +24,7 @@ import {
   type OptimizerName,
   type ScheduleConfig,
   type ScheduleKind,
-} from '@digitlab/trainer';
+} from '@digitlab/trainer/node';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { createProgress } from '../progress.js';

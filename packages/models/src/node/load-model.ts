@@ -2,10 +2,10 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { ModelFormatError } from './errors.js';
-import { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
-import { registerCustomLayers } from './lora/register.js';
-import { validateMetadata, type ModelMetadata } from './metadata.js';
+import { ModelFormatError } from '../errors.js';
+import { keepFrozenBatchNormInInference } from '../frozen-batch-norm.js';
+import { registerCustomLayers } from '../lora/register.js';
+import { validateMetadata, type ModelMetadata } from '../metadata.js';
 import { METADATA_JSON, MODEL_JSON, entryByteLength, readJsonFile, resolveWeightPath } from './model-folder.js';
 
 /** A model read back from a folder, with its `digitlab.json`. */

@@ -5,10 +5,10 @@
  */
 import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { type DigitDataset, PIXELS_PER_IMAGE } from './digit-dataset.js';
-import { DatasetError, ImageError } from './errors.js';
-import { DEFAULT_MAX_IMAGE_BYTES, type ImageLimits } from './image-decode.js';
-import { preprocessDigitImage } from './preprocess-digit-image.js';
+import { type DigitDataset, PIXELS_PER_IMAGE } from '../digit-dataset.js';
+import { DatasetError, ImageError } from '../errors.js';
+import { DEFAULT_MAX_IMAGE_BYTES, type ImageLimits } from '../rgba-image.js';
+import { preprocessDigitImage } from './preprocess-image-file.js';
 
 /** Options of {@link readImageFolder}. */
 export interface ReadImageFolderOptions extends ImageLimits {

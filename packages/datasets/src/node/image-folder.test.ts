@@ -1,11 +1,11 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DigitDataset } from './digit-dataset.js';
-import { DatasetError, ImageError } from './errors.js';
+import type { DigitDataset } from '../digit-dataset.js';
+import { DatasetError, ImageError } from '../errors.js';
 import { readImageFolder } from './image-folder.js';
-import { alignedCorrelation, realTestSet, tempDirectory } from './__fixtures__/real-mnist.js';
-import { encodeJpeg, encodePng, renderDigit } from './__fixtures__/render-digit.js';
+import { alignedCorrelation, realTestSet, tempDirectory } from '../__fixtures__/real-mnist.js';
+import { encodeJpeg, encodePng, renderDigit } from '../__fixtures__/render-digit.js';
 
 let mnist: DigitDataset;
 let temp: Awaited<ReturnType<typeof tempDirectory>>;

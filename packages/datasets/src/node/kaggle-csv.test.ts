@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DigitDataset } from './digit-dataset.js';
-import { CsvFormatError } from './errors.js';
+import type { DigitDataset } from '../digit-dataset.js';
+import { CsvFormatError } from '../errors.js';
 import { readKaggleCsv } from './kaggle-csv.js';
-import { realTestSet, tempDirectory } from './__fixtures__/real-mnist.js';
+import { realTestSet, tempDirectory } from '../__fixtures__/real-mnist.js';
 
 const header = ['label', ...Array.from({ length: 784 }, (_, i) => `pixel${i}`)].join(',');
 let mnist: DigitDataset;

@@ -1,27 +1,8 @@
-/** Decoding PNG and JPEG bytes to RGBA with size limits checked before any large allocation. */
+/** Decoding PNG and JPEG bytes to RGBA (pngjs, jpeg-js) with size limits checked before any large allocation. Node-only. */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { ImageError } from './errors.js';
-
-/** Limits on what an image may cost to decode. */
-export interface ImageLimits {
-  /** Largest file accepted, in bytes. Default 20 MiB. */
-  maxBytes?: number;
-  /** Largest width × height accepted. Default 16,777,216 (4096 × 4096). */
-  maxPixels?: number;
-}
-
-/** Default `maxBytes`: 20 MiB, far above any digit photo, far below what would hurt a server. */
-export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
-/** Default `maxPixels`: 4096 × 4096; decoding costs 4 bytes per pixel and preprocessing 8 more. */
-export const DEFAULT_MAX_IMAGE_PIXELS = 4096 * 4096;
-
-/** Decoded pixels, 4 bytes (RGBA) per pixel, row-major. */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+import { ImageError } from '../errors.js';
+import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS, type ImageLimits, type RgbaImage } from '../rgba-image.js';
 
 /** The format of image bytes from their magic number, or undefined when they are neither PNG nor JPEG. */
 export function sniffImageFormat(bytes: Uint8Array): 'png' | 'jpeg' | undefined {

@@ -7,14 +7,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTestBackend } from './__fixtures__/backend.js';
-import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { CheckpointError } from './errors.js';
-import { adam } from './optimizers/adam.js';
+import { useTestBackend } from '../__fixtures__/backend.js';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint-folder.js';
+import { CheckpointError } from '../errors.js';
+import { adam } from '../optimizers/adam.js';
 
 beforeAll(useTestBackend);
 const directory = mkdtempSync(join(tmpdir(), 'digitlab-checkpoint-'));
-const sourceDirectory = dirname(fileURLToPath(import.meta.url));
+// The package's src/, one level above this file.
+const sourceDirectory = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The child runs our real checkpoint code, transpiled from src/ next to the package's
 // node_modules so it resolves the same tfjs copies (no build step needed).
 const childDirectory = join(sourceDirectory, '..', 'node_modules', '.cache', `kill-test-${process.pid}`);
@@ -83,7 +84,7 @@ describe('checkpoints', () => {
       `import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { saveCheckpoint } from './checkpoint.js';
+import { saveCheckpoint } from './node/checkpoint-folder.js';
 import { adam } from './optimizers/adam.js';
 await tf.setBackend('cpu');
 const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [20], units: 64 }), tfl.layers.dense({ units: 10 })] });

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { describeEachBackend } from '../../../test-support/each-backend.js';
-import { mnistSlice } from './__fixtures__/mnist-slice.js';
+import { describeEachBackend } from '../../../../test-support/each-backend.js';
+import { mnistSlice } from '../__fixtures__/mnist-slice.js';
 import { loadPretrained, pretrainedPath } from './pretrained.js';
-import { PretrainedNotFoundError } from './errors.js';
+import { PretrainedNotFoundError } from '../errors.js';
 
 describeEachBackend('shipped pretrained weights', () => {
   it.each(['fast-cnn', 'bn-cnn'])('%s loads and classifies real MNIST test digits as its recorded accuracy says', async (name) => {

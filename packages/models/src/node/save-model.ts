@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { ModelOptionError } from './errors.js';
-import { completeMetadata, type ModelMetadata, type ModelMetadataInit } from './metadata.js';
+import { ModelOptionError } from '../errors.js';
+import { completeMetadata, type ModelMetadata, type ModelMetadataInit } from '../metadata.js';
 import { METADATA_JSON, MODEL_JSON, WEIGHTS_BIN, writeFileDurably, writeFolderAtomically } from './model-folder.js';
 
 /** Captures what `model.save` hands an IOHandler: topology, weight specs and one weight buffer. */

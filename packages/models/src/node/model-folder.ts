@@ -1,12 +1,12 @@
 /**
  * File-system primitives for model folders: atomic folder replacement and weight paths that cannot
- * leave the folder. Node-only; namespace imports keep browser bundlers happy until these run.
+ * leave the folder. Node-only.
  * @internal
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { ModelFormatError, ModelOptionError } from './errors.js';
+import { ModelFormatError, ModelOptionError } from '../errors.js';
 
 /** File names inside a saved model folder. */
 export const MODEL_JSON = 'model.json';

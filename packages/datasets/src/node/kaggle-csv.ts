@@ -4,8 +4,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type DigitDataset, PIXELS_PER_IMAGE } from './digit-dataset.js';
-import { CsvFormatError } from './errors.js';
+import { type DigitDataset, PIXELS_PER_IMAGE } from '../digit-dataset.js';
+import { CsvFormatError } from '../errors.js';
 
 /**
  * A dataset read from CSV. Unlabelled files (`test.csv`) have `hasLabels: false` and an empty
