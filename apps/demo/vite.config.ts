@@ -29,40 +29,16 @@ function staticAssets(): Plugin {
   };
 }
 
-/**
- * TEMPORARY until the libraries' main entries are pure (branch libs-browser): `node:*` imports that
- * the page never calls resolve to a module whose every export throws when used.
- */
-function nodeBuiltinsUnavailable(): Plugin {
-  const prefix = '\0node-unavailable:';
-  return {
-    name: 'digitlab-node-builtins-unavailable',
-    enforce: 'pre',
-    resolveId(source) {
-      return source.startsWith('node:') ? prefix + source : undefined;
-    },
-    load(id) {
-      if (!id.startsWith(prefix)) return undefined;
-      const name = JSON.stringify(id.slice(prefix.length));
-      return {
-        code: `const fail = (key) => () => { throw new Error(${name} + '.' + String(key) + ' is Node-only and cannot run in the page'); };
-export default new Proxy({}, { get: (_, key) => fail(key) });`,
-        syntheticNamedExports: true,
-      };
-    },
-  };
-}
-
 export default defineConfig({
   root,
   base: './',
   publicDir: staticDir,
-  plugins: [staticAssets(), nodeBuiltinsUnavailable()],
+  plugins: [staticAssets()],
   // Our packages' public entries as TypeScript (their `@digitlab/source` export condition, the one
   // the tests and type-checks use), so the demo builds without building each package first.
   resolve: { conditions: ['@digitlab/source', ...defaultClientConditions] },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
-  worker: { format: 'es', plugins: () => [nodeBuiltinsUnavailable()] },
+  worker: { format: 'es' },
   server: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   preview: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION_HEADERS },
 });

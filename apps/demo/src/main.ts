@@ -8,6 +8,7 @@ import { startBackend } from './backend.js';
 import { listShippedModels } from './model-loader.js';
 import { mountDrawView } from './views/draw-view.js';
 import { mountExploreView } from './views/explore-view.js';
+import { mountInsideView } from './views/inside-view.js';
 import { mountTrainView } from './views/train-view.js';
 import { mountModelPanel } from './views/model-panel.js';
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
 
   const showTab = mountTabs();
   mountDrawView(document.getElementById('view-draw')!, state);
+  mountInsideView(document.getElementById('view-inside')!, state);
   mountExploreView(document.getElementById('view-explore')!, state, () => showTab('tab-inside'));
   mountTrainView(document.getElementById('view-train')!, state);
   const card = document.createElement('section');

@@ -1,14 +1,15 @@
 /**
  * Trains `fast-cnn` from scratch on the MNIST training set in a Web Worker, so the page never
  * freezes: the wasm backend (threads when the page is cross-origin isolated), else cpu; Adam with a
- * one-cycle schedule, the trainer's `trainStep`, batches from the datasets package. Posts every
+ * one-cycle schedule, the trainer's `trainStep`, batches from the datasets package over the 55,000
+ * training digits (the standard split; the page ships the MNIST files under `mnist/`). Posts every
  * step's loss, accuracy and throughput, evaluates on the test set after each epoch, and posts the
  * model when done or stopped. Pause holds the loop between steps.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createCpuPlugin, describeSelection, selectBackend } from '@digitlab/backend';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-import { createBatches, datasetFromIdx, imagesToTensor, readIdx, type DigitDataset } from '@digitlab/datasets';
+import { createBatches, imagesToTensor, loadMnistFromUrl, type DigitDataset } from '@digitlab/datasets';
 import { MNIST_MEAN, MNIST_STD, createModel, type ModelMetadata } from '@digitlab/models';
 import { adam, learningRateAt, momentumAt, trainStep, type ScheduleConfig } from '@digitlab/trainer';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -37,7 +38,7 @@ async function train(settings: TrainSettings): Promise<void> {
   post({ type: 'backend', name: selection.chosen.name, threads: Number(selection.chosen.capabilities.threads ?? 1), description: describeSelection(selection) });
 
   post({ type: 'status', message: 'loading MNIST…' });
-  const [trainSet, testSet] = await Promise.all([fetchMnist(settings.baseUrl, 'train'), fetchMnist(settings.baseUrl, 't10k')]);
+  const { train: trainSet, test: testSet } = await loadMnistFromUrl({ baseUrl: new URL('mnist/', settings.baseUrl), cache: false, seed: settings.seed });
   const model = createModel('fast-cnn', { seed: settings.seed });
   const optimizer = adam({ beta1: 0.7, beta2: 0.9 });
   const stepsPerEpoch = Math.ceil(trainSet.size / settings.batchSize);
@@ -71,17 +72,6 @@ async function train(settings: TrainSettings): Promise<void> {
     model.dispose();
     optimizer.dispose();
   }
-}
-
-async function fetchMnist(baseUrl: string, prefix: 'train' | 't10k'): Promise<DigitDataset> {
-  const [images, labels] = await Promise.all(
-    [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`].map(async (name) => {
-      const response = await fetch(new URL(`mnist/${name}`, baseUrl));
-      if (!response.ok) throw new Error(`mnist/${name}: HTTP ${response.status}. Rebuild the demo so it ships the MNIST files.`);
-      return readIdx(new Uint8Array(await response.arrayBuffer()), { name });
-    }),
-  );
-  return datasetFromIdx(images!, labels!, { images: `${prefix}-images`, labels: `${prefix}-labels` });
 }
 
 /** Accuracy on `dataset`, 1,000 images at a time. */

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { decodeImage, readIdx } from '@digitlab/datasets';
+import { decodeImage, readIdx } from '@digitlab/datasets/node';
 import type { Page } from '../../../test-support/browser/chromium.js';
 import type { Stroke } from './trace-strokes.js';
 
@@ -20,8 +20,8 @@ export async function buildDemo(): Promise<string> {
 
 /** The MNIST test set as the built demo ships it. */
 export async function shippedTestSet(): Promise<{ images: Uint8Array; labels: Uint8Array }> {
-  const images = readIdx(new Uint8Array(await readFile(`${demoDist}/mnist/t10k-images-idx3-ubyte`)), { name: 't10k images' });
-  const labels = readIdx(new Uint8Array(await readFile(`${demoDist}/mnist/t10k-labels-idx1-ubyte`)), { name: 't10k labels' });
+  const images = await readIdx(new Uint8Array(await readFile(`${demoDist}/mnist/t10k-images-idx3-ubyte`)), { name: 't10k images' });
+  const labels = await readIdx(new Uint8Array(await readFile(`${demoDist}/mnist/t10k-labels-idx1-ubyte`)), { name: 't10k labels' });
   return { images: images.data as Uint8Array, labels: labels.data as Uint8Array };
 }
 

@@ -3,12 +3,12 @@
  * into strokes and drawn with the mouse; the page must name them, say nothing on the console and
  * fetch nothing off its origin. Each view is screenshotted into docs/images/demo-*.png.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, openPage, type Browser, type ObservedPage } from '../../../test-support/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../../test-support/browser/static-server.js';
-import { buildDemo, countInkPixels, drawStrokes, shippedTestSet } from './demo-page.js';
+import { buildDemo, countInkPixels, demoDist, drawStrokes, shippedTestSet } from './demo-page.js';
 import { traceStrokes } from './trace-strokes.js';
 
 const screenshots = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
@@ -100,13 +100,26 @@ describe('demo in Chromium', () => {
     await expect.poll(() => page.getByRole('tab', { name: 'Inside the model' }).getAttribute('aria-selected')).toBe('true');
   });
 
+  it('Inside the model: one grid per layer of the current model, the softmax, filters and three attributions', async () => {
+    const { page } = observed;
+    // The test digit opened from the Test set, under fast-cnn.
+    const modelJson = JSON.parse(await readFile(`${demoDist}/models/fast-cnn/model.json`, 'utf8')) as { modelTopology: { config: { layers: { class_name: string }[] } } };
+    const layers = modelJson.modelTopology.config.layers.filter((layer) => layer.class_name !== 'InputLayer').length;
+    const inside = page.getByRole('tabpanel', { name: 'Inside the model' });
+    await expect.poll(() => inside.getByRole('group', { name: /^layer / }).count()).toBe(layers + 1);
+    expect(await inside.getByRole('group', { name: 'layer softmax' }).textContent()).toMatch(/%/);
+    await expect.poll(() => inside.getByRole('figure', { name: /^(Grad-CAM|Saliency|Integrated gradients)/ }).count(), { timeout: 60_000 }).toBe(3);
+    expect(await inside.locator('[data-filters] canvas').count()).toBe(1);
+    await screenshot(observed, 'inside');
+  });
+
   it('Train: 50 steps of fast-cnn in a worker move the loss curve down, and the result becomes the current model', async () => {
     const { page } = observed;
     await page.getByRole('tab', { name: 'Train' }).click();
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     const lossCurve = page.getByRole('img', { name: 'Training loss per step' });
     const losses = async () => ((await lossCurve.getAttribute('data-loss')) ?? '').split(',').filter(Boolean).map(Number);
-    await expect.poll(async () => (await losses()).length, { timeout: 90_000, intervals: [500] }).toBeGreaterThanOrEqual(50);
+    await expect.poll(async () => (await losses()).length, { timeout: 90_000, interval: 500 }).toBeGreaterThanOrEqual(50);
     await page.getByRole('button', { name: 'Pause' }).click();
     const curve = (await losses()).slice(0, 50);
     const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;

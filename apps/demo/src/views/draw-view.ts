@@ -5,7 +5,7 @@
  * Each prediction is timed as a `digitlab:predict` performance measure, from the end of the stroke
  * to the shown result.
  */
-import { preprocessRgba } from '@digitlab/datasets';
+import { preprocessImageData } from '@digitlab/datasets';
 import type { AppState } from '../app-state.js';
 import { argMax, classify, labelsOf } from '../current-model.js';
 import { DrawPad } from '../draw-pad.js';
@@ -70,8 +70,7 @@ export function mountDrawView(root: HTMLElement, state: AppState): void {
         return;
       }
       try {
-        const image = pad.pixels();
-        const pixels = preprocessRgba({ width: image.width, height: image.height, data: new Uint8Array(image.data.buffer) }, 'your drawing');
+        const pixels = preprocessImageData(pad.pixels(), { name: 'your drawing' });
         state.setInput({ pixels, source: 'your drawing' });
       } catch (error) {
         state.setInput(undefined);

@@ -6,7 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AppState } from '../app-state.js';
 import { labelsOf, modelInput, type CurrentModel } from '../current-model.js';
-import { loadTestSet, testDigit, type TestSet } from '../mnist-test-set.js';
+import type { DigitDataset } from '@digitlab/datasets';
+import { confusionCells, type ConfusionCells } from '@digitlab/viz';
+import { loadTestSet, testDigit } from '../mnist-test-set.js';
 import { paintPixels } from '../pixel-image.js';
 
 const BATCH = 500;
@@ -53,7 +55,8 @@ export function mountExploreView(root: HTMLElement, state: AppState, openInside:
       computedFor = current;
       const wrong = predictions.reduce((count, predicted, index) => count + (predicted === set.labels[index] ? 0 : 1), 0);
       summary.textContent = `${current.name}: ${(100 * (1 - wrong / set.size)).toFixed(2)}% right, ${wrong} mistakes`;
-      renderMatrix(set, predictions, labelsOf(current));
+      const labels = labelsOf(current);
+      renderMatrix(set, confusionCells(set.labels, predictions, labels.length), labels);
     } catch (error) {
       summary.textContent = `Could not compute: ${(error as Error).message}`;
     } finally {
@@ -70,10 +73,8 @@ export function mountExploreView(root: HTMLElement, state: AppState, openInside:
     }
   });
 
-  function renderMatrix(set: TestSet, predictions: Uint8Array, labels: readonly string[]): void {
-    const classes = labels.length;
-    const cells: number[][] = Array.from({ length: classes }, () => Array.from({ length: classes }, () => 0));
-    predictions.forEach((predicted, index) => cells[set.labels[index]!]![predicted]!++);
+  function renderMatrix(set: DigitDataset, confusion: ConfusionCells, labels: readonly string[]): void {
+    const cells = confusion.counts;
     const largestError = Math.max(1, ...cells.flatMap((row, truth) => row.filter((_, predicted) => predicted !== truth)));
     const head = document.createElement('tr');
     head.append(document.createElement('th'), ...labels.map((label) => Object.assign(document.createElement('th'), { scope: 'col', textContent: label })));
@@ -89,7 +90,7 @@ export function mountExploreView(root: HTMLElement, state: AppState, openInside:
         const shade = truth === predicted ? 0 : count / largestError;
         button.className = truth === predicted ? 'diagonal' : count > 0 ? 'mistake' : 'empty';
         if (truth !== predicted && count > 0) button.style.background = `rgba(220, 38, 38, ${0.15 + 0.85 * shade})`;
-        button.addEventListener('click', () => showCell(set, predictions, labels, truth, predicted));
+        button.addEventListener('click', () => showCell(set, confusion.indices[truth]![predicted]!, labels, truth, predicted));
         td.append(button);
         tr.append(td);
       });
@@ -98,11 +99,7 @@ export function mountExploreView(root: HTMLElement, state: AppState, openInside:
     table.replaceChildren(head, ...rows);
   }
 
-  function showCell(set: TestSet, predictions: Uint8Array, labels: readonly string[], truth: number, predicted: number): void {
-    const indices: number[] = [];
-    predictions.forEach((value, index) => {
-      if (value === predicted && set.labels[index] === truth) indices.push(index);
-    });
+  function showCell(set: DigitDataset, indices: readonly number[], labels: readonly string[], truth: number, predicted: number): void {
     cellTitle.textContent = `True ${labels[truth]}, predicted ${labels[predicted]}: ${indices.length} digit${indices.length === 1 ? '' : 's'}${indices.length > MAX_SHOWN ? ` (first ${MAX_SHOWN})` : ''}`;
     digits.replaceChildren(
       ...indices.slice(0, MAX_SHOWN).map((index) => {
@@ -125,7 +122,7 @@ export function mountExploreView(root: HTMLElement, state: AppState, openInside:
 }
 
 /** The model's predicted class for every test digit, `BATCH` at a time, yielding to the page between batches. */
-async function predictAll(current: CurrentModel, set: TestSet, onProgress: (done: number) => void): Promise<Uint8Array> {
+async function predictAll(current: CurrentModel, set: DigitDataset, onProgress: (done: number) => void): Promise<Uint8Array> {
   const predictions = new Uint8Array(set.size);
   for (let start = 0; start < set.size; start += BATCH) {
     const end = Math.min(set.size, start + BATCH);

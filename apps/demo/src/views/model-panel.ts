@@ -28,10 +28,7 @@ export function mountModelPanel(select: HTMLSelectElement, card: HTMLElement, st
     errorLine.textContent = '';
     select.disabled = true;
     try {
-      const model = await loading;
-      if (!Array.from(select.options).some((option) => option.value === model.name)) select.append(new Option(model.name, model.name));
-      select.value = model.name;
-      state.setModel(model);
+      state.setModel(await loading);
     } catch (error) {
       errorLine.textContent = `Could not load the model: ${(error as Error).message}`;
       if (state.model) select.value = state.model.name;
@@ -56,6 +53,10 @@ export function mountModelPanel(select: HTMLSelectElement, card: HTMLElement, st
   state.subscribe(() => {
     const current = state.model;
     if (!current) return;
+    // A model trained or loaded in the page is in the picker while it is current (the page keeps one model).
+    for (const option of Array.from(select.options)) if (!shipped.includes(option.value) && option.value !== current.name) option.remove();
+    if (!Array.from(select.options).some((option) => option.value === current.name)) select.append(new Option(current.name, current.name));
+    select.value = current.name;
     const metadata = current.metadata;
     const accuracy = (metadata?.metrics as { test?: { accuracy?: number } } | undefined)?.test?.accuracy;
     const rows: [string, string][] = [

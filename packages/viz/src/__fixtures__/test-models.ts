@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { loadPretrained, type LoadedModel } from '@digitlab/models';
+import { loadPretrained, type LoadedModel } from '@digitlab/models/node';
 
 export { useTestBackend } from '../../../trainer/src/__fixtures__/backend.js';
 export { mnistSlice } from '../../../models/src/__fixtures__/mnist-slice.js';
