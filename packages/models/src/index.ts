@@ -4,8 +4,9 @@
  * weights, and LoRA / adapter layers with model surgery (apply, merge, replace the head).
  * Every zoo model takes NHWC `[batch, 28, 28, 1]` and outputs logits (no softmax layer).
  * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported.
- * Pure for pages and Node alike: saving and loading model folders and the shipped pretrained
- * weights are in `@digitlab/models/node`.
+ * Pure for pages and Node alike: `loadModelFrom` (URL, picked files, IndexedDB) and `saveModelTo`
+ * (IndexedDB, downloads) with `digitlab.json` carried along, and `pretrainedModelUrl`; model
+ * folders on disk and the shipped pretrained weights by path are in `@digitlab/models/node`.
  */
 export { createModel, listModels, countModelParameters } from './zoo.js';
 export type { ModelName, ModelInfo } from './zoo.js';
@@ -16,6 +17,11 @@ export { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 export { batchNormInTraining, BATCH_NORM_GRADIENT_KERNEL, BATCH_NORM_MOMENTS_KERNEL } from './batch-norm-training.js';
 export type { BatchNormTrainingResult } from './batch-norm-training.js';
 
+export { loadModelFrom, saveModelTo } from './model-io.js';
+export type { LoadModelFromOptions } from './model-io.js';
+export { METADATA_JSON } from './model-artifacts.js';
+export type { LoadedModel } from './model-artifacts.js';
+export { pretrainedBaseUrl, pretrainedModelUrl } from './pretrained-url.js';
 export { MNIST_MEAN, MNIST_STD } from './metadata.js';
 export type { ModelMetadata, ModelMetadataInit, ModelInputSpec, InputNormalization } from './metadata.js';
 

@@ -6,5 +6,4 @@
 export * from '../index.js';
 export { saveModel } from './save-model.js';
 export { loadModel, readMetadata } from './load-model.js';
-export type { LoadedModel } from './load-model.js';
 export { loadPretrained, pretrainedPath } from './pretrained.js';

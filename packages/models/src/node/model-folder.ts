@@ -7,11 +7,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError, ModelOptionError } from '../errors.js';
+import { METADATA_JSON, MODEL_JSON, WEIGHTS_BIN } from '../model-artifacts.js';
 
-/** File names inside a saved model folder. */
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
-export const METADATA_JSON = 'digitlab.json';
 
 /** Writes `data` and flushes it to disk, so a rename that follows never exposes a partial file. */
 export async function writeFileDurably(file: string, data: string | Uint8Array): Promise<void> {

@@ -2,10 +2,10 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as url from 'node:url';
 import { ModelFormatError, ModelOptionError, PretrainedNotFoundError } from '../errors.js';
-import { loadModel, type LoadedModel } from './load-model.js';
+import { loadModel } from './load-model.js';
+import { type LoadedModel, MODEL_JSON } from '../model-artifacts.js';
 import { listModels, type ModelName } from '../zoo.js';
 import { packageVersion } from '../version.js';
-import { MODEL_JSON } from './model-folder.js';
 
 /**
  * The folder that ships the pretrained weights: `pretrained/` at the package root, two levels above

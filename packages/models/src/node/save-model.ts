@@ -1,42 +1,10 @@
+/** Saving a model folder (`model.json` + `weights.bin` + `digitlab.json`) atomically. Node-only. */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { ModelOptionError } from '../errors.js';
-import { completeMetadata, type ModelMetadata, type ModelMetadataInit } from '../metadata.js';
-import { METADATA_JSON, MODEL_JSON, WEIGHTS_BIN, writeFileDurably, writeFolderAtomically } from './model-folder.js';
-
-/** Captures what `model.save` hands an IOHandler: topology, weight specs and one weight buffer. */
-async function modelArtifacts(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let captured: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      captured = artifacts;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    }),
-  );
-  if (!captured) throw new Error('tfjs-layers did not hand the model artifacts to the save handler');
-  return captured;
-}
-
-function assertFiniteWeights(model: tfl.LayersModel): void {
-  for (const weight of model.weights) {
-    const values = weight.read().dataSync();
-    for (let index = 0; index < values.length; index++) {
-      if (!Number.isFinite(values[index])) {
-        throw new ModelOptionError(
-          `cannot save: weight "${weight.originalName}" holds ${String(values[index])} at index ${index}. The training diverged; lower the learning rate or save an earlier checkpoint.`,
-        );
-      }
-    }
-  }
-}
-
-function singleShapeOf(shape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-  if (Array.isArray(shape[0])) {
-    throw new ModelOptionError(`saveModel supports single-input, single-output models; this one has shapes ${JSON.stringify(shape)}`);
-  }
-  return shape as tfl.Shape;
-}
+import type { ModelMetadata, ModelMetadataInit } from '../metadata.js';
+import { METADATA_JSON, MODEL_JSON, WEIGHTS_BIN, artifactsForSave } from '../model-artifacts.js';
+import { writeFileDurably, writeFolderAtomically } from './model-folder.js';
 
 /**
  * Saves `model` into the folder `dir`, atomically: `model.json` (`format: 'layers-model'`,
@@ -50,16 +18,7 @@ function singleShapeOf(shape: tfl.Shape | tfl.Shape[]): tfl.Shape {
  * @throws ModelOptionError for non-finite weights, labels that do not match the outputs, or an unsafe `dir`
  */
 export async function saveModel(model: tfl.LayersModel, dir: string, metadata: ModelMetadataInit): Promise<ModelMetadata> {
-  const inputShape = singleShapeOf(model.inputs.length === 1 ? (model.inputs[0]?.shape ?? []) : model.inputs.map((input) => input.shape));
-  const outputShape = singleShapeOf(model.outputs.length === 1 ? (model.outputs[0]?.shape ?? []) : model.outputs.map((output) => output.shape));
-  const numOutputs = outputShape[outputShape.length - 1];
-  if (inputShape.length !== 4 || typeof numOutputs !== 'number') {
-    throw new ModelOptionError(`saveModel expects an image model [batch, height, width, channels] → [batch, classes]; got input ${JSON.stringify(inputShape)}, output ${JSON.stringify(outputShape)}`);
-  }
-  const full = completeMetadata(metadata, inputShape.slice(1) as [number, number, number], numOutputs, path.join(path.resolve(dir), METADATA_JSON));
-  assertFiniteWeights(model);
-  const artifacts = await modelArtifacts(model);
-  const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []));
+  const { artifacts, weights, metadata: full } = await artifactsForSave(model, metadata, path.join(path.resolve(dir), METADATA_JSON));
   const modelJson: tf.io.ModelJSON = {
     modelTopology: artifacts.modelTopology as object,
     format: artifacts.format ?? 'layers-model',
@@ -69,7 +28,7 @@ export async function saveModel(model: tfl.LayersModel, dir: string, metadata: M
     ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
   };
   await writeFolderAtomically(dir, async (temp) => {
-    await writeFileDurably(path.join(temp, WEIGHTS_BIN), weights);
+    await writeFileDurably(path.join(temp, WEIGHTS_BIN), new Uint8Array(weights));
     await writeFileDurably(path.join(temp, MODEL_JSON), JSON.stringify(modelJson));
     await writeFileDurably(path.join(temp, METADATA_JSON), `${JSON.stringify(full, null, 2)}\n`);
   });
