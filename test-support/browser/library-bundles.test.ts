@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleForBrowser } from './bundle.js';
 
 /** Packages whose main entry must bundle for a browser with no Node built-in and no shim. */
-const libraries = ['backend', 'backend-wasm', 'datasets', 'models', 'trainer'];
+const libraries = ['backend', 'backend-wasm', 'backend-webgl', 'backend-webgpu', 'datasets', 'models', 'trainer'];
 
 const packagesDirectory = fileURLToPath(new URL('../../packages/', import.meta.url));
 

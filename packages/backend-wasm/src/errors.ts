@@ -1,14 +1,17 @@
-/** The error @digitlab/backend-wasm throws when the wasm engine cannot be set up or used. */
-export class WasmBackendError extends Error {
+import { BackendError } from '@digitlab/backend';
+
+const wasmBackendErrorMarker = Symbol.for('digitlab.backend.WasmBackendError');
+
+/**
+ * The error @digitlab/backend-wasm throws when the wasm engine cannot be set up or used. A
+ * `BackendError`, so `BackendError.isInstance(error)` (and the digitlab error marker) hold for it too.
+ */
+export class WasmBackendError extends BackendError {
   override name = 'WasmBackendError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    // The marker every digitlab error carries, so `isInstance` checks work across package copies.
-    Object.defineProperty(this, Symbol.for('digitlab.error'), { value: true });
-  }
+  private readonly [wasmBackendErrorMarker] = true;
 
   /** True for a WasmBackendError from any copy of this package. */
-  static isInstance(error: unknown): error is WasmBackendError {
-    return error instanceof Error && error.name === 'WasmBackendError' && Symbol.for('digitlab.error') in error;
+  static override isInstance(error: unknown): error is WasmBackendError {
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[wasmBackendErrorMarker] === true;
   }
 }

@@ -1,87 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWasm, randomValues, runOn } from './__fixtures__/backends.js';
+import { loadWasm, random, runOn } from './__fixtures__/backends.js';
+import {
+  batchNormTrainingCases,
+  batchNormTrainingKernels,
+  convAndGradients,
+  convCases,
+  matMulAndGradients,
+  matMulCases,
+  maxPoolAndGradient,
+  maxPoolCases,
+} from './__fixtures__/kernel-cases.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { selectedSimdKernelsBuild, simdKernels } from './internal/simd-kernels.js';
 import { createWasmPlugin } from './plugin.js';
 import { conv2dChoice } from './kernels/conv2d.js';
 import { relativeError, tolerances } from './tolerances.js';
-
-type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
-
-interface ConvCase {
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: Pad;
-}
-
-const convCases: ConvCase[] = [
-  { x: [2, 10, 10, 1], filter: [3, 3, 1, 8], strides: [1, 1], pad: 'valid' },
-  // One input channel at stride 1 reads taps straight from x (csrc conv2d_forward `direct`): rows of
-  // 9 and 5 outputs (a last quad overlapping the one before), a row stride of 2, 12 channels (an
-  // 8-wide block and a scalar tail), and 3 outputs a row (too few: the packed path).
-  { x: [2, 11, 9, 1], filter: [3, 3, 1, 8], strides: [1, 1], pad: 'same' },
-  { x: [2, 12, 13, 1], filter: [5, 5, 1, 16], strides: [2, 1], pad: 'valid' },
-  { x: [1, 8, 7, 1], filter: [3, 3, 1, 12], strides: [1, 1], pad: 'valid' },
-  { x: [1, 6, 5, 1], filter: [3, 3, 1, 8], strides: [1, 1], pad: 'valid' },
-  { x: [2, 9, 9, 5], filter: [3, 3, 5, 7], strides: [1, 1], pad: 'same' },
-  { x: [2, 10, 9, 4], filter: [3, 3, 4, 6], strides: [2, 2], pad: 'same' },
-  { x: [3, 7, 7, 6], filter: [1, 1, 6, 4], strides: [2, 2], pad: 'same' },
-  { x: [2, 11, 11, 3], filter: [5, 5, 3, 4], strides: [1, 1], pad: 'valid' },
-  { x: [2, 9, 8, 3], filter: [3, 2, 3, 5], strides: [2, 1], pad: 'valid' },
-  { x: [1, 8, 8, 2], filter: [3, 3, 2, 3], strides: [1, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-  // C ≥ 8: the input gradient picks full convolution ('same'), the direct kernel ('valid') or
-  // GEMM + col2im (stride 2); C < 8 above: the direct kernel at any stride.
-  { x: [2, 10, 10, 8], filter: [3, 3, 8, 12], strides: [1, 1], pad: 'valid' },
-  { x: [2, 9, 9, 8], filter: [3, 3, 8, 6], strides: [1, 1], pad: 'same' },
-  { x: [2, 10, 10, 8], filter: [3, 3, 8, 4], strides: [2, 2], pad: 'same' },
-  { x: [2, 9, 9, 8], filter: [3, 3, 8, 5], strides: [2, 2], pad: 'valid' },
-  { x: [2, 10, 10, 8], filter: [3, 3, 8, 5], strides: [2, 2], pad: 'valid' }, // dropped trailing row: im2col fallback
-  { x: [2, 8, 8, 9], filter: [1, 1, 9, 4], strides: [2, 2], pad: 'same' },
-  { x: [2, 12, 11, 8], filter: [5, 5, 8, 8], strides: [2, 2], pad: 'same' }, // bn-cnn's 5×5 stride-2 layers: direct dX
-  { x: [2, 8, 7, 8], filter: [3, 3, 8, 3], strides: [1, 1], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
-  // Strided input gradients by phases (C ≥ 8): stride 2 on one axis only; stride 3 with a 5-tall
-  // filter (phases of 2, 1 and 2 taps); and a padding whose last phase would start inside dy
-  // (negative padding: the direct kernel runs instead).
-  { x: [2, 9, 10, 8], filter: [3, 2, 8, 6], strides: [2, 1], pad: 'same' },
-  { x: [1, 9, 7, 8], filter: [5, 3, 8, 5], strides: [3, 2], pad: 'same' },
-  { x: [1, 10, 8, 8], filter: [4, 3, 8, 5], strides: [3, 2], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
-  { x: [1, 12, 12, 10], filter: [5, 5, 10, 4], strides: [1, 1], pad: 'valid' },
-  // Images too large to block several per pass of the SIMD filter-gradient kernel (one image per
-  // block, two blocks); CO = 60: 8-wide tiles plus a 4-wide tail.
-  { x: [2, 24, 24, 2], filter: [3, 3, 2, 60], strides: [1, 1], pad: 'same' },
-  // Winograd F(2×2, 3×3) (3×3, stride 1, C % 4 = 0, CO % 8 = 0, C ≥ 8), forward and the input
-  // gradient's full convolution: odd outputs (tiles half outside), a last quad of 3 tiles
-  // (3 images × 3 × 3 tiles), padding only on some sides, and a layer as wide as ResNet-mini's last.
-  { x: [2, 9, 9, 8], filter: [3, 3, 8, 16], strides: [1, 1], pad: 'same' },
-  { x: [3, 8, 7, 12], filter: [3, 3, 12, 8], strides: [1, 1], pad: 'valid' },
-  { x: [1, 7, 6, 8], filter: [3, 3, 8, 8], strides: [1, 1], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
-  { x: [2, 4, 4, 128], filter: [3, 3, 128, 128], strides: [1, 1], pad: 'same' },
-  // 27 tiles: the filter gradient's blocks of 8 (panels.ts winogradFilterGradientBlock), the last partial.
-  { x: [3, 5, 6, 32], filter: [3, 3, 32, 32], strides: [1, 1], pad: 'same' },
-];
-
-const matMulCases = [
-  { a: [17, 9], b: [9, 5], transposeA: false, transposeB: false },
-  { a: [9, 17], b: [9, 5], transposeA: true, transposeB: false },
-  { a: [17, 9], b: [5, 9], transposeA: false, transposeB: true },
-  { a: [9, 17], b: [5, 9], transposeA: true, transposeB: true },
-  { a: [3, 4, 6], b: [3, 5, 6], transposeA: false, transposeB: true },
-  // The SIMD matmul's 8-wide column tiles with a scalar tail (N = 19) and a partial row tile (M = 21).
-  { a: [33, 21], b: [33, 19], transposeA: true, transposeB: false },
-  { a: [21, 33], b: [19, 33], transposeA: false, transposeB: true },
-  { a: [1, 22, 40], b: [1, 24, 40], transposeA: false, transposeB: true },
-];
-
-/** The product and both gradients (which run the transposed products of a dense layer's backward pass). */
-function matMulAndGradients(transposeA: boolean, transposeB: boolean) {
-  return (left: tf.Tensor, right: tf.Tensor) => {
-    const product = (p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, transposeA, transposeB);
-    const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(product(p, q))))([left, right]);
-    return [product(left, right), da as tf.Tensor, db as tf.Tensor];
-  };
-}
 
 async function compare(
   inputs: { values: Float32Array; shape: number[] }[],
@@ -98,10 +32,6 @@ async function compare(
   });
 }
 
-function random(shape: number[], seed: number): { values: Float32Array; shape: number[] } {
-  return { values: randomValues(shape.reduce((a, b) => a * b, 1), seed), shape };
-}
-
 describe('wasm training kernels agree with the cpu backend', () => {
   beforeAll(async () => {
     await loadWasm();
@@ -109,13 +39,7 @@ describe('wasm training kernels agree with the cpu backend', () => {
 
   describe.each(convCases)('conv2d x=$x filter=$filter strides=$strides pad=$pad', ({ x, filter, strides, pad }) => {
     it('forward and both gradients (Conv2DBackpropInput, Conv2DBackpropFilter)', async () => {
-      const outShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(filter) as tf.Tensor4D, strides, pad).shape);
-      // A random upstream gradient, so every output element weighs differently.
-      await compare([random(x, 1), random(filter, 2), random(outShape, 3)], (input, weights, upstream) => {
-        const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), upstream as tf.Tensor));
-        const [dx, dw] = tf.grads(loss)([input as tf.Tensor, weights as tf.Tensor]);
-        return [tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, strides, pad), dx as tf.Tensor, dw as tf.Tensor];
-      });
+      await compare(...convAndGradients({ x, filter, strides, pad }));
     });
 
     it('forward through our kernel and through XNNPACK, plain and fused (bias + relu)', async () => {
@@ -133,23 +57,19 @@ describe('wasm training kernels agree with the cpu backend', () => {
     });
   });
 
-  describe.each([
-    { x: [2, 8, 8, 3], size: 2, stride: 2, pad: 'valid' as const },
-    { x: [2, 9, 9, 2], size: 3, stride: 2, pad: 'same' as const },
-    { x: [1, 7, 6, 4], size: 2, stride: 1, pad: 'valid' as const },
-    { x: [2, 7, 7, 3], size: 3, stride: 2, pad: 'valid' as const },
-    // Disjoint windows (the SIMD kernel): 4-channel vectors plus a scalar tail, partial 'same'
-    // windows on the bottom/right edge, uncovered trailing rows, 3×3/3.
-    { x: [2, 9, 9, 6], size: 2, stride: 2, pad: 'same' as const },
-    { x: [2, 7, 7, 8], size: 2, stride: 2, pad: 'valid' as const },
-    { x: [1, 9, 10, 5], size: 3, stride: 3, pad: 'valid' as const },
-  ])('maxPool x=$x size=$size stride=$stride pad=$pad', ({ x, size, stride, pad }) => {
+  it('Conv2DBackpropInput returns the inputShape it is asked for when dy does not match it (tfjs-core spec conv2dTranspose input=8x8x8,output=4x4x8,f=8,s=1,p=same)', async () => {
+    // conv2dTranspose(x, w, outputShape) runs Conv2DBackpropInput(dy = x, inputShape = outputShape): here a
+    // 'same' stride-1 convolution of a 4×4 input gives 4×4, but dy is 8×8; cpu reads dy's first 4×4.
+    const transpose = (x: tf.Tensor, w: tf.Tensor) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [1, 4, 4, 8], 1, 'same');
+    await tf.setBackend('wasm');
+    const shape = tf.tidy(() => transpose(tf.ones([1, 8, 8, 8]), tf.ones([8, 8, 8, 8])).shape);
+    expect(shape).toEqual([1, 4, 4, 8]);
+    await compare([random([1, 8, 8, 8], 40), random([8, 8, 8, 8], 41)], transpose);
+  });
+
+  describe.each(maxPoolCases)('maxPool x=$x size=$size stride=$stride pad=$pad', (maxPoolCase) => {
     it('forward and MaxPoolGrad', async () => {
-      const outShape = tf.tidy(() => tf.maxPool(tf.zeros(x as [number, number, number, number]) as tf.Tensor4D, size, stride, pad).shape) as number[];
-      await compare([random(x, 4), random(outShape, 5)], (input, upstream) => {
-        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), upstream as tf.Tensor)))(input as tf.Tensor);
-        return [tf.maxPool(input as tf.Tensor4D, size, stride, pad), dx];
-      });
+      await compare(...maxPoolAndGradient(maxPoolCase));
     });
   });
 
@@ -243,36 +163,9 @@ describe('wasm training kernels agree with the cpu backend', () => {
     expect(profile.kernels.map((k) => k.name)).not.toContain('Step');
   });
 
-  describe.each([
-    { x: [4, 6, 6, 8], shift: 0 },
-    { x: [37, 5], shift: 0 }, // rows not a multiple of the 16-row blocks; a 4-wide quad and a scalar tail
-    { x: [3, 9, 7], shift: 40 }, // mean ≫ spread: x − μ must come before any scaling
-    { x: [64, 13, 13, 12], shift: 0.5 }, // a long sum: 10,816 rows
-  ])('batch-norm training kernels x=$x mean shift=$shift', ({ x, shift }) => {
+  describe.each(batchNormTrainingCases)('batch-norm training kernels x=$x mean shift=$shift', ({ x, shift }) => {
     it('DigitlabBatchNormMoments and DigitlabBatchNormGradient equal tfjs-core\'s moments and the closed-form gradient on cpu', async () => {
-      const input = random(x, 28);
-      input.values = input.values.map((v) => v + shift);
-      const channels = x[x.length - 1] as number;
-      const gamma = random([channels], 30);
-      gamma.values[0] = 0; // a dead channel: no gradient reaches x through it
-      const epsilon = 1e-3;
-      await compare([input, random(x, 29), gamma], (a, dy, g) => {
-        const [xs, upstream, scale] = [a, dy, g] as [tf.Tensor, tf.Tensor, tf.Tensor1D];
-        if (tf.getBackend() === 'wasm') {
-          const [mean, variance] = tf.engine().runKernel('DigitlabBatchNormMoments', { x: xs }) as tf.Tensor[];
-          const grads = tf.engine().runKernel('DigitlabBatchNormGradient', { dy: upstream, x: xs, mean: mean!, variance: variance!, gamma: scale }, { epsilon }) as tf.Tensor[];
-          return [mean!, variance!, ...grads];
-        }
-        // The reference: the gradient of tfjs-core's own batchNorm(x, moments(x)) by automatic differentiation.
-        const axes = x.slice(0, -1).map((_, axis) => axis);
-        const { mean, variance } = tf.moments(xs, axes);
-        const normalise = (p: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
-          const m = tf.moments(p, axes);
-          return tf.batchNorm(p, m.mean, m.variance, o, s, epsilon);
-        };
-        const grads = tf.grads((p: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(normalise(p, s, o), upstream)))([xs, scale, tf.zeros([channels])]);
-        return [mean, variance, ...grads];
-      });
+      await compare(...batchNormTrainingKernels({ x, shift }));
     });
   });
 

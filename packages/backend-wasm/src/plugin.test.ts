@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
-import { createWasmPlugin, registerWasmTrainingKernels, wasmTrainingKernelNames, WASM_PLUGIN_PRIORITY, type WasmPaths } from './index.js';
+import { BackendError } from '@digitlab/backend';
+import { createWasmPlugin, registerWasmTrainingKernels, WasmBackendError, wasmTrainingKernelNames, WASM_PLUGIN_PRIORITY, type WasmPaths } from './index.js';
 
 describe('createWasmPlugin', () => {
   it('describes the wasm engine without loading it', async () => {
@@ -64,6 +65,15 @@ describe('createWasmPlugin', () => {
     await expect(createWasmPlugin({ wasmPaths: partial as unknown as WasmPaths }).load()).rejects.toThrow(
       /missing: tfjs-backend-wasm-threaded-simd\.wasm; not a tfjs-backend-wasm file: tfjs-backend-wasm-threded-simd\.wasm/,
     );
+  });
+
+  it('throws WasmBackendError, a BackendError of @digitlab/backend', async () => {
+    const error = await createWasmPlugin().load({ threads: 0 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WasmBackendError);
+    expect(error).toBeInstanceOf(BackendError);
+    expect(WasmBackendError.isInstance(error)).toBe(true);
+    expect(BackendError.isInstance(error)).toBe(true);
+    expect(WasmBackendError.isInstance(new BackendError('another backend error'))).toBe(false);
   });
 
   it('rejects a bad thread count with the value in the message', async () => {

@@ -24,7 +24,7 @@ import { batchNormGradientConfig, batchNormMomentsConfig } from './kernels/batch
 const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig, reluGradientConfig, batchNormMomentsConfig, batchNormGradientConfig];
 
 /** Stock kernels ours call internally; captured before anything is replaced. */
-const stockDependencies = ['MaxPool', 'BatchMatMul', '_FusedMatMul', 'Transpose', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub', 'Elu', 'Relu6', 'Sigmoid', 'LeakyRelu', 'Prelu'] as const;
+const stockDependencies = ['MaxPool', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Transpose', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub', 'Elu', 'Relu6', 'Sigmoid', 'LeakyRelu', 'Prelu'] as const;
 
 const ourKernelFuncs = new WeakSet<object>(ourKernels.map((config) => config.kernelFunc));
 

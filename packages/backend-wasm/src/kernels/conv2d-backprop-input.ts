@@ -58,7 +58,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
-import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
+import { stockKernel, stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { conv2dBackpropInputPanelFloats, winogradInputGradientPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
 import { heapOffset, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
@@ -183,6 +183,10 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   const attrs = args.attrs as unknown as ConvBackpropAttrs & { inputShape: [number, number, number, number] };
   const g = conv2dGeometry('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
   const { batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft, outChannels } = g;
+  // A dy whose shape is not the forward output of `inputShape` (conv2dTranspose lets callers ask for
+  // that) goes to the stock kernel, which like cpu returns `inputShape` and reads dy by the geometry
+  // of inputShape; every strategy below derives shapes from dy's own size.
+  if (dy.shape[0] !== batch || dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== outChannels) return stockKernel('Conv2DBackpropInput')(args);
   const kernels = simdKernels(backend);
   const chosen = strategy(g, kernels !== null);
   if (kernels && chosen === 'winograd') {
