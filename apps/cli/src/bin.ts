@@ -19,6 +19,8 @@ const commands: Record<string, string> = {
   backends: './commands/backends.js',
   bench: './commands/bench.js',
   data: './commands/data.js',
+  explain: './commands/explain.js',
+  report: './commands/report.js',
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -37,3 +37,24 @@ export type { ConfusionCells } from './compute/confusion-cells.js';
 export { parseMetricsJsonl } from './compute/learning-curves.js';
 export type { LearningCurves, EpochPoint, EvalPoint } from './compute/learning-curves.js';
 export { VizError } from './errors.js';
+
+// Renderers: SVG and HTML strings, PNG bytes; no DOM needed.
+export { escapeXml, formatNumber, svgDocument } from './render/svg.js';
+export { scaleFor, colorOf, cssColor, colorLegend } from './render/color-scales.js';
+export type { ColorScale, ColorScaleKind } from './render/color-scales.js';
+export { grayImage, colorImage, blendImages, enlarge, encodePng, pngDataUri, base64 } from './render/raster.js';
+export type { RgbaImage } from './render/raster.js';
+export { activationSvg, filterGridSvg } from './render/image-grid.js';
+export type { GridOptions } from './render/image-grid.js';
+export { heatMapOverlaySvg, digitSvg } from './render/heat-map-overlay.js';
+export type { OverlayOptions } from './render/heat-map-overlay.js';
+export { probabilityBarsSvg } from './render/probability-bars.js';
+export type { ProbabilityBarsOptions } from './render/probability-bars.js';
+export { lineChartSvg, learningCurvesSvg } from './render/line-chart.js';
+export type { Series, LineChartOptions } from './render/line-chart.js';
+export { confusionMatrixSvg } from './render/confusion-matrix.js';
+export type { ConfusionMatrixOptions } from './render/confusion-matrix.js';
+export { embeddingScatterSvg, classColor } from './render/scatter.js';
+export type { ScatterOptions } from './render/scatter.js';
+export { htmlPage, htmlTable } from './render/html-page.js';
+export type { PageOptions, PageSection } from './render/html-page.js';
