@@ -12,14 +12,13 @@ export interface CurrentModel {
   /** Shown in the picker: a shipped name, a file name or a URL. */
   name: string;
   model: LayersModel;
-  /** `digitlab.json`; absent for a bare tfjs model (then inputs are assumed `unit`, labels 0..9). */
-  metadata: ModelMetadata | undefined;
+  /** `digitlab.json`: labels, input normalisation, architecture, metrics. */
+  metadata: ModelMetadata;
 }
 
 /** Labels of the model's outputs. */
-export function labelsOf({ metadata, model }: CurrentModel): string[] {
-  const outputs = (model.outputs[0]?.shape.at(-1) as number | undefined) ?? 10;
-  return metadata?.labels ?? Array.from({ length: outputs }, (_, index) => String(index));
+export function labelsOf({ metadata }: CurrentModel): string[] {
+  return metadata.labels;
 }
 
 /**
@@ -27,10 +26,10 @@ export function labelsOf({ metadata, model }: CurrentModel): string[] {
  * as the model was trained. The caller disposes the tensor.
  */
 export function modelInput(current: CurrentModel, pixels: Uint8Array): tf.Tensor4D {
-  const input = current.metadata?.input;
+  const { input } = current.metadata;
   return tf.tidy(() => {
     const unit = imagesToTensor(pixels, 'unit');
-    return input?.normalization === 'mnist' ? tf.div(tf.sub(unit, input.mean ?? 0), input.std ?? 1) : unit;
+    return input.normalization === 'mnist' ? tf.div(tf.sub(unit, input.mean ?? 0), input.std ?? 1) : unit;
   });
 }
 

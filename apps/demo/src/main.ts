@@ -15,7 +15,7 @@ import { mountModelPanel } from './views/model-panel.js';
 async function main(): Promise<void> {
   const state = new AppState();
   const backendInfo = document.getElementById('backend-info')!;
-  const backend = await startBackend();
+  const backend = await startBackend(document.baseURI);
   backendInfo.textContent = `${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${crossOriginIsolated ? '' : ' (not cross-origin isolated: no threads)'}`;
   backendInfo.title = backend.description;
 

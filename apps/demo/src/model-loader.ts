@@ -1,12 +1,10 @@
 /**
- * Loads models into the page: the pretrained models shipped under `models/` (listed in
- * `models/index.json` by the build), a model folder by URL, or files the user picks (`model.json`,
- * its weight files and optionally `digitlab.json`). Custom digitlab layers (LoRA, adapters) are
- * registered first so fine-tuned models load too.
+ * Loads models into the page through the models package's `loadModelFrom` (digitlab.json checked,
+ * custom layers registered): the pretrained models shipped under the demo's own `models/` folder
+ * (listed in `models/index.json` by the build), a model by the URL of its `model.json`, or files the
+ * user picks (`model.json`, its weight files, `digitlab.json`).
  */
-import { io } from '@tensorflow/tfjs-core';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import { registerCustomLayers, type ModelMetadata } from '@digitlab/models';
+import { loadModelFrom, pretrainedModelUrl } from '@digitlab/models';
 import type { CurrentModel } from './current-model.js';
 
 /** The names of the shipped pretrained models. */
@@ -17,37 +15,18 @@ export async function listShippedModels(): Promise<string[]> {
   return models;
 }
 
-/** A shipped pretrained model by name. */
-export function loadShippedModel(name: string): Promise<CurrentModel> {
-  return loadModelFromUrl(new URL(`models/${name}/model.json`, document.baseURI).href, name);
+/** A shipped pretrained model by name, from the demo's own copy of the `pretrained/` folder. */
+export async function loadShippedModel(name: string): Promise<CurrentModel> {
+  return { name, ...(await loadModelFrom(pretrainedModelUrl(name, new URL('models/', document.baseURI).href))) };
 }
 
-/** A model by the URL of its `model.json`; `digitlab.json` is looked for beside it. */
-export async function loadModelFromUrl(url: string, name = url): Promise<CurrentModel> {
-  registerCustomLayers();
-  const model = await loadLayersModel(url);
-  const metadataUrl = new URL('digitlab.json', url).href;
-  const response = await fetch(metadataUrl);
-  const metadata = response.ok ? checkMetadata(await response.json(), metadataUrl) : undefined;
-  return { name, model, metadata };
+/** A model by the URL of its `model.json` (digitlab.json beside it). */
+export async function loadModelFromUrl(url: string): Promise<CurrentModel> {
+  return { name: url, ...(await loadModelFrom(url)) };
 }
 
-/** A model from picked files: one `model.json`, its weight files, and `digitlab.json` if there. */
+/** A model from picked files: one `model.json`, its weight files, and `digitlab.json`. */
 export async function loadModelFromFiles(files: readonly File[]): Promise<CurrentModel> {
-  const modelJson = files.find((file) => file.name === 'model.json') ?? files.find((file) => file.name.endsWith('.json') && file.name !== 'digitlab.json');
-  if (!modelJson) throw new Error(`no model.json among the picked files (${files.map((file) => file.name).join(', ')}). Pick model.json together with its weight files.`);
-  const weights = files.filter((file) => file !== modelJson && !file.name.endsWith('.json'));
-  registerCustomLayers();
-  const model = await loadLayersModel(io.browserFiles([modelJson, ...weights]));
-  const metadataFile = files.find((file) => file.name === 'digitlab.json');
-  const metadata = metadataFile ? checkMetadata(JSON.parse(await metadataFile.text()), metadataFile.name) : undefined;
-  return { name: modelJson.name === 'model.json' ? 'your model' : modelJson.name, model, metadata };
-}
-
-function checkMetadata(value: unknown, where: string): ModelMetadata {
-  const metadata = value as Partial<ModelMetadata>;
-  if (metadata?.format !== 'digitlab-model' || !metadata.input || !Array.isArray(metadata.labels)) {
-    throw new Error(`${where} is not digitlab model metadata (expected "format": "digitlab-model" with "input" and "labels"). Remove it to load the model with unit inputs, or re-save the model with saveModel().`);
-  }
-  return metadata as ModelMetadata;
+  const modelJson = files.find((file) => file.name.endsWith('.json') && file.name !== 'digitlab.json');
+  return { name: modelJson && modelJson.name !== 'model.json' ? modelJson.name : 'your model', ...(await loadModelFrom(files)) };
 }

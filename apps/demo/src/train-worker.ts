@@ -1,19 +1,19 @@
 /**
  * Trains `fast-cnn` from scratch on the MNIST training set in a Web Worker, so the page never
- * freezes: the wasm backend (threads when the page is cross-origin isolated), else cpu; Adam with a
+ * freezes: on the fastest engine that loads (see backend.ts: wasm with threads on a machine without
+ * a GPU when the page is cross-origin isolated); Adam with a
  * one-cycle schedule, the trainer's `trainStep`, batches from the datasets package over the 55,000
  * training digits (the standard split; the page ships the MNIST files under `mnist/`). Posts every
  * step's loss, accuracy and throughput, evaluates on the test set after each epoch, and posts the
  * model when done or stopped. Pause holds the loop between steps.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createCpuPlugin, describeSelection, selectBackend } from '@digitlab/backend';
-import { createWasmPlugin } from '@digitlab/backend-wasm';
 import { createBatches, imagesToTensor, loadMnistFromUrl, type DigitDataset } from '@digitlab/datasets';
 import { MNIST_MEAN, MNIST_STD, createModel, type ModelMetadata } from '@digitlab/models';
 import { adam, learningRateAt, momentumAt, trainStep, type ScheduleConfig } from '@digitlab/trainer';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import modelsPackage from '@digitlab/models/package.json' with { type: 'json' };
+import { startBackend } from './backend.js';
 import type { FromWorker, ToWorker, TrainSettings } from './train-protocol.js';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
@@ -33,9 +33,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 };
 
 async function train(settings: TrainSettings): Promise<void> {
-  const wasm = createWasmPlugin({ wasmPaths: new URL('wasm/', settings.baseUrl).href });
-  const selection = await selectBackend(['wasm', 'cpu'], { plugins: [wasm, createCpuPlugin()] });
-  post({ type: 'backend', name: selection.chosen.name, threads: Number(selection.chosen.capabilities.threads ?? 1), description: describeSelection(selection) });
+  post({ type: 'backend', ...(await startBackend(settings.baseUrl)) });
 
   post({ type: 'status', message: 'loading MNIST…' });
   const { train: trainSet, test: testSet } = await loadMnistFromUrl({ baseUrl: new URL('mnist/', settings.baseUrl), cache: false, seed: settings.seed });

@@ -6,7 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { imagesToTensor, preprocessDigitImage } from '@digitlab/datasets';
+import { imagesToTensor, preprocessDigitImage } from '@digitlab/datasets/node';
 import { htmlPage } from '@digitlab/viz';
 import { writePng } from '@digitlab/viz/node';
 import { chooseBackend } from '../backends.js';

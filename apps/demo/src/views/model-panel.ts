@@ -58,14 +58,14 @@ export function mountModelPanel(select: HTMLSelectElement, card: HTMLElement, st
     if (!Array.from(select.options).some((option) => option.value === current.name)) select.append(new Option(current.name, current.name));
     select.value = current.name;
     const metadata = current.metadata;
-    const accuracy = (metadata?.metrics as { test?: { accuracy?: number } } | undefined)?.test?.accuracy;
+    const accuracy = (metadata.metrics as { test?: { accuracy?: number } } | undefined)?.test?.accuracy;
     const rows: [string, string][] = [
       ['name', current.name],
-      ['architecture', metadata?.architecture ?? 'unknown (no digitlab.json)'],
+      ['architecture', metadata.architecture],
       ['parameters', current.model.countParams().toLocaleString('en')],
       ['layers', current.model.layers.map((layer) => layer.getClassName()).join(' → ')],
       ['test accuracy', accuracy === undefined ? 'not recorded' : `${(100 * accuracy).toFixed(2)}% on the 10,000 MNIST test digits`],
-      ['input', metadata ? `${metadata.input.normalization} normalisation` : 'unit (assumed)'],
+      ['input', `${metadata.input.normalization} normalisation`],
     ];
     info.replaceChildren(
       ...rows.flatMap(([term, value]) => {
