@@ -37,7 +37,7 @@ export default defineConfig({
   // Our packages' public entries as TypeScript (their `@digitlab/source` export condition, the one
   // the tests and type-checks use), so the demo builds without building each package first.
   resolve: { conditions: ['@digitlab/source', ...defaultClientConditions] },
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096, reportCompressedSize: false },
   worker: { format: 'es' },
   server: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   preview: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION_HEADERS },

@@ -26,11 +26,14 @@ export class AppState {
     return this.inputValue;
   }
 
-  /** Makes `model` current and disposes the previous one. */
-  setModel(model: CurrentModel): void {
+  /**
+   * Makes `model` current and disposes the previous one, unless `disposePrevious` is false (a model
+   * fine-tuned from the previous one may share its weights).
+   */
+  setModel(model: CurrentModel, { disposePrevious = true } = {}): void {
     const previous = this.modelValue;
     this.modelValue = model;
-    if (previous && previous.model !== model.model) previous.model.dispose();
+    if (disposePrevious && previous && previous.model !== model.model) previous.model.dispose();
     this.notify();
   }
 

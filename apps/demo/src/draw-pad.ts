@@ -19,6 +19,8 @@ export interface DrawPadOptions {
   size: number;
   /** Called after each finished stroke, undo, clear or image. */
   onChange: () => void;
+  /** Accessible name; default "Draw a digit". */
+  label?: string;
 }
 
 export class DrawPad {
@@ -29,13 +31,13 @@ export class DrawPad {
   private readonly size: number;
   private readonly onChange: () => void;
 
-  constructor({ size, onChange }: DrawPadOptions) {
+  constructor({ size, onChange, label = 'Draw a digit' }: DrawPadOptions) {
     this.size = size;
     this.onChange = onChange;
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'pad';
     this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-label', 'Draw a digit');
+    this.canvas.setAttribute('aria-label', label);
     this.canvas.tabIndex = 0;
     const scale = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
     this.canvas.width = size * scale;

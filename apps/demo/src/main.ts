@@ -8,6 +8,7 @@ import { startBackend } from './backend.js';
 import { listShippedModels } from './model-loader.js';
 import { mountDrawView } from './views/draw-view.js';
 import { mountExploreView } from './views/explore-view.js';
+import { mountFinetuneView } from './views/finetune-view.js';
 import { mountInsideView } from './views/inside-view.js';
 import { mountTrainView } from './views/train-view.js';
 import { mountModelPanel } from './views/model-panel.js';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   mountInsideView(document.getElementById('view-inside')!, state);
   mountExploreView(document.getElementById('view-explore')!, state, () => showTab('tab-inside'));
   mountTrainView(document.getElementById('view-train')!, state);
+  mountFinetuneView(document.getElementById('view-finetune')!, state);
   const card = document.createElement('section');
   card.className = 'card model-card';
   document.querySelector('main')!.append(card);

@@ -3,9 +3,15 @@
  * into strokes and drawn with the mouse; the page must name them, say nothing on the console and
  * fetch nothing off its origin. Each view is screenshotted into docs/images/demo-*.png.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imagesToTensor } from '@digitlab/datasets';
+import { loadModel } from '@digitlab/models/node';
 import { openBrowser, openPage, type Browser, type ObservedPage } from '../../../test-support/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../../test-support/browser/static-server.js';
 import { buildDemo, countInkPixels, demoDist, drawStrokes, shippedTestSet } from './demo-page.js';
@@ -30,7 +36,7 @@ describe('demo in Chromium', () => {
     await observed.page.goto(`${server.origin}/`);
     await observed.page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
     await mkdir(screenshots, { recursive: true });
-  });
+  }, 300_000); // the build takes 40 s of CPU, minutes on a loaded machine
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -134,6 +140,65 @@ describe('demo in Chromium', () => {
     await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).inputValue(), { timeout: 60_000 }).toMatch(/^fast-cnn trained here/);
   });
 
+  it('Your handwriting: LoRA fine-tuning on drawn examples runs, and the exported folder loads in Node with the page\'s prediction', async () => {
+    const { page } = observed;
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('bn-cnn');
+    await expect.poll(() => page.locator('.model-card').textContent()).toContain('bn-cnn');
+    await page.getByRole('tab', { name: 'Your handwriting' }).click();
+    const panel = page.getByRole('tabpanel', { name: 'Your handwriting' });
+    // One example of every digit, then a second of 0-4 (the page asks for 0, 1, 2, ... in turn): the second ones are held back.
+    for (const [round, digits] of [[0, 10], [1, 5]] as const) {
+      for (let digit = 0; digit < digits; digit++) {
+        await expect.poll(() => panel.getByRole('heading', { level: 2 }).first().textContent()).toBe(`Draw a ${digit}`);
+        const index = nthIndexOf(testSet.labels, digit, round + 20);
+        await drawStrokes(page, 'canvas[aria-label="Draw an example digit"]', traceStrokes(testSet.images.subarray(index * 784, (index + 1) * 784)));
+        await panel.getByRole('button', { name: 'Add example' }).click();
+      }
+    }
+    await panel.getByRole('combobox', { name: 'Strategy' }).selectOption('lora');
+    await panel.getByRole('button', { name: 'Fine-tune' }).click();
+    const status = panel.locator('[data-finetune-status]');
+    await expect.poll(() => status.textContent(), { timeout: 90_000 }).toMatch(/after: \d+%/);
+    expect(await status.textContent()).toMatch(/^Before: \d+%, after: \d+% of your 5 held-back drawings/);
+    await screenshot(observed, 'handwriting');
+
+    const folder = await mkdtemp(join(tmpdir(), 'digitlab-demo-export-'));
+    const saved: string[] = [];
+    const downloaded = new Promise<void>((resolve) => {
+      page.on('download', (download) => {
+        void download.saveAs(join(folder, download.suggestedFilename())).then(() => {
+          saved.push(download.suggestedFilename());
+          if (saved.length === 3) resolve();
+        });
+      });
+    });
+    await panel.getByRole('button', { name: 'Export model' }).click();
+    await downloaded;
+    expect(saved.sort()).toEqual(['digitlab.json', 'model.json', 'model.weights.bin']);
+
+    // The page's prediction for a drawing, and the exported model's in Node on the same 28x28 input.
+    await page.getByRole('tab', { name: 'Draw' }).click();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    const index = nthIndexOf(testSet.labels, 3, 5);
+    await drawStrokes(page, PAD, traceStrokes(testSet.images.subarray(index * 784, (index + 1) * 784)));
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/^\d \(/);
+    const pageDigit = Number((await page.getByRole('status').textContent())![0]);
+    const seen = await page.locator('canvas[aria-label="The 28 by 28 input the model sees"]').evaluate((canvas: HTMLCanvasElement) =>
+      Array.from(canvas.getContext('2d')!.getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)),
+    );
+    await tf.setBackend('cpu');
+    const { model, metadata } = await loadModel(folder);
+    const nodeDigit = tf.tidy(() => {
+      const unit = imagesToTensor(Uint8Array.from(seen), 'unit');
+      const input = metadata.input.normalization === 'mnist' ? tf.div(tf.sub(unit, metadata.input.mean!), metadata.input.std!) : unit;
+      return tf.argMax(model.predict(input) as tf.Tensor, -1).dataSync()[0];
+    });
+    model.dispose();
+    await rm(folder, { recursive: true, force: true });
+    expect(metadata.base).toMatchObject({ name: 'bn-cnn' });
+    expect(nodeDigit).toBe(pageDigit);
+  });
+
   it('said nothing on the console and fetched nothing off its origin', () => {
     expect(observed.errors).toEqual([]);
     expect(observed.offOrigin).toEqual([]);
@@ -147,6 +212,13 @@ async function screenshot({ page }: ObservedPage, name: string): Promise<void> {
   const { ink, total } = countInkPixels(png, [246, 247, 249]);
   expect(ink / total, `${name} screenshot looks blank`).toBeGreaterThan(0.03);
   await writeFile(`${screenshots}demo-${name}.png`, png);
+}
+
+/** Position of the `n`-th (0-based) example of `label`. */
+function nthIndexOf(labels: Uint8Array, label: number, n: number): number {
+  let seen = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === label && seen++ === n) return i;
+  throw new Error(`the test set has fewer than ${n + 1} examples of ${label}`);
 }
 
 function median(values: number[]): number {
