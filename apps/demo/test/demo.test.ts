@@ -119,6 +119,21 @@ describe('demo in Chromium', () => {
     await screenshot(observed, 'inside');
   });
 
+  it('loads your own model from picked files or by URL, and looks inside it', async () => {
+    const { page } = observed;
+    await page.getByLabel('Load model files…').setInputFiles(['model.json', 'weights.bin', 'digitlab.json'].map((file) => `${demoDist}/models/fast-cnn/${file}`));
+    await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).inputValue()).toBe('your model');
+    const url = `${server.origin}/models/bn-cnn/model.json`;
+    await page.getByRole('textbox', { name: 'or a model.json URL' }).fill(url);
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).inputValue()).toBe(url);
+    expect(await page.locator('.model-card').textContent()).toContain('99.74%');
+    await page.getByRole('tab', { name: 'Inside the model' }).click();
+    const modelJson = JSON.parse(await readFile(`${demoDist}/models/bn-cnn/model.json`, 'utf8')) as { modelTopology: { config: { layers: { class_name: string }[] } } };
+    const layers = modelJson.modelTopology.config.layers.filter((layer) => layer.class_name !== 'InputLayer').length;
+    await expect.poll(() => page.getByRole('tabpanel', { name: 'Inside the model' }).getByRole('group', { name: /^layer / }).count()).toBe(layers + 1);
+  });
+
   it('Train: 50 steps of fast-cnn in a worker move the loss curve down, and the result becomes the current model', async () => {
     const { page } = observed;
     await page.getByRole('tab', { name: 'Train' }).click();
