@@ -1,5 +1,5 @@
 /**
- * The training loop: epochs of {@link trainStep} over a batch source, validation after each epoch,
+ * The training loop: epochs of {@link trainStepAsync} over a batch source, validation after each epoch,
  * model selection on the validation split (checkpoint `best`), early stopping, checkpoints
  * (`last`) in any {@link CheckpointStore}, exact resume, callbacks, and optionally a moving average of the weights (`ema`). All
  * randomness comes from `seed`, the epoch and the step, so the same seed on the same backend gives
@@ -13,7 +13,7 @@ import { NonFiniteLossError, TrainerOptionError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { learningRateAt, momentumAt, validateSchedule, type ScheduleConfig } from './schedules.js';
-import { trainStep, type Batch, type LossFunction } from './train-step.js';
+import { trainStepAsync, type Batch, type LossFunction } from './train-step.js';
 import { validateAverageDecay, WeightAverage } from './weight-average.js';
 
 /** Yields the batches of one epoch (shuffled by `epoch`); the loop disposes each batch. */
@@ -156,7 +156,7 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
         const started = performance.now();
         let result;
         try {
-          result = trainStep(model, batch, optimizer, {
+          result = await trainStepAsync(model, batch, optimizer, {
             learningRate,
             momentum: momentumAt(schedule, state.step),
             labelSmoothing: options.labelSmoothing,

@@ -11,7 +11,7 @@
  * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported. Pure for pages
  * and Node alike: checkpoint folders and `fit`'s `checkpointDirectory` are in `@digitlab/trainer/node`.
  */
-export { trainStep } from './train-step.js';
+export { trainStep, trainStepAsync } from './train-step.js';
 export type { Batch, LossFunction, TrainStepOptions, TrainStepResult } from './train-step.js';
 export { fit } from './fit.js';
 export type { BatchSource, FitOptions, FitResult } from './fit.js';
@@ -35,6 +35,8 @@ export { createEnsemble, evaluateEnsemble } from './ensemble.js';
 export type { EnsembleEvaluation } from './ensemble.js';
 export { writeCheckpoint, applyCheckpoint, decodeWeightAverage, validateTrainerState } from './checkpoint.js';
 export type { TrainerState, CheckpointName, CheckpointStore, CheckpointContents, LoadedCheckpoint, EncodedTensors } from './checkpoint.js';
+export { CHECKPOINT_DATABASE, indexedDbCheckpointStore } from './indexed-db-checkpoint-store.js';
+export type { IndexedDbCheckpointStoreOptions } from './indexed-db-checkpoint-store.js';
 export { WeightAverage, validateAverageDecay } from './weight-average.js';
 export { deriveSeed } from './random.js';
 export { TrainerError, NonFiniteLossError, CheckpointError, TrainerOptionError } from './errors.js';

@@ -55,9 +55,40 @@ export interface TrainStepResult {
 /**
  * θ ← optimizer(θ, ∇θ L(f(x; θ), y)). Throws {@link NonFiniteLossError} (without updating) when
  * the loss or the gradient norm is NaN or infinite, so the model keeps its last good weights.
+ * Reads the step's loss, gradient norm and accuracy synchronously, in one read; on GPU backends
+ * (webgl, webgpu) {@link trainStepAsync} does not stall the page.
  */
 export function trainStep(model: tfl.LayersModel, batch: Batch, optimizer: Optimizer, options: TrainStepOptions): TrainStepResult {
-  const { step = optimizer.iterations, epoch = 0, seed = 0, labelSmoothing = 0, l2 = 0 } = options;
+  const pending = forwardAndGradients(model, batch, options, optimizer.iterations);
+  try {
+    return update(pending, pending.measured.dataSync(), optimizer, options);
+  } finally {
+    pending.dispose();
+  }
+}
+
+/** {@link trainStep} with the one read of loss, gradient norm and accuracy awaited, so GPU backends never block on it. */
+export async function trainStepAsync(model: tfl.LayersModel, batch: Batch, optimizer: Optimizer, options: TrainStepOptions): Promise<TrainStepResult> {
+  const pending = forwardAndGradients(model, batch, options, optimizer.iterations);
+  try {
+    return update(pending, await pending.measured.data(), optimizer, options);
+  } finally {
+    pending.dispose();
+  }
+}
+
+/** A step computed up to the update: the variables, their (clipped) gradients, and `[loss, gradient norm, accuracy]`. */
+interface PendingStep {
+  variables: tf.Variable[];
+  gradients: tf.Tensor[];
+  measured: tf.Tensor1D;
+  step: number;
+  epoch: number;
+  dispose(): void;
+}
+
+function forwardAndGradients(model: tfl.LayersModel, batch: Batch, options: TrainStepOptions, iterations: number): PendingStep {
+  const { step = iterations, epoch = 0, seed = 0, labelSmoothing = 0, l2 = 0 } = options;
   seedDropoutLayers(model, deriveSeed(seed, SeedPurpose.dropout, step));
   // LayerVariable.read() is typed as Tensor but returns the tf.Variable the layer trains.
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
@@ -66,33 +97,37 @@ export function trainStep(model: tfl.LayersModel, batch: Batch, optimizer: Optim
 
   let logits: tf.Tensor | undefined;
   try {
-    return tf.tidy(() => {
+    const { gradients, measured } = tf.tidy(() => {
       // Forward and loss, recorded for differentiation. The logits are kept for the accuracy.
       const { value, grads } = tf.variableGrads(() => {
         logits = tf.keep(model.apply(batch.xs, { training: true }) as tf.Tensor);
         const dataLoss = lossOf(logits, batch.ys);
         return l2 > 0 ? tf.add(dataLoss, l2Penalty(kernels, l2)) : dataLoss;
       }, variables);
-      const gradients = variables.map((variable) => grads[variable.name]!);
-      const norm = globalNorm(gradients);
-
-      // The guard reads the loss before the update: a bad step must not reach the weights.
-      const lossValue = value.dataSync()[0]!;
-      const normValue = norm.dataSync()[0]!;
-      if (!Number.isFinite(lossValue)) throw new NonFiniteLossError(step, epoch, 'loss', lossValue);
-      if (!Number.isFinite(normValue)) throw new NonFiniteLossError(step, epoch, 'gradient norm', normValue);
-
-      const update = options.clipNorm !== undefined ? clipByGlobalNorm(gradients, options.clipNorm, norm) : gradients;
-      optimizer.applyGradients(variables, update, {
-        learningRate: options.learningRate,
-        momentum: options.momentum,
-        ...(options.learningRateScales ? { learningRateScales: options.learningRateScales } : {}),
-      });
-      return { loss: lossValue, accuracy: accuracy(logits!, batch.ys).dataSync()[0]!, gradientNorm: normValue };
+      const raw = variables.map((variable) => grads[variable.name]!);
+      const norm = globalNorm(raw);
+      const clipped = options.clipNorm !== undefined ? clipByGlobalNorm(raw, options.clipNorm, norm) : raw;
+      return { gradients: clipped, measured: tf.stack([value, norm, accuracy(logits!, batch.ys)]) as tf.Tensor1D };
     });
+    return { variables, gradients, measured, step, epoch, dispose: () => tf.dispose([...gradients, measured]) };
   } finally {
     logits?.dispose();
   }
+}
+
+/** The guard, then the update: a non-finite loss or gradient norm must not reach the weights. */
+function update(pending: PendingStep, measured: ArrayLike<number>, optimizer: Optimizer, options: TrainStepOptions): TrainStepResult {
+  const [loss, gradientNorm, batchAccuracy] = [measured[0]!, measured[1]!, measured[2]!];
+  if (!Number.isFinite(loss)) throw new NonFiniteLossError(pending.step, pending.epoch, 'loss', loss);
+  if (!Number.isFinite(gradientNorm)) throw new NonFiniteLossError(pending.step, pending.epoch, 'gradient norm', gradientNorm);
+  tf.tidy(() =>
+    optimizer.applyGradients(pending.variables, pending.gradients, {
+      learningRate: options.learningRate,
+      momentum: options.momentum,
+      ...(options.learningRateScales ? { learningRateScales: options.learningRateScales } : {}),
+    }),
+  );
+  return { loss, accuracy: batchAccuracy, gradientNorm };
 }
 
 /**
