@@ -84,12 +84,36 @@ process.stdout.write(`/**
  * @internal
  */
 
+/** One build of the module, base64, with its SHA-256. */
+export interface SimdKernelsModule {
+  sha256: string;
+  base64: string;
+}
+
+/** An FMA build: also the SHA-256 of clang's output before the opcode rewrite, and the rewritten sites. */
+export interface RelaxedSimdKernelsModule extends SimdKernelsModule {
+  clangSha256: string;
+  sites: number;
+}
+
+/** The four builds, the compiler, and the C source's SHA-256. */
+export interface SimdKernelsBinary {
+  plain: SimdKernelsModule;
+  shared: SimdKernelsModule;
+  relaxedPlain: RelaxedSimdKernelsModule;
+  relaxedShared: RelaxedSimdKernelsModule;
+  compiler: string;
+  /** SHA-256 of csrc/training-kernels.c when these bytes were built from it. */
+  sourceSha256: string;
+}
+
 /**
  * The WebAssembly modules (plain memory / shared memory) of csrc/training-kernels.c, base64:
  * mul + add in the convolution loops, and (relaxed*) f32x4.relaxed_madd there instead, with the
  * SHA-256 of clang's output before the opcode rewrite and the number of rewritten instructions.
+ * Typed, not \`as const\`: a literal type would copy every module into the .d.ts.
  */
-export const simdKernelsBinary = {
+export const simdKernelsBinary: SimdKernelsBinary = {
   plain: { sha256: '${plain.sha256}', base64: '${plain.base64}' },
   shared: { sha256: '${shared.sha256}', base64: '${shared.base64}' },
   relaxedPlain: { sha256: '${relaxedPlain.sha256}', clangSha256: '${relaxedPlain.clangSha256}', sites: ${relaxedPlain.sites}, base64: '${relaxedPlain.base64}' },
@@ -97,7 +121,7 @@ export const simdKernelsBinary = {
   compiler: ${JSON.stringify(version)},
   /** SHA-256 of csrc/training-kernels.c when these bytes were built from it. */
   sourceSha256: '${sourceSha256}',
-} as const;
+};
 `);
 NODE
 mv "$out/simd-kernels-binary.ts" src/internal/simd-kernels-binary.ts

@@ -2,6 +2,7 @@
 import './__fixtures__/relaxed-simd.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { simdKernelsBinary } from './internal/simd-kernels-binary.js';
 import { relaxedSimdSupported, type SimdKernels } from './internal/simd-kernels.js';
@@ -44,6 +45,19 @@ describe('the committed SIMD kernel module', () => {
     expect(sites).toBe(simdKernelsBinary[variant].sites);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(simdKernelsBinary[variant].clangSha256);
   });
+  it('ships its bytes once: the declaration tsc emits types them as string, with no module inside', () => {
+    const file = new URL('./internal/simd-kernels-binary.ts', import.meta.url).pathname;
+    const options = { declaration: true, emitDeclarationOnly: true, strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, skipLibCheck: true, types: [] };
+    let declaration = '';
+    const emitted = ts.createProgram([file], options).emit(undefined, (name, text) => {
+      if (name.endsWith('.d.ts')) declaration = text;
+    });
+    expect(emitted.diagnostics).toEqual([]);
+    expect(declaration).toMatch(/export declare const simdKernelsBinary: SimdKernelsBinary;/);
+    for (const variant of variants) expect(declaration).not.toContain(simdKernelsBinary[variant].base64.slice(0, 64));
+    expect(declaration.length).toBeLessThan(2_000);
+  });
+
   it('was built from the committed C source', () => {
     const source = readFileSync(new URL('../csrc/training-kernels.c', import.meta.url));
     expect(createHash('sha256').update(source).digest('hex'), 'csrc/training-kernels.c changed: run scripts/build-kernels.sh').toBe(simdKernelsBinary.sourceSha256);

@@ -1,15 +1,14 @@
 // A page entry: trains the zoo's fast-cnn on real MNIST digits on the backend named in `?config=`
 // (JSON: backend, steps, batch, evalImages, allowSoftwareRenderer) and reports every step's loss and
 // time, the loss on the first `evalImages` digits before and after, and those digits' logits
-// computed on that backend and on `cpu` with the same weights. The digits are the test set's first images, fetched from /mnist/.
+// computed on that backend and on `cpu` with the same weights. The digits are the test set's first
+// images, loaded by URL from /mnist/ with @digitlab/datasets.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { createCpuPlugin, selectBackend, type BackendPlugin } from '@digitlab/backend';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
-// TODO(integrator): import { createModel } from '@digitlab/models' once its main entry is browser-ready
-// (branch libs-browser); zoo.ts is the same createModel, reached directly because models' index still
-// pulls node:fs today.
-import { createModel } from '../../../models/src/zoo.js';
+import { loadMnistTestFromUrl } from '@digitlab/datasets';
+import { createModel } from '@digitlab/models';
 import { createWebglPlugin } from '../index.js';
 
 interface PageConfig {
@@ -20,16 +19,10 @@ interface PageConfig {
   allowSoftwareRenderer?: boolean;
 }
 
-/** The first `count` MNIST test digits as [count, 28, 28, 1] in [0, 1], and their labels. */
+/** The first `count` MNIST test digits as [count, 28, 28, 1] in [0, 1], and their labels (by URL, verified). */
 async function mnistTestDigits(count: number): Promise<{ images: Float32Array; labels: Int32Array }> {
-  // TODO(integrator): @digitlab/datasets' MNIST-by-URL loader once libs-browser lands.
-  const [imageBytes, labelBytes] = await Promise.all(
-    ['/mnist/t10k-images-idx3-ubyte', '/mnist/t10k-labels-idx1-ubyte'].map(async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer())),
-  );
-  const view = new DataView(imageBytes!.buffer);
-  if (view.getUint32(0) !== 2051 || view.getUint32(8) !== 28 || view.getUint32(12) !== 28) throw new Error('t10k-images-idx3-ubyte: not a 28x28 IDX image file');
-  if (new DataView(labelBytes!.buffer).getUint32(0) !== 2049) throw new Error('t10k-labels-idx1-ubyte: not an IDX label file');
-  return { images: Float32Array.from(imageBytes!.subarray(16, 16 + count * 784), (value) => value / 255), labels: Int32Array.from(labelBytes!.subarray(8, 8 + count)) };
+  const digits = await loadMnistTestFromUrl({ baseUrl: new URL('/mnist/', location.href), gzipped: false, cache: false, size: count });
+  return { images: Float32Array.from(digits.images.subarray(0, count * 784), (value) => value / 255), labels: Int32Array.from(digits.labels.subarray(0, count)) };
 }
 
 const config = JSON.parse(new URLSearchParams(location.search).get('config') ?? '{}') as PageConfig;
