@@ -71,7 +71,7 @@ describe('digitlab train | evaluate | predict', () => {
     expect(output.test.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(10_000);
     expect(trained.stderr).toMatch(/epoch 1\/1: loss [\d.]+ acc [\d.]+% \| validation loss/);
 
-    expect(readdirSync(runFolder).sort()).toEqual(['checkpoints', 'config.json', 'metrics.jsonl', 'model']);
+    expect(readdirSync(runFolder).sort()).toEqual(['checkpoints', 'config.json', 'metrics.jsonl', 'model', 'report.html']);
     const config = JSON.parse(readFileSync(join(runFolder, 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(config).toMatchObject({ model: 'fast-bn-cnn', epochs: 1, batchSize: 64, limit: 2000, optimizer: 'adam', schedule: 'one-cycle', lr: 0.02, ema: 0.99, augment: false, elastic: { alpha: 34, sigma: 4 } });
     // The weight average travels with last/ (a resume continues it).

@@ -6,6 +6,7 @@
  * 100 s of training on 2 cores (docs/results.md). The accuracy model is bn-cnn with --augment
  * (30 epochs, about two hours here; docs/pretrained-bn-cnn.md).
  */
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createBatches, loadMnist, subsetDataset, RECOMMENDED_AUGMENTATION, type AugmentOptions, type DigitDataset } from '@digitlab/datasets/node';
 import { createModel, listModels, loadModel, saveModel, type ModelMetadataInit } from '@digitlab/models/node';
@@ -28,6 +29,7 @@ import {
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { createProgress } from '../progress.js';
+import { writeReport } from '../report/write-report.js';
 import { appendMetrics, createRunDirectory, defaultRunFolder, findRunToResume, readRunConfig, type RunDirectory } from '../run-dir.js';
 
 /** The resolved configuration of a run, as written to config.json. */
@@ -108,6 +110,7 @@ Trains a model on real MNIST (55,000 train / 5,000 validation / 10,000 test) and
   --limit N              train on the first N training images only (quick runs)
   --out DIR              run folder (default runs/<timestamp>-<model>)
   --resume DIR           continue the run in DIR from checkpoints/last with its own config
+  --no-report            skip writing RUN/report.html (curves, confusion matrix, mistakes, embedding)
   --config FILE          JSON file whose keys match these flags
   --json                 print one JSON object on stdout
 `;
@@ -138,7 +141,7 @@ const flags = {
 } as const;
 
 /** Flags that may accompany --resume (they do not change what is computed). */
-const resumeFlags = new Set(['resume', 'backend', 'threads', 'json', 'config']);
+const resumeFlags = new Set(['resume', 'backend', 'threads', 'json', 'config', 'no-report']);
 
 /** Runs `digitlab train`. */
 export async function run(argv: string[]): Promise<number> {
@@ -218,6 +221,8 @@ export async function run(argv: string[]): Promise<number> {
       metrics: { test: testMetrics, ...(result.best ? { validation: { [result.best.metric.replace('validation.', '')]: result.best.value, epoch: result.best.epoch } } : {}) },
     });
     finalModel.dispose();
+    const report = values['no-report'] === true ? undefined : await writeReport({ run: run.root, model: run.model, out: join(run.root, 'report.html'), embedding: 'umap', embeddingSize: 2000, seed: config.seed }, { test: splits.test });
+    if (report) logger.info(`report: ${report.out} (${report.seconds.total.toFixed(1)} s)`);
 
     if (json) {
       writeJson({
@@ -230,6 +235,7 @@ export async function run(argv: string[]): Promise<number> {
         ...(result.stopReason ? { stopReason: result.stopReason } : {}),
         trainSeconds,
         test: testMetrics,
+        ...(report ? { report: report.out } : {}),
       });
     } else {
       process.stdout.write(

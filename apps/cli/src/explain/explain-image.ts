@@ -74,8 +74,26 @@ export function explainImage(model: tfl.LayersModel, file: string, image: tf.Ten
         }
       }),
     );
+    if (method === 'gradcam' && layer === undefined) {
+      const previous = previousResolutionLayer(model, defaultCamLayer(model));
+      if (previous) attributions.push(timed('gradcam-previous-block', () => gradCam(model, image, { target: predicted, layer: previous })));
+    }
   }
   return { file, input: Float32Array.from(image.dataSync()), predicted, probabilities, activations, attributions, milliseconds };
+}
+
+/**
+ * The last layer (dropout aside) whose output is at least 3 times as wide as `layer`'s: the output
+ * of the block before the last downsampling (12x12 `block1_conv3_relu` for bn-cnn's 4x4 default).
+ * Grad-CAM at the last block can be 0 everywhere behind a flatten-dense head; the earlier block
+ * shows where the evidence is, at a finer resolution.
+ */
+export function previousResolutionLayer(model: tfl.LayersModel, layer: string): string | undefined {
+  const spatial = model.layers.filter((candidate) => candidate.outputShape.length === 4 && candidate.getClassName() !== 'Dropout' && candidate.getClassName() !== 'InputLayer');
+  const size = (candidate: tfl.layers.Layer) => (candidate.outputShape as number[])[1]!;
+  const chosen = spatial.find((candidate) => candidate.name === layer);
+  if (!chosen) return undefined;
+  return spatial.filter((candidate) => size(candidate) >= 3 * size(chosen)).at(-1)?.name;
 }
 
 /** The HTML section of one explained image. */
@@ -87,15 +105,15 @@ export function explanationHtml(explanation: ImageExplanation, labels: readonly 
       const where = 'layer' in attribution && attribution.layer ? ` at ${attribution.layer}` : '';
       const completeness = attribution.completeness as { relativeError: number } | undefined;
       const note = completeness ? ` (completeness error ${(100 * completeness.relativeError).toFixed(1)}%)` : '';
-      const empty = attribution.values.every((value) => value === 0) ? ' (zero everywhere at this layer: try --layer with an earlier one)' : '';
-      return `<div class="card">${heatMapOverlaySvg(input, attribution, { caption: `${attribution.method}${where}${note}${empty}` })}</div>`;
+      const empty = attribution.values.every((value) => value === 0) ? ' (0 everywhere at this layer)' : '';
+      return `<div class="card" style="max-width:170px"><div class="caption">${escapeXml(`${attribution.method}${where}${note}${empty}`)}</div>${heatMapOverlaySvg(input, attribution, { caption: '' })}</div>`;
     })
     .join('');
   const layers = activations
     .map((activation) => `<details${activation.shape.length === 1 ? ' open' : ''}><summary>${escapeXml(activation.name)} <small>${escapeXml(activation.className)} [${activation.shape.join('×')}]</small></summary>${activationSvg(activation, { limit: 32, columns: 16, cell: 36 })}</details>`)
     .join('');
   return (
-    `<div class="row" id="image-${index}"><div class="card">${digitSvg(input, 28, 28, { size: 140, caption: 'input as the model sees it' })}</div>` +
+    `<div class="row" id="image-${index}"><div class="card" style="max-width:170px"><div class="caption">input as the model sees it</div>${digitSvg(input, 28, 28, { size: 168 })}</div>` +
     `<div class="card"><h3>predicted ${escapeXml(name)} (${(100 * probabilities[predicted]!).toFixed(1)}%)</h3>${probabilityBarsSvg(probabilities, { labels: [...labels] })}</div>${overlays}</div>` +
     `<h3>inside the model: every layer</h3>${layers}`
   );
@@ -107,7 +125,7 @@ export function explanationImages(explanation: ImageExplanation): { name: string
   return [
     { name: 'input', image: enlarge(digit, 8) },
     ...explanation.attributions.map((attribution) => ({
-      name: attribution.method,
+      name: 'layer' in attribution && attribution.layer ? `${attribution.method}-${attribution.layer}` : attribution.method,
       image: enlarge(blendImages(digit, colorImage(attribution.values, 28, 28, scaleFor(attribution.values)), 0.6), 8),
     })),
   ];

@@ -10,7 +10,8 @@ and attribution heat maps over the digit. Writes one self-contained HTML file (n
   --model DIR|pretrained:NAME  a model folder (e.g. runs/<run>/model) or a shipped pretrained model
   --method NAMES       attribution methods, comma-separated, or all (default gradcam,saliency):
                        ${attributionMethods.join(', ')}
-  --layer NAME         the layer for Grad-CAM (default: the last conv block's output)
+  --layer NAME         the layer for Grad-CAM (default: the last conv block's output, and the output
+                       of the block before the last downsampling, whose finer map is rarely all 0)
   --out FILE           the HTML report (default explain.html)
   --png DIR            also write each input and heat map as PNG files into DIR
   --backend NAME       auto|wasm|cpu|tensorflow|cuda (default auto)

@@ -10,7 +10,7 @@ export interface OverlayOptions {
   size?: number;
   /** Heat-map opacity over the digit, 0..1; default 0.6. */
   opacity?: number;
-  /** Text above the image; default the method and class. */
+  /** Text above the image; default the method and class; '' for none (put it in the page instead). */
   caption?: string;
 }
 
@@ -24,12 +24,13 @@ export function heatMapOverlaySvg(digit: ArrayLike<number>, attribution: Attribu
   const scale = scaleFor(values);
   const image = blendImages(grayImage(digit, width, height), colorImage(values, width, height, scale), opacity);
   const text = caption ?? `${attribution.method}, class ${attribution.target}`;
+  const top = text ? 18 : 0;
   return svgDocument(
     size,
-    size + 56,
-    text,
-    `<text x="0" y="12">${escapeXml(text)}</text><image class="overlay" x="0" y="18" width="${size}" height="${size}" style="image-rendering:pixelated" href="${pngDataUri(image)}"/>` +
-      colorLegend(scale, { x: 0, y: size + 20, width: Math.min(size, 160), label: '' }),
+    size + top + 38,
+    text || `${attribution.method}, class ${attribution.target}`,
+    `${text ? `<text x="0" y="12">${escapeXml(text)}</text>` : ''}<image class="overlay" x="0" y="${top}" width="${size}" height="${size}" style="image-rendering:pixelated" href="${pngDataUri(image)}"/>` +
+      colorLegend(scale, { x: 0, y: size + top + 2, width: Math.min(size, 160), label: '' }),
   );
 }
 
