@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadMnist, type DigitDataset } from '@digitlab/datasets';
+import { loadMnist, type DigitDataset } from '@digitlab/datasets/node';
 import { parseMetricsJsonl } from '@digitlab/viz';
 import { loadBaseModel } from '../commands/finetune.js';
 import { buildModelReport, firstDigits, type ModelReport } from './model-report.js';
