@@ -7,11 +7,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imagesToTensor } from '@digitlab/datasets';
 import { loadModel } from '@digitlab/models/node';
+import { encodePng, grayImage } from '@digitlab/viz';
+import { run as predict } from '../../cli/src/commands/predict.js';
 import { openBrowser, openPage, type Browser, type ObservedPage } from '../../../test-support/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../../test-support/browser/static-server.js';
 import { buildDemo, countInkPixels, demoDist, drawStrokes, shippedTestSet } from './demo-page.js';
@@ -155,7 +154,7 @@ describe('demo in Chromium', () => {
     await expect.poll(() => page.getByRole('combobox', { name: 'Model' }).inputValue(), { timeout: 60_000 }).toMatch(/^fast-cnn trained here/);
   });
 
-  it('Your handwriting: LoRA fine-tuning on drawn examples runs, and the exported folder loads in Node with the page\'s prediction', async () => {
+  it('Your handwriting: LoRA fine-tuning on drawn examples runs, and digitlab predict reads the exported folder and agrees with the page', async () => {
     const { page } = observed;
     await page.getByRole('combobox', { name: 'Model' }).selectOption('bn-cnn');
     await expect.poll(() => page.locator('.model-card').textContent()).toContain('bn-cnn');
@@ -201,17 +200,25 @@ describe('demo in Chromium', () => {
     const seen = await page.locator('canvas[aria-label="The 28 by 28 input the model sees"]').evaluate((canvas: HTMLCanvasElement) =>
       Array.from(canvas.getContext('2d')!.getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)),
     );
-    await tf.setBackend('cpu');
+    // `digitlab predict --model FOLDER input.png` on that 28x28 input, as a person would run it.
+    const png = join(folder, 'input.png');
+    await writeFile(png, encodePng(grayImage(seen, 28, 28, { min: 0, max: 255 })));
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0) as typeof process.stdout.write;
+    let exitCode: number;
+    try {
+      exitCode = await predict(['--model', folder, '--backend', 'cpu', '--json', png]);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(exitCode).toBe(0);
+    const answer = JSON.parse(printed.join('')) as { predictions: { digit: string }[] };
+    expect(answer.predictions[0]?.digit).toBe(String(pageDigit));
     const { model, metadata } = await loadModel(folder);
-    const nodeDigit = tf.tidy(() => {
-      const unit = imagesToTensor(Uint8Array.from(seen), 'unit');
-      const input = metadata.input.normalization === 'mnist' ? tf.div(tf.sub(unit, metadata.input.mean!), metadata.input.std!) : unit;
-      return tf.argMax(model.predict(input) as tf.Tensor, -1).dataSync()[0];
-    });
     model.dispose();
     await rm(folder, { recursive: true, force: true });
     expect(metadata.base).toMatchObject({ name: 'bn-cnn' });
-    expect(nodeDigit).toBe(pageDigit);
   });
 
   it('said nothing on the console and fetched nothing off its origin', () => {
