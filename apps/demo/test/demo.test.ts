@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '@digitlab/models/node';
-import { encodePng, grayImage } from '@digitlab/viz';
+import { encodePng, enlarge, grayImage } from '@digitlab/viz';
 import { run as predict } from '../../cli/src/commands/predict.js';
 import { openBrowser, openPage, type Browser, type ObservedPage } from '../../../test-support/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../../test-support/browser/static-server.js';
@@ -73,6 +73,15 @@ describe('demo in Chromium', () => {
     await expect.poll(() => status.textContent()).toMatch(/^1 /);
     await page.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(() => status.textContent()).toBe('Draw a digit');
+  });
+
+  it('reads an uploaded image: a test digit as a dark-on-white PNG', async () => {
+    const { page } = observed;
+    const index = nthIndexOf(testSet.labels, 7, 3);
+    const paper = Array.from(testSet.images.subarray(index * 784, (index + 1) * 784), (value) => 255 - value);
+    await page.getByLabel('Upload image').setInputFiles({ name: 'seven.png', mimeType: 'image/png', buffer: Buffer.from(encodePng(enlarge(grayImage(paper, 28, 28, { min: 0, max: 255 }), 8))) });
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/^7 \(/);
+    await page.getByRole('button', { name: 'Clear' }).click();
   });
 
   it('Test set: the confusion matrix of the 10,000 test digits opens a cell\'s digits, and a digit opens in Inside', async () => {
