@@ -1,0 +1,6 @@
+/** Kernel name → the tfjs-core test files (relative to its `dist/`) that run it; empty: no tfjs-core op reaches it. */
+export declare const kernelSuites: Readonly<Record<string, readonly string[]>>;
+/** Why a kernel with no tfjs-core test file is still covered. */
+export declare const unreachableReasons: Readonly<Record<string, string>>;
+/** Every test file in `kernelSuites`, once each, in a stable order. */
+export declare function peerSuiteFiles(): string[];
