@@ -8,12 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { wasmTrainingKernelNames } from '@digitlab/backend-wasm';
 import { kernelSuites, peerSuiteFiles, unreachableReasons } from './kernel-suites.mjs';
 import { runPeerSuite } from './run-peer-suite.mjs';
+import { checkAgainstKnownFailures, type KnownFailures } from './known-failures.js';
 
-interface KnownFailure {
-  spec: string;
-  reason: string;
-}
-const known: { knownFailures: KnownFailure[] } = JSON.parse(readFileSync(new URL('../peer-suite-known-failures.json', import.meta.url), 'utf8'));
+const known = JSON.parse(readFileSync(new URL('../peer-suite-known-failures.json', import.meta.url), 'utf8')) as KnownFailures;
 
 describe("tfjs-core's op tests on our wasm kernels", () => {
   it('map every kernel we register to the tfjs-core tests that run it', () => {
@@ -27,16 +24,9 @@ describe("tfjs-core's op tests on our wasm kernels", () => {
   it('pass, except the specs stock tfjs-backend-wasm fails too', async () => {
     const outcome = await runPeerSuite({ backend: 'ours', files: peerSuiteFiles() });
     expect(outcome.suiteErrors).toEqual([]);
-    const passed = new Set(outcome.specs.filter((spec) => spec.status === 'passed').map((spec) => spec.name));
-    const failed = outcome.specs.filter((spec) => spec.status === 'failed');
-    const knownNames = new Set(known.knownFailures.map((failure) => failure.spec));
-    const unexpected = failed.filter((spec) => !knownNames.has(spec.name)).map((spec) => `${spec.name} (${spec.file}): ${spec.messages.join(' | ')}`);
-    const nowPassing = known.knownFailures.filter((failure) => passed.has(failure.spec)).map((failure) => `${failure.spec} (listed: ${failure.reason})`);
-    const missing = known.knownFailures.filter((failure) => !outcome.specs.some((spec) => spec.name === failure.spec)).map((failure) => failure.spec);
+    const passed = outcome.specs.filter((spec) => spec.status === 'passed').length;
     expect(outcome.specs.length, 'tfjs-core declared no specs: the spec files did not load').toBeGreaterThan(700);
-    // unexpected: fail with our kernels, not in the list (stock passes them): a bug of ours.
-    // nowPassing / missing: the list is stale; rerun compare-with-stock.mjs and commit its output.
-    expect({ unexpected, nowPassing, missing }).toEqual({ unexpected: [], nowPassing: [], missing: [] });
-    console.info(`peer suite: ${passed.size}/${outcome.specs.length} passed, ${failed.length} known failures; bundle ${Math.round(outcome.bundleMs)} ms, run ${Math.round(outcome.runMs)} ms`);
+    expect(checkAgainstKnownFailures(outcome, known)).toEqual({ unexpected: [], nowPassing: [], missing: [] });
+    console.info(`peer suite: ${passed}/${outcome.specs.length} passed, ${outcome.specs.length - passed} known failures; bundle ${Math.round(outcome.bundleMs)} ms, run ${Math.round(outcome.runMs)} ms`);
   });
 });

@@ -8,3 +8,6 @@ export declare const tfjsCoreDist: string;
  * kernels registered) or `stock` tfjs-backend-wasm, in a child Node process.
  */
 export declare function runPeerSuite(options: { backend: 'ours' | 'stock'; files: readonly string[]; timeoutMs?: number }): Promise<PeerSuiteOutcome & { bundleMs: number; runMs: number }>;
+
+/** The source of a bundle entry that runs `files` (relative to tfjs-core's `dist/`) through `mainExport` of `mainModule`. */
+export declare function specEntrySource(mainModule: string, mainExport: string, files: readonly string[]): string;

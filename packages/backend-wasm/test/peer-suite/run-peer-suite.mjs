@@ -32,6 +32,20 @@ const nodeGlobalsBanner = [
 ].join('\n');
 
 /**
+ * The source of a bundle entry that runs `files` through `main` (node-main.ts' `runInNode` or
+ * page-main.ts' `runInPage`). The specs are imported by `import()` inside the main, after
+ * install-jasmine.ts has put jasmine's globals in place (they call `describe` at import).
+ * @param {string} mainModule absolute path of the main module
+ * @param {string} mainExport its exported function
+ * @param {readonly string[]} files tfjs-core test files relative to its `dist/`
+ * @returns {string}
+ */
+export function specEntrySource(mainModule, mainExport, files) {
+  const loaders = files.map((file) => `  { file: ${JSON.stringify(file)}, load: () => import(${JSON.stringify(join(tfjsCoreDist, file))}) }`);
+  return `import { ${mainExport} } from ${JSON.stringify(mainModule)};\nawait ${mainExport}([\n${loaders.join(',\n')}\n]);\n`;
+}
+
+/**
  * @param {{ backend: 'ours' | 'stock', files: readonly string[], timeoutMs?: number }} options
  *   `files`: tfjs-core test files relative to its `dist/` (e.g. `ops/conv2d_test.js`).
  * @returns {Promise<import('./peer-suite-result.js').PeerSuiteOutcome & { bundleMs: number, runMs: number }>}
@@ -44,9 +58,7 @@ export async function runPeerSuite({ backend, files, timeoutMs = 300_000 }) {
   await mkdir(cacheDir, { recursive: true });
   const workDir = await mkdtemp(join(cacheDir, 'peer-suite-'));
   try {
-    // run-specs imports jasmine's globals first, then the specs (they call describe at import).
-    const loaders = files.map((file) => `{ file: ${JSON.stringify(file)}, load: () => import(${JSON.stringify(join(tfjsCoreDist, file))}) }`);
-    const entry = `import { runSpecs } from ${JSON.stringify(join(here, 'run-specs.ts'))};\nawait runSpecs([\n${loaders.join(',\n')}\n]);\n`;
+    const entry = specEntrySource(join(here, 'node-main.ts'), 'runInNode', files);
     const entryFile = join(workDir, 'entry.ts');
     await writeFile(entryFile, entry);
     const outfile = join(workDir, 'peer-suite.mjs');
