@@ -25,7 +25,8 @@ async function runPeerSuiteInChromium(backend: 'ours' | 'stock'): Promise<PeerSu
   let browser: Browser | undefined;
   try {
     await writeFile(join(folder, 'entry.ts'), specEntrySource(join(here, 'page-main.ts'), 'runInPage', peerSuiteFiles()));
-    await bundleForBrowser({ entry: join(folder, 'entry.ts'), outfile: join(folder, 'page.js') });
+    // tfjs-core's jasmine_util requires jasmine-core, a dev dependency of this package, not of tfjs-core.
+    await bundleForBrowser({ entry: join(folder, 'entry.ts'), outfile: join(folder, 'page.js'), nodePaths: [join(here, '..', '..', 'node_modules')] });
     await writeFile(join(folder, 'index.html'), '<!doctype html><title>peer suite</title><link rel="icon" href="data:,"><script type="module" src="page.js"></script>');
     const wasmFolder = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
     server = await startStaticServer({ mounts: { '/': folder, '/wasm-files/': wasmFolder } });

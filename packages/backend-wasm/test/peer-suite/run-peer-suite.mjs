@@ -75,8 +75,6 @@ export async function runPeerSuite({ backend, files, timeoutMs = 300_000 }) {
       conditions: ['@digitlab/source'],
       // tfjs-core's jasmine_util requires jasmine-core, a dev dependency of this package, not of tfjs-core.
       nodePaths: [join(packageDir, 'node_modules')],
-      // tfjs-core marks its test files side-effect free; they are nothing but side effects.
-      ignoreAnnotations: true,
       banner: { js: nodeGlobalsBanner },
       logLevel: 'silent',
     });
