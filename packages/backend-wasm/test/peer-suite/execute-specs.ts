@@ -4,9 +4,9 @@
  * `stock`: tfjs-backend-wasm alone), runs every spec with jasmine and returns one result per spec.
  * node-main.ts and page-main.ts call it and hand the outcome back.
  */
-import { setBackend } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, setBackend, unregisterKernel, type KernelFunc } from '@tensorflow/tfjs-core';
 import { selectBackend } from '@digitlab/backend';
-import { createWasmPlugin } from '@digitlab/backend-wasm';
+import { createWasmPlugin, wasmTrainingKernelNames } from '@digitlab/backend-wasm';
 import { jasmine } from './install-jasmine.js';
 import type { PeerSuiteOutcome, PeerSpecResult } from './peer-suite-result.js';
 
@@ -23,6 +23,28 @@ export interface PeerBackendOptions {
   wasmPaths: string;
   /** Called as each spec starts (Node prints it: the last line names the spec to blame if the process dies). */
   onSpecStarted?: (name: string) => void;
+}
+
+/**
+ * Wraps each of our kernels in a counter of its calls per spec file, so the test can check that
+ * the files kernel-suites.mjs names for a kernel really run it. The wrapper only counts and calls
+ * the kernel; setup and dispose stay as registered.
+ */
+function countKernelCalls(currentFile: () => string): PeerSuiteOutcome['kernelCalls'] {
+  const calls: Record<string, Record<string, number>> = {};
+  for (const kernelName of wasmTrainingKernelNames()) {
+    const registered = getKernel(kernelName, 'wasm');
+    if (!registered) throw new Error(`${kernelName} is not registered on wasm after loading our plugin.`);
+    const perFile: Record<string, number> = (calls[kernelName] = {});
+    const kernelFunc: KernelFunc = (args) => {
+      const file = currentFile();
+      perFile[file] = (perFile[file] ?? 0) + 1;
+      return registered.kernelFunc(args);
+    };
+    unregisterKernel(kernelName, 'wasm');
+    registerKernel({ ...registered, kernelFunc });
+  }
+  return calls;
 }
 
 async function loadBackend({ backend, wasmPaths }: PeerBackendOptions): Promise<void> {
@@ -49,6 +71,7 @@ export async function executeSpecs(specFiles: readonly SpecFileLoader[], options
     backend: options.backend,
     specs: [],
     suiteErrors: [`${what}: ${(error as Error).stack ?? String(error)}`],
+    kernelCalls: {},
   });
   // Each file's top-level suites, so each result names the file it came from.
   const fileOfSuite = new Map<string, string>();
@@ -60,18 +83,21 @@ export async function executeSpecs(specFiles: readonly SpecFileLoader[], options
     }
     for (const suite of jasmine.getEnv().topSuite().children) if (!fileOfSuite.has(suite.id)) fileOfSuite.set(suite.id, file);
   }
+  const openSuites: string[] = [];
+  const currentFile = (): string => fileOfSuite.get(openSuites[0] ?? '') ?? 'outside any spec';
+  let kernelCalls: PeerSuiteOutcome['kernelCalls'] = {};
   try {
     await loadBackend(options);
+    if (options.backend === 'ours') kernelCalls = countKernelCalls(currentFile);
   } catch (error) {
     return failed('loading the backend failed', error);
   }
-  const specs = await execute(suiteErrors, fileOfSuite, options.onSpecStarted);
-  return { backend: options.backend, specs, suiteErrors };
+  const specs = await execute(suiteErrors, openSuites, currentFile, options.onSpecStarted);
+  return { backend: options.backend, specs, suiteErrors, kernelCalls };
 }
 
-async function execute(suiteErrors: string[], fileOfSuite: ReadonlyMap<string, string>, onSpecStarted?: (name: string) => void): Promise<PeerSpecResult[]> {
+async function execute(suiteErrors: string[], openSuites: string[], currentFile: () => string, onSpecStarted?: (name: string) => void): Promise<PeerSpecResult[]> {
   const specs: PeerSpecResult[] = [];
-  const openSuites: string[] = [];
   const seen = new Map<string, number>();
   const env = jasmine.getEnv();
   env.addReporter({
@@ -83,7 +109,7 @@ async function execute(suiteErrors: string[], fileOfSuite: ReadonlyMap<string, s
       const count = (seen.get(result.fullName) ?? 0) + 1;
       seen.set(result.fullName, count);
       const name = count === 1 ? result.fullName : `${result.fullName} #${count}`;
-      specs.push({ name, file: fileOfSuite.get(openSuites[0] ?? '') ?? 'unknown', status: result.status, messages: result.failedExpectations.map((failure) => failure.message) });
+      specs.push({ name, file: currentFile(), status: result.status, messages: result.failedExpectations.map((failure) => failure.message) });
     },
     suiteStarted(result) {
       openSuites.push(result.id);

@@ -4,3 +4,5 @@ export declare const kernelSuites: Readonly<Record<string, readonly string[]>>;
 export declare const unreachableReasons: Readonly<Record<string, string>>;
 /** Every test file in `kernelSuites`, once each, in a stable order. */
 export declare function peerSuiteFiles(): string[];
+/** The (kernel, file) pairs of `kernelSuites` that a run never called, as "Kernel in file". */
+export declare function unexercisedMappings(kernelCalls: Readonly<Record<string, Readonly<Record<string, number>>>>): string[];

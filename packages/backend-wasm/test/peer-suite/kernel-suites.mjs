@@ -48,3 +48,12 @@ export const unreachableReasons = {
 export function peerSuiteFiles() {
   return [...new Set(Object.values(kernelSuites).flat())].sort();
 }
+
+/**
+ * The (kernel, file) pairs of `kernelSuites` that a run never called, as "Kernel in file".
+ * @param {Readonly<Record<string, Readonly<Record<string, number>>>>} kernelCalls kernel → file → calls
+ * @returns {string[]}
+ */
+export function unexercisedMappings(kernelCalls) {
+  return Object.entries(kernelSuites).flatMap(([kernel, files]) => files.filter((file) => !(kernelCalls[kernel]?.[file] ?? 0)).map((file) => `${kernel} in ${file}`));
+}

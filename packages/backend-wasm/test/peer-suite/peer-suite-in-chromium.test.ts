@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleForBrowser } from '../../../../test-support/browser/bundle.js';
 import { openBrowser, openPage, type Browser } from '../../../../test-support/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../../../test-support/browser/static-server.js';
-import { peerSuiteFiles } from './kernel-suites.mjs';
+import { peerSuiteFiles, unexercisedMappings } from './kernel-suites.mjs';
 import { specEntrySource } from './run-peer-suite.mjs';
 import { checkAgainstKnownFailures, type KnownFailures } from './known-failures.js';
 import type { PeerSuiteOutcome } from './peer-suite-result.js';
@@ -57,5 +57,6 @@ describe("tfjs-core's op tests on our wasm kernels in Chromium", () => {
     const failed = outcome.specs.filter((spec) => spec.status === 'failed');
     console.info(`peer suite in Chromium: ${outcome.specs.length - failed.length}/${outcome.specs.length} passed`);
     expect(checkAgainstKnownFailures(outcome, known)).toEqual({ unexpected: [], nowPassing: [], missing: [] });
+    expect(unexercisedMappings(outcome.kernelCalls), 'kernel-suites.mjs names these files for a kernel that they never call').toEqual([]);
   });
 });

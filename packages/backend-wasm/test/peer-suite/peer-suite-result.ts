@@ -17,4 +17,6 @@ export interface PeerSuiteOutcome {
   specs: PeerSpecResult[];
   /** Failures outside any spec (a beforeAll or afterAll that threw). */
   suiteErrors: string[];
+  /** With our kernels: kernel name → spec file → calls (empty for stock). */
+  kernelCalls: Record<string, Record<string, number>>;
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { wasmTrainingKernelNames } from '@digitlab/backend-wasm';
-import { kernelSuites, peerSuiteFiles, unreachableReasons } from './kernel-suites.mjs';
+import { kernelSuites, peerSuiteFiles, unexercisedMappings, unreachableReasons } from './kernel-suites.mjs';
 import { runPeerSuite } from './run-peer-suite.mjs';
 import { checkAgainstKnownFailures, type KnownFailures } from './known-failures.js';
 
@@ -27,6 +27,8 @@ describe("tfjs-core's op tests on our wasm kernels", () => {
     const passed = outcome.specs.filter((spec) => spec.status === 'passed').length;
     expect(outcome.specs.length, 'tfjs-core declared no specs: the spec files did not load').toBeGreaterThan(700);
     expect(checkAgainstKnownFailures(outcome, known)).toEqual({ unexpected: [], nowPassing: [], missing: [] });
+    // Each file kernel-suites.mjs names for a kernel really runs it.
+    expect(unexercisedMappings(outcome.kernelCalls), 'kernel-suites.mjs names these files for a kernel that they never call').toEqual([]);
     console.info(`peer suite: ${passed}/${outcome.specs.length} passed, ${outcome.specs.length - passed} known failures; bundle ${Math.round(outcome.bundleMs)} ms, run ${Math.round(outcome.runMs)} ms`);
   });
 });
