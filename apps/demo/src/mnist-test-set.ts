@@ -7,7 +7,8 @@ import { loadMnistTestFromUrl, type DigitDataset } from '@digitlab/datasets';
 let loading: Promise<DigitDataset> | undefined;
 
 export function loadTestSet(): Promise<DigitDataset> {
-  return (loading ??= loadMnistTestFromUrl({ baseUrl: new URL('mnist/', document.baseURI), cache: false }));
+  loading ??= loadMnistTestFromUrl({ baseUrl: new URL('mnist/', document.baseURI), cache: false });
+  return loading;
 }
 
 /** The 784 bytes of test digit `index`. */

@@ -37,7 +37,8 @@ const known = ours.specs
 const perFile = {};
 for (const [label, run] of [['ours', ours], ['stock', stock]]) {
   for (const spec of run.specs) {
-    const row = (perFile[spec.file] ??= { specs: 0, oursPassed: 0, stockPassed: 0 });
+    perFile[spec.file] ??= { specs: 0, oursPassed: 0, stockPassed: 0 };
+    const row = perFile[spec.file];
     if (label === 'ours') row.specs += 1;
     if (spec.status === 'passed') row[`${label}Passed`] += 1;
   }

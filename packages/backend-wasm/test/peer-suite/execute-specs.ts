@@ -35,7 +35,8 @@ function countKernelCalls(currentFile: () => string): PeerSuiteOutcome['kernelCa
   for (const kernelName of wasmTrainingKernelNames()) {
     const registered = getKernel(kernelName, 'wasm');
     if (!registered) throw new Error(`${kernelName} is not registered on wasm after loading our plugin.`);
-    const perFile: Record<string, number> = (calls[kernelName] = {});
+    const perFile: Record<string, number> = {};
+    calls[kernelName] = perFile;
     const kernelFunc: KernelFunc = (args) => {
       const file = currentFile();
       perFile[file] = (perFile[file] ?? 0) + 1;

@@ -11,7 +11,10 @@ beforeAll(useTestBackend);
 function alongAxis(axis: number[], count: number): { values: Float32Array; count: number; dimension: number } {
   const values = new Float32Array(count * 3);
   let state = 7;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  };
   for (let i = 0; i < count; i++) {
     const t = 10 * random();
     for (let d = 0; d < 3; d++) values[i * 3 + d] = 5 + t * axis[d]! + 0.1 * random();

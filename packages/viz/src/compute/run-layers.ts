@@ -32,7 +32,7 @@ export function runLayers(model: tfl.LayersModel, input: tf.Tensor, replace?: { 
   if (model.inputs.length !== 1) throw new VizError(`model "${model.name}" has ${model.inputs.length} inputs; viz explains single-input models only`);
   const values = new Map<number, tf.Tensor>([[model.inputs[0]!.id, input]]);
   const outputs = new Map<string, tf.Tensor>();
-  const valueOf = (symbolic: Symbolic): tf.Tensor => {
+  const valueFor = (symbolic: Symbolic): tf.Tensor => {
     const value = values.get(symbolic.id);
     if (!value) throw new VizError(`layer input "${symbolic.name}" of model "${model.name}" is computed after its use; viz needs layers in topological order`);
     return value;
@@ -51,7 +51,7 @@ export function runLayers(model: tfl.LayersModel, input: tf.Tensor, replace?: { 
     const output =
       replace?.layer === layer.name
         ? replace.output
-        : (layer.apply(Array.isArray(symbolicInput) ? symbolicInput.map(valueOf) : valueOf(symbolicInput), { training: false }) as tf.Tensor);
+        : (layer.apply(Array.isArray(symbolicInput) ? symbolicInput.map(valueFor) : valueFor(symbolicInput), { training: false }) as tf.Tensor);
     values.set(symbolicOutput.id, output);
     outputs.set(layer.name, output);
   }
