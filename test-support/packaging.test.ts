@@ -128,7 +128,7 @@ describe.concurrent('a fresh project installs one library from its tarball with 
     expect(output).toMatch(/seed-cnn 225034/);
     writeFileSync(
       join(project, 'pretrained.mjs'),
-      "import { loadPretrained } from '@digitlab/models';\nawait loadPretrained('fast-cnn').catch((error) => console.log(error.name, error.message));\n",
+      "import { loadPretrained } from '@digitlab/models/node';\nawait loadPretrained('fast-cnn').catch((error) => console.log(error.name, error.message));\n",
     );
     const { stdout } = await run(process.execPath, ['pretrained.mjs'], { cwd: project, env: userEnvironment });
     expect(stdout).toMatch(/PretrainedNotFoundError .*@digitlab\/pretrained, which is not installed.*npm install @digitlab\/pretrained/);

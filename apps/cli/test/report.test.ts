@@ -68,12 +68,13 @@ describe('digitlab report', () => {
 
   it('--watch serves the run on 127.0.0.1 and redraws the curves as metrics.jsonl grows', async () => {
     const options = parseReportArgs([runFolder, '--watch', '--port', '0', '--embedding', 'pca', '--embedding-size', '100', '--test-limit', '300']);
-    const watch = await startReportWatch({ ...options, run: runFolder, watch: options.watch! }, { refreshSeconds: 1 });
+    // The default refresh (5 s) leaves Chromium time to draw and measure the page before it reloads.
+    const watch = await startReportWatch({ ...options, run: runFolder, watch: options.watch! });
     try {
       expect(watch.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const first = await (await fetch(watch.url)).text();
       expect(first).toContain('2 epochs so far');
-      expect(first).toContain('<meta http-equiv="refresh" content="1">');
+      expect(first).toContain('<meta http-equiv="refresh" content="5">');
       const metrics = join(runFolder, 'metrics.jsonl');
       appendFileSync(metrics, `${JSON.stringify({ type: 'epoch', epoch: 2, step: 999, loss: 0.2, accuracy: 0.95, learningRate: 0.001, validation: { loss: 0.25, accuracy: 0.93 } })}\n`);
       const second = await (await fetch(watch.url)).text();
