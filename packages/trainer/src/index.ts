@@ -53,7 +53,10 @@ export type {
   DiscriminativeStrategy,
   LoraStrategy,
   AdapterStrategy,
+  Ia3Strategy,
 } from './finetune/strategy.js';
+export { finetuneDefaults } from './finetune/defaults.js';
+export type { FinetuneDefaults } from './finetune/defaults.js';
 export { prepareFinetune, enterStage, groupLearningRateScales } from './finetune/prepare-finetune.js';
 export type { PrepareFinetuneOptions, FinetunePlan, FinetuneStage } from './finetune/prepare-finetune.js';
 export { finetune } from './finetune/finetune.js';

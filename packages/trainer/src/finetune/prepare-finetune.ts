@@ -4,7 +4,7 @@
  * stages of training, each naming the layers that train in it.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { addAdapters, applyLora, keepFrozenBatchNormInInference, layerGroups, ModelOptionError, replaceHead, type LayerGroup } from '@digitlab/models';
+import { addAdapters, applyIa3, applyLora, keepFrozenBatchNormInInference, layerGroups, ModelOptionError, replaceHead, type LayerGroup } from '@digitlab/models';
 import { FinetuneError } from './finetune-error.js';
 import { DEFAULT_DISCRIMINATIVE_FACTOR, finetuneStrategyNames, type FinetuneStrategy } from './strategy.js';
 
@@ -112,6 +112,12 @@ export function prepareFinetune(base: tfl.LayersModel, strategy: FinetuneStrateg
           ...(seed === undefined ? {} : { seed }),
         }),
       );
+      stageLayers = [model.layers.filter((layer) => layer.trainable).map((layer) => layer.name)];
+      break;
+    }
+    case 'ia3': {
+      const trainable = strategy.trainHead === false ? [] : [HEAD].filter((name) => model.layers.some((layer) => layer.name === name));
+      model = wrap(() => applyIa3(withHead, { targets: strategy.targets ?? ['conv', 'dense'], trainable }));
       stageLayers = [model.layers.filter((layer) => layer.trainable).map((layer) => layer.name)];
       break;
     }

@@ -1,7 +1,7 @@
 /** The fine-tuning strategies, as plain JSON-serialisable descriptions. */
 
 /** Names of the strategies {@link prepareFinetune} accepts. */
-export const finetuneStrategyNames = ['full', 'linear-probe', 'freeze', 'gradual-unfreeze', 'discriminative', 'lora', 'adapter'] as const;
+export const finetuneStrategyNames = ['full', 'linear-probe', 'freeze', 'gradual-unfreeze', 'discriminative', 'lora', 'adapter', 'ia3'] as const;
 /** One of {@link finetuneStrategyNames}. */
 export type FinetuneStrategyName = (typeof finetuneStrategyNames)[number];
 
@@ -61,6 +61,19 @@ export interface AdapterStrategy {
   trainHead?: boolean;
 }
 
+/**
+ * IA3 (Liu et al. 2022): the base is frozen and the outputs of the target layers (and the inputs of
+ * the target Dense layers) are rescaled by learned vectors that start at 1; those vectors (and the
+ * head) train. The fewest trainable parameters of all strategies; `--merge` folds them in exactly.
+ */
+export interface Ia3Strategy {
+  kind: 'ia3';
+  /** Layer names and/or `'dense'`, `'conv'`. Default: `['conv', 'dense']`. */
+  targets?: string[];
+  /** Train the `head` in full too; default true. */
+  trainHead?: boolean;
+}
+
 /** A fine-tuning strategy. */
 export type FinetuneStrategy =
   | FullStrategy
@@ -69,7 +82,8 @@ export type FinetuneStrategy =
   | GradualUnfreezeStrategy
   | DiscriminativeStrategy
   | LoraStrategy
-  | AdapterStrategy;
+  | AdapterStrategy
+  | Ia3Strategy;
 
 /** ULMFiT's factor between the learning rates of neighbouring layer groups. */
 export const DEFAULT_DISCRIMINATIVE_FACTOR = 1 / 2.6;

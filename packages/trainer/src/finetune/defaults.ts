@@ -1,0 +1,24 @@
+import type { FinetuneStrategyName } from './strategy.js';
+
+/** Epochs and peak learning rate (Adam, cosine decay) a strategy trains with when the caller gives none. */
+export interface FinetuneDefaults {
+  epochs: number;
+  learningRate: number;
+}
+
+/**
+ * Per-strategy defaults, chosen on a held-out handwriting style with about 1,000 images
+ * (`packages/trainer/bench/finetune-defaults.mjs`, figures in the README). Strategies that train
+ * few, freshly initialised parameters (LoRA, IA3, adapters, the head alone) need a higher rate and
+ * more epochs than those that move the whole pretrained network, which a high rate would wreck.
+ */
+export const finetuneDefaults: Readonly<Record<FinetuneStrategyName, FinetuneDefaults>> = {
+  full: { epochs: 8, learningRate: 1e-3 },
+  'linear-probe': { epochs: 10, learningRate: 1e-2 },
+  freeze: { epochs: 8, learningRate: 2e-3 },
+  'gradual-unfreeze': { epochs: 8, learningRate: 2e-3 },
+  discriminative: { epochs: 8, learningRate: 1e-3 },
+  lora: { epochs: 10, learningRate: 1e-2 },
+  adapter: { epochs: 10, learningRate: 5e-3 },
+  ia3: { epochs: 10, learningRate: 2e-2 },
+};
