@@ -49,7 +49,9 @@ Fine-tunes a trained model on new digits and saves it.
   --freeze NAMES         layers or groups to freeze, comma-separated (strategy freeze)
   --factor X             discriminative LR factor per group from the head (default 1/2.6)
   --rank R --alpha A     LoRA rank (default 4) and alpha (default: the rank)
-  --targets NAMES        LoRA / IA3 target layers, or conv / dense (default conv,dense)
+  --target-rank R        AdaLoRA: average rank per layer after pruning (default rank/2; --rank starts at 8)
+  --targets NAMES        LoRA / AdaLoRA / IA3 target layers, or conv / dense (default conv,dense;
+                         AdaLoRA: dense)
   --bottleneck N         adapter width (default 16)
   --after NAMES          layers to follow with adapters (default: the main layer of each block)
   --epochs N --lr X      default per strategy: ${defaultsLine()}
@@ -81,6 +83,7 @@ export const strategyFlags = {
   freeze: { type: 'string' },
   factor: { type: 'string' },
   rank: { type: 'string' },
+  'target-rank': { type: 'string' },
   alpha: { type: 'string' },
   targets: { type: 'string' },
   bottleneck: { type: 'string' },
@@ -108,9 +111,10 @@ const flags = {
 const strategyOnlyFlags: Readonly<Record<string, readonly FinetuneStrategyName[]>> = {
   freeze: ['freeze'],
   factor: ['discriminative', 'gradual-unfreeze'],
-  rank: ['lora'],
-  alpha: ['lora'],
-  targets: ['lora', 'ia3'],
+  rank: ['lora', 'adalora'],
+  alpha: ['lora', 'adalora'],
+  'target-rank': ['adalora'],
+  targets: ['lora', 'adalora', 'ia3'],
   bottleneck: ['adapter'],
   after: ['adapter'],
 };
@@ -155,6 +159,18 @@ export function strategyFrom(values: Record<string, unknown>, fallback: Finetune
         ...(values.alpha === undefined ? {} : { alpha: numberFlag(values, 'alpha', 4, { min: Number.MIN_VALUE }) }),
         targets: commaList(values.targets) ?? ['conv', 'dense'],
       };
+    case 'adalora': {
+      const rank = numberFlag(values, 'rank', 8, { integer: true, min: 1 });
+      const targetRank = numberFlag(values, 'target-rank', Math.max(1, Math.floor(rank / 2)), { integer: true, min: 1 });
+      if (targetRank > rank) throw new UsageError(`--target-rank ${targetRank} is above the initial --rank ${rank}: AdaLoRA only prunes. Lower --target-rank or raise --rank.`);
+      return {
+        kind,
+        rank,
+        targetRank,
+        ...(values.alpha === undefined ? {} : { alpha: numberFlag(values, 'alpha', rank, { min: Number.MIN_VALUE }) }),
+        targets: commaList(values.targets) ?? ['dense'],
+      };
+    }
     case 'ia3':
       return { kind, targets: commaList(values.targets) ?? ['conv', 'dense'] };
     case 'adapter': {
@@ -336,6 +352,7 @@ export async function run(argv: string[]): Promise<number> {
         backend: selection.chosen.name,
         from: config.model,
         strategy,
+        learningRate,
         data: data.description,
         labels: data.classes,
         parameters: trainedParameters,

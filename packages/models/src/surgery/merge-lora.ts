@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { AdaLoraDense } from '../lora/adalora-dense.js';
 import { Ia3Conv2D } from '../lora/ia3-conv2d.js';
 import { Ia3Dense } from '../lora/ia3-dense.js';
 import { LoraConv2D } from '../lora/lora-conv2d.js';
@@ -10,7 +11,7 @@ import { rebuildModel, type LayerSpec } from './rebuild-model.js';
  * Folds every LoRA and IA3 layer into a stock layer of the same name: `LoraDense` → `Dense` with
  * kernel W + (alpha/r)·A·B, `LoraConv2D` → `Conv2D` with W + (alpha/r)·(A⊗B) (biases carry over);
  * `Ia3Dense` → `Dense` with diag(l_in)·W·diag(l_out) and b ⊙ l_out, `Ia3Conv2D` → `Conv2D` with
- * W ⊙ l and b ⊙ l. The result
+ * W ⊙ l and b ⊙ l; `AdaLoraDense` → `Dense` with W + (alpha/r)·P·diag(λ ⊙ m)·Q. The result
  * predicts what `model` predicts (up to float rounding) and, when the model has no adapters (which
  * are nonlinear and stay as they are), contains stock layers only, so stock tfjs loads its saved
  * files without digitlab. Every layer of the result is trainable, like a freshly built model.
@@ -20,7 +21,7 @@ export function mergeLora(model: tfl.LayersModel): tfl.LayersModel {
   const values = new Map<string, tf.Tensor>();
   try {
     for (const layer of model.layers) {
-      if (layer instanceof LoraDense || layer instanceof Ia3Dense) {
+      if (layer instanceof LoraDense || layer instanceof Ia3Dense || layer instanceof AdaLoraDense) {
         replace.set(layer.name, {
           className: 'Dense',
           config: { name: layer.name, trainable: true, units: layer.units, activation: layer.activation, useBias: layer.useBias },

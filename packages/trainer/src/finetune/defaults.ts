@@ -19,6 +19,7 @@ export const finetuneDefaults: Readonly<Record<FinetuneStrategyName, FinetuneDef
   'gradual-unfreeze': { epochs: 8, learningRate: 2e-3 },
   discriminative: { epochs: 8, learningRate: 1e-3 },
   lora: { epochs: 10, learningRate: 1e-2 },
+  adalora: { epochs: 10, learningRate: 1e-2 },
   adapter: { epochs: 10, learningRate: 5e-3 },
   ia3: { epochs: 10, learningRate: 2e-2 },
 };
