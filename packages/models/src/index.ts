@@ -37,6 +37,8 @@ export { Ia3Conv2D } from './lora/ia3-conv2d.js';
 export type { Ia3Conv2DArgs } from './lora/ia3-conv2d.js';
 export { AdaLoraDense } from './lora/adalora-dense.js';
 export type { AdaLoraDenseArgs } from './lora/adalora-dense.js';
+export { AdaLoraConv2D } from './lora/adalora-conv2d.js';
+export type { AdaLoraConv2DArgs } from './lora/adalora-conv2d.js';
 export { adaLoraBudget, selectTriplets } from './lora/adalora-budget.js';
 export type { AdaLoraSchedule } from './lora/adalora-budget.js';
 export { registerCustomLayers } from './lora/register.js';

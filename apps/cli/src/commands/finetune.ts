@@ -48,10 +48,9 @@ Fine-tunes a trained model on new digits and saves it.
   --strategy NAME        ${finetuneStrategyNames.join('|')} (default lora)
   --freeze NAMES         layers or groups to freeze, comma-separated (strategy freeze)
   --factor X             discriminative LR factor per group from the head (default 1/2.6)
-  --rank R --alpha A     LoRA rank (default 4) and alpha (default: the rank)
-  --target-rank R        AdaLoRA: average rank per layer after pruning (default rank/2; --rank starts at 8)
-  --targets NAMES        LoRA / AdaLoRA / IA3 target layers, or conv / dense (default conv,dense;
-                         AdaLoRA: dense)
+  --rank R --alpha A     LoRA rank (default 3) and alpha (default: the rank)
+  --target-rank R        AdaLoRA: average rank per layer after pruning (default rank/2; --rank starts at 4)
+  --targets NAMES        LoRA / AdaLoRA / IA3 target layers, or conv / dense (default conv,dense)
   --bottleneck N         adapter width (default 16)
   --after NAMES          layers to follow with adapters (default: the main layer of each block)
   --epochs N --lr X      default per strategy: ${defaultsLine()}
@@ -155,12 +154,12 @@ export function strategyFrom(values: Record<string, unknown>, fallback: Finetune
     case 'lora':
       return {
         kind,
-        rank: numberFlag(values, 'rank', 4, { integer: true, min: 1 }),
+        rank: numberFlag(values, 'rank', 3, { integer: true, min: 1 }),
         ...(values.alpha === undefined ? {} : { alpha: numberFlag(values, 'alpha', 4, { min: Number.MIN_VALUE }) }),
         targets: commaList(values.targets) ?? ['conv', 'dense'],
       };
     case 'adalora': {
-      const rank = numberFlag(values, 'rank', 8, { integer: true, min: 1 });
+      const rank = numberFlag(values, 'rank', 4, { integer: true, min: 1 });
       const targetRank = numberFlag(values, 'target-rank', Math.max(1, Math.floor(rank / 2)), { integer: true, min: 1 });
       if (targetRank > rank) throw new UsageError(`--target-rank ${targetRank} is above the initial --rank ${rank}: AdaLoRA only prunes. Lower --target-rank or raise --rank.`);
       return {
@@ -168,7 +167,7 @@ export function strategyFrom(values: Record<string, unknown>, fallback: Finetune
         rank,
         targetRank,
         ...(values.alpha === undefined ? {} : { alpha: numberFlag(values, 'alpha', rank, { min: Number.MIN_VALUE }) }),
-        targets: commaList(values.targets) ?? ['dense'],
+        targets: commaList(values.targets) ?? ['conv', 'dense'],
       };
     }
     case 'ia3':

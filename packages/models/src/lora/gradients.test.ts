@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../../../../test-support/each-backend.js';
+import { AdaLoraConv2D } from './adalora-conv2d.js';
 import { AdaLoraDense } from './adalora-dense.js';
 import { Adapter } from './adapter.js';
 import { Ia3Conv2D } from './ia3-conv2d.js';
@@ -89,6 +90,13 @@ describeEachBackend('LoRA, AdaLoRA, IA3 and adapter gradients', () => {
   it('AdaLoraDense: P, λ and Q', () => {
     const input = tf.randomNormal([3, 7], 0, 1, 'float32', 6);
     checkGradients(new AdaLoraDense({ units: 5, rank: 3, alpha: 6, activation: 'tanh', seed: 6 }), input, ['ada_p', 'ada_lambda', 'ada_q']);
+    input.dispose();
+  });
+
+  it('AdaLoraConv2D, strided with same padding: P, λ and Q', () => {
+    const input = tf.randomNormal([2, 6, 6, 3], 0, 1, 'float32', 7);
+    const layer = new AdaLoraConv2D({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', rank: 2, alpha: 4, activation: 'tanh', seed: 7 });
+    checkGradients(layer, input, ['ada_p', 'ada_lambda', 'ada_q']);
     input.dispose();
   });
 });

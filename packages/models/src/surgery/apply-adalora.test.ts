@@ -8,6 +8,7 @@ import { describeEachBackend } from '../../../../test-support/each-backend.js';
 import { expectNoLeaks } from '../__fixtures__/backend.js';
 import { mnistSlice } from '../__fixtures__/mnist-slice.js';
 import { adaLoraBudget, selectTriplets } from '../lora/adalora-budget.js';
+import { AdaLoraConv2D } from '../lora/adalora-conv2d.js';
 import { AdaLoraDense } from '../lora/adalora-dense.js';
 import { loadModel } from '../node/load-model.js';
 import { saveModel } from '../node/save-model.js';
@@ -37,7 +38,7 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
 
 /** Gives λ seeded non-zero values and prunes some triplets, so an ignored factor or mask shows. */
 function perturb(model: tfl.LayersModel, seed: number): void {
-  for (const layer of model.layers.filter((candidate): candidate is AdaLoraDense => candidate instanceof AdaLoraDense)) {
+  for (const layer of model.layers.filter((candidate): candidate is AdaLoraDense | AdaLoraConv2D => candidate instanceof AdaLoraDense || candidate instanceof AdaLoraConv2D)) {
     tf.tidy(() => {
       layer.lambda!.write(tf.randomNormal([layer.rank], 0, 3, 'float32', seed++));
       layer.mask!.write(tf.tensor1d(Array.from({ length: layer.rank }, (_, index) => (index % 3 === 1 ? 0 : 1))));
@@ -64,7 +65,7 @@ describeEachBackend('AdaLoRA', () => {
     // r·(in + out + 1) per layer: fc1 784→256, fc2 256→128; head 128·10 + 10.
     expect(count).toBe(6 * (784 + 256 + 1) + 6 * (256 + 128 + 1) + 1290);
     await expectNoLeaks(() => predict(ada));
-    expect(() => applyAdaLora(base, { rank: 2, targets: ['flatten'] })).toThrow(/"flatten" is a Flatten; AdaLoRA wraps Dense layers only/);
+    expect(() => applyAdaLora(base, { rank: 2, targets: ['flatten'] })).toThrow(/"flatten" is a Flatten; AdaLoRA wraps Dense and Conv2D layers only/);
     expect(() => applyAdaLora(base, { rank: 0, targets: ['dense'] })).toThrow(/rank must be a positive integer/);
     base.dispose();
     ada.dispose();
@@ -83,6 +84,27 @@ describeEachBackend('AdaLoRA', () => {
     await saveModel(merged, dir, { architecture: 'mlp', input: { normalization: 'mnist' } });
     expect(await readFile(join(dir, 'model.json'), 'utf8')).not.toMatch(/AdaLora/);
     for (const model of [base, ada, merged]) model.dispose();
+  });
+
+  it('wraps Conv2D layers too: a no-op at first, merged exactly into a functional ResNet after pruning', () => {
+    const cnn = createModel('seed-cnn', { seed: 12 });
+    const wrapped = applyAdaLora(cnn, { rank: 3, targets: ['conv', 'dense'], seed: 2 });
+    expect(predict(wrapped)).toEqual(predict(cnn));
+    expect(wrapped.getLayer('conv2')).toBeInstanceOf(AdaLoraConv2D);
+    const count = wrapped.trainableWeights.reduce((sum, weight) => sum + weight.read().size, 0);
+    // r·(kh·kw·in + out + 1) per Conv2D, r·(in + out + 1) per Dense.
+    expect(count).toBe(3 * (9 + 32 + 1) + 3 * (288 + 64 + 1) + 3 * (1600 + 128 + 1));
+
+    const base = createModel('resnet-mini', { seed: 4 });
+    const ada = applyAdaLora(base, { rank: 3, targets: ['stem_conv', 'stage2_block1_conv1', 'stage2_block1_proj_conv', 'head'], seed: 4 });
+    expect(predict(ada, 2)).toEqual(predict(base, 2));
+    perturb(ada, 7);
+    const unmerged = predict(ada, 2);
+    expect(maxAbsDifference(unmerged, predict(base, 2))).toBeGreaterThan(1e-4);
+    const merged = mergeLora(ada);
+    expect(merged.layers.some((layer) => layer instanceof AdaLoraConv2D || layer instanceof AdaLoraDense)).toBe(false);
+    expect(maxAbsDifference(predict(merged, 2), unmerged)).toBeLessThan(1e-4);
+    for (const model of [cnn, wrapped, base, ada, merged]) model.dispose();
   });
 
   it('unmerged models save and load with their masks and predictions intact', async () => {

@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ModelOptionError } from '../errors.js';
+import { AdaLoraConv2D } from '../lora/adalora-conv2d.js';
 import { AdaLoraDense } from '../lora/adalora-dense.js';
 import { Adapter } from '../lora/adapter.js';
 import { Ia3Conv2D } from '../lora/ia3-conv2d.js';
@@ -30,7 +31,7 @@ export interface LoraOptions {
 
 /** True for digitlab's parameter-efficient layers, which stay trainable when the base is frozen. */
 function isPeftLayer(className: string): boolean {
-  return [LoraDense.className, LoraConv2D.className, Adapter.className, Ia3Dense.className, Ia3Conv2D.className, AdaLoraDense.className].includes(className);
+  return [LoraDense.className, LoraConv2D.className, Adapter.className, Ia3Dense.className, Ia3Conv2D.className, AdaLoraDense.className, AdaLoraConv2D.className].includes(className);
 }
 
 /** Checks that every name in `names` is a layer of `model`, listing the valid ones otherwise. @internal */

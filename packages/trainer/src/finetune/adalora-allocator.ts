@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { AdaLoraDense, adaLoraBudget, selectTriplets, type AdaLoraSchedule } from '@digitlab/models';
+import { AdaLoraConv2D, AdaLoraDense, adaLoraBudget, selectTriplets, type AdaLoraSchedule } from '@digitlab/models';
 import type { Callback } from '../callbacks.js';
 import type { Batch } from '../train-step.js';
 
@@ -39,9 +39,12 @@ export interface AdaLoraAllocator {
   dispose(): void;
 }
 
+/** An AdaLoRA layer: both kinds expose P, λ, Q, the mask and the orthogonality penalty. */
+export type AdaLoraLayer = AdaLoraDense | AdaLoraConv2D;
+
 /** The AdaLoRA layers of a model, in layer order. */
-export function adaLoraLayers(model: tfl.LayersModel): AdaLoraDense[] {
-  return model.layers.filter((layer): layer is AdaLoraDense => layer instanceof AdaLoraDense);
+export function adaLoraLayers(model: tfl.LayersModel): AdaLoraLayer[] {
+  return model.layers.filter((layer): layer is AdaLoraLayer => layer instanceof AdaLoraDense || layer instanceof AdaLoraConv2D);
 }
 
 /**
@@ -59,7 +62,7 @@ export function adaLoraLayers(model: tfl.LayersModel): AdaLoraDense[] {
  */
 export function createAdaLoraAllocator(model: tfl.LayersModel, options: AdaLoraAllocatorOptions): AdaLoraAllocator {
   const layers = adaLoraLayers(model);
-  if (layers.length === 0) throw new RangeError('createAdaLoraAllocator: the model has no AdaLoraDense layers; prepare it with the adalora strategy');
+  if (layers.length === 0) throw new RangeError('createAdaLoraAllocator: the model has no AdaLoRA layers; prepare it with the adalora strategy');
   const { targetRank, totalSteps, warmupFraction = 0.1, finalFraction = 0.2, beta1 = 0.85, beta2 = 0.85, orthogonality = 0.1 } = options;
   const rank = layers[0]!.rank;
   const schedule: AdaLoraSchedule = {
@@ -79,7 +82,9 @@ export function createAdaLoraAllocator(model: tfl.LayersModel, options: AdaLoraA
     tf.tidy(() =>
       layers.map((_, index) => {
         const s = (offset: number) => tf.mul(smoothed[3 * index + offset]!, uncertainty[3 * index + offset]!);
-        const total = tf.add(tf.add(s(1), tf.mean(s(0), 0)), tf.mean(s(2), 1));
+        const rank = layers[index]!.rank;
+        // P as [fan-in, r] and Q as [r, fan-out], for the conv layers' 4-D factors too.
+        const total = tf.add(tf.add(s(1), tf.mean(tf.reshape(s(0), [-1, rank]), 0)), tf.mean(tf.reshape(s(2), [rank, -1]), 1));
         return Array.from(total.dataSync());
       }),
     );

@@ -125,7 +125,7 @@ export function prepareFinetune(base: tfl.LayersModel, strategy: FinetuneStrateg
         applyAdaLora(withHead, {
           rank: strategy.rank,
           ...(strategy.alpha === undefined ? {} : { alpha: strategy.alpha }),
-          targets: strategy.targets ?? ['dense'],
+          targets: strategy.targets ?? ['conv', 'dense'],
           trainable,
           ...(seed === undefined ? {} : { seed }),
         }),

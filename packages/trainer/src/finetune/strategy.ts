@@ -62,7 +62,7 @@ export interface AdapterStrategy {
 }
 
 /**
- * AdaLoRA (Zhang et al. 2023): LoRA in SVD form P·diag(λ)·Q on the target Dense layers, starting at
+ * AdaLoRA (Zhang et al. 2023): LoRA in SVD form P·diag(λ)·Q on the target layers, starting at
  * `rank` triplets per layer and pruned by importance during training, on a cubic schedule, to
  * `targetRank` per layer on average (the budget moves to the layers that need it).
  */
@@ -74,7 +74,7 @@ export interface AdaLoraStrategy {
   targetRank?: number;
   /** Default: the rank. */
   alpha?: number;
-  /** Dense layer names and/or `'dense'`. Default `['dense']`. */
+  /** Layer names and/or `'dense'`, `'conv'`. Default: `['conv', 'dense']`. */
   targets?: string[];
   /** Train the `head` in full too; default true. */
   trainHead?: boolean;
