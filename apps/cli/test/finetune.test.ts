@@ -135,7 +135,7 @@ describe('digitlab finetune', () => {
 
   it('trains each strategy with its own defaults; --lr auto records lr-find\'s rate; ia3 and adalora merge into stock layers', async () => {
     const ia3 = join(root, 'ia3-defaults');
-    const defaults = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=4', '--strategy', 'ia3', '--batch-size', '10', '--backend', 'wasm', '--threads', '1', '--out', ia3, '--json');
+    const defaults = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=4', '--test', 'mnist:digits=5-9:per-class=4', '--strategy', 'ia3', '--batch-size', '10', '--no-report', '--backend', 'wasm', '--threads', '1', '--out', ia3, '--json');
     expect(defaults.code, defaults.stderr).toBe(0);
     const ia3Config = JSON.parse(await readFile(join(ia3, 'config.json'), 'utf8'));
     expect(ia3Config).toMatchObject({ strategy: { kind: 'ia3' }, epochs: finetuneDefaults.ia3.epochs, lr: finetuneDefaults.ia3.learningRate });
@@ -143,7 +143,7 @@ describe('digitlab finetune', () => {
     expect(JSON.parse(defaults.stdout).epochs).toHaveLength(finetuneDefaults.ia3.epochs);
 
     const ada = join(root, 'adalora-auto');
-    const auto = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=4', '--strategy', 'adalora', '--rank', '4', '--target-rank', '2', '--lr', 'auto', '--epochs', '2', '--batch-size', '10', '--merge', '--backend', 'wasm', '--threads', '1', '--out', ada, '--json');
+    const auto = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=4', '--test', 'mnist:digits=5-9:per-class=4', '--strategy', 'adalora', '--rank', '4', '--target-rank', '2', '--lr', 'auto', '--epochs', '2', '--batch-size', '10', '--merge', '--no-report', '--backend', 'wasm', '--threads', '1', '--out', ada, '--json');
     expect(auto.code, auto.stderr).toBe(0);
     expect(auto.stderr).toMatch(/--lr auto: lr-find suggests \d/);
     const adaConfig = JSON.parse(await readFile(join(ada, 'config.json'), 'utf8'));
@@ -159,7 +159,7 @@ describe('digitlab finetune', () => {
     const aboveRank = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=4', '--strategy', 'adalora', '--rank', '2', '--target-rank', '3');
     expect(aboveRank.code).toBe(2);
     expect(aboveRank.stderr).toMatch(/--target-rank 3 is above the initial --rank 2/);
-  });
+  }, 300_000);
 
   it('bad inputs: an empty folder, unknown layers, a bad rank, mismatched test classes, no --from', async () => {
     const empty = join(root, 'empty');
