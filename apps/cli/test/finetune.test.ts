@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
 import { filterClasses, readIdxFile, subsetDataset, type DigitDataset } from '@digitlab/datasets/node';
 import { createModel, loadModel, readMetadata, saveModel } from '@digitlab/models/node';
-import { datasetBatches, finetune, prepareFinetune } from '@digitlab/trainer/node';
+import { datasetBatches, finetune, finetuneDefaults, prepareFinetune } from '@digitlab/trainer/node';
 import { createRequire } from 'node:module';
 import { encodePng, renderDigit } from '../../../packages/datasets/src/__fixtures__/render-digit.js';
 
@@ -66,9 +66,9 @@ describe('digitlab finetune', () => {
     const { code, stdout, stderr } = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=20', '--strategy', 'lora', '--epochs', '1', '--batch-size', '10', '--lr', '0.01', '--backend', 'wasm', '--threads', '1', '--out', out, '--json');
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout);
-    expect(result.strategy).toEqual({ kind: 'lora', rank: 4, targets: ['conv', 'dense'] });
+    expect(result.strategy).toEqual({ kind: 'lora', rank: 3, targets: ['conv', 'dense'] });
     expect(result.data).toMatchObject({ classes: ['5', '6', '7', '8', '9'], train: 100, testSize: 892 + 958 + 1028 + 974 + 1009 });
-    expect(result.parameters.trainable).toBe(4 * (9 + 32) + 4 * (288 + 64) + 4 * (1600 + 128) + (128 * 5 + 5));
+    expect(result.parameters.trainable).toBe(3 * (9 + 32) + 3 * (288 + 64) + 3 * (1600 + 128) + (128 * 5 + 5));
     expect(result.parameters.fraction).toBeLessThan(0.05);
     expect(result.validation.accuracy).toBeGreaterThan(0.2); // 5 classes, 100 images, one epoch: above chance
     expect(result.test.accuracy).toBeGreaterThan(0.2);
@@ -77,7 +77,7 @@ describe('digitlab finetune', () => {
     const page = await readFile(join(out, 'report.html'), 'utf8');
     expect(page).toContain(`Confusion matrix (${892 + 958 + 1028 + 974 + 1009} test digits`);
     expect(page.match(/<rect class="cell"/g)).toHaveLength(25);
-    expect(stderr).toMatch(/strategy lora: 9,129 of \d[\d,]+ parameters trainable \(\d\.\d\d%\); new 5-class head/);
+    expect(stderr).toMatch(/strategy lora: 7,008 of \d[\d,]+ parameters trainable \(\d\.\d\d%\); new 5-class head/);
 
     const metadata = await readMetadata(join(out, 'model'));
     expect(metadata.labels).toEqual(['5', '6', '7', '8', '9']);
@@ -132,6 +132,34 @@ describe('digitlab finetune', () => {
     expect(metadata.labels).toEqual(['5', '6']);
     expect(metadata.base?.data).toMatchObject({ train: 19, validation: 5 });
   });
+
+  it('trains each strategy with its own defaults; --lr auto records lr-find\'s rate; ia3 and adalora merge into stock layers', async () => {
+    const ia3 = join(root, 'ia3-defaults');
+    const defaults = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=4', '--test', 'mnist:digits=5-9:per-class=4', '--strategy', 'ia3', '--batch-size', '10', '--no-report', '--backend', 'wasm', '--threads', '1', '--out', ia3, '--json');
+    expect(defaults.code, defaults.stderr).toBe(0);
+    const ia3Config = JSON.parse(await readFile(join(ia3, 'config.json'), 'utf8'));
+    expect(ia3Config).toMatchObject({ strategy: { kind: 'ia3' }, epochs: finetuneDefaults.ia3.epochs, lr: finetuneDefaults.ia3.learningRate });
+    expect(JSON.parse(defaults.stdout)).toMatchObject({ learningRate: finetuneDefaults.ia3.learningRate });
+    expect(JSON.parse(defaults.stdout).epochs).toHaveLength(finetuneDefaults.ia3.epochs);
+
+    const ada = join(root, 'adalora-auto');
+    const auto = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=4', '--test', 'mnist:digits=5-9:per-class=4', '--strategy', 'adalora', '--rank', '4', '--target-rank', '2', '--lr', 'auto', '--epochs', '2', '--batch-size', '10', '--merge', '--no-report', '--backend', 'wasm', '--threads', '1', '--out', ada, '--json');
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stderr).toMatch(/--lr auto: lr-find suggests \d/);
+    const adaConfig = JSON.parse(await readFile(join(ada, 'config.json'), 'utf8'));
+    expect(adaConfig).toMatchObject({ strategy: { kind: 'adalora', rank: 4, targetRank: 2 } });
+    expect(typeof adaConfig.lr).toBe('number');
+    expect(adaConfig.lr).toBeGreaterThan(0);
+    expect(JSON.parse(auto.stdout).learningRate).toBe(adaConfig.lr);
+    expect(await readFile(join(ada, 'model', 'model.json'), 'utf8')).not.toMatch(/AdaLora|Ia3/);
+
+    const wrongStrategy = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=4', '--strategy', 'lora', '--target-rank', '2');
+    expect(wrongStrategy.code).toBe(2);
+    expect(wrongStrategy.stderr).toMatch(/--target-rank applies to --strategy adalora only/);
+    const aboveRank = await digitlab('finetune', '--from', baseModel, '--data', 'mnist:digits=5-9:per-class=4', '--strategy', 'adalora', '--rank', '2', '--target-rank', '3');
+    expect(aboveRank.code).toBe(2);
+    expect(aboveRank.stderr).toMatch(/--target-rank 3 is above the initial --rank 2/);
+  }, 300_000);
 
   it('bad inputs: an empty folder, unknown layers, a bad rank, mismatched test classes, no --from', async () => {
     const empty = join(root, 'empty');

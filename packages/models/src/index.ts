@@ -1,7 +1,7 @@
 /**
  * @digitlab/models — the digitlab model zoo (`createModel`, `listModels`), layer groups for
  * fine-tuning, save/load in the tfjs layers format plus `digitlab.json` metadata, pretrained
- * weights, and LoRA / adapter layers with model surgery (apply, merge, replace the head).
+ * weights, and LoRA / AdaLoRA / IA3 / adapter layers with model surgery (apply, merge, replace the head).
  * Every zoo model takes NHWC `[batch, 28, 28, 1]` and outputs logits (no softmax layer).
  * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported.
  * Pure for pages and Node alike: `loadModelFrom` (URL, picked files, IndexedDB) and `saveModelTo`
@@ -31,9 +31,23 @@ export { LoraConv2D } from './lora/lora-conv2d.js';
 export type { LoraConv2DArgs } from './lora/lora-conv2d.js';
 export { Adapter } from './lora/adapter.js';
 export type { AdapterArgs } from './lora/adapter.js';
+export { Ia3Dense } from './lora/ia3-dense.js';
+export type { Ia3DenseArgs } from './lora/ia3-dense.js';
+export { Ia3Conv2D } from './lora/ia3-conv2d.js';
+export type { Ia3Conv2DArgs } from './lora/ia3-conv2d.js';
+export { AdaLoraDense } from './lora/adalora-dense.js';
+export type { AdaLoraDenseArgs } from './lora/adalora-dense.js';
+export { AdaLoraConv2D } from './lora/adalora-conv2d.js';
+export type { AdaLoraConv2DArgs } from './lora/adalora-conv2d.js';
+export { adaLoraBudget, selectTriplets } from './lora/adalora-budget.js';
+export type { AdaLoraSchedule } from './lora/adalora-budget.js';
 export { registerCustomLayers } from './lora/register.js';
 export { applyLora } from './surgery/apply-lora.js';
 export type { LoraOptions } from './surgery/apply-lora.js';
+export { applyIa3 } from './surgery/apply-ia3.js';
+export type { Ia3Options } from './surgery/apply-ia3.js';
+export { applyAdaLora } from './surgery/apply-adalora.js';
+export type { AdaLoraOptions } from './surgery/apply-adalora.js';
 export { addAdapters } from './surgery/add-adapters.js';
 export type { AdapterOptions } from './surgery/add-adapters.js';
 export { mergeLora } from './surgery/merge-lora.js';

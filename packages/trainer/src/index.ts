@@ -53,7 +53,13 @@ export type {
   DiscriminativeStrategy,
   LoraStrategy,
   AdapterStrategy,
+  Ia3Strategy,
+  AdaLoraStrategy,
 } from './finetune/strategy.js';
+export { createAdaLoraAllocator, adaLoraLayers } from './finetune/adalora-allocator.js';
+export type { AdaLoraAllocator, AdaLoraAllocatorOptions } from './finetune/adalora-allocator.js';
+export { finetuneDefaults } from './finetune/defaults.js';
+export type { FinetuneDefaults } from './finetune/defaults.js';
 export { prepareFinetune, enterStage, groupLearningRateScales } from './finetune/prepare-finetune.js';
 export type { PrepareFinetuneOptions, FinetunePlan, FinetuneStage } from './finetune/prepare-finetune.js';
 export { finetune } from './finetune/finetune.js';

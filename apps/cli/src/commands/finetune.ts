@@ -1,7 +1,7 @@
 /**
  * `digitlab finetune` — fine-tunes a saved or pretrained model on new digits (a slice of MNIST, a
  * Kaggle CSV, or a folder of your own images) with one of the strategies of @digitlab/trainer
- * (full, linear probe, freeze, gradual unfreezing, discriminative LRs, LoRA, adapters), prints the
+ * (full, linear probe, freeze, gradual unfreezing, discriminative LRs, LoRA, adapters, IA3), prints the
  * trainable parameters and validation/test accuracy, and saves the model (LoRA merged on `--merge`)
  * with `digitlab.json` recording the base model, the strategy and the data.
  * Also exports the data-spec parsing `digitlab lr-find` shares.
@@ -18,8 +18,11 @@ import {
   datasetBatches,
   evaluate,
   finetune,
+  finetuneDefaults,
   finetuneStrategyNames,
   folderCheckpointStore,
+  lrFind,
+  groupLearningRateScales,
   prepareFinetune,
   type FinetuneStrategy,
   type FinetuneStrategyName,
@@ -45,11 +48,14 @@ Fine-tunes a trained model on new digits and saves it.
   --strategy NAME        ${finetuneStrategyNames.join('|')} (default lora)
   --freeze NAMES         layers or groups to freeze, comma-separated (strategy freeze)
   --factor X             discriminative LR factor per group from the head (default 1/2.6)
-  --rank R --alpha A     LoRA rank (default 4) and alpha (default: the rank)
-  --targets NAMES        LoRA target layers, or conv / dense (default conv,dense)
+  --rank R --alpha A     LoRA rank (default 3) and alpha (default: the rank)
+  --target-rank R        AdaLoRA: average rank per layer after pruning (default rank/2; --rank starts at 4)
+  --targets NAMES        LoRA / AdaLoRA / IA3 target layers, or conv / dense (default conv,dense)
   --bottleneck N         adapter width (default 16)
   --after NAMES          layers to follow with adapters (default: the main layer of each block)
-  --epochs N             (default 3)  --lr X (default 0.003)  --batch-size B (default 64)
+  --epochs N --lr X      default per strategy: ${defaultsLine()}
+  --lr auto              run lr-find's sweep (Adam) on the training data first and use its suggestion
+  --batch-size B         (default 64)
   --validation-fraction X  share of folder/csv data held out for validation (default 0.2)
   --backend NAME         auto|wasm|cpu|tensorflow|cuda (default auto)
   --seed S               head/LoRA init, data split, shuffling (default 0)
@@ -61,6 +67,11 @@ Fine-tunes a trained model on new digits and saves it.
   --json                 print one JSON object on stdout
 `;
 
+/** `full 8 epochs at 0.001, lora 10 at 0.01, ...` for the help text, from the one table of defaults. */
+function defaultsLine(): string {
+  return finetuneStrategyNames.map((name) => `${name} ${finetuneDefaults[name].epochs}×${finetuneDefaults[name].learningRate}`).join(', ');
+}
+
 /** The flags that describe a fine-tuning run's model, data and strategy; `lr-find` takes them too. */
 export const strategyFlags = {
   model: { type: 'string' },
@@ -71,6 +82,7 @@ export const strategyFlags = {
   freeze: { type: 'string' },
   factor: { type: 'string' },
   rank: { type: 'string' },
+  'target-rank': { type: 'string' },
   alpha: { type: 'string' },
   targets: { type: 'string' },
   bottleneck: { type: 'string' },
@@ -98,9 +110,10 @@ const flags = {
 const strategyOnlyFlags: Readonly<Record<string, readonly FinetuneStrategyName[]>> = {
   freeze: ['freeze'],
   factor: ['discriminative', 'gradual-unfreeze'],
-  rank: ['lora'],
-  alpha: ['lora'],
-  targets: ['lora'],
+  rank: ['lora', 'adalora'],
+  alpha: ['lora', 'adalora'],
+  'target-rank': ['adalora'],
+  targets: ['lora', 'adalora', 'ia3'],
   bottleneck: ['adapter'],
   after: ['adapter'],
 };
@@ -141,10 +154,24 @@ export function strategyFrom(values: Record<string, unknown>, fallback: Finetune
     case 'lora':
       return {
         kind,
-        rank: numberFlag(values, 'rank', 4, { integer: true, min: 1 }),
+        rank: numberFlag(values, 'rank', 3, { integer: true, min: 1 }),
         ...(values.alpha === undefined ? {} : { alpha: numberFlag(values, 'alpha', 4, { min: Number.MIN_VALUE }) }),
         targets: commaList(values.targets) ?? ['conv', 'dense'],
       };
+    case 'adalora': {
+      const rank = numberFlag(values, 'rank', 4, { integer: true, min: 1 });
+      const targetRank = numberFlag(values, 'target-rank', Math.max(1, Math.floor(rank / 2)), { integer: true, min: 1 });
+      if (targetRank > rank) throw new UsageError(`--target-rank ${targetRank} is above the initial --rank ${rank}: AdaLoRA only prunes. Lower --target-rank or raise --rank.`);
+      return {
+        kind,
+        rank,
+        targetRank,
+        ...(values.alpha === undefined ? {} : { alpha: numberFlag(values, 'alpha', rank, { min: Number.MIN_VALUE }) }),
+        targets: commaList(values.targets) ?? ['conv', 'dense'],
+      };
+    }
+    case 'ia3':
+      return { kind, targets: commaList(values.targets) ?? ['conv', 'dense'] };
     case 'adapter': {
       const after = commaList(values.after);
       return { kind, bottleneck: numberFlag(values, 'bottleneck', 16, { integer: true, min: 1 }), ...(after ? { after } : {}) };
@@ -162,7 +189,8 @@ export interface FinetuneConfig {
   labels: string[] | null;
   strategy: FinetuneStrategy;
   epochs: number;
-  lr: number;
+  /** `auto` until the run starts: then lr-find's suggestion, which config.json records. */
+  lr: number | 'auto';
   batchSize: number;
   seed: number;
   validationFraction: number;
@@ -177,8 +205,9 @@ function resolveConfig(values: Record<string, unknown>): FinetuneConfig {
   if (!baseSpec) throw new UsageError('--model is required: a model folder (digitlab train writes run/model) or pretrained:NAME');
   if (typeof values.data !== 'string') throw new UsageError(`--data is required: ${dataSpecForms}`);
   const strategy = strategyFrom(values);
-  const learningRate = numberFlag(values, 'lr', 0.003, { min: 0 });
-  if (learningRate === 0) throw new UsageError('--lr must be above 0, got "0"');
+  const defaults = finetuneDefaults[strategy.kind];
+  const learningRate = values.lr === 'auto' ? 'auto' : numberFlag(values, 'lr', defaults.learningRate, { min: 0 });
+  if (learningRate === 0) throw new UsageError('--lr must be above 0 (or auto: lr-find picks it), got "0"');
   const validationFraction = numberFlag(values, 'validation-fraction', 0.2, { min: 0 });
   if (validationFraction >= 1) throw new UsageError(`--validation-fraction must be below 1, got "${String(values['validation-fraction'])}"`);
   return {
@@ -188,7 +217,7 @@ function resolveConfig(values: Record<string, unknown>): FinetuneConfig {
     test: typeof values.test === 'string' ? describeDataSpec(parseDataSpec(values.test, '--test')) : null,
     labels: labelsFlag(values) ?? null,
     strategy,
-    epochs: numberFlag(values, 'epochs', 3, { integer: true, min: 1 }),
+    epochs: numberFlag(values, 'epochs', defaults.epochs, { integer: true, min: 1 }),
     lr: learningRate,
     batchSize: numberFlag(values, 'batch-size', 64, { integer: true, min: 1 }),
     seed: numberFlag(values, 'seed', 0, { integer: true, min: 0 }),
@@ -214,7 +243,7 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       config = resolveConfig(values);
     }
-    const { strategy, epochs, lr: learningRate, batchSize, seed } = config;
+    const { strategy, epochs, batchSize, seed } = config;
     const baseSpec = parseModelSpec(config.model);
     const outFolder = resume ? undefined : typeof values.out === 'string' ? values.out : join('runs', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}-finetune-${strategy.kind}`);
     // Nothing is written before the flags, the backend, the data and the base model have been checked.
@@ -244,6 +273,20 @@ export async function run(argv: string[]): Promise<number> {
     }
 
     const plan = prepareFinetune(base, strategy, { numClasses, newHead, seed });
+    if (config.lr === 'auto') {
+      const scales = groupLearningRateScales(plan);
+      const found = lrFind(plan.model, datasetBatches(data.train, { batchSize, seed, normalization, numClasses }), {
+        optimizer: adam(),
+        startLearningRate: 1e-6,
+        endLearningRate: 1,
+        steps: 100,
+        seed,
+        ...(scales ? { learningRateScales: scales } : {}),
+      });
+      logger.info(`--lr auto: lr-find suggests ${found.suggestion.toPrecision(2)} (steepest descent of the smoothed loss over ${found.points.length} steps)`);
+      config = { ...config, lr: Number(found.suggestion.toPrecision(2)) };
+    }
+    const learningRate = config.lr as number;
     const run = resumed ?? createRunDirectory(outFolder!, config);
     logger.info(`run folder: ${run.root}${resume ? ' (resuming from checkpoints/last)' : ''}`);
     const parameters = countParameters(plan.model);
@@ -308,6 +351,7 @@ export async function run(argv: string[]): Promise<number> {
         backend: selection.chosen.name,
         from: config.model,
         strategy,
+        learningRate,
         data: data.description,
         labels: data.classes,
         parameters: trainedParameters,

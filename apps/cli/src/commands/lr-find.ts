@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listModels } from '@digitlab/models/node';
-import { datasetBatches, finetuneStrategyNames, formatLrFindPlot, groupLearningRateScales, lrFind, prepareFinetune } from '@digitlab/trainer/node';
+import { adam, datasetBatches, finetuneStrategyNames, formatLrFindPlot, groupLearningRateScales, lrFind, prepareFinetune } from '@digitlab/trainer/node';
 import { chooseBackend } from '../backends.js';
 import { UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { loadTrainingData } from '../data-input.js';
@@ -19,7 +19,8 @@ import { baseModelSpec, strategyFlags, strategyFrom } from './finetune.js';
 /** The `--help` text (also read by `digitlab completion` for the flags). */
 export const usage = `usage: digitlab lr-find --model MODEL [--data SPEC] [options]
 
-Sweeps the learning rate exponentially and suggests one (steepest descent of the smoothed loss).
+Sweeps the learning rate exponentially with Adam (what train and finetune use) and suggests one
+(steepest descent of the smoothed loss); finetune --lr auto runs the same sweep and uses it.
   --model MODEL          a fresh zoo model (${listModels().map((m) => m.name).join('|')}), or a saved
                          one to find a fine-tuning rate: a model folder or pretrained:NAME
   --data SPEC            ${dataSpecForms} (default mnist)
@@ -72,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
       endLearningRate: end,
       steps,
       seed,
+      optimizer: adam(),
       ...(scales ? { learningRateScales: scales } : {}),
     });
     if (plan.model !== loaded.model) plan.model.dispose();

@@ -1,6 +1,10 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ModelOptionError } from '../errors.js';
+import { AdaLoraConv2D } from '../lora/adalora-conv2d.js';
+import { AdaLoraDense } from '../lora/adalora-dense.js';
 import { Adapter } from '../lora/adapter.js';
+import { Ia3Conv2D } from '../lora/ia3-conv2d.js';
+import { Ia3Dense } from '../lora/ia3-dense.js';
 import { LoraConv2D } from '../lora/lora-conv2d.js';
 import { LoraDense } from '../lora/lora-dense.js';
 import { checkLoraOptions } from '../lora/lora-options.js';
@@ -27,7 +31,7 @@ export interface LoraOptions {
 
 /** True for digitlab's parameter-efficient layers, which stay trainable when the base is frozen. */
 function isPeftLayer(className: string): boolean {
-  return className === LoraDense.className || className === LoraConv2D.className || className === Adapter.className;
+  return [LoraDense.className, LoraConv2D.className, Adapter.className, Ia3Dense.className, Ia3Conv2D.className, AdaLoraDense.className, AdaLoraConv2D.className].includes(className);
 }
 
 /** Checks that every name in `names` is a layer of `model`, listing the valid ones otherwise. @internal */
@@ -38,7 +42,7 @@ export function checkLayerNames(model: tfl.LayersModel, names: string[], what: s
   }
 }
 
-/** Freezes every stock layer not listed in `keep`; LoRA and adapter layers stay trainable. @internal */
+/** Freezes every stock layer not listed in `keep`; LoRA, IA3 and adapter layers stay trainable. @internal */
 export function freezeBase(keep: string[]): (spec: LayerSpec) => void {
   return (spec) => {
     spec.config.trainable = isPeftLayer(spec.className) || keep.includes(spec.config.name);

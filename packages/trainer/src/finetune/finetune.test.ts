@@ -56,6 +56,7 @@ describe('freezing strategies', () => {
     { name: 'freeze with batch norm', model: 'bn-cnn', strategy: { kind: 'freeze', layers: ['block1'] }, frozen: /^block1_/, moves: /^(block2_.*kernel|head\/kernel|block2_.*moving_mean)/ },
     { name: 'gradual-unfreeze (first stage)', model: 'mlp', strategy: { kind: 'gradual-unfreeze', epochsPerStage: 5 }, frozen: /^fc[12]\//, moves: /^head\// },
     { name: 'lora', model: 'seed-cnn', strategy: { kind: 'lora', rank: 2, targets: ['conv', 'dense'] }, frozen: /\/(kernel|bias)$/, moves: /\/lora_b$|^head\// },
+    { name: 'ia3', model: 'seed-cnn', strategy: { kind: 'ia3' }, frozen: /\/(kernel|bias)$/, moves: /\/ia3_(input_)?scale$|^head\// },
     { name: 'adapter', model: 'mlp', strategy: { kind: 'adapter', bottleneck: 4, trainHead: false }, frozen: /^(fc[12]|head)\//, moves: /_adapter\/up_kernel$/ },
   ];
   for (const { name, model: architecture, strategy, frozen, moves } of cases) {
@@ -69,8 +70,8 @@ describe('freezing strategies', () => {
       let movedCount = 0;
       for (const [weight, values] of after) {
         const unchanged = sameValues(values, before.get(weight));
-        const isLoraFactorOrHead = /lora_|_adapter\/|^head\//.test(weight);
-        if (frozen.test(weight) && !(strategy.kind === 'lora' && isLoraFactorOrHead)) {
+        const isPeftOrHead = /lora_|ia3_|_adapter\/|^head\//.test(weight);
+        if (frozen.test(weight) && !((strategy.kind === 'lora' || strategy.kind === 'ia3') && isPeftOrHead)) {
           expect(unchanged, `${weight} is frozen and must not move`).toBe(true);
           frozenCount += 1;
         }

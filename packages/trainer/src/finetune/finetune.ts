@@ -2,6 +2,7 @@
  * Runs a {@link FinetunePlan}: one `fit` per stage (a fresh optimizer each, since the set of
  * trainable variables changes between stages), discriminative learning rates per group, and,
  * with validation batches, the weights of the best validation epoch restored at the end.
+ * The adalora strategy also runs its budget allocator after every step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Callback, EpochLogs } from '../callbacks.js';
@@ -11,6 +12,7 @@ import { adam } from '../optimizers/adam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { ScheduleConfig } from '../schedules.js';
 import type { Batch, LossFunction } from '../train-step.js';
+import { createAdaLoraAllocator, trackCurrentBatch } from './adalora-allocator.js';
 import { FinetuneError } from './finetune-error.js';
 import { countParameters, type ParameterCount } from './parameters.js';
 import { enterStage, groupLearningRateScales, type FinetunePlan } from './prepare-finetune.js';
@@ -77,6 +79,15 @@ export async function finetune(plan: FinetunePlan, train: BatchSource, options: 
   }
   const model = plan.model;
   checkClassCount(model, train);
+  let adaLora: { allocator: ReturnType<typeof createAdaLoraAllocator>; batches: ReturnType<typeof trackCurrentBatch> } | undefined;
+  if (plan.strategy.kind === 'adalora') {
+    if (!(stepsPerEpoch && stepsPerEpoch > 0)) throw new FinetuneError('The adalora strategy needs stepsPerEpoch (its budget schedule is in steps); pass stepsPerEpoch or a source with numBatches');
+    const batches = trackCurrentBatch(train);
+    const { targetRank = Math.max(1, Math.floor(plan.strategy.rank / 2)), orthogonality } = plan.strategy;
+    const allocator = createAdaLoraAllocator(model, { targetRank, totalSteps: epochs * stepsPerEpoch, currentBatch: batches.current, ...(orthogonality === undefined ? {} : { orthogonality }) });
+    adaLora = { allocator, batches };
+    train = batches.source;
+  }
   const history: EpochLogs[] = [];
   const stages: FinetuneResult['stages'] = [];
   let best: { epoch: number; accuracy: number; weights: tf.Tensor[] } | undefined;
@@ -108,6 +119,7 @@ export async function finetune(plan: FinetunePlan, train: BatchSource, options: 
           ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}),
           ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
           callbacks: [
+            ...(adaLora ? [adaLora.allocator.callback] : []),
             ...(options.callbacks ?? []),
             {
               onEpochEnd: (logs) => {
@@ -133,6 +145,8 @@ export async function finetune(plan: FinetunePlan, train: BatchSource, options: 
     }
   } finally {
     if (best) tf.dispose(best.weights);
+    adaLora?.allocator.dispose();
+    adaLora?.batches.dispose();
   }
   return {
     history,

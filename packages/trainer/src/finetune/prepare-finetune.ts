@@ -4,7 +4,7 @@
  * stages of training, each naming the layers that train in it.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { addAdapters, applyLora, keepFrozenBatchNormInInference, layerGroups, ModelOptionError, replaceHead, type LayerGroup } from '@digitlab/models';
+import { addAdapters, applyAdaLora, applyIa3, applyLora, keepFrozenBatchNormInInference, layerGroups, ModelOptionError, replaceHead, type LayerGroup } from '@digitlab/models';
 import { FinetuneError } from './finetune-error.js';
 import { DEFAULT_DISCRIMINATIVE_FACTOR, finetuneStrategyNames, type FinetuneStrategy } from './strategy.js';
 
@@ -112,6 +112,30 @@ export function prepareFinetune(base: tfl.LayersModel, strategy: FinetuneStrateg
           ...(seed === undefined ? {} : { seed }),
         }),
       );
+      stageLayers = [model.layers.filter((layer) => layer.trainable).map((layer) => layer.name)];
+      break;
+    }
+    case 'adalora': {
+      const trainable = strategy.trainHead === false ? [] : [HEAD].filter((name) => model.layers.some((layer) => layer.name === name));
+      const targetRank = strategy.targetRank ?? Math.max(1, Math.floor(strategy.rank / 2));
+      if (!Number.isInteger(targetRank) || targetRank < 1 || targetRank > strategy.rank) {
+        throw new FinetuneError(`AdaLoRA targetRank must be an integer from 1 to the initial rank ${strategy.rank}, got ${JSON.stringify(targetRank)}`);
+      }
+      model = wrap(() =>
+        applyAdaLora(withHead, {
+          rank: strategy.rank,
+          ...(strategy.alpha === undefined ? {} : { alpha: strategy.alpha }),
+          targets: strategy.targets ?? ['conv', 'dense'],
+          trainable,
+          ...(seed === undefined ? {} : { seed }),
+        }),
+      );
+      stageLayers = [model.layers.filter((layer) => layer.trainable).map((layer) => layer.name)];
+      break;
+    }
+    case 'ia3': {
+      const trainable = strategy.trainHead === false ? [] : [HEAD].filter((name) => model.layers.some((layer) => layer.name === name));
+      model = wrap(() => applyIa3(withHead, { targets: strategy.targets ?? ['conv', 'dense'], trainable }));
       stageLayers = [model.layers.filter((layer) => layer.trainable).map((layer) => layer.name)];
       break;
     }

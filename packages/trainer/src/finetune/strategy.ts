@@ -1,7 +1,7 @@
 /** The fine-tuning strategies, as plain JSON-serialisable descriptions. */
 
 /** Names of the strategies {@link prepareFinetune} accepts. */
-export const finetuneStrategyNames = ['full', 'linear-probe', 'freeze', 'gradual-unfreeze', 'discriminative', 'lora', 'adapter'] as const;
+export const finetuneStrategyNames = ['full', 'linear-probe', 'freeze', 'gradual-unfreeze', 'discriminative', 'lora', 'adalora', 'adapter', 'ia3'] as const;
 /** One of {@link finetuneStrategyNames}. */
 export type FinetuneStrategyName = (typeof finetuneStrategyNames)[number];
 
@@ -61,6 +61,40 @@ export interface AdapterStrategy {
   trainHead?: boolean;
 }
 
+/**
+ * AdaLoRA (Zhang et al. 2023): LoRA in SVD form P·diag(λ)·Q on the target layers, starting at
+ * `rank` triplets per layer and pruned by importance during training, on a cubic schedule, to
+ * `targetRank` per layer on average (the budget moves to the layers that need it).
+ */
+export interface AdaLoraStrategy {
+  kind: 'adalora';
+  /** Initial rank of every wrapped layer. */
+  rank: number;
+  /** Average rank per layer at the end; default rank / 2 (rounded down, at least 1). */
+  targetRank?: number;
+  /** Default: the rank. */
+  alpha?: number;
+  /** Layer names and/or `'dense'`, `'conv'`. Default: `['conv', 'dense']`. */
+  targets?: string[];
+  /** Train the `head` in full too; default true. */
+  trainHead?: boolean;
+  /** γ of the orthogonality penalty; default 0.1. */
+  orthogonality?: number;
+}
+
+/**
+ * IA3 (Liu et al. 2022): the base is frozen and the outputs of the target layers (and the inputs of
+ * the target Dense layers) are rescaled by learned vectors that start at 1; those vectors (and the
+ * head) train. The fewest trainable parameters of all strategies; `--merge` folds them in exactly.
+ */
+export interface Ia3Strategy {
+  kind: 'ia3';
+  /** Layer names and/or `'dense'`, `'conv'`. Default: `['conv', 'dense']`. */
+  targets?: string[];
+  /** Train the `head` in full too; default true. */
+  trainHead?: boolean;
+}
+
 /** A fine-tuning strategy. */
 export type FinetuneStrategy =
   | FullStrategy
@@ -69,7 +103,9 @@ export type FinetuneStrategy =
   | GradualUnfreezeStrategy
   | DiscriminativeStrategy
   | LoraStrategy
-  | AdapterStrategy;
+  | AdaLoraStrategy
+  | AdapterStrategy
+  | Ia3Strategy;
 
 /** ULMFiT's factor between the learning rates of neighbouring layer groups. */
 export const DEFAULT_DISCRIMINATIVE_FACTOR = 1 / 2.6;
