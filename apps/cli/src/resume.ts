@@ -3,7 +3,7 @@
  * half-written), and what to tell the user when a signal stops a run.
  */
 import { join } from 'node:path';
-import { folderCheckpointStore } from '@digitlab/trainer/node';
+import { folderCheckpointStore, readTrainerState } from '@digitlab/trainer/node';
 import { DigitlabError } from '@digitlab/errors';
 import type { Logger } from './cli-support.js';
 import { UsageError } from './exit-codes.js';
@@ -39,10 +39,11 @@ export async function usableCheckpoint(run: RunDirectory & { checkpoint: Resumab
   throw new UsageError(`--resume "${run.root}": no checkpoint of this run can be read (${failures.join('; ')}). Start the run again with a new --out.`);
 }
 
-/** Says on stderr where a run stopped by `signal` stands and the command that continues it. */
-export function reportInterrupted(logger: Logger, signal: StopSignal, run: RunDirectory, command: string, where: { epochs: number; step: number }): void {
+/** Says on stderr where a run stopped by `signal` stands (from the checkpoint it wrote) and the command that continues it. */
+export async function reportInterrupted(logger: Logger, signal: StopSignal, run: RunDirectory, command: string): Promise<void> {
+  const { directory, state } = await readTrainerState(join(run.checkpoints, 'last'));
   logger.error(
-    `${signal}: stopped after step ${where.step} (${where.epochs} epochs complete); checkpoint written to ${join(run.checkpoints, 'last')}.\n` +
+    `${signal}: stopped after step ${state.step} (${state.epoch} epochs complete); checkpoint written to ${directory}.\n` +
       `Continue with: digitlab ${command} --resume ${/\s/.test(run.root) ? JSON.stringify(run.root) : run.root}`,
   );
 }

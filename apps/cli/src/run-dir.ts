@@ -2,9 +2,10 @@
  * The run folder of `digitlab train` and `digitlab finetune`: `config.json` (the resolved configuration), `metrics.jsonl`
  * (one JSON line per epoch and per evaluation), `checkpoints/{best,last}/` and the final `model/`.
  */
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { UsageError } from './cli-support.js';
+import { assertWritableFolder } from './writable-folder.js';
 
 /** Paths inside a run folder. */
 export interface RunDirectory {
@@ -34,10 +35,8 @@ export function defaultRunFolder(model: string, now = new Date()): string {
 
 /**
  * Refuses an `--out` that already holds files (another run's results), is not a folder, or cannot
- * be created, before anything is created: called first, so a run that fails to start leaves nothing
- * behind. Writability is probed with a temporary folder in the nearest existing parent (removed
- * again), which also turns away pseudo file systems such as /proc, where a recursive mkdir spins
- * for ever.
+ * be created (see {@link assertWritableFolder}), before anything is created: called first, so a run
+ * that fails to start leaves nothing behind.
  */
 export function assertFreshRunFolder(root: string, flag = '--out'): void {
   const absolute = resolve(root);
@@ -48,18 +47,7 @@ export function assertFreshRunFolder(root: string, flag = '--out'): void {
       throw new UsageError(`${flag} "${root}" already holds files. Pick a new folder${resumable ? `, or continue that run with --resume "${root}"` : ''}.`);
     }
   }
-  let parent = absolute;
-  while (!existsSync(parent)) parent = dirname(parent);
-  if (!statSync(parent).isDirectory()) {
-    throw new UsageError(`${flag} "${root}" cannot be created: "${parent}" is a file, not a folder. Pick a folder path whose parents are folders.`);
-  }
-  try {
-    rmdirSync(mkdtempSync(join(parent, '.digitlab-write-test-')));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOSPC' ? 'no space left' : `cannot create folders there (${code ?? (error as Error).message})`;
-    throw new UsageError(`${flag} "${root}" cannot be created: "${parent}" is not writable (${why}). Pick a folder you can write to, e.g. under your home folder.`, { cause: error });
-  }
+  assertWritableFolder(root, flag);
 }
 
 /** Creates a fresh run folder (0755 under the usual umask); refuses one that already holds files. */

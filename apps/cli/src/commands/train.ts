@@ -276,7 +276,7 @@ export async function run(argv: string[]): Promise<number> {
     const signal = interrupts.received();
     if (signal && result.epochs < config.epochs) {
       model.dispose();
-      reportInterrupted(logger, signal, run, 'train', result);
+      await reportInterrupted(logger, signal, run, 'train');
       return exitCodeForSignal(signal);
     }
 
