@@ -2,7 +2,7 @@
  * The run folder of `digitlab train` and `digitlab finetune`: `config.json` (the resolved configuration), `metrics.jsonl`
  * (one JSON line per epoch and per evaluation), `checkpoints/{best,last}/` and the final `model/`.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from './cli-support.js';
 import { assertWritableFolder } from './writable-folder.js';
@@ -54,8 +54,13 @@ export function assertFreshRunFolder(root: string, flag = '--out'): void {
 export function createRunDirectory(root: string, config: unknown): RunDirectory {
   const run = runDirectory(root);
   assertFreshRunFolder(root);
+  // config.json first and whole (written aside, then renamed): a folder killed here is either
+  // empty or holds a complete config.json.
+  mkdirSync(run.root, { recursive: true });
+  const temporary = join(run.root, `.config.tmp-${process.pid}-${Date.now()}`);
+  writeFileSync(temporary, `${JSON.stringify(config, null, 2)}\n`);
+  renameSync(temporary, run.config);
   mkdirSync(run.checkpoints, { recursive: true });
-  writeFileSync(run.config, `${JSON.stringify(config, null, 2)}\n`);
   return run;
 }
 

@@ -181,6 +181,7 @@ const flags = {
   out: { type: 'string' },
   resume: { type: 'string' },
   'checkpoint-every-steps': { type: 'string' },
+  'no-report': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
