@@ -35,6 +35,7 @@ import { labelsFlag } from '../flag-values.js';
 import { describeModelSpec, parseModelSpec } from '../model-spec.js';
 import { createProgress } from '../progress.js';
 import { exitCodeForSignal, watchInterrupts } from '../interrupt.js';
+import { assertBatchFits } from '../memory-estimate.js';
 import { reportInterrupted, usableCheckpoint } from '../resume.js';
 import { assertFreshRunFolder, appendMetrics, createRunDirectory, defaultRunFolder, findRunToResume, readRunConfig } from '../run-dir.js';
 import { writeReport } from '../report/write-report.js';
@@ -234,6 +235,7 @@ export async function run(argv: string[]): Promise<number> {
     const train = config.limit === null ? data.train : firstImages(data.train, config.limit);
     logger.info(`data: ${train.size} train, ${data.validation.size} validation, ${data.test ? `${data.test.size} test` : 'no test'} images; classes ${classes.join(', ')}`);
     const model = createModel(config.model, { seed: config.seed, numClasses });
+    assertBatchFits(model, config.batchSize, selection.chosen.name);
     const resumeFrom = resumed ? await usableCheckpoint(resumed, logger) : undefined;
     const run = resumed ?? createRunDirectory(outFolder!, config);
     logger.info(`run folder: ${run.root}${resumeFrom ? ` (resuming from checkpoints/${resumeFrom})` : ''}`);
