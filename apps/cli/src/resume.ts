@@ -11,7 +11,7 @@ import type { StopSignal } from './interrupt.js';
 import { removeStaleTemporaries, resumableCheckpoint, type ResumableCheckpoint, type RunDirectory } from './run-dir.js';
 
 /**
- * The checkpoint of `run` to resume from, read once to check it: the one {@link findRunToResume}
+ * The checkpoint of `run` to resume from, read once to check it: the one `findRunToResume`
  * chose, or the other complete one when that cannot be read (a damaged `last/` falls back to
  * `best/`, said on stderr). Stale temporary folders are removed first.
  */
