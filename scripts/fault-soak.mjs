@@ -4,9 +4,10 @@
  * small model once without interruption, then runs the same training again and again, killing it
  * with SIGKILL at random moments and resuming (`digitlab train --resume`) until it finishes, until
  * at least `--kills` kills have landed. Every finished run's final weights (checkpoints/last and the
- * saved model) must equal the uninterrupted run's byte for byte. Prints a table: runs, kills,
- * restarts (killed before the first checkpoint, so there was nothing to resume), lost runs (a
- * resume refused or failed), mismatches.
+ * saved model) must equal the uninterrupted run's byte for byte. Prints a table: runs, kills (and
+ * how many landed after the attempt had written a checkpoint, i.e. in training rather than
+ * start-up), restarts (killed before the first checkpoint, so there was nothing to resume), lost
+ * runs (a resume refused or failed), mismatches.
  *
  *   pnpm build && node scripts/fault-soak.mjs [--kills 50] [--seed 1] [--keep]
  *
@@ -55,6 +56,18 @@ function digitlab(args, killAfterMs) {
   });
 }
 
+/** The step of the run's newest complete checkpoint, or -1 without one. */
+async function checkpointStep(run) {
+  for (const name of ['last', 'last.previous']) {
+    try {
+      return JSON.parse(await readFile(join(run, 'checkpoints', name, 'trainer-state.json'), 'utf8')).step;
+    } catch {
+      // not there (yet)
+    }
+  }
+  return -1;
+}
+
 async function finalWeights(run) {
   return Promise.all([join(run, 'checkpoints', 'last', 'weights.bin'), join(run, 'model', 'weights.bin')].map((file) => readFile(file)));
 }
@@ -68,7 +81,7 @@ const referenceMs = performance.now() - started;
 const expected = await finalWeights(reference);
 console.log(`uninterrupted run: ${(referenceMs / 1000).toFixed(1)} s; kills land uniformly in [0, ${(referenceMs / 1000).toFixed(1)} s) of each attempt`);
 
-const totals = { runs: 0, kills: 0, restarts: 0, lost: 0, mismatches: 0, attempts: 0 };
+const totals = { runs: 0, kills: 0, killsInTraining: 0, restarts: 0, lost: 0, mismatches: 0, attempts: 0 };
 started = performance.now();
 while (totals.kills < targetKills) {
   const out = join(root, `run-${totals.runs}`);
@@ -79,10 +92,13 @@ while (totals.kills < targetKills) {
     const resumable = existsSync(join(out, 'config.json'));
     // Kill until the target is reached, then let the run finish.
     const kill = totals.kills < targetKills ? random() * referenceMs : undefined;
+    const stepBefore = await checkpointStep(out);
     const result = await digitlab(resumable ? ['train', '--resume', out, ...device, '--no-report'] : ['train', ...job, ...device, '--out', out], kill);
     totals.attempts += 1;
     if (result.killed) {
       totals.kills += 1;
+      // Killed after this attempt had written a checkpoint: the kill landed in training, not start-up.
+      if ((await checkpointStep(out)) > stepBefore) totals.killsInTraining += 1;
       continue;
     }
     if (result.code === 0) {
@@ -108,7 +124,7 @@ while (totals.kills < targetKills) {
   if (!values.keep) await rm(out, { recursive: true, force: true });
 }
 const seconds = (performance.now() - started) / 1000;
-console.table([{ runs: totals.runs, attempts: totals.attempts, kills: totals.kills, 'restarts (before 1st checkpoint)': totals.restarts, 'lost runs': totals.lost, mismatches: totals.mismatches, seconds: Math.round(seconds) }]);
+console.table([{ runs: totals.runs, attempts: totals.attempts, kills: totals.kills, 'kills after a new checkpoint': totals.killsInTraining, 'restarts (before 1st checkpoint)': totals.restarts, 'lost runs': totals.lost, mismatches: totals.mismatches, seconds: Math.round(seconds) }]);
 if (!values.keep) await rm(root, { recursive: true, force: true });
 else console.log(`run folders kept in ${root}`);
 process.exitCode = totals.lost + totals.mismatches === 0 ? 0 : 1;
