@@ -1,9 +1,9 @@
 /**
  * Runs are transactional, end to end on the built `digitlab` binary (real processes, real MNIST):
- * a start that fails leaves nothing; SIGINT in the first epoch finishes the step, writes
- * checkpoints/last, says how to resume and exits 130, and the resumed run finishes; SIGTERM does
- * the same for finetune with 143; a run folder with only best/ resumes, and the temp folders a
- * killed write left are removed.
+ * a start that fails (backend, data, --out, a batch too big for memory) leaves nothing; SIGINT in
+ * the first epoch finishes the step, writes checkpoints/last, says how to resume and exits 130, and
+ * the resumed run finishes; SIGTERM does the same for finetune with 143; a run folder with only
+ * best/ resumes, and the temp folders a killed write left are removed.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -65,6 +65,10 @@ describe('a start that fails leaves nothing', () => {
     expect(backend.stderr).toMatch(/Unknown backend: "quantum"/);
     const data = await digitlab('train', '--data', `csv:${join(root, 'missing.csv')}`, ...wasm, '--out', out);
     expect(data.code).not.toBe(0);
+    expect(existsSync(out)).toBe(false);
+    const memory = await digitlab('train', '--batch-size', '30000', '--limit', '30000', ...wasm, '--out', out);
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toMatch(/--batch-size 30000 needs about [\d.]+ GiB for one training step, more than the 2\.0 GiB the wasm backend can address\. Pick --batch-size \d+ or less\./);
     expect(existsSync(out)).toBe(false);
     // The same --out then works (checked up to the point where training would start: a bad --lr is caught first).
     expect((await digitlab('train', '--out', out, '--lr', '0')).stderr).not.toMatch(/already holds files/);
