@@ -5,8 +5,11 @@
  */
 import { DigitlabError } from '@digitlab/errors';
 
-/** Exit codes shared by every command. */
-export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * Exit codes shared by every command; a run stopped by SIGINT or SIGTERM (after writing its
+ * checkpoint) exits 128 + the signal number, as shells expect.
+ */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
 
 const usageErrorMarker = 'digitlab.error.UsageError';
 const usageErrorSymbol = Symbol.for(usageErrorMarker);

@@ -34,7 +34,9 @@ import { dataSpecForms, describeDataSpec, parseDataSpec } from '../data-spec.js'
 import { commaList, labelsFlag } from '../flag-values.js';
 import { describeModelSpec, loadSavedModel, parseModelSpec, type ModelSpec } from '../model-spec.js';
 import { createProgress } from '../progress.js';
-import { appendMetrics, assertFreshRunFolder, createRunDirectory, findRunToResume, readRunConfig, type RunDirectory } from '../run-dir.js';
+import { exitCodeForSignal, watchInterrupts } from '../interrupt.js';
+import { reportInterrupted, usableCheckpoint } from '../resume.js';
+import { appendMetrics, assertFreshRunFolder, createRunDirectory, findRunToResume, readRunConfig } from '../run-dir.js';
 import { writeReport } from '../report/write-report.js';
 
 /** The `--help` text (also read by `digitlab completion` for the flags). */
@@ -61,7 +63,9 @@ Fine-tunes a trained model on new digits and saves it.
   --seed S               head/LoRA init, data split, shuffling (default 0)
   --out DIR              run folder: config.json, metrics.jsonl, checkpoints/{best,last}, model/
                          (default runs/<time>-finetune-<strategy>)
-  --resume DIR           continue the run in DIR from checkpoints/last with its own config
+  --resume DIR           continue the run in DIR from checkpoints/last (or best/ when last/ is
+                         missing or damaged) with its own config; Ctrl-C or SIGTERM finishes the
+                         step, writes checkpoints/last and exits 130 / 143
   --merge                fold LoRA into stock layers before saving (stock tfjs loads the result)
   --no-report            skip writing OUT/report.html (confusion matrix, mistakes, embedding on the test data)
   --json                 print one JSON object on stdout
@@ -232,7 +236,7 @@ export async function run(argv: string[]): Promise<number> {
     const { values } = parseCommandArgs(argv, flags);
     const logger = createLogger();
     const resume = typeof values.resume === 'string' ? values.resume : undefined;
-    let resumed: RunDirectory | undefined;
+    let resumed: ReturnType<typeof findRunToResume> | undefined;
     let config: FinetuneConfig;
     if (resume) {
       const extra = Object.keys(values).filter((flag) => values[flag] !== undefined && !resumeFlags.has(flag));
@@ -273,6 +277,7 @@ export async function run(argv: string[]): Promise<number> {
     }
 
     const plan = prepareFinetune(base, strategy, { numClasses, newHead, seed });
+    const resumeFrom = resumed ? await usableCheckpoint(resumed, logger) : undefined;
     if (config.lr === 'auto') {
       const scales = groupLearningRateScales(plan);
       const found = lrFind(plan.model, datasetBatches(data.train, { batchSize, seed, normalization, numClasses }), {
@@ -288,7 +293,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const learningRate = config.lr as number;
     const run = resumed ?? createRunDirectory(outFolder!, config);
-    logger.info(`run folder: ${run.root}${resume ? ' (resuming from checkpoints/last)' : ''}`);
+    logger.info(`run folder: ${run.root}${resumeFrom ? ` (resuming from checkpoints/${resumeFrom})` : ''}`);
     const parameters = countParameters(plan.model);
     logger.info(
       `strategy ${strategy.kind}: ${parameters.trainable.toLocaleString('en-US')} of ${parameters.total.toLocaleString('en-US')} parameters trainable (${(100 * parameters.fraction).toFixed(2)}%)${plan.headReplaced ? `; new ${numClasses}-class head` : ''}`,
@@ -298,6 +303,7 @@ export async function run(argv: string[]): Promise<number> {
     const checkpointMetadata: ModelMetadataInit = { architecture: metadata.architecture, labels: data.classes, input, training: { ...config }, base: baseRecord };
     const batches = (dataset: DigitDataset) => createBatches(dataset, { batchSize: 500, shuffle: false, normalization, numClasses });
     const checkpoints = folderCheckpointStore(run.checkpoints, { writeModel: async (model, directory) => void (await saveModel(model, directory, checkpointMetadata)) });
+    const interrupts = watchInterrupts(logger);
     const result = await finetune(plan, datasetBatches(data.train, { batchSize, seed, normalization, numClasses }), {
       epochs,
       learningRate,
@@ -305,15 +311,24 @@ export async function run(argv: string[]): Promise<number> {
       seed,
       validation: () => batches(data.validation),
       checkpoints,
-      ...(resume ? { resumeFrom: { store: checkpoints, name: 'last' } } : {}),
+      ...(resumeFrom ? { resumeFrom: { store: checkpoints, name: resumeFrom } } : {}),
       callbacks: [
+        interrupts.callback,
         ...(json ? [] : [createProgress({ imagesPerEpoch: data.train.size, epochs })]),
         { onEpochEnd: (logs) => appendMetrics(run, { type: 'epoch', ...logs }) },
       ],
       onStage: ({ stage, groups, parameters: stageParameters }) => {
         if (plan.stages.length > 1) logger.info(`stage ${stage + 1}: training ${groups.join(', ')} (${stageParameters.trainable.toLocaleString('en-US')} parameters)`);
       },
-    });
+    }).finally(() => interrupts.dispose());
+    const signal = interrupts.received();
+    if (signal && (result.history.at(-1)?.epoch ?? -1) + 1 < epochs) {
+      if (plan.model !== base) plan.model.dispose();
+      base.dispose();
+      if (plan.stages.length > 1) logger.error(`${signal}: stopped; a ${strategy.kind} run cannot be resumed (each stage rebuilds the optimizer). Start it again with a new --out.`);
+      else await reportInterrupted(logger, signal, run, 'finetune');
+      return exitCodeForSignal(signal);
+    }
     // The model ends with the best validation epoch's weights (checkpoints/best), across a resume too.
     if (existsSync(join(run.checkpoints, 'best', 'model.json'))) {
       const { model: best } = await loadModel(join(run.checkpoints, 'best'));

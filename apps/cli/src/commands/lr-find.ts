@@ -15,6 +15,7 @@ import { dataSpecForms, parseDataSpec } from '../data-spec.js';
 import { labelsFlag } from '../flag-values.js';
 import { describeModelSpec, resolveModel } from '../model-spec.js';
 import { baseModelSpec, strategyFlags, strategyFrom } from './finetune.js';
+import { assertWritableFolder } from '../writable-folder.js';
 
 /** The `--help` text (also read by `digitlab completion` for the flags). */
 export const usage = `usage: digitlab lr-find --model MODEL [--data SPEC] [options]
@@ -56,6 +57,8 @@ export async function run(argv: string[]): Promise<number> {
     const seed = numberFlag(values, 'seed', 0, { integer: true, min: 0 });
     const strategy = strategyFrom(values, 'full');
     const dataSpec = parseDataSpec(typeof values.data === 'string' ? values.data : 'mnist');
+    // Refused now, not after the sweep.
+    if (typeof values.out === 'string') assertWritableFolder(values.out);
 
     const selection = await chooseBackend(typeof values.backend === 'string' ? values.backend : undefined, {
       threads: values.threads === undefined ? undefined : numberFlag(values, 'threads', 1, { integer: true, min: 1 }),

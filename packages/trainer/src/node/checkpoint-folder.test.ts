@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,54 +79,82 @@ describe('checkpoints', () => {
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, output.outputText);
     }
+    // The child completes `saves` checkpoints, then starts one more whose model writer writes the
+    // model into the temp folder, says "in-write" and never returns: the parent kills it there.
     writeFileSync(
       join(childDirectory, 'child.mjs'),
       `import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { saveCheckpoint } from './node/checkpoint-folder.js';
+import { saveCheckpoint, writeLayersModel } from './node/checkpoint-folder.js';
 import { adam } from './optimizers/adam.js';
 await tf.setBackend('cpu');
 const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [20], units: 64 }), tfl.layers.dense({ units: 10 })] });
 const optimizer = adam();
 const variables = model.trainableWeights.map((w) => w.read());
 tf.tidy(() => optimizer.applyGradients(variables, variables.map((v) => tf.onesLike(v)), { learningRate: 0.1 }));
-for (let step = 1; ; step++) {
-  await saveCheckpoint(process.argv[2], model, optimizer, ${JSON.stringify(baseState(0)).replace('"step":0', '"step":step')});
-  process.stdout.write(step + '\\n');
+const saves = Number(process.argv[3]);
+const hang = async (trained, folder) => {
+  await writeLayersModel(trained, folder);
+  process.stdout.write('in-write\\n');
+  setInterval(() => undefined, 1000);
+  await new Promise(() => undefined);
+};
+for (let step = 1; step <= saves + 1; step++) {
+  await saveCheckpoint(process.argv[2], model, optimizer, ${JSON.stringify(baseState(0)).replace('"step":0', '"step":step')}, step > saves ? hang : undefined);
 }
 `,
     );
-    const target = join(directory, 'killed', 'last');
-    for (const delay of [0, 7, 19, 31]) {
-      const child = spawn(process.execPath, [join(childDirectory, 'child.mjs'), target], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let saves = 0;
+    for (const saves of [0, 1, 2, 3]) {
+      const parent = join(directory, `killed-after-${saves}`);
+      const target = join(parent, 'last');
+      const child = spawn(process.execPath, [join(childDirectory, 'child.mjs'), target, String(saves)], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       await new Promise<void>((resolve, reject) => {
         child.on('error', reject);
-        child.on('exit', (code) => reject(new Error(`checkpoint child exited early with ${code}: ${stderr}`)));
+        child.on('exit', (code) => reject(new Error(`checkpoint child exited before its write with ${code}: ${stderr}`)));
         child.stdout.on('data', (chunk: Buffer) => {
-          saves += chunk.toString().split('\n').filter(Boolean).length;
-          if (saves >= 3) {
-            child.removeAllListeners('exit');
-            setTimeout(() => {
-              child.kill('SIGKILL');
-              child.on('exit', () => resolve());
-            }, delay);
-          }
+          if (!chunk.toString().includes('in-write')) return;
+          child.removeAllListeners('exit');
+          // Killed with the next checkpoint half-written in its temp folder.
+          expect(readdirSync(parent).filter((name) => name.startsWith('.last.tmp-'))).toHaveLength(1);
+          child.on('exit', () => resolve());
+          child.kill('SIGKILL');
         });
       });
+      if (saves === 0) {
+        // Killed during the first write: there is no checkpoint, and nothing pretends to be one.
+        await expect(readCheckpoint(target)).rejects.toThrow(/is not a checkpoint/);
+        continue;
+      }
       const model = tinyModel(3);
       const optimizer = adam();
       const state = await restoreCheckpoint(target, model, optimizer);
-      expect(state.step).toBeGreaterThanOrEqual(saves - 1);
+      expect(state.step).toBe(saves);
       expect(optimizer.iterations).toBe(1);
       model.dispose();
       optimizer.dispose();
+      // The temp folder is never read as the checkpoint; it is the only leftover.
+      expect(readdirSync(parent).filter((name) => !name.startsWith('.last.tmp-'))).toEqual(['last']);
     }
-    // No temp directory is ever read as the checkpoint; leftovers are only hidden `.last.tmp-*`.
-    expect(readdirSync(join(directory, 'killed')).filter((name) => !name.startsWith('.last.tmp-') && name !== 'last.previous')).toEqual(['last']);
+  });
+
+  it('reads last.previous when a save was killed between its two renames', async () => {
+    const parent = join(directory, 'between-renames');
+    const model = tinyModel(4);
+    const optimizer = adam();
+    await saveCheckpoint(join(parent, 'last'), model, optimizer, baseState(7));
+    // What a kill after `rename(last, last.previous)` and before `rename(temp, last)` leaves.
+    renameSync(join(parent, 'last'), join(parent, 'last.previous'));
+    mkdirSync(join(parent, '.last.tmp-1-1'));
+    const other = tinyModel(5);
+    const otherOptimizer = adam();
+    const restored = await restoreCheckpoint(join(parent, 'last'), other, otherOptimizer);
+    expect(restored.step).toBe(7);
+    expect(other.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(model.getWeights().map((w) => Array.from(w.dataSync())));
+    [model, other].forEach((m) => m.dispose());
+    [optimizer, otherOptimizer].forEach((o) => o.dispose());
   });
 });
 
