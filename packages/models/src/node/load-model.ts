@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError } from '../errors.js';
 import { validateMetadata, type ModelMetadata } from '../metadata.js';
 import { type LoadedModel, METADATA_JSON, MODEL_JSON, modelFromArtifacts, parseModelJson } from '../model-artifacts.js';
-import { entryByteLength, readJsonFile, resolveWeightPath } from './model-folder.js';
+import { entryByteLength } from '../manifest-bounds.js';
+import { readJsonFile, resolveWeightPath } from './model-folder.js';
 
 /**
  * Reads and validates `digitlab.json` in `dir` without touching the weights.
