@@ -4,7 +4,7 @@
  * sub-folders that are not digit classes (a folder one level too high), an empty class, a class
  * with too few images.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   countLabels,
@@ -69,6 +69,7 @@ async function read(spec: DataSpec, flag: string, options: DataInputOptions): Pr
     return { train, validation: keep(splits.validation), test: keep(splits.test), classes: spec.digits.map(String) };
   }
   if (spec.kind === 'csv') {
+    if (!existsSync(spec.path)) throw new UsageError(`${flag} csv:${spec.path}: no such file. Check the path, or pass a Kaggle-style CSV (label, pixel0..pixel783).`);
     const dataset = await readKaggleCsv(spec.path, { labels: true });
     if (dataset.size === 0) throw new UsageError(`${flag} csv:${spec.path} holds no rows. Pass a Kaggle-style CSV with a label column and pixel0..pixel783.`);
     return withLabels(presentClasses(dataset, (label) => String(label)), flag, `csv:${spec.path}`, options);

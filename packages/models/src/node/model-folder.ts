@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { describeFileError } from '@digitlab/errors';
 import { ModelFormatError, ModelOptionError } from '../errors.js';
 import { METADATA_JSON, MODEL_JSON, WEIGHTS_BIN } from '../model-artifacts.js';
 
@@ -84,7 +85,7 @@ export async function readJsonFile(file: string, what: string): Promise<unknown>
       file,
       missing
         ? `${file} is missing: a digitlab model folder holds ${MODEL_JSON}, ${WEIGHTS_BIN} and ${METADATA_JSON}. Check the path, or save the model with saveModel().`
-        : `cannot read ${file}: ${(error as Error).message}`,
+        : `cannot read ${describeFileError(error, file)}`,
       { cause: error },
     );
   }
