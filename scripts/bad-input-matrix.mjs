@@ -16,7 +16,7 @@
  * root) or are reported as unverified. Exits 1 when any case is not clean.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,7 +37,7 @@ const { values } = parseArgs({
 const cli = resolve(values.cli);
 
 /** A fix is said with one of these verbs or phrases. */
-const fixWords = /\b(pass|use|check|run|download|re-?save|remove|rename|give|choose|install|lower|raise|reduce|try|should be|expected|must|add|copy|retrain|shrink|make|delete|set|omit|drop|point|pick|needs?|fix|keep|allowed|takes?|supported|one of|range|valid|ensemble|instead|did you mean|known options|unzip|help)\b/i;
+const fixWords = /\b(pass|use|check|run|download|re-?save|remove|rename|give|choose|install|lower|raise|reduce|try|should be|expected|must|add|copy|retrain|shrink|make|delete|set|omit|drop|point|pick|needs?|fix|keep|allowed|takes?|supported|one of|range|valid|ensemble|instead|did you mean|known options|unzip|help|required|say so|layer groups|export|fine-tune)\b/i;
 /** The line every usage error ends with; it is not counted as the message's fix. */
 const helpLine = /^Run "digitlab [\w-]+ --help" for usage\.$/;
 const stackTrace = /^\s+at .+:\d+:\d+\)?$|node:internal/m;

@@ -6,7 +6,7 @@
  * quick subset the vitest test runs) and `slow` (minutes: run only with --slow).
  */
 import { gzipSync } from 'node:zlib';
-import { chmod, readFile, rm, truncate, writeFile, symlink } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, readdir, rename, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeJpeg, encodePng, digitRgba } from './fixtures.mjs';
 
@@ -54,7 +54,7 @@ c('config', '--config not JSON', { run: async (x) => train('--config', await x.w
 c('config', '--config unknown key', { run: async (x) => train('--config', await x.write('c.json', '{"epochz": 3}')), exit: 2, mention: ['epochz'] });
 c('config', '--config bad value', { run: async (x) => ['train', ...cpu, '--config', await x.write('c.json', '{"epochs": -3}'), '--out', 'run'], exit: 2, mention: ['--epochs', '-3'] });
 c('config', '--config a folder', { run: async (x) => train('--config', await x.mkdir('conf')), exit: 2, mention: ['conf'], subset: true });
-c('config', '--config unreadable', { run: async (x) => train('--config', await x.write('c.json', '{"epochs": 1}', 0o000)), exit: 2, mention: ['c.json', 'permission denied'], nobody: true });
+c('config', '--config unreadable', { run: async (x) => train('--config', await x.write('c.json', '{"epochs": 1}', 0o000)), exit: 2, mention: ['c.json', 'permission denied'], nobody: true, subset: true });
 c('config', '--config an array', { run: async (x) => train('--config', await x.write('c.json', '[1,2]')), exit: 2, mention: ['c.json'] });
 
 // --- --data / --model vocabulary ---------------------------------------------------------------------
@@ -109,16 +109,16 @@ c('json', 'usage error under --json', { run: () => ['train', '--epochs', 'x', '-
 c('json', 'failure under --json', { run: async (x) => [...evaluate(`csv:${await x.write('e.csv', '')}`), '--json'], exit: 1, mention: ['e.csv'], json: true });
 
 // --- MNIST IDX files (data --directory) --------------------------------------------------------------
-const idx = (name) => async (path, real) => writeFile(path, await readFile(real)).then(() => name);
+const copyOf = async (path, real) => writeFile(path, await readFile(real));
 const data = (dir) => ['data', '--directory', dir, '--sources', 'directory', '--validation-size', '1000'];
 const idxCases = {
-  'truncated to half': async (path, real) => { await writeFile(path, await readFile(real)); const { size } = await import('node:fs').then((fs) => fs.statSync(path)); await truncate(path, Math.floor(size / 2)); },
+  'truncated to half': async (path, real) => { await writeFile(path, await readFile(real)); const { size } = await stat(path); await truncate(path, Math.floor(size / 2)); },
   'empty': async (path) => writeFile(path, ''),
   'wrong magic': async (path, real) => { const bytes = await readFile(real); bytes[0] = 0x50; bytes[1] = 0x4b; await writeFile(path, bytes); },
   'one flipped byte': async (path, real) => writeFile(path, flip(await readFile(real), 5000)),
   'gzip bomb': async (path) => writeFile(`${path}.gz`, gzipSync(new Uint8Array(64 * 1024 * 1024), { level: 9 })),
   'truncated .gz': async (path, real) => { const gz = gzipSync(await readFile(real)); await writeFile(`${path}.gz`, gz.subarray(0, gz.length >> 1)); },
-  'a folder': async (path) => (await import('node:fs/promises')).mkdir(path),
+  'a folder': async (path) => mkdir(path),
   'unreadable': async (path, real) => { await writeFile(path, await readFile(real)); await chmod(path, 0o000); },
   'symlink to /etc/passwd': async (path) => symlink('/etc/passwd', path),
   'absurd dimensions': async (path, real) => { const bytes = await readFile(real); new DataView(bytes.buffer, bytes.byteOffset).setUint32(4, 0xfffffff0, false); await writeFile(path, bytes); },
@@ -134,8 +134,8 @@ for (const file of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte']) {
     });
   }
 }
-c('idx', 'images and labels swapped', { run: async (x) => data(await x.mnist({ 't10k-labels-idx1-ubyte': idx('x'), 't10k-images-idx3-ubyte': async (path) => symlink(join(x.f.mnist, 't10k-labels-idx1-ubyte'), path) })), exit: 1, mention: ['t10k-images-idx3-ubyte'] });
-c('idx', 'a file missing', { run: async (x) => data(await x.mnist({ 'train-labels-idx1-ubyte': null })), exit: 1, mention: ['train-labels-idx1-ubyte'] });
+c('idx', 'images and labels swapped', { run: async (x) => data(await x.mnist({ 't10k-labels-idx1-ubyte': copyOf, 't10k-images-idx3-ubyte': async (path) => symlink(join(x.f.mnist, 't10k-labels-idx1-ubyte'), path) })), exit: 1, mention: ['t10k-images-idx3-ubyte'] });
+c('idx', 'a file missing', { run: async (x) => data(await x.mnist({ 'train-labels-idx1-ubyte': null })), exit: 1, mention: ['train-labels-idx1-ubyte'], subset: true });
 
 // --- Kaggle CSV ------------------------------------------------------------------------------------
 const csvCase = (name, build, mention, extra = {}) =>
@@ -155,7 +155,7 @@ csvCase('no label column (test.csv layout)', (x) => x.csv('data.csv', { header: 
 csvCase('header of another dataset', (x) => x.csv('data.csv', { header: 'id,name,score' }), ['header']);
 csvCase('binary garbage', (x) => x.write('data.csv', new Uint8Array(4096).map((_, i) => (i * 7919) % 256)), []);
 csvCase('a PNG renamed .csv', async (x) => x.write('data.csv', await readFile(x.f.png)), []);
-csvCase('gzipped CSV', async (x) => x.write('data.csv', gzipSync(await readFile(x.f.csv))), ['gzip']);
+csvCase('gzipped CSV', async (x) => x.write('data.csv', gzipSync(await readFile(x.f.csv))), ['gzip'], { subset: true });
 csvCase('one line of 20 MB, no newline', (x) => x.write('data.csv', 'label,'.padEnd(20 * 1024 * 1024, '0')), []);
 csvCase('unreadable', (x) => x.csv('data.csv', { mode: 0o000 }), ['permission denied'], { nobody: true, subset: true });
 csvCase('symlink loop', async (x) => { await x.link('loop.csv', join(x.dir, 'data.csv')); return x.link('data.csv', join(x.dir, 'loop.csv')); }, ['loop']);
@@ -177,7 +177,7 @@ imageCase('white ink on transparent works', (x) => x.f.whiteOnAlpha, { exit: 0, 
 imageCase('black ink on transparent works', (x) => x.f.blackOnAlpha, { exit: 0 });
 imageCase('2x1 image warns', (x) => x.f.twoByOne, { exit: 0, warn: /2×1|2x1/, mention: ['2×1'], subset: true });
 imageCase('blank image', (x) => x.f.blank, { exit: 1, mention: ['blank.png', 'no digit'] });
-imageCase('absurd PNG dimensions', async (x) => { const bytes = Uint8Array.from(await readFile(x.f.png)); new DataView(bytes.buffer).setUint32(16, 100000, false); new DataView(bytes.buffer).setUint32(20, 100000, false); return x.write('a.png', bytes); }, { exit: 1, mention: ['a.png', '100000'] });
+imageCase('absurd PNG dimensions', async (x) => { const bytes = Uint8Array.from(await readFile(x.f.png)); new DataView(bytes.buffer).setUint32(16, 100000, false); new DataView(bytes.buffer).setUint32(20, 100000, false); return x.write('a.png', bytes); }, { exit: 1, mention: ['a.png', '100000'], subset: true });
 imageCase('21 MB file', (x) => x.write('a.png', new Uint8Array(21 * 1024 * 1024)), { exit: 1, mention: ['a.png'] });
 imageCase('missing file', () => 'nope.png', { exit: 1, mention: ['nope.png'] });
 imageCase('unreadable file', async (x) => x.write('a.png', await readFile(x.f.png), 0o000), { exit: 1, mention: ['a.png', 'permission denied'], nobody: true });
@@ -190,16 +190,16 @@ c('image', 'one bad among good: answers the rest', { run: async (x) => predict(x
 
 // --- Image folders (--data folder:) ---------------------------------------------------------------------
 const folderCase = (name, change, spec) => c('folder', name, { run: async (x) => evaluate(`folder:${await x.folder('digits', (path) => change(path, x))}`), ...spec });
-folderCase('empty folder', async (path) => { await rm(path, { recursive: true }); await (await import('node:fs/promises')).mkdir(path); }, { exit: 1, mention: ['digits'], subset: true });
-folderCase('images but no class folders', async (path) => { await rm(path, { recursive: true }); await (await import('node:fs/promises')).mkdir(path); await writeFile(join(path, 'a.png'), 'x'); }, { exit: 1, mention: ['digits'] });
-folderCase('non-numeric class folders without --labels', async (path) => { for (const d of ['0', '1']) await (await import('node:fs/promises')).rename(join(path, d), join(path, `class-${d}`)); }, { exit: 2, mention: ['--labels'] });
+folderCase('empty folder', async (path) => { await rm(path, { recursive: true }); await mkdir(path); }, { exit: 1, mention: ['digits'], subset: true });
+folderCase('images but no class folders', async (path) => { await rm(path, { recursive: true }); await mkdir(path); await writeFile(join(path, 'a.png'), 'x'); }, { exit: 1, mention: ['digits'] });
+folderCase('non-numeric class folders without --labels', async (path) => { for (const d of ['0', '1']) await rename(join(path, d), join(path, `class-${d}`)); }, { exit: 2, mention: ['--labels'] });
 folderCase('one corrupt image: skipped and reported', async (path) => writeFile(join(path, '3', 'bad.png'), 'not a png'), { exit: 0, warn: /bad\.png/, mention: ['bad.png'] });
-folderCase('one unreadable image: skipped and reported', async (path) => { await writeFile(join(path, '3', 'locked.png'), await readFile(join(path, '3', (await (await import('node:fs/promises')).readdir(join(path, '3')))[0]))); await chmod(join(path, '3', 'locked.png'), 0o000); }, { exit: 0, warn: /locked\.png/, mention: ['locked.png', 'permission denied'], nobody: true, subset: true });
+folderCase('one unreadable image: skipped and reported', async (path) => { await writeFile(join(path, '3', 'locked.png'), await readFile(join(path, '3', (await readdir(join(path, '3')))[0]))); await chmod(join(path, '3', 'locked.png'), 0o000); }, { exit: 0, warn: /locked\.png/, mention: ['locked.png', 'permission denied'], nobody: true, subset: true });
 folderCase('an unreadable class folder', async (path) => chmod(join(path, '4'), 0o000), { exit: 1, mention: ['4', 'permission denied'], nobody: true });
-folderCase('an empty class folder', async (path) => { await rm(join(path, '9'), { recursive: true }); await (await import('node:fs/promises')).mkdir(join(path, '9')); }, { exit: 2, mention: ['9'] });
-folderCase('class folder 10', async (path) => (await import('node:fs/promises')).cp(join(path, '1'), join(path, '10'), { recursive: true }), { exit: 2, mention: ['10'] });
+folderCase('an empty class folder', async (path) => { await rm(join(path, '9'), { recursive: true }); await mkdir(join(path, '9')); }, { exit: 2, mention: ['9'] });
+folderCase('class folder 10', async (path) => cp(join(path, '1'), join(path, '10'), { recursive: true }), { exit: 2, mention: ['10'] });
 folderCase('a symlink out of the folder', async (path, x) => symlink(x.f.png, join(path, '7', 'linked.png')), { exit: 0 });
-folderCase('all images corrupt', async (path) => { for (const d of '0123456789') for (const file of await (await import('node:fs/promises')).readdir(join(path, d))) await writeFile(join(path, d, file), 'x'); }, { exit: 1, mention: ['digits'] });
+folderCase('all images corrupt', async (path) => { for (const d of '0123456789') for (const file of await readdir(join(path, d))) await writeFile(join(path, d, file), 'x'); }, { exit: 1, mention: ['digits'] });
 c('folder', 'train on one class folder', { run: async (x) => train('--data', `folder:${await x.folder('digits', async (path) => { for (const d of '012345678') await rm(join(path, d), { recursive: true }); })}`, '--out', 'run'), exit: 2, mention: ['digits', 'class'], subset: true });
 
 // --- Model folders --------------------------------------------------------------------------------------
@@ -220,12 +220,12 @@ modelCase('digitlab.json of another format', writeInModel('digitlab.json', '{"fo
 modelCase('graph model', (x) => x.model('model', { edit: (json) => ({ ...json, format: 'graph-model' }) }), { mention: ['graph'] });
 modelCase('no modelTopology', (x) => x.model('model', { edit: (json) => { delete json.modelTopology; } }), { mention: ['modelTopology'] });
 modelCase('weightsManifest not an array', (x) => x.model('model', { edit: (json) => { json.weightsManifest = {}; } }), { mention: ['weightsManifest'] });
-modelCase('weights path ../', (x) => x.model('model', { edit: (json) => { json.weightsManifest[0].paths = ['../weights.bin']; } }), { mention: ['../weights.bin'] });
+modelCase('weights path ../', (x) => x.model('model', { edit: (json) => { json.weightsManifest[0].paths = ['../weights.bin']; } }), { mention: ['../weights.bin'], subset: true });
 modelCase('weights path absolute', (x) => x.model('model', { edit: (json) => { json.weightsManifest[0].paths = ['/etc/passwd']; } }), { mention: ['/etc/passwd'] });
 modelCase('weights path URL', (x) => x.model('model', { edit: (json) => { json.weightsManifest[0].paths = ['https://example.com/w.bin']; } }), { mention: ['https://example.com/w.bin'] });
 modelCase('weights symlink out', async (x) => { const path = await x.model(); await rm(join(path, 'weights.bin')); await symlink(join(x.f.model, 'weights.bin'), join(path, 'weights.bin')); return path; }, { mention: ['weights.bin', 'outside'] });
-modelCase('weights.bin a folder', async (x) => { const path = await x.model(); await rm(join(path, 'weights.bin')); await (await import('node:fs/promises')).mkdir(join(path, 'weights.bin')); return path; }, { mention: ['weights.bin'] });
-modelCase('model.json a folder', async (x) => { const path = await x.model(); await rm(join(path, 'model.json')); await (await import('node:fs/promises')).mkdir(join(path, 'model.json')); return path; }, { mention: ['model.json'] });
+modelCase('weights.bin a folder', async (x) => { const path = await x.model(); await rm(join(path, 'weights.bin')); await mkdir(join(path, 'weights.bin')); return path; }, { mention: ['weights.bin'] });
+modelCase('model.json a folder', async (x) => { const path = await x.model(); await rm(join(path, 'model.json')); await mkdir(join(path, 'model.json')); return path; }, { mention: ['model.json'] });
 modelCase('units: 500000', (x) => x.model('model', { edit: (json) => JSON.stringify(json).replace(/"units":\s*\d+/, '"units":500000') }), { mention: ['500000'], subset: true, timeoutMs: 20_000 });
 modelCase('filters: 4096', (x) => x.model('model', { edit: (json) => JSON.stringify(json).replace(/"filters":\s*\d+/, '"filters":4096') }), { mention: ['4096'] });
 modelCase('input shape 100000x100000', (x) => x.model('model', { edit: (json) => JSON.stringify(json).replace(/"batch_input_shape":\s*\[null,\s*28,\s*28,\s*1\]/, '"batch_input_shape":[null,100000,100000,1]') }), { mention: ['100000'] });
@@ -233,12 +233,12 @@ modelCase('weight shape changed', (x) => x.model('model', { edit: (json) => { js
 modelCase('weight renamed', (x) => x.model('model', { edit: (json) => { json.weightsManifest[0].weights[0].name = 'nothing/kernel'; } }), { mention: ['model.json'] });
 modelCase('weight listed twice', (x) => x.model('model', { edit: (json) => { json.weightsManifest[0].weights.push(json.weightsManifest[0].weights[0]); } }), { mention: ['model.json'] });
 modelCase('weight dtype string', (x) => x.model('model', { edit: (json) => { json.weightsManifest[0].weights[0].dtype = 'string'; } }), { mention: ['model.json'] });
-modelCase('NaN weights', async (x) => { const path = await x.model(); const bytes = await readFile(join(path, 'weights.bin')); new DataView(bytes.buffer, bytes.byteOffset).setFloat32(0, Number.NaN, true); await writeFile(join(path, 'weights.bin'), bytes); return path; }, { mention: ['NaN'] });
+modelCase('NaN weights', async (x) => { const path = await x.model(); const bytes = await readFile(join(path, 'weights.bin')); new DataView(bytes.buffer, bytes.byteOffset).setFloat32(0, Number.NaN, true); await writeFile(join(path, 'weights.bin'), bytes); return path; }, { mention: ['NaN'], subset: true });
 modelCase('unknown layer class', (x) => x.model('model', { edit: (json) => JSON.stringify(json).replace('"class_name":"Conv2D"', '"class_name":"QuantumConv"') }), { mention: ['QuantumConv'] });
 modelCase('labels count mismatch', (x) => x.model('model', { meta: (json) => { json.labels = ['a', 'b']; } }), { mention: ['digitlab.json'] });
 modelCase('metadata input shape mismatch', (x) => x.model('model', { meta: (json) => { json.input.shape = [32, 32, 1]; } }), { mention: ['digitlab.json'] });
 modelCase('unreadable model.json', async (x) => { const path = await x.model(); await chmod(join(path, 'model.json'), 0o000); return path; }, { mention: ['model.json', 'permission denied'], nobody: true, subset: true });
-modelCase('unreadable weights.bin', async (x) => { const path = await x.model(); await chmod(join(path, 'weights.bin'), 0o000); return path; }, { mention: ['weights.bin', 'permission denied'], nobody: true });
+modelCase('unreadable weights.bin', async (x) => { const path = await x.model(); await chmod(join(path, 'weights.bin'), 0o000); return path; }, { mention: ['weights.bin', 'permission denied'], nobody: true, subset: true });
 modelCase('unreadable folder', async (x) => { const path = await x.model(); await chmod(path, 0o000); return path; }, { mention: ['model', 'permission denied'], nobody: true });
 modelCase('model of another input shape (14x14)', (x) => x.f.smallInputModel, { exit: 2, mention: ['14'], subset: true });
 c('model', 'ensemble with different classes', { run: (x) => ['predict', '--model', P, '--model', x.f.fiveClassModel, ...cpu, x.f.png], exit: 2, mention: ['labels'], subset: true });

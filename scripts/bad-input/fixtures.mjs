@@ -4,7 +4,7 @@
  * shipped fast-cnn model, and two small saved models whose input shape or classes differ from it.
  * Everything is world-readable, so cases run as `nobody` can read what they should.
  */
-import { chmod, mkdir, readFile, readdir, stat, writeFile, cp } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
