@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DigitlabError } from '@digitlab/errors';
+import { DigitlabError, describeFileError } from '@digitlab/errors';
 
 import { ExitCode, UsageError, exitCodeFor } from './exit-codes.js';
 
@@ -26,7 +26,7 @@ export function parseCommandArgs<T extends Options>(
   try {
     parsed = parseArgs({ args: withNegativeValues(argv, options), options: { ...options, config: { type: 'string' }, verbose: { type: 'boolean' } }, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
+    throw new UsageError(explainParseError(error as Error & { code?: string }, argv, options), { cause: error });
   }
   const values = { ...(parsed.values as Record<string, string | boolean | string[] | undefined>) };
   // --verbose raises the one logger to debug for the whole command (full backend reasons included).
@@ -38,7 +38,11 @@ export function parseCommandArgs<T extends Options>(
     try {
       config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
     } catch (error) {
-      throw new UsageError(`cannot read --config "${configPath}": ${(error as Error).message}. Pass a JSON file whose keys match the flags.`, { cause: error });
+      const why = error instanceof SyntaxError ? `not valid JSON (${error.message})` : describeFileError(error, configPath).slice(configPath.length + 2);
+      throw new UsageError(`cannot read --config "${configPath}": ${why} Pass a JSON file whose keys match the flags.`, { cause: error });
+    }
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      throw new UsageError(`--config "${configPath}" holds ${Array.isArray(config) ? 'an array' : JSON.stringify(config)}, not an object. Pass a JSON object whose keys match the flags, e.g. {"epochs": 3}.`);
     }
     const known = new Map(Object.keys(options).map((flag) => [camel(flag), flag]));
     for (const [key, value] of Object.entries(config)) {
@@ -48,6 +52,39 @@ export function parseCommandArgs<T extends Options>(
     }
   }
   return { values, positionals: parsed.positionals };
+}
+
+/**
+ * parseArgs's messages ("Unknown option '--epoch'", "Option '--epochs <value>' argument missing")
+ * with the fix: the closest known flag, or an example value.
+ */
+function explainParseError(error: Error & { code?: string }, argv: readonly string[], options: Options): string {
+  const flags = Object.keys(options).map((name) => `--${name}`);
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const given = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+    const close = flags.filter((flag) => editDistance(flag, given.split('=')[0] as string) <= 2);
+    return `unknown option "${given}". ${close.length > 0 ? `Did you mean ${close.join(' or ')}? ` : ''}Known options: ${flags.join(', ')}.`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = /--[\w-]+/.exec(error.message)?.[0] ?? 'the option';
+    return `${flag} needs a value (${error.message}). Give one after it, e.g. ${flag} 3, or drop the flag.`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const stray = argv.find((arg) => !arg.startsWith('-') && error.message.includes(`'${arg}'`)) ?? /'([^']+)'/.exec(error.message)?.[1] ?? '';
+    return `unexpected argument "${stray}": this command takes options only. Put it after the flag it belongs to (e.g. --data ${stray}).`;
+  }
+  return error.message;
+}
+
+/** Levenshtein distance, for "did you mean" on flag names (short strings only). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 /**
@@ -125,7 +162,7 @@ export async function runCommand(
     return (await body({ json })) ?? ExitCode.ok;
   } catch (error) {
     const exitCode = exitCodeFor(error);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = withResourceHint(error instanceof Error ? error.message : String(error), argv);
     process.stderr.write(`digitlab ${name}: ${message}\n`);
     if (exitCode === ExitCode.usage) process.stderr.write(`Run "digitlab ${name} --help" for usage.\n`);
     if (json) {
@@ -134,6 +171,17 @@ export async function runCommand(
     }
     return exitCode;
   }
+}
+
+/** How engines say they ran out of memory: wasm's heap, V8's typed arrays, tfjs-node's allocator. */
+const outOfMemory = /memory access out of bounds|out of memory|Array buffer allocation failed|Invalid typed array length|Cannot allocate|outside the bounds of the buffer|\bOOM\b/i;
+
+/** An out-of-memory message with the knob that fixes it: `--batch-size`, quoting the value given. */
+function withResourceHint(message: string, argv: readonly string[]): string {
+  if (!outOfMemory.test(message)) return message;
+  const index = argv.findIndex((arg) => arg === '--batch-size' || arg.startsWith('--batch-size='));
+  const given = index < 0 ? undefined : argv[index]!.includes('=') ? argv[index]!.split('=')[1] : argv[index + 1];
+  return `ran out of memory (${message})${given === undefined ? '' : ` with --batch-size ${given}`}. Lower --batch-size (e.g. 128), or use --backend tensorflow, which is not bound by the 4 GB wasm heap.`;
 }
 
 /** True when `--help` or `-h` is among the arguments. */

@@ -4,7 +4,7 @@
  * sub-folders that are not digit classes (a folder one level too high), an empty class, a class
  * with too few images.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   countLabels,
@@ -69,6 +69,7 @@ async function read(spec: DataSpec, flag: string, options: DataInputOptions): Pr
     return { train, validation: keep(splits.validation), test: keep(splits.test), classes: spec.digits.map(String) };
   }
   if (spec.kind === 'csv') {
+    if (!existsSync(spec.path) && !isSymlink(spec.path)) throw new UsageError(`${flag} csv:${spec.path}: no such file. Check the path, or pass a Kaggle-style CSV (label, pixel0..pixel783).`);
     const dataset = await readKaggleCsv(spec.path, { labels: true });
     if (dataset.size === 0) throw new UsageError(`${flag} csv:${spec.path} holds no rows. Pass a Kaggle-style CSV with a label column and pixel0..pixel783.`);
     return withLabels(presentClasses(dataset, (label) => String(label)), flag, `csv:${spec.path}`, options);
@@ -82,6 +83,15 @@ async function read(spec: DataSpec, flag: string, options: DataInputOptions): Pr
   const read = withLabels(presentClasses(dataset, (label) => dataset.classes[label] ?? String(label)), flag, `folder:${spec.path}`, options);
   warnFewImages(read, `folder:${spec.path}`, options.logger);
   return read;
+}
+
+/** True for a symlink, even a dangling or looping one (the reader then says which). */
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -119,7 +129,13 @@ function checkClassFolders(path: string, flag: string, labels: readonly string[]
     }
   }
   for (const name of folders) {
-    const images = readdirSync(join(path, name)).filter((file) => !file.startsWith('.') && /\.(png|jpe?g)$/i.test(file));
+    let files: string[];
+    try {
+      files = readdirSync(join(path, name));
+    } catch {
+      continue; // readImageFolder reports an unreadable class folder with its path and the reason
+    }
+    const images = files.filter((file) => !file.startsWith('.') && /\.(png|jpe?g)$/i.test(file));
     if (images.length === 0) throw new UsageError(`${flag} folder:${path}: class folder "${join(path, name)}" holds no PNG or JPEG image. Add images of class ${name} or remove the folder.`);
   }
 }

@@ -4,8 +4,10 @@
  * evaluated together or ensembled. Used by `digitlab evaluate` and `digitlab predict`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { IMAGE_SIZE } from '@digitlab/datasets/node';
 import type { LoadedModel } from '@digitlab/models/node';
 import { createEnsemble, type Predictor } from '@digitlab/trainer/node';
+import { UsageError } from './exit-codes.js';
 import { sharedLabels } from './labels.js';
 import { describeModelSpec, loadSavedModel, type ModelSpec } from './model-spec.js';
 
@@ -17,6 +19,18 @@ export function unitInputPredictor({ model, metadata }: LoadedModel): Predictor 
   };
 }
 
+/** The input the CLI's readers produce: one 28×28 grey MNIST-style image. */
+const digitInputShape = [IMAGE_SIZE, IMAGE_SIZE, 1];
+
+/** Refuses a model that takes another input than the 28×28×1 images every command feeds it. */
+function checkDigitInput({ metadata }: LoadedModel, name: string): void {
+  if (JSON.stringify(metadata.input.shape) === JSON.stringify(digitInputShape)) return;
+  throw new UsageError(
+    `--model ${name} takes input [${metadata.input.shape.join(', ')}], but digitlab feeds it [${digitInputShape.join(', ')}] (28×28 grey digits). ` +
+      'Pass a model trained on 28×28 digits: a digitlab train run (run/model) or pretrained:NAME.',
+  );
+}
+
 /**
  * Loads every model; one is used as is, several become an ensemble (mean of softmax), which needs
  * them all to share their labels. `members` are the models alone, in the order of `specs`;
@@ -25,7 +39,10 @@ export function unitInputPredictor({ model, metadata }: LoadedModel): Predictor 
 export async function loadPredictor(specs: readonly ModelSpec[]): Promise<{ predictor: Predictor; members: Predictor[]; loaded: LoadedModel[]; labels: string[] }> {
   const loaded: LoadedModel[] = [];
   try {
-    for (const spec of specs) loaded.push(await loadSavedModel(spec));
+    for (const spec of specs) {
+      loaded.push(await loadSavedModel(spec));
+      checkDigitInput(loaded.at(-1) as LoadedModel, describeModelSpec(spec));
+    }
     const labels = sharedLabels(loaded.map(({ metadata }, m) => ({ name: describeModelSpec(specs[m]!), labels: metadata.labels })));
     const members = loaded.map(unitInputPredictor);
     return { predictor: members.length === 1 ? members[0]! : createEnsemble(members), members, loaded, labels };

@@ -5,8 +5,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createModel, listModels, loadModel, loadPretrained, type LoadedModel, type ModelMetadata } from '@digitlab/models/node';
+import { createModel, listModels, loadModel, loadPretrained, ModelFormatError, type LoadedModel, type ModelMetadata } from '@digitlab/models/node';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { describeFileError } from '@digitlab/errors';
 import { UsageError } from './exit-codes.js';
 
 /** What a `--model` value names. */
@@ -72,6 +73,12 @@ export async function resolveModel(spec: ModelSpec, { flag = '--model', seed = 0
 export async function loadSavedModel(spec: ModelSpec, flag = '--model'): Promise<LoadedModel> {
   if (spec.kind === 'pretrained') return loadPretrained(spec.name);
   if (spec.kind === 'zoo') throw new UsageError(`${flag} "${spec.name}" is a fresh zoo model; this command needs a saved one (a folder or pretrained:${spec.name}).`);
+  try {
+    statSync(join(spec.path, 'model.json'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new ModelFormatError(spec.path, `${flag} ${describeFileError(error, spec.path)}`, { cause: error });
+  }
   if (!existsSync(join(spec.path, 'model.json'))) {
     const hint = existsSync(join(spec.path, 'model', 'model.json')) ? ` It looks like a run folder: pass "${join(spec.path, 'model')}".` : '';
     throw new UsageError(`${flag} "${spec.path}" is not a model folder (no model.json).${hint} Pass a folder saved by digitlab train (run/model) or pretrained:NAME.`);

@@ -17,6 +17,12 @@ export interface GunzipOptions {
   name?: string;
   /** Refuse to inflate to more than this many bytes (a guard against gzip bombs). Default 1 GiB. */
   maxBytes?: number;
+  /**
+   * Given the bytes inflated so far, returns the exact length the data declares (e.g. from a file
+   * header) or `undefined` until it can tell; inflation stops as soon as the output passes it.
+   * It may throw to reject the data early.
+   */
+  declaredLength?: (prefix: Uint8Array) => number | undefined;
 }
 
 /**
@@ -33,8 +39,14 @@ export async function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): Pr
       name,
       cause === undefined ? undefined : { cause },
     );
+  const oversized = (limit: number, what: string) =>
+    new IdxFormatError(
+      `${name}: the gzip data inflates to more than ${limit} bytes, ${what}: a gzip bomb, or not the file expected. Pass the right file (MNIST's largest file inflates to 47 MB).`,
+      name,
+    );
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let declared: number | undefined;
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
   const reader = stream.getReader();
   try {
@@ -42,17 +54,37 @@ export async function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): Pr
       const { done, value } = await reader.read();
       if (done) break;
       total += value.byteLength;
+      chunks.push(value);
+      if (declared === undefined && options.declaredLength) {
+        try {
+          declared = options.declaredLength(chunks.length === 1 ? value : joinChunks(chunks, total));
+        } catch (error) {
+          await reader.cancel();
+          throw error;
+        }
+      }
+      if (declared !== undefined && declared > maxBytes) {
+        await reader.cancel();
+        throw oversized(maxBytes, `the most this reader accepts, and its header declares ${declared}`);
+      }
+      if (declared !== undefined && total > declared) {
+        await reader.cancel();
+        throw oversized(declared, `the ${declared} bytes its header declares`);
+      }
       if (total > maxBytes) {
         await reader.cancel();
-        throw corrupt(`it inflates to more than ${maxBytes} bytes, more than this file can be`);
+        throw oversized(maxBytes, 'the most this reader accepts');
       }
-      chunks.push(value);
     }
   } catch (error) {
     if (error instanceof IdxFormatError) throw error;
     throw corrupt((error as Error).message, error);
   }
   if (chunks.length === 1) return chunks[0] as Uint8Array;
+  return joinChunks(chunks, total);
+}
+
+function joinChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
   const joined = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

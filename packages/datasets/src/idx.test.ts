@@ -51,7 +51,7 @@ describe('readIdx on the real MNIST test files', () => {
     const path = join(temp.path, 'labels.gz');
     await writeFile(path, gzipSync(labels));
     expect((await readIdxFile(path)).shape).toEqual([10000]);
-    await expect(readIdxFile(join(temp.path, 'missing'))).rejects.toThrow(/missing: cannot read the file/);
+    await expect(readIdxFile(join(temp.path, 'missing'))).rejects.toThrow(/missing: no such file or folder \(ENOENT\). Check the path/);
   });
 
   it('decodes wider big-endian types', async () => {
@@ -104,7 +104,16 @@ describe('readIdx on the real MNIST test files', () => {
   });
 
   it('refuses to inflate past maxBytes (gzip bomb guard)', async () => {
-    await expectIdxError(() => readIdx(gzipSync(new Uint8Array(1 << 20)), { name: 'bomb.gz', maxBytes: 1000 }), 'bomb.gz', /corrupt gzip/);
+    // A valid header declaring 10 labels, then a MiB of zeros: stopped at the header's length.
+    const declaresTen = new Uint8Array(1 << 20);
+    declaresTen.set([0, 0, 0x08, 1, 0, 0, 0, 10]);
+    await expectIdxError(() => readIdx(gzipSync(declaresTen), { name: 'bomb.gz' }), 'bomb.gz', /more than 18 bytes, the 18 bytes its header declares: a gzip bomb/);
+    // A header declaring more than maxBytes is refused before inflating further.
+    const declaresMany = Uint8Array.from(declaresTen);
+    declaresMany.set([0, 0, 0x10, 0], 4);
+    await expectIdxError(() => readIdx(gzipSync(declaresMany), { name: 'bomb.gz', maxBytes: 1000 }), 'bomb.gz', /more than 1000 bytes, the most this reader accepts, and its header declares 4104/);
+    // No IDX header at all (zeros): refused at the first inflated chunk.
+    await expectIdxError(() => readIdx(gzipSync(new Uint8Array(1 << 20)), { name: 'bomb.gz', maxBytes: 1000 }), 'bomb.gz', /unknown IDX element type 0x00/);
   });
 
   it('pairs images with labels only when the counts agree', async () => {

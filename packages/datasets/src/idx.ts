@@ -49,13 +49,30 @@ function describeShape(shape: readonly (number | null)[]): string {
  */
 export async function readIdx(bytes: Uint8Array, options: ReadIdxOptions = {}): Promise<IdxArray> {
   const name = options.name ?? 'IDX data';
-  return parseIdx(await gunzip(bytes, { name, ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }) }), options);
+  // The header, once inflated, bounds the rest: a gzip bomb stops at its first chunk.
+  const declaredLength = (prefix: Uint8Array) => parseIdxHeader(prefix, options, true)?.expectedLength;
+  return parseIdx(await gunzip(bytes, { name, declaredLength, ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }) }), options);
 }
 
-/** {@link readIdx} for bytes already inflated, synchronously. @internal */
-export function parseIdx(raw: Uint8Array, options: ReadIdxOptions = {}): IdxArray {
+/** What an IDX header declares. */
+interface IdxHeader {
+  typeByte: number;
+  dtype: (typeof dtypes)[keyof typeof dtypes];
+  shape: number[];
+  headerBytes: number;
+  count: number;
+  /** Exact byte length of the whole file the header describes. */
+  expectedLength: number;
+}
+
+/**
+ * Reads and checks the header at the start of `raw`. With `partial`, returns `undefined` while
+ * `raw` is too short to hold the header (the caller is still inflating); otherwise that is an error.
+ */
+function parseIdxHeader(raw: Uint8Array, options: ReadIdxOptions, partial: boolean): IdxHeader | undefined {
   const name = options.name ?? 'IDX data';
   const fix = 'Download it again, or pass the right file.';
+  if (partial && raw.length < 4) return undefined;
   if (raw.length === 0) throw new IdxFormatError(`${name}: the file is empty. ${fix}`, name);
   if (raw.length < 4) throw new IdxFormatError(`${name}: truncated: ${raw.length} bytes, shorter than the 4-byte IDX header. ${fix}`, name);
   if (raw[0] !== 0 || raw[1] !== 0) {
@@ -72,6 +89,7 @@ export function parseIdx(raw: Uint8Array, options: ReadIdxOptions = {}): IdxArra
   if (ndims === 0) throw new IdxFormatError(`${name}: IDX header declares 0 dimensions. ${fix}`, name);
   const headerBytes = 4 + 4 * ndims;
   if (raw.length < headerBytes) {
+    if (partial) return undefined;
     throw new IdxFormatError(`${name}: truncated: ${raw.length} bytes, shorter than the ${headerBytes}-byte header of a ${ndims}-dimensional IDX file. ${fix}`, name);
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -93,9 +111,14 @@ export function parseIdx(raw: Uint8Array, options: ReadIdxOptions = {}): IdxArra
       );
     }
   }
-
   const count = shape.reduce((product, size) => product * size, 1);
-  const expectedLength = headerBytes + count * dtype.bytes;
+  return { typeByte, dtype, shape, headerBytes, count, expectedLength: headerBytes + count * dtype.bytes };
+}
+
+/** {@link readIdx} for bytes already inflated, synchronously. @internal */
+export function parseIdx(raw: Uint8Array, options: ReadIdxOptions = {}): IdxArray {
+  const name = options.name ?? 'IDX data';
+  const { typeByte, dtype, shape, headerBytes, count, expectedLength } = parseIdxHeader(raw, options, false) as IdxHeader;
   if (raw.length < expectedLength) {
     throw new IdxFormatError(
       `${name}: truncated: ${raw.length} bytes, the header [${shape.join(', ')}] of ${dtype.name} needs ${expectedLength} (${expectedLength - raw.length} missing). The download was probably cut short: delete the file and download it again.`,

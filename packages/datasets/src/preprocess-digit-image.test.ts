@@ -84,3 +84,25 @@ describe('preprocessDigitImage', () => {
     }
   });
 });
+
+describe('ink on a transparent background', () => {
+  it('reads white ink on a transparent background like black ink on white paper', () => {
+    for (const index of [0, 1, 2, 3, 4]) {
+      const source = digit(index);
+      const whiteOnAlpha = new Uint8Array(28 * 28 * 4);
+      const darkOnWhite = new Uint8Array(28 * 28 * 4);
+      for (let i = 0; i < 784; i++) {
+        const ink = source[i] as number;
+        whiteOnAlpha.set([255, 255, 255, ink], 4 * i);
+        darkOnWhite.set([255 - ink, 255 - ink, 255 - ink, 255], 4 * i);
+      }
+      const fromAlpha = preprocessDigitImage(encodePng({ width: 28, height: 28, data: whiteOnAlpha }), { path: 'white-on-alpha.png' });
+      const fromPaper = preprocessDigitImage(encodePng({ width: 28, height: 28, data: darkOnWhite }), { path: 'dark-on-white.png' });
+      expect(alignedCorrelation(fromAlpha, fromPaper)).toBeGreaterThan(0.99);
+    }
+  });
+
+  it('still says "no digit found" for a fully transparent image', () => {
+    expect(() => preprocessDigitImage(encodePng({ width: 28, height: 28, data: new Uint8Array(28 * 28 * 4) }), { path: 'clear.png' })).toThrow(/clear\.png: no digit found/);
+  });
+});

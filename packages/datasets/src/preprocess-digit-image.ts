@@ -14,6 +14,35 @@ const INK_FLOOR = 0.1;
 /** The darkest-to-brightest ink contrast (0..255) under which we say there is no digit. */
 const MIN_CONTRAST = 24;
 
+/** True when some pixel is not fully opaque. */
+function hasTransparency(data: ArrayLike<number>, count: number): boolean {
+  for (let i = 0; i < count; i++) if ((data[4 * i + 3] as number) < 255) return true;
+  return false;
+}
+
+/**
+ * Ink intensity (0..255, ink bright) of each pixel with alpha composited over `paper` (0 or 255),
+ * inverted when the border (mostly background) is light; `base` is the background level and
+ * `peak` the strongest ink.
+ */
+function inkOf(data: ArrayLike<number>, width: number, height: number, paper: number): { values: Float32Array; base: number; peak: number } {
+  const count = width * height;
+  const gray = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const alpha = (data[4 * i + 3] as number) / 255;
+    const luma = 0.299 * (data[4 * i] as number) + 0.587 * (data[4 * i + 1] as number) + 0.114 * (data[4 * i + 2] as number);
+    gray[i] = luma * alpha + paper * (1 - alpha);
+  }
+  // Polarity: the border is mostly background; a light border means dark ink, which we invert.
+  const background = borderMedian(gray, width, height);
+  const invert = background > 127;
+  const values = invert ? gray.map((value) => 255 - value) : gray;
+  const base = invert ? 255 - background : background;
+  let peak = 0;
+  for (let i = 0; i < count; i++) if ((values[i] as number) > peak) peak = values[i] as number;
+  return { values, base, peak };
+}
+
 /**
  * 784 MNIST-style pixels (0 background, 255 ink) from decoded RGBA pixels: the one implementation
  * behind the Node image reader (`preprocessDigitImage`) and the page readers (`preprocessImageData`).
@@ -23,24 +52,18 @@ export function preprocessRgba(image: RgbaImage, path = 'image'): Uint8Array {
   const count = width * height;
   if (count === 0 || data.length < count * 4) throw new ImageError(`${path}: the image has no pixels (${width}×${height}).`, path);
 
-  // Grayscale by Rec. 601 luma, alpha composited over white (transparent = paper).
-  const gray = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    const alpha = (data[4 * i + 3] as number) / 255;
-    const luma = 0.299 * (data[4 * i] as number) + 0.587 * (data[4 * i + 1] as number) + 0.114 * (data[4 * i + 2] as number);
-    gray[i] = luma * alpha + 255 * (1 - alpha);
+  // Grayscale by Rec. 601 luma, alpha composited over white (transparent = paper). White ink on a
+  // transparent background vanishes over white, so such an image is composited over black instead.
+  let ink = inkOf(data, width, height, 255);
+  if (ink.peak - ink.base < MIN_CONTRAST && hasTransparency(data, count)) {
+    const overBlack = inkOf(data, width, height, 0);
+    if (overBlack.peak - overBlack.base > ink.peak - ink.base) ink = overBlack;
   }
-
-  // Polarity: the border is mostly background; a light border means dark ink, which we invert.
-  const background = borderMedian(gray, width, height);
-  const invert = background > 127;
-  const ink = invert ? gray.map((value) => 255 - value) : gray;
-  const base = invert ? 255 - background : background;
-  let peak = 0;
-  for (let i = 0; i < count; i++) if ((ink[i] as number) > peak) peak = ink[i] as number;
+  const { base, peak } = ink;
   if (peak - base < MIN_CONTRAST) {
     throw new ImageError(`${path}: no digit found: the ink differs from the background by only ${Math.round(peak - base)} of 255. Use a darker pen or a higher-contrast image.`, path);
   }
+  const values = ink.values;
 
   // Contrast stretch so the background is 0 and the strongest ink is 1, then crop to the ink.
   const low = base + INK_FLOOR * (peak - base);
@@ -52,8 +75,8 @@ export function preprocessRgba(image: RgbaImage, path = 'image'): Uint8Array {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      const value = Math.min(1, Math.max(0, ((ink[i] as number) - low) * scale));
-      ink[i] = value;
+      const value = Math.min(1, Math.max(0, ((values[i] as number) - low) * scale));
+      values[i] = value;
       if (value > 0) {
         if (x < left) left = x;
         if (x > right) right = x;
@@ -65,7 +88,7 @@ export function preprocessRgba(image: RgbaImage, path = 'image'): Uint8Array {
   const cropWidth = right - left + 1;
   const cropHeight = bottom - top + 1;
   const crop = new Float32Array(cropWidth * cropHeight);
-  for (let y = 0; y < cropHeight; y++) crop.set(ink.subarray((top + y) * width + left, (top + y) * width + left + cropWidth), y * cropWidth);
+  for (let y = 0; y < cropHeight; y++) crop.set(values.subarray((top + y) * width + left, (top + y) * width + left + cropWidth), y * cropWidth);
 
   // Longest side to 20 pixels, aspect kept.
   const factor = BOX / Math.max(cropWidth, cropHeight);

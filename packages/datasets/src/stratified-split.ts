@@ -1,6 +1,6 @@
 /** A seeded split that keeps every class's share, for validation sets. */
 import { type DigitDataset, assertDataset, subsetDataset } from './digit-dataset.js';
-import { DatasetError } from './errors.js';
+import { DatasetOptionError } from './errors.js';
 import { createRandom, mixSeed, shuffleInPlace } from './random.js';
 
 /** Indices of each label, in dataset order. */
@@ -21,7 +21,7 @@ export function indicesByClass(dataset: DigitDataset): number[][] {
 export function stratifiedSplit(dataset: DigitDataset, size: number, seed = 0): { train: DigitDataset; validation: DigitDataset } {
   assertDataset(dataset);
   if (!Number.isInteger(size) || size < 0 || size > dataset.size) {
-    throw new DatasetError(`stratifiedSplit: size must be an integer in 0..${dataset.size}, got ${String(size)}.`);
+    throw new DatasetOptionError(`stratifiedSplit: the validation size must be an integer in 0..${dataset.size} (the training images there are), got ${String(size)}. Pass a smaller validation size.`);
   }
   const byClass = indicesByClass(dataset);
   const quotas = byClass.map((indices) => ((indices?.length ?? 0) * size) / Math.max(dataset.size, 1));

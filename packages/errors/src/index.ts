@@ -3,3 +3,4 @@
  * `isInstance` that works across package copies. No dependencies, no side effects, Node and browser.
  */
 export { DigitlabError } from './digitlab-error.js';
+export { describeFileError } from './file-error.js';

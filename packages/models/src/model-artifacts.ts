@@ -11,6 +11,7 @@ import { ModelFormatError, ModelOptionError } from './errors.js';
 import { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 import { registerCustomLayers } from './lora/register.js';
 import { completeMetadata, type ModelMetadata, type ModelMetadataInit } from './metadata.js';
+import { checkTopologyBounds, checkWeightBytes } from './manifest-bounds.js';
 
 /** File names inside a saved model folder (and beside a `model.json` URL). */
 export const MODEL_JSON = 'model.json';
@@ -163,6 +164,7 @@ export async function modelFromArtifacts(
   names: { modelJson: string; weights: string; metadata: string },
 ): Promise<LoadedModel> {
   registerCustomLayers();
+  checkTopologyBounds(topology, specs, names.modelJson);
   let model: tfl.LayersModel;
   try {
     // No weights yet: the topology alone, so its variables can be compared with the manifest.
@@ -173,6 +175,7 @@ export async function modelFromArtifacts(
   let weights: tf.NamedTensorMap = {};
   try {
     checkAgainstTopology(model, specs, names.modelJson);
+    checkWeightBytes(specs, data.byteLength, names.weights, names.modelJson);
     weights = tf.io.decodeWeights(data, specs);
     checkFinite(weights, names.weights);
     model.loadWeights(weights, true);

@@ -7,7 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { imagesToTensor, preprocessDigitImage } from '@digitlab/datasets/node';
+import { decodeImage, imagesToTensor, preprocessRgba } from '@digitlab/datasets/node';
+import { describeFileError } from '@digitlab/errors';
 import { chooseBackend } from '../backends.js';
 import { ExitCode, UsageError, createLogger, numberFlag, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
 import { toList } from '../flag-values.js';
@@ -27,6 +28,9 @@ Predicts the digit in each image file; a folder stands for every PNG or JPEG in 
   --config FILE    JSON file whose keys match these flags
   --json           print one JSON object on stdout
 `;
+
+/** Images with a side under this many pixels cannot show a digit; they are answered with a warning. */
+const MIN_DIGIT_SIDE = 8;
 
 /** One file's answer. */
 type Answer = { file: string; digit: string; confidence: number; probabilities: number[] } | { file: string; error: string };
@@ -54,10 +58,21 @@ export async function run(argv: string[]): Promise<number> {
     for (const file of files) {
       let pixels: Uint8Array;
       try {
-        pixels = preprocessDigitImage(new Uint8Array(await readFile(file)), { path: file });
+        let bytes: Uint8Array;
+        try {
+          bytes = new Uint8Array(await readFile(file));
+        } catch (error) {
+          throw new Error(describeFileError(error, file), { cause: error });
+        }
+        const image = decodeImage(bytes, file);
+        if (Math.min(image.width, image.height) < MIN_DIGIT_SIDE) {
+          logger.warn(
+            `digitlab predict: warning: ${file} is ${image.width}×${image.height} pixels, too small to hold a digit (MNIST draws them in 20×20 of 28×28); the answer below is a guess. Pass a larger image of the digit.`,
+          );
+        }
+        pixels = preprocessRgba(image, file);
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        const message = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+        const message = (error as Error).message;
         const text = message.includes(file) ? message : `${file}: ${message}`;
         answers.push({ file, error: text });
         logger.error(`digitlab predict: ${text}`);

@@ -1,5 +1,6 @@
 /** Reading an IDX file (raw or gzipped) from disk. Node-only. */
 import { readFile } from 'node:fs/promises';
+import { describeFileError } from '@digitlab/errors';
 import { IdxFormatError } from '../errors.js';
 import { type IdxArray, type ReadIdxOptions, readIdx } from '../idx.js';
 
@@ -9,7 +10,7 @@ export async function readIdxFile(path: string, options: Omit<ReadIdxOptions, 'n
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new IdxFormatError(`${path}: cannot read the file (${(error as Error).message}). Check the path.`, path, { cause: error });
+    throw new IdxFormatError(describeFileError(error, path), path, { cause: error });
   }
   return readIdx(bytes, { ...options, name: path });
 }

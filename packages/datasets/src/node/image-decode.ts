@@ -36,7 +36,7 @@ export function decodeImage(bytes: Uint8Array, path: string, limits: ImageLimits
       const png = PNG.sync.read(buffer);
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
     } catch (error) {
-      throw new ImageError(`${path}: cannot decode PNG (${(error as Error).message}). The file is damaged or not really a PNG.`, path, { cause: error });
+      throw new ImageError(`${path}: cannot decode PNG (${(error as Error).message}). The file is damaged or not really a PNG: export or download it again.`, path, { cause: error });
     }
   }
   const size = jpegSize(bytes);
@@ -50,7 +50,7 @@ export function decodeImage(bytes: Uint8Array, path: string, limits: ImageLimits
     });
     return { width: image.width, height: image.height, data: image.data };
   } catch (error) {
-    throw new ImageError(`${path}: cannot decode JPEG (${(error as Error).message}). The file is damaged, too large or not really a JPEG.`, path, { cause: error });
+    throw new ImageError(`${path}: cannot decode JPEG (${(error as Error).message}). The file is damaged, too large or not really a JPEG: export or download it again.`, path, { cause: error });
   }
 }
 

@@ -100,7 +100,7 @@ describe('readImageFolder', () => {
   });
 
   it('rejects a root that is missing or has no class folders', async () => {
-    await expect(readImageFolder(join(temp.path, 'missing'))).rejects.toThrow(/is not a readable directory/);
+    await expect(readImageFolder(join(temp.path, 'missing'))).rejects.toThrow(/missing: no such file or folder \(ENOENT\). Check the path..*one sub-folder per class/);
     const flat = join(temp.path, 'flat');
     await mkdir(flat);
     await writeFile(join(flat, 'a.png'), encodePng(photo(0)));

@@ -5,7 +5,9 @@
  * as `classes`. A class folder that yields no image is an error naming it: a silently missing class
  * would shift every label after it.
  */
+import type { Dirent } from 'node:fs';
 import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { describeFileError } from '@digitlab/errors';
 import { join, relative, sep } from 'node:path';
 import { type DigitDataset, PIXELS_PER_IMAGE } from '../digit-dataset.js';
 import { DatasetError, ImageError } from '../errors.js';
@@ -48,7 +50,8 @@ export async function readImageFolder(root: string, options: ReadImageFolderOpti
     realRoot = await realpath(root);
     if (!(await stat(realRoot)).isDirectory()) throw new Error('not a directory');
   } catch (error) {
-    throw new DatasetError(`readImageFolder: "${root}" is not a readable directory (${(error as Error).message}). Pass a folder holding one sub-folder per class.`, { cause: error });
+    const why = (error as Error).message === 'not a directory' ? `${root}: a file, not a folder.` : describeFileError(error, root);
+    throw new DatasetError(`readImageFolder: ${why} Pass a folder holding one sub-folder per class.`, { cause: error });
   }
   const skipped: SkippedFile[] = [];
   const invalid = (path: string, reason: string, cause?: unknown) => {
@@ -97,7 +100,13 @@ export async function readImageFolder(root: string, options: ReadImageFolderOpti
   for (const folder of folders) {
     const label = classes.indexOf(folder.name);
     const before = { images: images.length, skipped: skipped.length };
-    for (const entry of (await readdir(folder.path, { withFileTypes: true })).sort((a, b) => compare(a.name, b.name))) {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(folder.path, { withFileTypes: true });
+    } catch (error) {
+      throw new DatasetError(`readImageFolder: class folder ${describeFileError(error, folder.display)}`, { cause: error });
+    }
+    for (const entry of entries.sort((a, b) => compare(a.name, b.name))) {
       if (entry.name.startsWith('.')) continue;
       const path = join(folder.display, entry.name);
       if (!imageExtensions.test(entry.name)) {
@@ -115,8 +124,17 @@ export async function readImageFolder(root: string, options: ReadImageFolderOpti
         invalid(path, `${info.size} bytes, over the ${maxBytes}-byte limit (maxBytes). Shrink the image or raise maxBytes.`);
         continue;
       }
+      let bytes: Uint8Array;
       try {
-        images.push(preprocessDigitImage(await readFile(resolved), { ...options, path }));
+        bytes = await readFile(resolved);
+      } catch (error) {
+        // An unreadable file is skipped and reported like an undecodable one (permission denied, …).
+        const why = describeFileError(error, path);
+        invalid(path, why.slice(path.length + 2), new ImageError(why, path, { cause: error }));
+        continue;
+      }
+      try {
+        images.push(preprocessDigitImage(bytes, { ...options, path }));
         labels.push(label);
       } catch (error) {
         if (!(error instanceof ImageError)) throw error;

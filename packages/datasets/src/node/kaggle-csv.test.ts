@@ -104,6 +104,6 @@ describe('readKaggleCsv', () => {
     await writeFile(join(temp.path, 'empty.csv'), '');
     expect((await csvError(join(temp.path, 'empty.csv'))).message).toMatch(/empty/);
     expect((await csvError(await write('header.csv', ['id,a,b', '1,2,3']))).message).toMatch(/unexpected header starting "id,a,b"/);
-    await expect(readKaggleCsv(join(temp.path, 'absent.csv'))).rejects.toThrow(/absent\.csv: cannot read the file/);
+    await expect(readKaggleCsv(join(temp.path, 'absent.csv'))).rejects.toThrow(/absent\.csv: no such file or folder \(ENOENT\). Check the path/);
   });
 });

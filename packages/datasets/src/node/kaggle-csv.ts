@@ -3,6 +3,8 @@
  * `label,pixel0,…,pixel783` and one image per line; `test.csv` has the same without `label`.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { describeFileError } from '@digitlab/errors';
 import { createInterface } from 'node:readline';
 import { type DigitDataset, PIXELS_PER_IMAGE } from '../digit-dataset.js';
 import { CsvFormatError } from '../errors.js';
@@ -33,6 +35,11 @@ const pixelHeader = Array.from({ length: PIXELS_PER_IMAGE }, (_, i) => `pixel${i
 export async function readKaggleCsv(path: string, options: ReadKaggleCsvOptions = {}): Promise<KaggleCsvDataset> {
   const maxLabel = options.maxLabel ?? 9;
   const limit = options.limit ?? Infinity;
+  // A folder opens fine and fails on the first read with a bare EISDIR: check it first.
+  const info = await stat(path).catch((error: unknown) => {
+    throw new CsvFormatError(describeFileError(error, path), path, 0, undefined, { cause: error });
+  });
+  if (info.isDirectory()) throw new CsvFormatError(`${path}: a folder, not a CSV file. Pass the .csv file inside it (Kaggle's train.csv or test.csv).`, path, 0, undefined);
   const stream = createReadStream(path);
   const opened = new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
@@ -41,7 +48,7 @@ export async function readKaggleCsv(path: string, options: ReadKaggleCsvOptions 
   try {
     await opened;
   } catch (error) {
-    throw new CsvFormatError(`${path}: cannot read the file (${(error as Error).message}). Check the path.`, path, 0, undefined, { cause: error });
+    throw new CsvFormatError(describeFileError(error, path), path, 0, undefined, { cause: error });
   }
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let hasLabels: boolean | undefined;
@@ -58,6 +65,7 @@ export async function readKaggleCsv(path: string, options: ReadKaggleCsvOptions 
     for await (const rawLine of lines) {
       lineNumber++;
       const line = lineNumber === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine;
+      if (lineNumber === 1 && line.startsWith('\u001f\ufffd')) fail('the file is gzipped. Unzip it first (gunzip, or zcat FILE > train.csv) and pass the .csv.');
       if (hasLabels === undefined) {
         const header = line.split(',').map((name) => name.trim().replace(/^"(.*)"$/, '$1'));
         if (header[0] === 'label' && sameNames(header.slice(1), pixelHeader)) hasLabels = true;

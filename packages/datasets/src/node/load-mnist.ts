@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { describeFileError } from '@digitlab/errors';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -192,7 +193,7 @@ async function firstReadable(paths: string[]): Promise<{ path: string; bytes: Ui
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-      throw new IdxFormatError(`${path}: cannot read the file (${(error as Error).message}). Check its permissions.`, path, { cause: error });
+      throw new IdxFormatError(describeFileError(error, path), path, { cause: error });
     }
   }
   return undefined;

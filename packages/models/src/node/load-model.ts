@@ -1,11 +1,13 @@
 /** Loading a model folder (`model.json` + weights + `digitlab.json`) from disk. Node-only. */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { describeFileError } from '@digitlab/errors';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError } from '../errors.js';
 import { validateMetadata, type ModelMetadata } from '../metadata.js';
 import { type LoadedModel, METADATA_JSON, MODEL_JSON, modelFromArtifacts, parseModelJson } from '../model-artifacts.js';
-import { entryByteLength, readJsonFile, resolveWeightPath } from './model-folder.js';
+import { entryByteLength } from '../manifest-bounds.js';
+import { readJsonFile, resolveWeightPath } from './model-folder.js';
 
 /**
  * Reads and validates `digitlab.json` in `dir` without touching the weights.
@@ -24,7 +26,13 @@ async function readWeights(dir: string, manifest: tf.io.WeightsManifestConfig, m
   const specs: tf.io.WeightsManifestEntry[] = [];
   for (const group of manifest) {
     const files = await Promise.all(group.paths.map((manifestPath) => resolveWeightPath(dir, manifestPath, modelJson)));
-    const contents = await Promise.all(files.map((file) => fs.readFile(file)));
+    const contents = await Promise.all(
+      files.map((file) =>
+        fs.readFile(file).catch((error: unknown) => {
+          throw new ModelFormatError(file, `cannot read the weights: ${describeFileError(error, file)}`, { cause: error });
+        }),
+      ),
+    );
     const actual = contents.reduce((sum, buffer) => sum + buffer.byteLength, 0);
     const expected = group.weights.reduce((sum, entry) => sum + entryByteLength(entry), 0);
     if (actual !== expected) {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type * as tf from '@tensorflow/tfjs-core';
+import { describeFileError } from '@digitlab/errors';
 import { ModelFormatError, ModelOptionError } from '../errors.js';
 import { METADATA_JSON, MODEL_JSON, WEIGHTS_BIN } from '../model-artifacts.js';
 
@@ -85,7 +85,7 @@ export async function readJsonFile(file: string, what: string): Promise<unknown>
       file,
       missing
         ? `${file} is missing: a digitlab model folder holds ${MODEL_JSON}, ${WEIGHTS_BIN} and ${METADATA_JSON}. Check the path, or save the model with saveModel().`
-        : `cannot read ${file}: ${(error as Error).message}`,
+        : `cannot read ${describeFileError(error, file)}`,
       { cause: error },
     );
   }
@@ -96,17 +96,6 @@ export async function readJsonFile(file: string, what: string): Promise<unknown>
       cause: error,
     });
   }
-}
-
-const bytesPerValue: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
-
-/** Bytes a manifest entry occupies in the weight files (quantised entries store the smaller type). */
-export function entryByteLength(entry: tf.io.WeightsManifestEntry): number {
-  const size = entry.shape.reduce((product, dimension) => product * dimension, 1);
-  const stored = entry.quantization?.dtype ?? entry.dtype;
-  const bytes = bytesPerValue[stored];
-  if (bytes === undefined) throw new RangeError(`unsupported weight dtype ${stored}`);
-  return size * bytes;
 }
 
 /**
