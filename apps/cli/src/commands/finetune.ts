@@ -38,6 +38,7 @@ import { exitCodeForSignal, watchInterrupts } from '../interrupt.js';
 import { reportInterrupted, usableCheckpoint } from '../resume.js';
 import { appendMetrics, assertFreshRunFolder, createRunDirectory, findRunToResume, readRunConfig } from '../run-dir.js';
 import { writeReport } from '../report/write-report.js';
+import { DEFAULT_CHECKPOINT_EVERY_STEPS } from './train.js';
 
 /** The `--help` text (also read by `digitlab completion` for the flags). */
 export const usage = `usage: digitlab finetune --model MODEL --data SPEC [options]
@@ -66,6 +67,8 @@ Fine-tunes a trained model on new digits and saves it.
   --resume DIR           continue the run in DIR from checkpoints/last (or best/ when last/ is
                          missing or damaged) with its own config; Ctrl-C or SIGTERM finishes the
                          step, writes checkpoints/last and exits 130 / 143
+  --checkpoint-every-steps N
+                         write checkpoints/last every N steps as well as every epoch (default ${DEFAULT_CHECKPOINT_EVERY_STEPS})
   --merge                fold LoRA into stock layers before saving (stock tfjs loads the result)
   --no-report            skip writing OUT/report.html (confusion matrix, mistakes, embedding on the test data)
   --json                 print one JSON object on stdout
@@ -103,6 +106,7 @@ const flags = {
   ...strategyFlags,
   test: { type: 'string' },
   epochs: { type: 'string' },
+  'checkpoint-every-steps': { type: 'string' },
   lr: { type: 'string' },
   'validation-fraction': { type: 'string' },
   merge: { type: 'boolean' },
@@ -199,10 +203,17 @@ export interface FinetuneConfig {
   seed: number;
   validationFraction: number;
   merge: boolean;
+  /** `last` is also written every this many steps (absent in runs written before the flag existed). */
+  checkpointEverySteps?: number;
 }
 
 /** Flags that may accompany --resume (they do not change what is computed). */
-const resumeFlags = new Set(['resume', 'backend', 'threads', 'json', 'config']);
+const resumeFlags = new Set(['resume', 'backend', 'threads', 'json', 'config', 'checkpoint-every-steps']);
+
+/** --checkpoint-every-steps: a positive integer. */
+function checkpointEveryFlag(values: Record<string, unknown>): number {
+  return numberFlag(values, 'checkpoint-every-steps', DEFAULT_CHECKPOINT_EVERY_STEPS, { integer: true, min: 1 });
+}
 
 function resolveConfig(values: Record<string, unknown>): FinetuneConfig {
   const baseSpec = baseModelSpec(values);
@@ -227,6 +238,7 @@ function resolveConfig(values: Record<string, unknown>): FinetuneConfig {
     seed: numberFlag(values, 'seed', 0, { integer: true, min: 0 }),
     validationFraction,
     merge: values.merge === true,
+    checkpointEverySteps: checkpointEveryFlag(values),
   };
 }
 
@@ -240,9 +252,10 @@ export async function run(argv: string[]): Promise<number> {
     let config: FinetuneConfig;
     if (resume) {
       const extra = Object.keys(values).filter((flag) => values[flag] !== undefined && !resumeFlags.has(flag));
-      if (extra.length > 0) throw new UsageError(`--resume continues a run with its own config.json; drop ${extra.map((flag) => `--${flag}`).join(', ')} (only --backend, --threads and --json may change)`);
+      if (extra.length > 0) throw new UsageError(`--resume continues a run with its own config.json; drop ${extra.map((flag) => `--${flag}`).join(', ')} (only --backend, --threads, --checkpoint-every-steps and --json may change)`);
       resumed = findRunToResume(resume, 'finetune');
       config = readRunConfig<FinetuneConfig>(resumed);
+      if (values['checkpoint-every-steps'] !== undefined) config = { ...config, checkpointEverySteps: checkpointEveryFlag(values) };
       if (config.strategy.kind === 'gradual-unfreeze') throw new UsageError(`--resume "${resume}": a gradual-unfreeze run cannot be resumed (each stage rebuilds the optimizer). Start it again with a new --out.`);
     } else {
       config = resolveConfig(values);
@@ -311,6 +324,7 @@ export async function run(argv: string[]): Promise<number> {
       seed,
       validation: () => batches(data.validation),
       checkpoints,
+      checkpointEverySteps: config.checkpointEverySteps ?? DEFAULT_CHECKPOINT_EVERY_STEPS,
       ...(resumeFrom ? { resumeFrom: { store: checkpoints, name: resumeFrom } } : {}),
       callbacks: [
         interrupts.callback,

@@ -49,6 +49,8 @@ export interface FinetuneOptions {
    * Single-stage strategies only: a stage change rebuilds the optimizer.
    */
   resumeFrom?: { store: CheckpointStore; name: CheckpointName };
+  /** With `checkpoints`: also write `last` every this many steps, as in `fit`. */
+  checkpointEverySteps?: number;
   /** Told when each stage starts, e.g. for a log line. */
   onStage?: (info: { stage: number; groups: string[]; epochs: number; parameters: ParameterCount }) => void;
 }
@@ -117,6 +119,7 @@ export async function finetune(plan: FinetunePlan, train: BatchSource, options: 
           ...(scales ? { learningRateScales: scales } : {}),
           ...(options.validation ? { validation: options.validation } : {}),
           ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}),
+          ...(options.checkpointEverySteps ? { checkpointEverySteps: options.checkpointEverySteps } : {}),
           ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
           callbacks: [
             ...(adaLora ? [adaLora.allocator.callback] : []),
