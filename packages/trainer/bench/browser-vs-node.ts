@@ -20,7 +20,7 @@ import { openBrowser, openPage, type Browser } from '../../../test-support/brows
 import { startStaticServer } from '../../../test-support/browser/static-server.js';
 import { cpuModelName, median, targetLine } from '../../../bench/target-line.js';
 
-// Bundled into node_modules/.cache/bench/ and run from the repository root: find files from the root.
+// Bundled into packages/trainer/node_modules/ and run from the repository root: find files from the root.
 const root = process.cwd();
 const trainer = join(root, 'packages/trainer');
 const require = createRequire(join(trainer, 'package.json'));
