@@ -2,7 +2,8 @@
 /**
  * `pnpm bench`: our training/inference throughput beside PyTorch's, measured side by side in one run
  * (the machines are shared and noisy, so only ratios from the same run mean anything), then every
- * `packages/*\/bench/*.mjs` script other packages add (datasets throughput, time to accuracy, ...).
+ * `packages/*\/bench/*.mjs` and `apps/*\/bench/*.mjs` script the workspace adds (datasets throughput, time to
+ * accuracy, the libraries and the demo in Chromium, ...).
  *
  *   node bench/run.js [--models seed-cnn,resnet-mini] [--backends wasm,...] [--threads 1[,2]] [--json]
  *                     [--steps N] [--rounds 3] [--no-scripts] [--no-pytorch]
@@ -192,17 +193,18 @@ function runPytorch(model, steps, threads) {
   }
 }
 
-/** Runs every entry-point script under packages/*\/bench and keeps the JSON objects it prints, one per line. */
+/** Runs every entry-point script under packages/*\/bench and apps/*\/bench and keeps the JSON objects it prints, one per line. */
 function runPackageScripts() {
   const results = [];
-  for (const packageName of readdirSync(join(root, 'packages')).sort()) {
-    const directory = join(root, 'packages', packageName, 'bench');
+  const workspaces = ['packages', 'apps'].flatMap((parent) => readdirSync(join(root, parent)).sort().map((name) => join(parent, name)));
+  for (const workspace of workspaces) {
+    const directory = join(root, workspace, 'bench');
     if (!existsSync(directory)) continue;
     const files = readdirSync(directory).filter((name) => name.endsWith('.mjs')).sort();
     const sources = Object.fromEntries(files.map((name) => [name, readFileSync(join(directory, name), 'utf8')]));
     const helpers = new Set(files.filter((name) => files.some((other) => other !== name && sources[other].includes(`'./${name}'`))));
     for (const name of files) {
-      const path = join('packages', packageName, 'bench', name);
+      const path = join(workspace, 'bench', name);
       if (helpers.has(name) || sources[name].split('\n').slice(0, 5).some((line) => line.includes('@digitlab-bench skip'))) {
         log(`bench: ${path} is a helper or marked @digitlab-bench skip: not run`);
         continue;

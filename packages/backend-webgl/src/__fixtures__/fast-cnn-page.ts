@@ -1,5 +1,5 @@
 // A page entry: trains the zoo's fast-cnn on real MNIST digits on the backend named in `?config=`
-// (JSON: backend, steps, batch, evalImages, allowSoftwareRenderer) and reports every step's loss and
+// (JSON: backend, steps, batch, evalImages, allowSoftwareRenderer, threads) and reports every step's loss and
 // time, the loss on the first `evalImages` digits before and after, and those digits' logits
 // computed on that backend and on `cpu` with the same weights. The digits are the test set's first
 // images, loaded by URL from /mnist/ with @digitlab/datasets.
@@ -17,6 +17,8 @@ interface PageConfig {
   batch: number;
   evalImages: number;
   allowSoftwareRenderer?: boolean;
+  /** Threads asked of the backend (default: the plugin's, every core). */
+  threads?: number;
 }
 
 /** The first `count` MNIST test digits as [count, 28, 28, 1] in [0, 1], and their labels (by URL, verified). */
@@ -29,7 +31,7 @@ const config = JSON.parse(new URLSearchParams(location.search).get('config') ?? 
 const result: Record<string, unknown> = {};
 try {
   const plugins: BackendPlugin[] = [createCpuPlugin(), createWasmPlugin({ wasmPaths: '/wasm-files/' }), createWebglPlugin({ allowSoftwareRenderer: config.allowSoftwareRenderer === true })];
-  const { chosen } = await selectBackend(config.backend, { plugins });
+  const { chosen } = await selectBackend(config.backend, { plugins, ...(config.threads === undefined ? {} : { loadOptions: { threads: config.threads } }) });
   result.capabilities = chosen.capabilities;
   const { images, labels } = await mnistTestDigits(Math.max(config.steps * config.batch, config.evalImages));
   const model = createModel('fast-cnn', { seed: 1 });

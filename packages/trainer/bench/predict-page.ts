@@ -1,0 +1,41 @@
+// A page entry (bundled by browser-vs-node.ts, not run by `pnpm bench` itself): a minimal page that
+// predicts with the pretrained bn-cnn on wasm, loaded by URL as the README's browser example does,
+// then times `?calls=` batch-1 predictions of one real MNIST test digit after `?warmup=` untimed ones.
+// Each call is the whole round trip a page makes: tensor in, predict, softmax, read back.
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '@digitlab/backend';
+import { createWasmPlugin } from '@digitlab/backend-wasm';
+import { imagesToTensor, loadMnistTestFromUrl } from '@digitlab/datasets';
+import { loadModelFrom, pretrainedModelUrl } from '@digitlab/models';
+
+const parameters = new URLSearchParams(location.search);
+const calls = Number(parameters.get('calls') ?? 300);
+const warmup = Number(parameters.get('warmup') ?? 30);
+const result: Record<string, unknown> = {};
+try {
+  const { chosen } = await selectBackend('wasm', { plugins: [createWasmPlugin({ wasmPaths: '/wasm/' })] });
+  const digits = await loadMnistTestFromUrl({ baseUrl: '/mnist/', gzipped: false, cache: false, size: 1 });
+  const { model, metadata } = await loadModelFrom(pretrainedModelUrl('bn-cnn', '/pretrained/'));
+  const input = tf.tidy(() => imagesToTensor(digits.images.subarray(0, 784), metadata.input.normalization));
+  const predictOnce = async () => {
+    const probabilities = tf.tidy(() => tf.softmax(model.predict(input) as tf.Tensor));
+    const values = await probabilities.data();
+    probabilities.dispose();
+    return values;
+  };
+  for (let call = 0; call < warmup; call++) await predictOnce();
+  const callMs: number[] = [];
+  let predicted = -1;
+  for (let call = 0; call < calls; call++) {
+    const start = performance.now();
+    const values = await predictOnce();
+    callMs.push(performance.now() - start);
+    predicted = values.indexOf(Math.max(...values));
+  }
+  input.dispose();
+  model.dispose();
+  Object.assign(result, { backend: chosen.name, capabilities: chosen.capabilities, label: digits.labels[0], predicted, callMs });
+} catch (error) {
+  result.error = error instanceof Error ? `${error.message}\n${error.stack}` : String(error);
+}
+(globalThis as { pageResult?: unknown }).pageResult = result;
