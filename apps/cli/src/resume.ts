@@ -8,12 +8,13 @@ import { DigitlabError } from '@digitlab/errors';
 import type { Logger } from './cli-support.js';
 import { UsageError } from './exit-codes.js';
 import type { StopSignal } from './interrupt.js';
-import { removeStaleTemporaries, resumableCheckpoint, type ResumableCheckpoint, type RunDirectory } from './run-dir.js';
+import { removeStaleTemporaries, resumableCheckpoint, trimMetrics, type ResumableCheckpoint, type RunDirectory } from './run-dir.js';
 
 /**
  * The checkpoint of `run` to resume from, read once to check it: the one `findRunToResume`
  * chose, or the other complete one when that cannot be read (a damaged `last/` falls back to
- * `best/`, said on stderr). Stale temporary folders are removed first.
+ * `best/`, said on stderr). Stale temporary folders are removed first, and `metrics.jsonl` keeps only
+ * the epochs that checkpoint holds (the resumed run logs the others again).
  */
 export async function usableCheckpoint(run: RunDirectory & { checkpoint: ResumableCheckpoint }, logger: Logger): Promise<ResumableCheckpoint> {
   for (const path of removeStaleTemporaries(run)) logger.info(`removed ${path} (left half-written by a process that was killed)`);
@@ -22,7 +23,9 @@ export async function usableCheckpoint(run: RunDirectory & { checkpoint: Resumab
   const failures: string[] = [];
   while (name) {
     try {
-      await store.load(name);
+      const { state } = await store.load(name);
+      const dropped = trimMetrics(run, state.epoch);
+      if (dropped > 0) logger.info(`metrics.jsonl: dropped ${dropped} line(s) of epochs checkpoints/${name} does not hold (they run again)`);
       return name;
     } catch (error) {
       if (!DigitlabError.isInstance(error)) throw error;

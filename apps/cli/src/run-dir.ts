@@ -136,6 +136,31 @@ export function readRunConfig<T>(run: RunDirectory): T {
 }
 
 /** Appends one JSON line to metrics.jsonl. */
+/**
+ * Drops from `metrics.jsonl` the epoch lines of epochs that the checkpoint a run resumes from does
+ * not hold (`fit` logs an epoch just before committing its checkpoint, so a killed run can have
+ * logged an epoch it will redo) and any line a kill cut short. Rewritten whole (temp + rename).
+ * @returns how many lines were dropped
+ */
+export function trimMetrics(run: RunDirectory, completedEpochs: number): number {
+  const file = run.metrics;
+  if (!existsSync(file)) return 0;
+  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const kept = lines.filter((line) => {
+    try {
+      const record = JSON.parse(line) as { type?: unknown; epoch?: unknown };
+      return !(record.type === 'epoch' && typeof record.epoch === 'number' && record.epoch >= completedEpochs);
+    } catch {
+      return false;
+    }
+  });
+  if (kept.length === lines.length) return 0;
+  const temporary = `${file}.tmp-${process.pid}`;
+  writeFileSync(temporary, kept.map((line) => `${line}\n`).join(''));
+  renameSync(temporary, file);
+  return lines.length - kept.length;
+}
+
 export function appendMetrics(run: RunDirectory, record: Record<string, unknown>): void {
   appendFileSync(run.metrics, `${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
 }

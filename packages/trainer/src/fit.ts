@@ -216,8 +216,6 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
           stopReason ??= `early stopping: validation ${monitor} did not improve for ${state.epochsWithoutImprovement} epochs (best ${state.best!.value} at epoch ${state.best!.epoch})`;
         }
       }
-      if (improved) await checkpoint('best');
-      await checkpoint('last');
       const epochLogs: EpochLogs = {
         epoch,
         step: state.step,
@@ -230,7 +228,12 @@ export async function fit(model: tfl.LayersModel, train: BatchSource, options: F
         improved,
       };
       history.push(epochLogs);
+      // Callbacks (a run's metrics log) see the epoch before its checkpoint is committed: a process
+      // killed in between redoes the epoch on resume, so a caller that keeps a log drops the lines of
+      // epochs the checkpoint does not hold (the CLI does), and no epoch's line is ever lost.
       for (const callback of callbacks) await callback.onEpochEnd?.(epochLogs, control);
+      if (improved) await checkpoint('best');
+      await checkpoint('last');
     }
 
     average?.applyTo(model);
