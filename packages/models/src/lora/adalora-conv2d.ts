@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkLoraOptions } from './lora-options.js';
 import { registerCustomLayers } from './register.js';
+import { pair } from './pair.js';
 
 /** Constructor arguments (and serialised config) of `AdaLoraConv2D`. Layout is NHWC only. */
 export interface AdaLoraConv2DArgs {
@@ -24,11 +25,6 @@ export interface AdaLoraConv2DArgs {
   batchInputShape?: tfl.Shape;
   dtype?: tf.DataType;
 }
-
-const pair = (value: number | number[]): [number, number] => {
-  const [first = 1, second = first] = typeof value === 'number' ? [value] : value;
-  return [first, second];
-};
 
 /**
  * A Conv2D with a frozen kernel W [kh, kw, in, out] and bias b plus an AdaLoRA update, the

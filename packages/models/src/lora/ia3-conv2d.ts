@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { registerCustomLayers } from './register.js';
+import { pair } from './pair.js';
 
 /** Constructor arguments (and serialised config) of `Ia3Conv2D`. Layout is NHWC only. */
 export interface Ia3Conv2DArgs {
@@ -18,11 +19,6 @@ export interface Ia3Conv2DArgs {
   batchInputShape?: tfl.Shape;
   dtype?: tf.DataType;
 }
-
-const pair = (value: number | number[]): [number, number] => {
-  const [first = 1, second = first] = typeof value === 'number' ? [value] : value;
-  return [first, second];
-};
 
 /**
  * A Conv2D with a frozen kernel W [kh, kw, in, out] (HWIO, NHWC data) and bias b whose

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkLoraOptions } from './lora-options.js';
 import { registerCustomLayers } from './register.js';
+import { pair } from './pair.js';
 
 /** Constructor arguments (and serialised config) of `LoraConv2D`. Layout is NHWC only. */
 export interface LoraConv2DArgs {
@@ -26,11 +27,6 @@ export interface LoraConv2DArgs {
   batchInputShape?: tfl.Shape;
   dtype?: tf.DataType;
 }
-
-const pair = (value: number | number[]): [number, number] => {
-  const [first = 1, second = first] = typeof value === 'number' ? [value] : value;
-  return [first, second];
-};
 
 /**
  * A Conv2D with a frozen base kernel W [kh, kw, in, out] (HWIO, NHWC data) and bias b, plus LoRA:
