@@ -1,29 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { FrozenConv2D, type FrozenConv2DArgs } from './frozen-conv2d.js';
 import { checkLoraOptions } from './lora-options.js';
 import { registerCustomLayers } from './register.js';
-import { pair } from './pair.js';
 
 /** Constructor arguments (and serialised config) of `AdaLoraConv2D`. Layout is NHWC only. */
-export interface AdaLoraConv2DArgs {
-  filters: number;
-  kernelSize: number | [number, number];
-  strides?: number | [number, number];
-  padding?: 'valid' | 'same';
-  dilationRate?: number | [number, number];
-  /** tfjs-layers activation name of the wrapped Conv2D. Default `linear`. */
-  activation?: string;
-  useBias?: boolean;
+export interface AdaLoraConv2DArgs extends FrozenConv2DArgs {
   /** Initial rank r ≥ 1. */
   rank: number;
   /** Default: rank (scale 1). */
   alpha?: number;
   seed?: number | null;
-  name?: string;
-  trainable?: boolean;
-  inputShape?: tfl.Shape;
-  batchInputShape?: tfl.Shape;
-  dtype?: tf.DataType;
 }
 
 /**
@@ -38,22 +25,12 @@ export interface AdaLoraConv2DArgs {
  * Q in that matrix form. λ starts at zero (an exact no-op); P and Q start N(0, 0.02).
  * Weights: `kernel`, `bias` (frozen), `ada_p` [kh,kw,in,r], `ada_lambda` [r], `ada_q` [1,1,r,out], `ada_mask` [r].
  */
-export class AdaLoraConv2D extends tfl.layers.Layer {
+export class AdaLoraConv2D extends FrozenConv2D {
   /** @nocollapse */
   static className = 'AdaLoraConv2D';
-  readonly filters: number;
-  readonly kernelSize: [number, number];
-  readonly strides: [number, number];
-  readonly padding: 'valid' | 'same';
-  readonly dilationRate: [number, number];
-  readonly activation: string;
-  readonly useBias: boolean;
   readonly rank: number;
   readonly alpha: number;
   readonly seed: number | null;
-  private readonly activationLayer: tfl.layers.Layer;
-  private kernel?: tfl.LayerVariable;
-  private bias?: tfl.LayerVariable;
   /** P, λ, Q and the mask m; public to the budget allocator. */
   p?: tfl.LayerVariable;
   lambda?: tfl.LayerVariable;
@@ -65,17 +42,9 @@ export class AdaLoraConv2D extends tfl.layers.Layer {
     registerCustomLayers();
     const { rank, alpha = rank } = args;
     checkLoraOptions(rank, alpha, 0);
-    this.filters = args.filters;
-    this.kernelSize = pair(args.kernelSize);
-    this.strides = pair(args.strides ?? 1);
-    this.padding = args.padding ?? 'valid';
-    this.dilationRate = pair(args.dilationRate ?? 1);
-    this.activation = args.activation ?? 'linear';
-    this.useBias = args.useBias ?? true;
     this.rank = rank;
     this.alpha = alpha;
     this.seed = args.seed ?? null;
-    this.activationLayer = tfl.layers.activation({ activation: this.activation as Parameters<typeof tfl.layers.activation>[0]['activation'] });
   }
 
   /** alpha / rank: the factor on the update. */
@@ -83,48 +52,20 @@ export class AdaLoraConv2D extends tfl.layers.Layer {
     return this.alpha / this.rank;
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const channels = shape[3];
-    if (shape.length !== 4 || typeof channels !== 'number') {
-      throw new RangeError(`AdaLoraConv2D "${this.name}" needs NHWC input with known channels, got ${JSON.stringify(shape)}`);
-    }
-    const [height, width] = this.kernelSize;
+  protected override buildUpdate(height: number, width: number, channels: number): void {
     const normal = (offset: number) => tfl.initializers.randomNormal({ mean: 0, stddev: 0.02, ...(this.seed === null ? {} : { seed: this.seed + offset }) });
-    this.kernel = this.addWeight('kernel', [height, width, channels, this.filters], 'float32', tfl.initializers.zeros(), undefined, false);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tfl.initializers.zeros(), undefined, false);
     this.p = this.addWeight('ada_p', [height, width, channels, this.rank], 'float32', normal(0), undefined, true);
     this.lambda = this.addWeight('ada_lambda', [this.rank], 'float32', tfl.initializers.zeros(), undefined, true);
     this.q = this.addWeight('ada_q', [1, 1, this.rank, this.filters], 'float32', normal(1), undefined, true);
     this.mask = this.addWeight('ada_mask', [this.rank], 'float32', tfl.initializers.ones(), undefined, false);
-    this.built = true;
-  }
-
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const size = (length: number | null | undefined, axis: 0 | 1): number | null => {
-      if (length === null || length === undefined) return null;
-      if (this.padding === 'same') return Math.ceil(length / this.strides[axis]);
-      const extent = (this.kernelSize[axis] - 1) * this.dilationRate[axis] + 1;
-      return Math.floor((length - extent) / this.strides[axis]) + 1;
-    };
-    return [shape[0] ?? null, size(shape[1], 0), size(shape[2], 1), this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D | undefined;
-      if (!x || !this.kernel || !this.p || !this.lambda || !this.q || !this.mask) throw new Error(`AdaLoraConv2D "${this.name}" called before it was built`);
-      let y: tf.Tensor = tf.fused.conv2d({
-        x,
-        filter: this.kernel.read() as tf.Tensor4D,
-        strides: this.strides,
-        pad: this.padding,
-        dataFormat: 'NHWC',
-        dilations: this.dilationRate,
-        ...(this.bias ? { bias: this.bias.read() } : {}),
-      });
-      const low = tf.conv2d(x, this.p.read() as tf.Tensor4D, this.strides, this.padding, 'NHWC', this.dilationRate);
+      const x = this.callInput(inputs);
+      if (!this.p || !this.lambda || !this.q || !this.mask) throw new Error(`AdaLoraConv2D "${this.name}" called before it was built`);
+      let y: tf.Tensor = this.frozenOutput(x);
+      const low = this.convolve(x, this.p.read());
       const singular = tf.mul(tf.mul(this.lambda.read(), this.mask.read()), this.scale);
       y = tf.add(y, tf.conv2d(tf.mul(low, singular) as tf.Tensor4D, this.q.read() as tf.Tensor4D, 1, 'valid'));
       return this.activationLayer.apply(y) as tf.Tensor;
@@ -161,18 +102,6 @@ export class AdaLoraConv2D extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      dilationRate: this.dilationRate,
-      activation: this.activation,
-      useBias: this.useBias,
-      rank: this.rank,
-      alpha: this.alpha,
-      seed: this.seed,
-    };
+    return { ...super.getConfig(), rank: this.rank, alpha: this.alpha, seed: this.seed };
   }
 }

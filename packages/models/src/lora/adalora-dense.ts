@@ -1,26 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { FrozenDense, type FrozenDenseArgs } from './frozen-dense.js';
 import { checkLoraOptions } from './lora-options.js';
 import { registerCustomLayers } from './register.js';
 
 /** Constructor arguments (and serialised config) of `AdaLoraDense`. */
-export interface AdaLoraDenseArgs {
-  /** Output width, as the wrapped Dense. */
-  units: number;
-  /** tfjs-layers activation name of the wrapped Dense. Default `linear`. */
-  activation?: string;
-  useBias?: boolean;
+export interface AdaLoraDenseArgs extends FrozenDenseArgs {
   /** Initial rank r ≥ 1: the number of singular triplets the budget allocator may keep or prune. */
   rank: number;
   /** The update is scaled by alpha / rank. Default: rank. */
   alpha?: number;
   /** Seeds the initializers of P and Q. */
   seed?: number | null;
-  name?: string;
-  trainable?: boolean;
-  inputShape?: tfl.Shape;
-  batchInputShape?: tfl.Shape;
-  dtype?: tf.DataType;
 }
 
 /**
@@ -36,18 +27,12 @@ export interface AdaLoraDenseArgs {
  * layer computes exactly the wrapped Dense; P and Q start N(0, 0.02) as in the paper's code.
  * Weights: `kernel`, `bias` (frozen), `ada_p`, `ada_lambda`, `ada_q` (trainable), `ada_mask`.
  */
-export class AdaLoraDense extends tfl.layers.Layer {
+export class AdaLoraDense extends FrozenDense {
   /** @nocollapse */
   static className = 'AdaLoraDense';
-  readonly units: number;
-  readonly activation: string;
-  readonly useBias: boolean;
   readonly rank: number;
   readonly alpha: number;
   readonly seed: number | null;
-  private readonly activationLayer: tfl.layers.Layer;
-  private kernel?: tfl.LayerVariable;
-  private bias?: tfl.LayerVariable;
   /** P [in, r], λ [r], Q [r, out] and the mask m [r]; public to the budget allocator. */
   p?: tfl.LayerVariable;
   lambda?: tfl.LayerVariable;
@@ -59,13 +44,9 @@ export class AdaLoraDense extends tfl.layers.Layer {
     registerCustomLayers();
     const { rank, alpha = rank } = args;
     checkLoraOptions(rank, alpha, 0);
-    this.units = args.units;
-    this.activation = args.activation ?? 'linear';
-    this.useBias = args.useBias ?? true;
     this.rank = rank;
     this.alpha = alpha;
     this.seed = args.seed ?? null;
-    this.activationLayer = tfl.layers.activation({ activation: this.activation as Parameters<typeof tfl.layers.activation>[0]['activation'] });
   }
 
   /** alpha / rank: the factor on the update. */
@@ -73,35 +54,21 @@ export class AdaLoraDense extends tfl.layers.Layer {
     return this.alpha / this.rank;
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const inputs = shape[shape.length - 1];
-    if (typeof inputs !== 'number') throw new RangeError(`AdaLoraDense "${this.name}" needs a known last input dimension, got ${JSON.stringify(shape)}`);
+  protected override buildUpdate(inputs: number): void {
     const normal = (offset: number) => tfl.initializers.randomNormal({ mean: 0, stddev: 0.02, ...(this.seed === null ? {} : { seed: this.seed + offset }) });
-    this.kernel = this.addWeight('kernel', [inputs, this.units], 'float32', tfl.initializers.zeros(), undefined, false);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tfl.initializers.zeros(), undefined, false);
     this.p = this.addWeight('ada_p', [inputs, this.rank], 'float32', normal(0), undefined, true);
     this.lambda = this.addWeight('ada_lambda', [this.rank], 'float32', tfl.initializers.zeros(), undefined, true);
     this.q = this.addWeight('ada_q', [this.rank, this.units], 'float32', normal(1), undefined, true);
     this.mask = this.addWeight('ada_mask', [this.rank], 'float32', tfl.initializers.ones(), undefined, false);
-    this.built = true;
-  }
-
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    return [...shape.slice(0, -1), this.units];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      if (!x || !this.kernel || !this.p || !this.lambda || !this.q || !this.mask) throw new Error(`AdaLoraDense "${this.name}" called before it was built`);
-      const flat = tf.reshape(x, [-1, x.shape[x.shape.length - 1] ?? 0]);
-      let y = tf.fused.matMul({ a: flat, b: this.kernel.read(), ...(this.bias ? { bias: this.bias.read() } : {}) });
+      const x = this.callInput(inputs);
+      if (!this.p || !this.lambda || !this.q || !this.mask) throw new Error(`AdaLoraDense "${this.name}" called before it was built`);
+      const flat = this.flatten(x);
       const singular = tf.mul(tf.mul(this.lambda.read(), this.mask.read()), this.scale);
-      y = tf.add(y, tf.matMul(tf.mul(tf.matMul(flat, this.p.read()), singular), this.q.read()));
-      y = tf.reshape(y, [...x.shape.slice(0, -1), this.units]);
-      return this.activationLayer.apply(y) as tf.Tensor;
+      return this.finish(tf.add(this.frozenOutput(flat), tf.matMul(tf.mul(tf.matMul(flat, this.p.read()), singular), this.q.read())), x);
     });
   }
 
@@ -132,6 +99,6 @@ export class AdaLoraDense extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias, rank: this.rank, alpha: this.alpha, seed: this.seed };
+    return { ...super.getConfig(), rank: this.rank, alpha: this.alpha, seed: this.seed };
   }
 }
