@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['@digitlab/source'] },
   ssr: { resolve: { conditions: ['@digitlab/source'], externalConditions: ['@digitlab/source'] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test-support/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test-support/**/*.test.ts', 'examples/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,

@@ -2,8 +2,8 @@
 // Packs every publishable package of the workspace into one folder (through each package's
 // `prepack`: build guard + LICENSE) and checks that the set is coherent as published:
 // no `workspace:`/`catalog:` range left, every internal dependency and peer range satisfied by the
-// version packed beside it, LICENSE and README in every tarball, `repository.directory` right, and
-// no source map pointing at a file the tarball does not hold.
+// version packed beside it, LICENSE and README in every tarball, `repository.directory` right, no
+// README link and no source map pointing at a file the tarball does not hold.
 // Usage: node scripts/pack-workspace.mjs [DEST]   (prints each tarball, its size, and any problem)
 // Used by test-support/packaging.test.ts and scripts/release-dry-run.mjs.
 import { execFileSync } from 'node:child_process';
@@ -75,6 +75,14 @@ export function coherenceProblems(packs) {
     for (const required of ['LICENSE', 'README.md']) if (!files.includes(required)) problems.push(`${at}: no ${required} in the tarball`);
     if (manifest.repository?.directory !== dir) problems.push(`${at}: repository.directory is "${manifest.repository?.directory}", expected "${dir}"`);
     for (const key of ['homepage', 'bugs', 'keywords', 'license', 'engines']) if (manifest[key] === undefined) problems.push(`${at}: no "${key}" in package.json`);
+    // npm shows the README on its own: a relative link or image must be a file of the tarball.
+    if (files.includes('README.md')) {
+      for (const [, href] of read('README.md').matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^([a-z]+:|#)/i.test(href)) continue;
+        const target = posix.normalize(href.split('#')[0]);
+        if (!files.some((file) => file === target || file.startsWith(`${target.replace(/\/$/, '')}/`))) problems.push(`${at}: README.md links ${href}, which the tarball does not hold: link it by its repository URL`);
+      }
+    }
     for (const map of files.filter((path) => path.endsWith('.map'))) {
       const { sources = [] } = JSON.parse(read(map));
       for (const source of sources) {

@@ -11,7 +11,7 @@ for model in "${models[@]}"; do
     # Adam β(0.7, 0.9), one-cycle lr 0.01, batch 128, 3 epochs (digitlab train's defaults for fast-cnn).
     fast-cnn) args=(--model fast-cnn --epochs 3 --lr 0.01 --seed 0) ;;
     # The same optimiser and schedule with augmentation and a moving average of the weights (decay
-    # 0.999), 30 epochs: ~2 h of training on 2 cores here (8,437 s for the shipped run, beside other work).
+    # 0.999), 30 epochs: about 2 h of training on 2 cores (the shipped run: docs/pretrained-bn-cnn.md).
     # Interrupted? `node apps/cli/dist/bin.js train --resume runs/pretrained-bn-cnn` continues the
     # schedule from checkpoints/last; then copy runs/pretrained-bn-cnn/model as below.
     bn-cnn) args=(--model bn-cnn --epochs 30 --augment --ema 0.999 --seed 2) ;;

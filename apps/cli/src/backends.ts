@@ -64,7 +64,7 @@ export async function chooseBackend(preference: string | undefined, { threads, l
 }
 
 /** The backend line every command prints: the engine chosen and, in one clause, what was passed over. */
-export function describeSelectionBriefly({ chosen, skipped }: BackendSelection): string {
+function describeSelectionBriefly({ chosen, skipped }: BackendSelection): string {
   const capabilities = describeCapabilities(chosen.capabilities);
   const using = `using ${chosen.name}${capabilities ? ` (${capabilities})` : ''}`;
   if (skipped.length === 0) return using;

@@ -185,6 +185,6 @@ function withResourceHint(message: string, argv: readonly string[]): string {
 }
 
 /** True when `--help` or `-h` is among the arguments. */
-export function wantsHelp(argv: string[]): boolean {
+function wantsHelp(argv: string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
 }

@@ -22,7 +22,7 @@ import { describeDataSpec, type DataSpec } from './data-spec.js';
 import { UsageError } from './exit-codes.js';
 
 /** Below this many images a class gets a warning: a model hardly learns it. */
-export const FEW_IMAGES_PER_CLASS = 10;
+const FEW_IMAGES_PER_CLASS = 10;
 
 /** Images with labels `0..classes.length-1`. */
 export interface LabelledData {

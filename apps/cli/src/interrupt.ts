@@ -27,7 +27,7 @@ export function exitCodeForSignal(signal: StopSignal): number {
 }
 
 /** The stop reason the trainer records for `signal`. */
-export function stopReasonFor(signal: StopSignal): string {
+function stopReasonFor(signal: StopSignal): string {
   return `interrupted by ${signal}`;
 }
 

@@ -12,7 +12,7 @@ import { sharedLabels } from './labels.js';
 import { describeModelSpec, loadSavedModel, type ModelSpec } from './model-spec.js';
 
 /** A loaded model that takes `unit` inputs. */
-export function unitInputPredictor({ model, metadata }: LoadedModel): Predictor {
+function unitInputPredictor({ model, metadata }: LoadedModel): Predictor {
   const { normalization, mean = 0, std = 1 } = metadata.input;
   return {
     predict: (x) => tf.tidy(() => model.predict(normalization === 'mnist' ? tf.div(tf.sub(x, mean), std) : x) as tf.Tensor),

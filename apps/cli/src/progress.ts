@@ -55,7 +55,7 @@ export function createProgress({ imagesPerEpoch, epochs, stream = process.stderr
 }
 
 /** `epoch 1/2: loss 0.1234 acc 96.12% | validation loss 0.0456 acc 98.70% (best) | 512 img/s, 107 s` */
-export function describeEpoch(logs: EpochLogs, epochs: number): string {
+function describeEpoch(logs: EpochLogs, epochs: number): string {
   const validation = logs.validation
     ? ` | validation loss ${logs.validation.loss.toFixed(4)} acc ${(100 * logs.validation.accuracy).toFixed(2)}%${logs.improved ? ' (best)' : ''}`
     : '';
@@ -64,7 +64,7 @@ export function describeEpoch(logs: EpochLogs, epochs: number): string {
 }
 
 /** `1:05`, `12:00`, `1:02:03`. */
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--';
   const total = Math.max(0, Math.round(seconds));
   const h = Math.floor(total / 3600);

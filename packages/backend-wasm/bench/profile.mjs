@@ -41,7 +41,7 @@ for (const name of selected) {
   const images = tf.randomNormal([batch, 28, 28, 1]);
   const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
   // Warm-up: optimizer slots, XNNPACK operators, and the heap grown to its steady size (the first step
-  // after growth pays page faults: a 1.4M-float Multiply read 22 ms after one warm-up step, 1.6 ms after three).
+  // after growth pays page faults; docs/results.md, "Figures behind code choices").
   for (let step = 0; step < 3; step++) trainStep(tf, model, optimizer, images, labels);
   const before = tf.memory().numTensors;
   const started = performance.now();

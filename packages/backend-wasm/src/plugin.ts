@@ -41,8 +41,8 @@ export interface WasmPluginOptions {
    * Threads XNNPACK's own operators (elementwise ops, pooling, inference convolutions) run on;
    * default: all of `threads`. Its pool threads spin for a while after each operator; 1 leaves the
    * cores to our kernels (which then carry the parallel work of a training step) and still starts
-   * the threaded build. On a 16-core host at 8 threads it halved a seed-cnn step's CPU time
-   * (132-149 → 70-73 ms) for about the same wall time (17-19 → 20 ms): for shared machines.
+   * the threaded build: about half the CPU time of a training step for the same wall time
+   * (docs/results.md, "Figures behind code choices"), for shared machines.
    */
   xnnpackThreads?: number;
   /**

@@ -9,10 +9,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError } from './errors.js';
 
 /** Most elements a model input may have (a 4096 x 4096 RGBA image); MNIST models take 784. */
-export const MAX_INPUT_ELEMENTS = 4096 * 4096 * 4;
+const MAX_INPUT_ELEMENTS = 4096 * 4096 * 4;
 
 /** Most weights (elements, all tensors together) a model may have: 256 Mi, 1 GiB of float32. */
-export const MAX_MODEL_WEIGHTS = 256 * 1024 * 1024;
+const MAX_MODEL_WEIGHTS = 256 * 1024 * 1024;
 
 /** Layer config fields that size a layer's weights, checked against its kernel's last dimension. */
 const sizeFields = ['units', 'filters'] as const;

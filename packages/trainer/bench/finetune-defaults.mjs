@@ -5,7 +5,7 @@
  * about 1,000 images of a handwriting style no test trains on (the UCI optical digits as PNG scans,
  * see uci-digits-folder.mjs) and is scored on the rest of that style, through the real CLI:
  *
- *   before: --epochs 3 --lr 0.003 (the old one-size defaults)
+ *   before: --epochs 3 --lr 0.003 (one setting for every strategy)
  *   after:  no --epochs/--lr at all (finetuneDefaults, per strategy), and, with --auto, --lr auto
  *
  * The goal (issue 20): LoRA within 1 point of full fine-tuning with ≤ 5% of the parameters trainable.

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * Integer class labels (rank 1) as one-hot rows; one-hot input (rank 2) is returned as float.
  * Both shapes are accepted so any batch source (ours yields integer labels) can be used.
  */
-export function toOneHot(labels: tf.Tensor, numClasses: number): tf.Tensor2D {
+function toOneHot(labels: tf.Tensor, numClasses: number): tf.Tensor2D {
   return tf.tidy(() => tf.cast(labels.rank === 1 ? tf.oneHot(tf.cast(labels, 'int32'), numClasses) : labels, 'float32') as tf.Tensor2D);
 }
 

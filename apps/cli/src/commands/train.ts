@@ -77,15 +77,15 @@ export interface TrainConfig {
 
 /**
  * Steps between mid-epoch checkpoints: 100 steps of the default job are about 15 s of training on
- * 2 cores (fast-bn-cnn, batch 128: 860 steps in 126 s, docs/results.md), so an interrupt loses at
+ * 2 cores (fast-bn-cnn, batch 128; docs/results.md, "Training to accuracy"), so an interrupt loses at
  * most that much, and a checkpoint (about 1 MB) costs well under 1% of it.
  */
 export const DEFAULT_CHECKPOINT_EVERY_STEPS = 100;
 
 /**
  * Peak learning rates that differ from `defaults.lr` for a model: batch norm lets fast-bn-cnn's
- * one-cycle peak twice as high (measured on 2 cores: fast-bn-cnn at 0.02, 99.28% test after 2
- * epochs in 126 s; fast-cnn at 0.01 needs 3 epochs for 99.05%, 196 s).
+ * one-cycle peak twice as high, so it passes 99% test accuracy in fewer epochs than fast-cnn at
+ * 0.01 (docs/results.md, "Training to accuracy").
  */
 const modelLearningRates: Readonly<Record<string, number>> = { 'fast-bn-cnn': 0.02 };
 

@@ -88,7 +88,7 @@ export function explainImage(model: tfl.LayersModel, file: string, image: tf.Ten
  * Grad-CAM at the last block can be 0 everywhere behind a flatten-dense head; the earlier block
  * shows where the evidence is, at a finer resolution.
  */
-export function previousResolutionLayer(model: tfl.LayersModel, layer: string): string | undefined {
+function previousResolutionLayer(model: tfl.LayersModel, layer: string): string | undefined {
   const spatial = model.layers.filter((candidate) => candidate.outputShape.length === 4 && candidate.getClassName() !== 'Dropout' && candidate.getClassName() !== 'InputLayer');
   const size = (candidate: tfl.layers.Layer) => (candidate.outputShape as number[])[1]!;
   const chosen = spatial.find((candidate) => candidate.name === layer);

@@ -21,7 +21,7 @@ and attribution heat maps over the digit. Writes one self-contained HTML file (n
   --json               print one JSON object on stdout (predictions, attribution values, layer shapes)
 `;
 
-export const explainFlags = {
+const explainFlags = {
   model: { type: 'string' },
   method: { type: 'string' },
   layer: { type: 'string' },

@@ -24,7 +24,7 @@ embedding of the penultimate layer.
   --json               print one JSON object on stdout
 `;
 
-export const reportFlags = {
+const reportFlags = {
   model: { type: 'string' },
   out: { type: 'string' },
   embedding: { type: 'string' },

@@ -18,7 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..', '..');
 const require = createRequire(join(packageDir, 'package.json'));
 /** tfjs-core's `dist/` folder, where its test files live. */
-export const tfjsCoreDist = join(dirname(require.resolve('@tensorflow/tfjs-core/package.json')), 'dist');
+const tfjsCoreDist = join(dirname(require.resolve('@tensorflow/tfjs-core/package.json')), 'dist');
 const wasmPaths = `${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`;
 
 // The bundle is an ES module; tfjs-backend-wasm's emscripten glue and tfjs-core's jasmine_util use

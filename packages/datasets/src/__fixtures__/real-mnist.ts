@@ -28,7 +28,7 @@ export async function tempDirectory(prefix = 'digitlab-datasets-'): Promise<{ pa
 }
 
 /** Pearson correlation of two equally long arrays. */
-export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   let meanA = 0;
   let meanB = 0;

@@ -11,9 +11,9 @@ import { SeededInitializers } from './seeded-initializers.js';
  *   same result.
  * - `fast-bn-cnn`: the same with BN after each pooled convolution (the convolutions lose their bias;
  *   BN's beta replaces it). BN lets the one-cycle schedule peak at lr 0.02, which buys the last
- *   tenths of a percent in a single epoch (measured: 98.91-99.16% after one epoch against
- *   fast-cnn's 98.68-98.74%). BN after the pooling rather than before it normalises a quarter of
- *   the values: 56-67 s for the epoch on 2 cores instead of 73-81 s, at the same accuracy.
+ *   tenths of a percent in a single epoch. BN after the pooling rather than before it normalises a
+ *   quarter of the values: a shorter epoch at the same accuracy. Both are measured in
+ *   docs/results.md ("Training to accuracy").
  */
 function fastCnnFamily(name: 'fast-cnn' | 'fast-bn-cnn', description: string, batchNorm: boolean): Architecture {
   return {
