@@ -26,16 +26,17 @@
  * `python3-torch` for /usr/bin/python3 (override with DIGITLAB_PYTHON); the reference script is
  * `../shared/bench/pytorch_reference.py` from the repository root, or DIGITLAB_PYTORCH_REFERENCE, driven
  * through `bench/pytorch_extra.py` (resnet18 and max RSS on top of the reference). `bench/onnx-peer.mjs`
- * (batch-1 latency beside onnxruntime-web) runs with the scripts.
+ * (batch-1 latency beside onnxruntime-web) runs first among the scripts.
  * Extra scripts run with a time limit of DIGITLAB_BENCH_SCRIPT_TIMEOUT_S (default 600) seconds each;
  * a script whose first lines contain `@digitlab-bench skip`, or that a sibling script imports, is a
  * helper and is not run.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runUntilJson } from './run-until-json.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'apps', 'cli', 'dist', 'bin.js');
@@ -51,6 +52,8 @@ const warmupByModel = { resnet18: 1 };
 /** Images per point of the batch-size sweep: steps = max(2, images / batch). */
 const sweepImagesByModel = { 'seed-cnn': 1024, 'fast-cnn': 1024, 'bn-cnn': 512, 'resnet-mini': 256, resnet18: 64 };
 const batch = 64;
+/** Bench scripts of the repository itself, run before the workspaces' ones. */
+const rootScripts = ['bench/onnx-peer.mjs'];
 
 const { values } = parseArgs({
   options: {
@@ -201,36 +204,6 @@ async function runOurs(model, backend, size, steps, threads, warmup) {
   return run.json.error ? { error: run.json.error.message } : run.json;
 }
 
-/**
- * Runs a command that prints one JSON object, and returns it. A process that printed its object but
- * does not exit (worker threads left running keep Node alive) is stopped after a grace period.
- */
-function runUntilJson(command, args, graceMilliseconds = 5000) {
-  return new Promise((resolvePromise) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    let json;
-    let timer;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        return; // not complete yet
-      }
-      timer ??= setTimeout(() => {
-        log(`bench: ${basename(args[0] ?? command)} printed its result but did not exit within ${graceMilliseconds / 1000} s; stopping it`);
-        child.kill('SIGTERM');
-      }, graceMilliseconds);
-    });
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ status: status ?? signal, json });
-    });
-  });
-}
-
 function pytorchStatus() {
   if (!existsSync(reference)) return { available: false, why: `n/a (${reference} not found; set DIGITLAB_PYTORCH_REFERENCE)` };
   const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
@@ -250,9 +223,12 @@ function runPytorch(model, size, steps, threads) {
   }
 }
 
-/** Runs every entry-point script under packages/*\/bench and apps/*\/bench and keeps the JSON objects it prints, one per line. */
+/**
+ * Runs `rootScripts`, then every entry-point script under packages/*\/bench and apps/*\/bench, and
+ * keeps the JSON objects each prints, one per line.
+ */
 function runPackageScripts() {
-  const results = [];
+  const paths = [...rootScripts];
   const workspaces = ['packages', 'apps'].flatMap((parent) => readdirSync(join(root, parent)).sort().map((name) => join(parent, name)));
   for (const workspace of workspaces) {
     const directory = join(root, workspace, 'bench');
@@ -266,22 +242,27 @@ function runPackageScripts() {
         log(`bench: ${path} is a helper or marked @digitlab-bench skip: not run`);
         continue;
       }
-      log(`bench: node ${path}`);
-      const started = performance.now();
-      const run = spawnSync(process.execPath, [join(root, path)], { cwd: root, encoding: 'utf8', timeout: scriptTimeoutSeconds * 1000, stdio: ['ignore', 'pipe', 'inherit'] });
-      const json = jsonObjects(run.stdout ?? '');
-      results.push({
-        path,
-        status: run.status ?? run.signal,
-        seconds: (performance.now() - started) / 1000,
-        json,
-        // What a script printed instead of JSON (a table, say) is still worth showing.
-        ...(json.length === 0 ? { stdoutTail: (run.stdout ?? '').trim().split('\n').slice(-40).join('\n') } : {}),
-        ...(run.error ? { error: run.error.message } : {}),
-      });
+      paths.push(path);
     }
   }
-  return results;
+  return paths.map(runScript);
+}
+
+/** Runs one bench script with the time limit and returns its JSON objects (or what it printed instead). */
+function runScript(path) {
+  log(`bench: node ${path}`);
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [join(root, path)], { cwd: root, encoding: 'utf8', timeout: scriptTimeoutSeconds * 1000, stdio: ['ignore', 'pipe', 'inherit'] });
+  const json = jsonObjects(run.stdout ?? '');
+  return {
+    path,
+    status: run.status ?? run.signal,
+    seconds: (performance.now() - started) / 1000,
+    json,
+    // What a script printed instead of JSON (a table, say) is still worth showing.
+    ...(json.length === 0 ? { stdoutTail: (run.stdout ?? '').trim().split('\n').slice(-40).join('\n') } : {}),
+    ...(run.error ? { error: run.error.message } : {}),
+  };
 }
 
 /** The JSON a script printed: the whole of stdout when it is one (pretty-printed) object, else every one-line object. */
