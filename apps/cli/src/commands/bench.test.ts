@@ -23,7 +23,9 @@ describe('digitlab bench', () => {
   });
 
   it('--profile tabulates every kernel of a training step and an inference against this CPU\'s peak', async () => {
-    const { code, stdout } = await runCaptured(['--backend', 'wasm', '--model', 'seed-cnn', '--batch', '8', '--steps', '1', '--warmup', '1', '--threads', '1', '--profile', '--json']);
+    // Above 32, predict()'s default batch size, so a split of the inference batch would show.
+    const batch = 40;
+    const { code, stdout } = await runCaptured(['--backend', 'wasm', '--model', 'seed-cnn', '--batch', String(batch), '--steps', '1', '--warmup', '1', '--threads', '1', '--profile', '--json']);
     expect(code).toBe(0);
     const { profile, leakedTensorsPerStep, threads } = JSON.parse(stdout) as BenchResult;
     expect(leakedTensorsPerStep).toBe(0);
@@ -33,11 +35,12 @@ describe('digitlab bench', () => {
     expect(profile.peak.clock?.megahertz).toBeGreaterThan(100);
     expect(profile.peak.avx2GflopsPerSecond).toBeCloseTo(2 * (profile.peak.wasmSimdGflopsPerSecond ?? Number.NaN), 6);
     const train = new Map(profile.train.rows.map((row) => [row.kernel, row]));
-    // seed-cnn's second convolution at batch 8: 2·8·11·11·64·3·3·32 FLOPs in each direction; the first
-    // convolution has no input gradient (its input is the data).
-    const conv2 = 2 * 8 * 11 * 11 * 64 * 3 * 3 * 32;
+    // seed-cnn's second convolution: 2·N·11·11·64·3·3·32 FLOPs in each direction, the first 2·N·26·26·32·3·3·1;
+    // the first has no input gradient (its input is the data).
+    const conv1 = 2 * batch * 26 * 26 * 32 * 3 * 3 * 1;
+    const conv2 = 2 * batch * 11 * 11 * 64 * 3 * 3 * 32;
     expect(train.get('Conv2DBackpropInput')).toMatchObject({ calls: 1, flops: conv2 });
-    expect(train.get('Conv2DBackpropFilter')).toMatchObject({ calls: 2, flops: conv2 + 2 * 8 * 26 * 26 * 32 * 3 * 3 * 1 });
+    expect(train.get('Conv2DBackpropFilter')).toMatchObject({ calls: 2, flops: conv1 + conv2 });
     for (const kernel of ['Conv2DBackpropFilter', 'Conv2DBackpropInput']) {
       const row = train.get(kernel);
       expect(Number.isFinite(row?.gflopsPerSecond)).toBe(true);
@@ -49,6 +52,9 @@ describe('digitlab bench', () => {
     expect(profile.train.kernelMilliseconds).toBeLessThanOrEqual(profile.train.stepMilliseconds);
     const infer = profile.infer.rows.map((row) => row.kernel);
     expect(infer).not.toContain('Conv2DBackpropFilter');
+    // One predict call at the full batch: no split into predict()'s default batches of 32 and no Concat.
+    expect(profile.infer.rows.find((row) => row.kernel === 'FusedConv2D')).toMatchObject({ calls: 2, flops: conv1 + conv2 });
+    expect(infer).not.toContain('Concat');
     expect(profile.infer.rows.some((row) => row.kernel.includes('Conv2D') && (row.gflopsPerSecond ?? 0) > 0)).toBe(true);
   });
 
