@@ -68,6 +68,18 @@ describe('digitlab bench', () => {
     expect(stdout).toMatch(/^MaxPoolGrad\s+2\s+[\d.]+\s+[\d.]+%\s+-\s+-\s+-\s+-$/m);
   });
 
+  it('reports the batch-1 latency: the median of the timed inference calls', async () => {
+    const { code, stdout } = await runCaptured(['--backend', 'wasm', '--model', 'seed-cnn', '--batch', '1', '--steps', '9', '--warmup', '2', '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as BenchResult;
+    expect(result.batch).toBe(1);
+    // The median of 9 calls lies between the fastest and slowest call, so within 9x the mean either way.
+    const meanMs = 1000 / result.inferImagesPerSecond;
+    expect(result.inferLatencyMs).toBeGreaterThan(0);
+    expect(result.inferLatencyMs).toBeLessThanOrEqual(9 * meanMs);
+    expect(result.inferLatencyMs).toBeGreaterThanOrEqual(meanMs / 9);
+  });
+
   it('trains a batch-norm model with Adam', async () => {
     const { code, stdout } = await runCaptured(['--backend', 'wasm', '--model', 'bn-cnn', '--optimizer', 'adam', '--batch', '4', '--steps', '1', '--warmup', '1', '--json']);
     expect(code).toBe(0);
