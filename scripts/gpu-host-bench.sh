@@ -17,6 +17,6 @@ steps() { # model threads rounds
 for threads in ${SEED_THREADS:-1 2 4 8}; do steps seed-cnn "$threads" "${ROUNDS:-2}"; done
 for threads in ${OTHER_THREADS:-1 8}; do steps bn-cnn "$threads" 1; steps resnet-mini "$threads" 1; done
 export DIGITLAB_PYTHON=$(command -v python3) DIGITLAB_PYTORCH_REFERENCE=bench/pytorch_reference.py
-timeout 200 node bench/run.js --no-scripts --models seed-cnn --threads 1,2,4,8 2>&1 | grep -v '^bench: \|^using\|^$' | tee "$out/bench-seed.txt"
-timeout 120 node bench/run.js --no-scripts --models resnet-mini --threads 1,8 2>&1 | grep -v '^bench: \|^using\|^$' | tee "$out/bench-resnet.txt"
+timeout 200 node bench/run.js --no-scripts --no-sweep --models seed-cnn --threads 1,2,4,8 2>&1 | grep -v '^bench: \|^using\|^$' | tee "$out/bench-seed.txt"
+timeout 120 node bench/run.js --no-scripts --no-sweep --models resnet-mini --threads 1,8 2>&1 | grep -v '^bench: \|^using\|^$' | tee "$out/bench-resnet.txt"
 echo done

@@ -18,6 +18,6 @@ say gpu-check cuda; node scripts/gpu-check.mjs --backend cuda --json; echo "rc=$
 say gpu-check wasm; node --experimental-wasm-relaxed-simd scripts/gpu-check.mjs --backend wasm --steps 30 --json; echo "rc=$?"
 say bench; export DIGITLAB_PYTHON=$(command -v python3) DIGITLAB_PYTORCH_REFERENCE=bench/pytorch_reference.py
 $DIGITLAB_PYTHON -c 'import torch; print("torch", torch.__version__, "cpu threads", torch.get_num_threads())'
-timeout 300 node bench/run.js --no-scripts --models seed-cnn --threads 1,2,4,8,16 2>&1 | tee ${OUT:-/tmp}/bench-seed.txt
-timeout 120 node bench/run.js --no-scripts --models resnet-mini --threads 1,8 2>&1 | tee ${OUT:-/tmp}/bench-resnet.txt
+timeout 300 node bench/run.js --no-scripts --no-sweep --models seed-cnn --threads 1,2,4,8,16 2>&1 | tee ${OUT:-/tmp}/bench-seed.txt
+timeout 120 node bench/run.js --no-scripts --no-sweep --models resnet-mini --threads 1,8 2>&1 | tee ${OUT:-/tmp}/bench-resnet.txt
 say done

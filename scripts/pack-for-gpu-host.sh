@@ -16,7 +16,7 @@ $pnpm --filter @digitlab/cli deploy --prod --legacy "$work/cli" >/dev/null
 cd "$work/cli"
 mkdir -p scripts packages apps/cli bench
 cp "$root/scripts/gpu-check.mjs" scripts/
-cp "$root/bench/run.js" bench/
+cp "$root/bench/run.js" "$root/bench/run-until-json.mjs" "$root/bench/pytorch_extra.py" bench/
 cp "${DIGITLAB_PYTORCH_REFERENCE:-$root/../shared/bench/pytorch_reference.py}" bench/
 # gpu-check and bench/run.js find the packages and the CLI where they sit in the repository.
 for package in backend backend-cuda backend-node backend-wasm models; do ln -s "../node_modules/@digitlab/$package" "packages/$package"; done

@@ -1,25 +1,27 @@
 /**
  * `digitlab bench` — training and inference throughput of a zoo model on one backend, on random
- * data, with a hand-written step (forward, softmax cross-entropy, gradients, update) so the figure
- * is the engine's and not a training loop's. Warm-up steps are excluded from timing. Prints
- * `{ backend, model, batch, threads, steps, trainImagesPerSecond, inferImagesPerSecond, leakedTensorsPerStep }`.
- * The model definitions are the ones `bench/pytorch_reference.py` uses, so ratios are like for like.
+ * data (the measurement is in `../bench/run-benchmark.ts`). Prints `{ backend, model, batch, threads,
+ * steps, trainImagesPerSecond, inferImagesPerSecond, inferLatencyMs, leakedTensorsPerStep, maxRssBytes }`;
+ * `--profile` adds one profiled training step and one profiled inference, per kernel, against this
+ * CPU's peak. The model definitions are the ones `bench/pytorch_reference.py` uses, so ratios are like for like.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { createModel } from '@digitlab/models/node';
 import { chooseBackend } from '../backends.js';
+import { cpuPeak, type CpuPeak } from '../bench/cpu-peak.js';
+import { formatProfile, peakLine, type StepProfile } from '../bench/profile-table.js';
+import { benchOptimizers, runBenchmark } from '../bench/run-benchmark.js';
 import { createLogger, numberFlag, parseCommandArgs, runCommand, UsageError, writeJson } from '../cli-support.js';
 
-const models = ['seed-cnn', 'resnet-mini', 'fast-cnn', 'fast-bn-cnn', 'bn-cnn'] as const;
-const optimizers = ['sgdm', 'adam'] as const;
+const models = ['seed-cnn', 'resnet-mini', 'resnet18', 'fast-cnn', 'fast-bn-cnn', 'bn-cnn'] as const;
 
 /** The `--help` text (also read by `digitlab completion` for the flags). */
 export const usage = `usage: digitlab bench [--model ${models.join('|')}] [--backend NAME] [--batch 64] [--steps N]
-                      [--warmup N] [--optimizer sgdm|adam] [--threads N] [--seed N] [--json]
+                      [--warmup N] [--optimizer sgdm|adam] [--threads N] [--profile] [--seed N] [--json]
 
-Measures training and inference images/s on random data. Defaults: seed-cnn, auto backend, batch 64,
-20 timed steps after 3 warm-up steps, SGD with momentum 0.9 and learning rate 0.01.
+Measures training and inference images/s on random data, and the median latency of one inference
+call. Defaults: seed-cnn, auto backend, batch 64, 20 timed steps after 3 warm-up steps, SGD with
+momentum 0.9 and learning rate 0.01. --profile then profiles one training step and one inference
+(tf.profile) and prints per kernel: calls, ms, share of the step, FLOPs, GFLOP/s and % of this CPU's
+peak (native AVX2: 32 flop/cycle/core; wasm SIMD-128: 16), for the thread count the engine uses.
 `;
 
 /** What `digitlab bench` prints. */
@@ -33,8 +35,14 @@ export interface BenchResult {
   optimizer: string;
   trainImagesPerSecond: number;
   inferImagesPerSecond: number;
+  /** Median wall time of one inference call at this batch size, in ms. */
+  inferLatencyMs: number;
   /** Tensors left alive per timed training step; anything above 0 is a leak. */
   leakedTensorsPerStep: number;
+  /** Peak resident memory of this process (`process.resourceUsage().maxRSS`, converted from KiB). */
+  maxRssBytes: number;
+  /** With --profile: the ceilings and one profiled step of each phase. */
+  profile?: { peak: CpuPeak; train: StepProfile; infer: StepProfile };
   capabilities: Record<string, string | number | boolean>;
 }
 
@@ -49,11 +57,12 @@ export async function run(argv: string[]): Promise<number> {
       warmup: { type: 'string' },
       optimizer: { type: 'string' },
       threads: { type: 'string' },
+      profile: { type: 'boolean' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
     });
     const model = oneOf(values, 'model', models, 'seed-cnn');
-    const optimizer = oneOf(values, 'optimizer', optimizers, 'sgdm');
+    const optimizer = oneOf(values, 'optimizer', benchOptimizers, 'sgdm');
     const batch = numberFlag(values, 'batch', 64, { integer: true, min: 1 });
     const steps = numberFlag(values, 'steps', 20, { integer: true, min: 1 });
     const warmup = numberFlag(values, 'warmup', 3, { integer: true, min: 0 });
@@ -61,96 +70,41 @@ export async function run(argv: string[]): Promise<number> {
     const threads = values.threads === undefined ? undefined : numberFlag(values, 'threads', 1, { integer: true, min: 1 });
     const logger = createLogger();
     const { chosen } = await chooseBackend(typeof values.backend === 'string' ? values.backend : 'auto', { threads, logger });
-    logger.info(`bench: ${model}, batch ${batch}, ${optimizer}, ${warmup} warm-up + ${steps} timed steps`);
-    const measured = await benchmark({ model, optimizer, batch, steps, warmup, seed });
+    const engineThreads = typeof chosen.capabilities.threads === 'number' ? chosen.capabilities.threads : (threads ?? null);
+    logger.info(`bench: ${model}, batch ${batch}, ${optimizer}, ${warmup} warm-up + ${steps} timed steps${values.profile ? ', then one profiled step of each' : ''}`);
+    const peak = values.profile ? cpuPeak(engineThreads ?? 1) : undefined;
+    const { profile, ...measured } = await runBenchmark({ model, optimizer, batch, steps, warmup, seed, profilePeak: peak });
     const result: BenchResult = {
       backend: chosen.name,
       model,
       batch,
-      threads: typeof chosen.capabilities.threads === 'number' ? chosen.capabilities.threads : (threads ?? null),
+      threads: engineThreads,
       steps,
       warmup,
       optimizer,
       ...measured,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      ...(peak && profile ? { profile: { peak, ...profile } } : {}),
       capabilities: chosen.capabilities,
     };
     if (json) writeJson(result);
-    else
-      process.stdout.write(
-        `${model} on ${chosen.name}, batch ${batch}: train ${result.trainImagesPerSecond.toFixed(1)} img/s, ` +
-          `infer ${result.inferImagesPerSecond.toFixed(1)} img/s, leaked tensors/step ${result.leakedTensorsPerStep}\n`,
-      );
+    else process.stdout.write(summary(result));
     return 0;
   });
+}
+
+function summary(result: BenchResult): string {
+  const lines = [
+    `${result.model} on ${result.backend}, batch ${result.batch}, ${result.threads ?? '?'} thread(s): train ${result.trainImagesPerSecond.toFixed(1)} img/s, ` +
+      `infer ${result.inferImagesPerSecond.toFixed(1)} img/s (${result.inferLatencyMs.toFixed(2)} ms per call), ` +
+      `leaked tensors/step ${result.leakedTensorsPerStep}, max RSS ${(result.maxRssBytes / 2 ** 20).toFixed(0)} MiB`,
+  ];
+  if (result.profile) lines.push('', peakLine(result.profile.peak), '', formatProfile(result.profile.train), '', formatProfile(result.profile.infer));
+  return `${lines.join('\n')}\n`;
 }
 
 function oneOf<T extends string>(values: Record<string, unknown>, flag: string, choices: readonly T[], fallback: T): T {
   const value = values[flag] ?? fallback;
   if (!choices.includes(value as T)) throw new UsageError(`Unsupported --${flag}: "${String(value)}". Should be one of: ${choices.join(', ')}`);
   return value as T;
-}
-
-interface BenchOptions {
-  model: (typeof models)[number];
-  optimizer: (typeof optimizers)[number];
-  batch: number;
-  steps: number;
-  warmup: number;
-  seed: number;
-}
-
-/** Times `steps` training steps and `steps` inference batches on the current backend, after `warmup` of each. */
-async function benchmark({ model: name, optimizer: optimizerName, batch, steps, warmup, seed }: BenchOptions) {
-  const model = createModel(name, { seed });
-  // The same SGD-momentum / Adam settings as pytorch_reference.py (lr 0.01, Adam betas 0.7/0.9).
-  const optimizer = optimizerName === 'sgdm' ? tf.train.momentum(0.01, 0.9) : tf.train.adam(0.01, 0.7, 0.9);
-  const images = tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', seed);
-  const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', seed + 1), 10), 'float32'));
-  try {
-    // Only this model's trainable weights: minimize() would otherwise update every trainable variable alive.
-    const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-    const trainStep = () => trainOneStep(model, optimizer, variables, images, labels);
-    for (let step = 0; step < warmup; step += 1) trainStep();
-    const tensorsBefore = tf.memory().numTensors;
-    const trainSeconds = timeSeconds(() => {
-      for (let step = 0; step < steps; step += 1) trainStep();
-    });
-    const leakedTensorsPerStep = (tf.memory().numTensors - tensorsBefore) / steps;
-
-    const inferStep = () => tf.tidy(() => (model.predict(images) as tf.Tensor).dataSync());
-    for (let step = 0; step < warmup; step += 1) inferStep();
-    const inferSeconds = timeSeconds(() => {
-      for (let step = 0; step < steps; step += 1) inferStep();
-    });
-    return {
-      trainImagesPerSecond: (batch * steps) / trainSeconds,
-      inferImagesPerSecond: (batch * steps) / inferSeconds,
-      leakedTensorsPerStep,
-    };
-  } finally {
-    tf.dispose([images, labels]);
-    optimizer.dispose();
-    model.dispose();
-  }
-}
-
-/**
- * One step, as the math reads: logits = f(x; θ); loss = mean softmax cross-entropy(y, logits);
- * θ ← update(θ, ∂loss/∂θ). Reading the loss back makes the step finish inside the timed region.
- */
-function trainOneStep(model: tfl.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[], images: tf.Tensor, labels: tf.Tensor): number {
-  const loss = optimizer.minimize(() => {
-    const logits = model.apply(images, { training: true }) as tf.Tensor;
-    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
-  }, true, variables);
-  if (!loss) throw new Error('optimizer.minimize returned no loss');
-  const value = loss.dataSync()[0] ?? Number.NaN;
-  loss.dispose();
-  return value;
-}
-
-function timeSeconds(body: () => void): number {
-  const start = performance.now();
-  body();
-  return (performance.now() - start) / 1000;
 }

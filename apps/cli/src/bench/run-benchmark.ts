@@ -1,0 +1,113 @@
+/**
+ * The measurement behind `digitlab bench`: training and inference of a zoo model on random data,
+ * with a hand-written step (forward, softmax cross-entropy, gradients, update) so the figure is the
+ * engine's and not a training loop's. Warm-up steps are excluded from timing.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { createModel, type ModelName } from '@digitlab/models/node';
+import type { CpuPeak } from './cpu-peak.js';
+import { profileStep } from './profile-step.js';
+import type { StepProfile } from './profile-table.js';
+
+/** The optimizers `digitlab bench` offers, with pytorch_reference.py's settings. */
+export const benchOptimizers = ['sgdm', 'adam'] as const;
+
+/** What to measure. */
+export interface BenchmarkOptions {
+  model: ModelName;
+  optimizer: (typeof benchOptimizers)[number];
+  batch: number;
+  steps: number;
+  warmup: number;
+  seed: number;
+  /** When set, one profiled training step and one profiled inference follow the timed ones. */
+  profilePeak?: CpuPeak;
+}
+
+/** What was measured. */
+export interface BenchmarkMeasurement {
+  trainImagesPerSecond: number;
+  inferImagesPerSecond: number;
+  /** Median wall time of one inference call (`predict` + read-back), in ms: the latency at this batch size. */
+  inferLatencyMs: number;
+  /** Tensors left alive per timed training step; anything above 0 is a leak. */
+  leakedTensorsPerStep: number;
+  profile?: { train: StepProfile; infer: StepProfile };
+}
+
+/** Times `steps` training steps and `steps` inference calls on the current backend, after `warmup` of each. */
+export async function runBenchmark({ model: name, optimizer: optimizerName, batch, steps, warmup, seed, profilePeak }: BenchmarkOptions): Promise<BenchmarkMeasurement> {
+  const model = createModel(name, { seed });
+  // The same SGD-momentum / Adam settings as pytorch_reference.py (lr 0.01, Adam betas 0.7/0.9).
+  const optimizer = optimizerName === 'sgdm' ? tf.train.momentum(0.01, 0.9) : tf.train.adam(0.01, 0.7, 0.9);
+  const images = tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', seed);
+  const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', seed + 1), 10), 'float32'));
+  try {
+    // Only this model's trainable weights: minimize() would otherwise update every trainable variable alive.
+    const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+    const trainStep = () => {
+      trainOneStep(model, optimizer, variables, images, labels);
+    };
+    for (let step = 0; step < warmup; step += 1) trainStep();
+    const tensorsBefore = tf.memory().numTensors;
+    const trainSeconds = timeSeconds(() => {
+      for (let step = 0; step < steps; step += 1) trainStep();
+    });
+    const leakedTensorsPerStep = (tf.memory().numTensors - tensorsBefore) / steps;
+
+    // predict() would split the batch into its default batchSize of 32 (two calls and a Concat at
+    // batch 64); one call at the full batch is what PyTorch and onnxruntime are timed on.
+    const inferStep = () => {
+      tf.tidy(() => (model.predict(images, { batchSize: batch }) as tf.Tensor).dataSync());
+    };
+    for (let step = 0; step < warmup; step += 1) inferStep();
+    const callMilliseconds: number[] = [];
+    for (let step = 0; step < steps; step += 1) callMilliseconds.push(1000 * timeSeconds(inferStep));
+    const inferSeconds = callMilliseconds.reduce((total, value) => total + value, 0) / 1000;
+    const measurement: BenchmarkMeasurement = {
+      trainImagesPerSecond: (batch * steps) / trainSeconds,
+      inferImagesPerSecond: (batch * steps) / inferSeconds,
+      inferLatencyMs: median(callMilliseconds),
+      leakedTensorsPerStep,
+    };
+    if (profilePeak) {
+      measurement.profile = {
+        train: await profileStep('train', batch, profilePeak, trainStep),
+        infer: await profileStep('infer', batch, profilePeak, inferStep),
+      };
+    }
+    return measurement;
+  } finally {
+    tf.dispose([images, labels]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+/**
+ * One step, as the math reads: logits = f(x; θ); loss = mean softmax cross-entropy(y, logits);
+ * θ ← update(θ, ∂loss/∂θ). Reading the loss back makes the step finish inside the timed region.
+ */
+function trainOneStep(model: tfl.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[], images: tf.Tensor, labels: tf.Tensor): number {
+  const loss = optimizer.minimize(() => {
+    const logits = model.apply(images, { training: true }) as tf.Tensor;
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+  }, true, variables);
+  if (!loss) throw new Error('optimizer.minimize returned no loss');
+  const value = loss.dataSync()[0] ?? Number.NaN;
+  loss.dispose();
+  return value;
+}
+
+function timeSeconds(body: () => void): number {
+  const start = performance.now();
+  body();
+  return (performance.now() - start) / 1000;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+}
