@@ -216,6 +216,7 @@ export async function startSimdKernelPool(backend: BackendWasm, threads: number)
       malloc: (bytes: number) => module._malloc(bytes),
       free: (pointer: number) => module._free(pointer),
       floats: (pointer: number, length: number) => new Float32Array(module.HEAPF32.buffer, pointer, length),
+      doubles: (pointer: number, length: number) => new Float64Array(module.HEAPF32.buffer, pointer, length),
     };
     pools.set(backend, { build: selected, pool, kernels: parallelKernels(kernels, pool, scratch) });
     return { threads };
@@ -225,7 +226,7 @@ export async function startSimdKernelPool(backend: BackendWasm, threads: number)
 }
 
 /** `backend`'s kernel pool (threads, split calls so far), if one runs (tests, benchmarks). */
-export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs'> | undefined {
+export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs' | 'pieces'> | undefined {
   return pools.get(backend)?.pool;
 }
 

@@ -1,0 +1,82 @@
+// @digitlab-bench skip: a developer tool for thread work; pnpm bench measures throughput through digitlab bench
+// Where the second thread's time goes in a training step, measured in ways a loaded machine
+// distorts little: CPU time of every OS thread of the process over a few training steps (the main
+// thread, XNNPACK's emscripten pthreads, our kernel pool's worker), the pieces each pool thread ran
+// (the pool's counters), and the pool's empty round trip (Atomics.notify → worker → Atomics.wait).
+// Linux only (/proc/self/task). Build first (`npx -y pnpm@10.34.8 exec turbo run build`), then e.g.
+//   node bench/thread-diagnosis.mjs [--model resnet-mini] [--build dist|dist:xnn1|dist:nopool] [--threads 2] [--steps 3]
+import { loadBuild } from './relaxed-simd.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
+const modelName = flag('model', 'resnet-mini');
+const build = flag('build', 'dist');
+const threads = Number(flag('threads', 2));
+const steps = Number(flag('steps', 3));
+const batch = Number(flag('batch', 64));
+
+const tf = await import('@tensorflow/tfjs-core');
+await import('@tensorflow/tfjs-layers');
+const { trainStep } = await import('./models.mjs');
+const loaded = await loadBuild(build, threads);
+const { simdKernelPool } = await import(new URL(`../${build.split(':')[0]}/internal/simd-kernels.js`, import.meta.url).href);
+const { createModel } = await import('../../models/dist/index.js');
+
+const ticksPerMs = 100 / 1000; // USER_HZ = 100 on Linux
+/** CPU ms (user + system) of every thread of this process, by thread id, with its name. */
+function threadTimes() {
+  const times = new Map();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      times.set(Number(tid), { name, ms: (Number(fields[11]) + Number(fields[12])) / ticksPerMs });
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return times;
+}
+
+const model = createModel(modelName, { seed: 0 });
+const optimizer = tf.train.momentum(0.01, 0.9);
+const images = tf.randomNormal([batch, 28, 28, 1]);
+const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
+for (let step = 0; step < 3; step++) trainStep(tf, model, optimizer, images, labels);
+
+const pool = simdKernelPool(tf.backend());
+const runsBefore = { ...pool?.runs };
+const piecesBefore = pool?.pieces ? [...pool.pieces] : undefined;
+const before = threadTimes();
+const cpuBefore = process.cpuUsage();
+const started = performance.now();
+for (let step = 0; step < steps; step++) trainStep(tf, model, optimizer, images, labels);
+const wall = (performance.now() - started) / steps;
+const cpu = process.cpuUsage(cpuBefore);
+const after = threadTimes();
+
+console.log(`${modelName} batch ${batch}, ${build}, ${threads} threads (${JSON.stringify(loaded.capabilities)})`);
+console.log(`  per step: wall ${wall.toFixed(0)} ms, process cpu ${((cpu.user + cpu.system) / 1000 / steps).toFixed(0)} ms`);
+console.log('  CPU ms per step by OS thread (threads under 1 ms/step left out):');
+for (const [tid, { name, ms }] of after) {
+  const spent = (ms - (before.get(tid)?.ms ?? 0)) / steps;
+  if (spent >= 1) console.log(`    ${String(tid).padStart(8)} ${name.padEnd(16)} ${spent.toFixed(0).padStart(6)} ms${tid === process.pid ? '  (main)' : ''}`);
+}
+if (pool) {
+  const ran = Object.entries(pool.runs).map(([kernel, count]) => [kernel, (count - (runsBefore[kernel] ?? 0)) / steps]).filter(([, count]) => count > 0);
+  console.log(`  split calls per step: ${ran.map(([kernel, count]) => `${kernel} ${count}`).join(', ') || 'none'}`);
+  if (piecesBefore) console.log(`  pieces per step by pool thread: ${pool.pieces.map((count, i) => (count - piecesBefore[i]) / steps).join(', ')}`);
+  // The pool's empty round trip: every worker woken with an empty piece and waited for.
+  const empty = Array.from({ length: pool.threads }, () => [0, 0, 0, 0]);
+  const rounds = 2000;
+  const roundCpu = process.cpuUsage();
+  const roundStart = performance.now();
+  for (let i = 0; i < rounds; i++) pool.run('relu_gradient', empty);
+  const roundWall = ((performance.now() - roundStart) * 1000) / rounds;
+  const roundUsed = process.cpuUsage(roundCpu);
+  console.log(`  empty pool round trip: ${roundWall.toFixed(1)} µs wall, ${((roundUsed.user + roundUsed.system) / rounds).toFixed(1)} µs cpu`);
+}
+console.log(`  load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+tf.dispose([images, labels]);
