@@ -38,11 +38,13 @@ export interface WasmPluginOptions {
    */
   threadedKernels?: boolean;
   /**
-   * Threads XNNPACK's own operators (elementwise ops, pooling, inference convolutions) run on;
-   * default: all of `threads`. Its pool threads spin for a while after each operator; 1 leaves the
-   * cores to our kernels (which then carry the parallel work of a training step) and still starts
-   * the threaded build. On a 16-core host at 8 threads it halved a seed-cnn step's CPU time
-   * (132-149 → 70-73 ms) for about the same wall time (17-19 → 20 ms): for shared machines.
+   * Threads XNNPACK's own operators (elementwise ops, pooling, inference convolutions) run on.
+   * Default: 1 where our kernel threads run (Node, `threadedKernels` not false), else all of
+   * `threads`. Two thread pools over the same cores oversubscribe them: XNNPACK's pool threads spin
+   * for a while after each of its operators while our workers wait to be scheduled, and a split
+   * call lasts as long as its slowest piece. With 1, our pool owns the cores and runs every heavy
+   * kernel split (inference convolutions included); the threaded build still starts. Pass
+   * `threads` to give XNNPACK every thread again.
    */
   xnnpackThreads?: number;
   /**
@@ -62,6 +64,12 @@ export const WASM_BINARY_NAMES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-s
 export type WasmPaths = string | Readonly<Record<(typeof WASM_BINARY_NAMES)[number], string>>;
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
+
+/**
+ * Threads the wasm backend of this process or page started with, XNNPACK's and our kernels'
+ * together (tfjs fixes the count then; with `xnnpackThreads` below it, tfjs's own count says less).
+ */
+let startedThreads: number | undefined;
 
 /**
  * Creates the `wasm` plugin. Importing this package or calling this function changes nothing;
@@ -97,7 +105,9 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
       const plan = planThreads(requested);
       // tfjs fixes the thread count when its wasm backend first starts (getThreadsCount throws until then).
       const startedBefore = wasmStartedBefore(wasm);
-      const xnnpackThreads = options.xnnpackThreads === undefined ? plan.threads : Math.max(1, Math.min(plan.threads, Math.floor(options.xnnpackThreads)));
+      // One pool per core set: ours where it runs (Node), XNNPACK's otherwise (see `xnnpackThreads`).
+      const kernelPoolRuns = isNode() && options.threadedKernels !== false && plan.threads > 1;
+      const xnnpackThreads = options.xnnpackThreads === undefined ? (kernelPoolRuns ? 1 : plan.threads) : Math.max(1, Math.min(plan.threads, Math.floor(options.xnnpackThreads)));
       const initialised = await initialiseBackend(wasm, plan.threads, xnnpackThreads);
       let threadsFallback = plan.fallback;
       if (!initialised.ok) {
@@ -106,8 +116,12 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
         const retry = await initialiseBackend(wasm, 1, 1);
         if (!retry.ok) throw new WasmBackendError(`the wasm backend failed to initialise: ${retry.reason}`, { cause: retry.cause });
       }
-      // With fewer XNNPACK threads than asked for, the threaded build still runs all of them for our kernels.
-      const threads = initialised.ok && xnnpackThreads < plan.threads ? plan.threads : Math.max(1, wasm.getThreadsCount());
+      // With fewer XNNPACK threads than asked for, the threaded build still runs all of them for our kernels;
+      // a backend started earlier keeps the count it started with.
+      const threads = startedBefore
+        ? (startedThreads ?? Math.max(1, wasm.getThreadsCount()))
+        : initialised.ok && xnnpackThreads < plan.threads ? plan.threads : Math.max(1, wasm.getThreadsCount());
+      if (!startedBefore) startedThreads = threads;
       if (threadsFallback === undefined && threads < plan.threads) {
         threadsFallback = startedBefore
           ? `${plan.threads} threads requested but the wasm backend runs ${threads} (it was started earlier in this ${isNode() ? 'process' : 'page'} with that count, and tfjs fixes the count when it first starts)`
@@ -117,7 +131,7 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
       const simd = (await env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       const relaxedSimd = simd && (await precompileSimdKernels({ relaxedSimd: options.relaxedSimd !== false })) === 'relaxed';
       // Our kernels on every thread too (Node); XNNPACK's operators already are.
-      const pool = simd && threads > 1 && options.threadedKernels !== false ? await startSimdKernelPool(currentBackend() as BackendWasm, threads) : { threads: 1 };
+      const pool = simd && threads > 1 && options.threadedKernels !== false ? await startSimdKernelPool(currentBackend() as BackendWasm, threads, Math.max(1, wasm.getThreadsCount())) : { threads: 1 };
       const capabilities: Record<string, string | number | boolean> = {
         simd,
         relaxedSimd,
