@@ -107,12 +107,12 @@ describe('threaded wasm in Node', () => {
     expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
     expect(poolThresholds, 'the defaults this test sizes its shapes by').toEqual({ work: 1 << 20, floats: 1 << 16 });
     // A ResNet block's kernels: convolution (Winograd forward, filter and input gradients), batch-norm
-    // statistics and gradient, relu and its gradient, max-pool, dense.
+    // statistics and gradient, relu and its gradient, the residual add (same shapes), max-pool, dense.
     const step = (x: tf.Tensor, w: tf.Tensor, dense: tf.Tensor) =>
       tf.grads((input: tf.Tensor, filter: tf.Tensor, weights: tf.Tensor) => {
         const h = tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same');
         const normed = tf.relu(tf.batchNorm(h, tf.fill([32], 0.1), tf.fill([32], 2), tf.fill([32], 0.5), tf.fill([32], 1.5), 1e-3));
-        const pooled = tf.maxPool(normed as tf.Tensor4D, 2, 2, 'valid');
+        const pooled = tf.maxPool(tf.add(normed, h) as tf.Tensor4D, 2, 2, 'valid');
         return tf.sum(tf.square(tf.matMul(tf.reshape(pooled, [pooled.shape[0]!, -1]), weights)));
       })([x, w, dense]);
     const gradient = (dy: tf.Tensor, x: tf.Tensor) => {
@@ -143,10 +143,10 @@ describe('threaded wasm in Node', () => {
     expect(small.ran, 'no call this small is split').toEqual({});
     expect(small.pieces).toEqual([0, 0]);
 
-    // Batch 16 of 16 × 16 × 32: the convolutions (16 · 8 · 8 tiles · 16 · 32 · 32 = 16.8 M multiply-adds) and the
-    // batch-norm passes (131,072 floats) are above two shares each; every one of them runs on both threads.
+    // Batch 16 of 16 × 16 × 32: the convolutions (16 · 8 · 8 tiles · 16 · 32 · 32 = 16.8 M multiply-adds), the
+    // batch-norm passes and the residual add (131,072 floats) are above two shares each; each runs on both threads.
     const large = await run([16, 16], defaults);
-    for (const kernel of ['winograd_conv3x3', 'winograd_filter_gradient', 'winograd_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
+    for (const kernel of ['winograd_conv3x3', 'winograd_filter_gradient', 'winograd_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
       expect(large.ran[kernel] ?? 0, `${kernel} split over the pool ${JSON.stringify(large.ran)}`).toBeGreaterThan(0);
     }
     const splitCalls = Object.values(large.ran).reduce((sum: number, count) => sum + (count as number), 0);

@@ -392,8 +392,17 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       return byItems(args, 2, [[0, outHeight * outWidth * channels], [1, image]], copyThreads(batch * image, batch));
     }),
     binary_channels: splitting('binary_channels', (args) => {
-      const [, , , rows, columns] = args;
-      return byItems(args, 3, [[0, columns], [1, columns]], copyThreads(rows * columns, rows));
+      const [out, x, v, rows, columns] = args;
+      if (rows > 1) return byItems(args, 3, [[0, columns], [1, columns]], copyThreads(rows * columns, rows));
+      // One row (two tensors of one shape): by columns, in multiples of 4 (the SIMD loop).
+      return split(columns, copyThreads(columns, Math.ceil(columns / 4)), 4).map(([j0, j1]) => {
+        const piece: Piece = [...args];
+        piece[0] = out + j0 * F;
+        piece[1] = x + j0 * F;
+        piece[2] = v + j0 * F;
+        piece[4] = j1 - j0;
+        return piece;
+      });
     }),
     relu_gradient: splitting('relu_gradient', (args) => {
       const [, , , size] = args;

@@ -12,7 +12,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { parallelKernels, startKernelPool, type KernelPool } from './kernel-pool.js';
+import { parallelKernels, poolThresholds, startKernelPool, threadsFor, type KernelPool } from './kernel-pool.js';
 import { simdKernelsBinary } from './simd-kernels-binary.js';
 import { isNode } from './is-node.js';
 
@@ -238,6 +238,12 @@ export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads'
 export function xnnpackShares(backend: BackendWasm): boolean {
   const pooled = pools.get(backend);
   return pooled !== undefined && pooled.xnnpackThreads > 1;
+}
+
+/** Whether a per-element kernel over `floats` floats would run on several threads of `backend`'s pool. */
+export function splitsOverPool(backend: BackendWasm, floats: number): boolean {
+  const pooled = pools.get(backend);
+  return pooled !== undefined && pooled.build === selected && threadsFor(pooled.pool.threads, floats, poolThresholds.floats, floats) > 1;
 }
 
 /** Stops `backend`'s kernel workers, if any (tests). */
