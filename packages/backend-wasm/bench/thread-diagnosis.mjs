@@ -40,12 +40,40 @@ function threadTimes() {
   return times;
 }
 
+/** Nanoseconds thread `tid` of this process has run on a CPU (/proc schedstat: exact, unlike the 10 ms ticks of stat). */
+const onCpu = (tid) => Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+// --kernels: each wasm kernel wrapped to add up the main thread's on-CPU time inside it, so that the
+// main thread's serial time (kernels not split, and tfjs's own JS between kernels) shows by name.
+const perKernel = new Map();
+if (args.includes('--kernels')) {
+  for (const config of tf.getKernelsForBackend('wasm')) {
+    const { kernelFunc } = config;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (kernelArgs) => {
+        const start = onCpu(process.pid);
+        try {
+          return kernelFunc(kernelArgs);
+        } finally {
+          const entry = perKernel.get(config.kernelName) ?? { ns: 0, calls: 0 };
+          entry.ns += onCpu(process.pid) - start;
+          entry.calls += 1;
+          perKernel.set(config.kernelName, entry);
+        }
+      },
+    });
+  }
+}
+
 const model = createModel(modelName, { seed: 0 });
 const optimizer = tf.train.momentum(0.01, 0.9);
 const images = tf.randomNormal([batch, 28, 28, 1]);
 const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
 for (let step = 0; step < 3; step++) trainStep(tf, model, optimizer, images, labels);
 
+perKernel.clear();
+const mainBefore = onCpu(process.pid);
 const pool = simdKernelPool(tf.backend());
 const runsBefore = { ...pool?.runs };
 const piecesBefore = pool?.pieces ? [...pool.pieces] : undefined;
@@ -56,6 +84,7 @@ for (let step = 0; step < steps; step++) trainStep(tf, model, optimizer, images,
 const wall = (performance.now() - started) / steps;
 const cpu = process.cpuUsage(cpuBefore);
 const after = threadTimes();
+const mainNs = onCpu(process.pid) - mainBefore;
 
 console.log(`${modelName} batch ${batch}, ${build}, ${threads} threads (${JSON.stringify(loaded.capabilities)})`);
 console.log(`  per step: wall ${wall.toFixed(0)} ms, process cpu ${((cpu.user + cpu.system) / 1000 / steps).toFixed(0)} ms`);
@@ -63,6 +92,13 @@ console.log('  CPU ms per step by OS thread (threads under 1 ms/step left out):'
 for (const [tid, { name, ms }] of after) {
   const spent = (ms - (before.get(tid)?.ms ?? 0)) / steps;
   if (spent >= 1) console.log(`    ${String(tid).padStart(8)} ${name.padEnd(16)} ${spent.toFixed(0).padStart(6)} ms${tid === process.pid ? '  (main)' : ''}`);
+}
+if (perKernel.size > 0) {
+  const kernelNs = [...perKernel.values()].reduce((sum, entry) => sum + entry.ns, 0);
+  console.log(`  main thread on CPU per step: ${(mainNs / 1e6 / steps).toFixed(0)} ms, in kernels ${(kernelNs / 1e6 / steps).toFixed(0)} ms, between kernels (tfjs) ${((mainNs - kernelNs) / 1e6 / steps).toFixed(0)} ms; by kernel:`);
+  for (const [name, { ns, calls }] of [...perKernel.entries()].sort((a, b) => b[1].ns - a[1].ns).slice(0, 16)) {
+    console.log(`    ${name.padEnd(28)} ${(ns / 1e6 / steps).toFixed(1).padStart(7)} ms ${String(calls / steps).padStart(5)} calls`);
+  }
 }
 if (pool) {
   const ran = Object.entries(pool.runs).map(([kernel, count]) => [kernel, (count - (runsBefore[kernel] ?? 0)) / steps]).filter(([, count]) => count > 0);
@@ -86,7 +122,17 @@ if (pool) {
   const none = [offset, offset, offset, 0];
   const onCaller = [];
   const onWorker = [];
+  const onBoth = { small: [], large: [], smallWhole: [], largeWhole: [] };
+  const halves = (floats) => [[offset, offset, offset, floats / 2], [offset + floats * 2, offset + floats * 2, offset + floats * 2, floats / 2]];
   for (let i = 0; i < 20; i++) {
+    for (const [name, floats] of [['small', 1 << 18], ['large', size]]) {
+      let begin = performance.now();
+      pool.run('relu_gradient', halves(floats));
+      onBoth[name].push(performance.now() - begin);
+      begin = performance.now();
+      pool.run('relu_gradient', [[offset, offset, offset, floats], none]);
+      onBoth[`${name}Whole`].push(performance.now() - begin);
+    }
     let start = performance.now();
     pool.run('relu_gradient', [full, none]);
     onCaller.push(performance.now() - start);
@@ -96,6 +142,8 @@ if (pool) {
   }
   const min = (values) => Math.min(...values);
   console.log(`  one 4 M-float relu_gradient piece, min of 20: caller ${min(onCaller).toFixed(2)} ms, worker ${min(onWorker).toFixed(2)} ms`);
+  // Memory-bound scaling: the same floats on the caller alone and halved over caller and worker.
+  console.log(`  relu_gradient 256 K floats (1 MB, cache-sized): whole ${min(onBoth.smallWhole).toFixed(3)} ms, halved over 2 threads ${min(onBoth.small).toFixed(3)} ms; 4 M floats (16 MB): whole ${min(onBoth.largeWhole).toFixed(2)} ms, halved ${min(onBoth.large).toFixed(2)} ms`);
   buffer.dispose();
 }
 console.log(`  load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
