@@ -203,13 +203,16 @@ function winogradWork(batch: number, outHeight: number, outWidth: number, channe
 /**
  * The least work each thread of a split call must get, so that a piece outlasts the cost of
  * handing it out many times over: `work` multiply-adds (the convolutions and GEMMs; ~50-100 µs of
- * one thread at 10-20 GMAC/s) and `floats` floats touched (the copies, per-element kernels and
- * reductions, memory-bound; ~256 KB). Waking a worker and waiting for it costs ~17-30 µs here
- * (bench/thread-diagnosis.mjs, docs/results.md). A call gets one thread per whole share, up to the
- * pool's size: below one share it runs on the calling thread alone, so adding threads never slows
- * a small call down. Tests set both to 0 (every call splits over every thread).
+ * one thread at 10-20 GMAC/s; waking a worker and waiting for it costs ~20-40 µs here) and
+ * `floats` floats touched (the copies, per-element kernels and reductions). Those are bound by
+ * memory bandwidth, which the 2-vCPU EPYC machines here do not double with a second thread
+ * (relu_gradient over 16 MB: 1.53 ms on one thread, 1.48 ms halved over two, and the batch-norm
+ * passes cost the calling thread more CPU split than whole; docs/results.md, 2026-12-07), so they
+ * split only from 4 MB a thread. A call gets one thread per whole share, up to the pool's size:
+ * below two shares it runs on the calling thread alone, so adding threads never slows a small
+ * call down. Tests set both to 0 (every call splits over every thread).
  */
-export const poolThresholds = { work: 1 << 20, floats: 1 << 16 };
+export const poolThresholds = { work: 1 << 20, floats: 1 << 20 };
 
 /** Threads a call of `work` units (`share` per thread at least) over `count` splittable items gets: 1 means run whole. */
 export function threadsFor(threads: number, work: number, share: number, count: number): number {
