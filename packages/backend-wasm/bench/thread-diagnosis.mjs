@@ -2,7 +2,8 @@
 // Where the second thread's time goes in a training step, measured in ways a loaded machine
 // distorts little: CPU time of every OS thread of the process over a few training steps (the main
 // thread, XNNPACK's emscripten pthreads, our kernel pool's worker), the pieces each pool thread ran
-// (the pool's counters), and the pool's empty round trip (Atomics.notify → worker → Atomics.wait).
+// (the pool's counters), the pool's empty round trip (Atomics.notify → worker → Atomics.wait), the same
+// piece on the caller and on the worker, memory-bound scaling, and whether idle pool threads keep spinning.
 // Linux only (/proc/self/task). Build first (`npx -y pnpm@10.34.8 exec turbo run build`), then e.g.
 //   node bench/thread-diagnosis.mjs [--model resnet-mini] [--build dist|dist:xnn1|dist:nopool] [--threads 2] [--steps 3]
 import { loadBuild } from './relaxed-simd.mjs';
@@ -145,6 +146,23 @@ if (pool) {
   // Memory-bound scaling: the same floats on the caller alone and halved over caller and worker.
   console.log(`  relu_gradient 256 K floats (1 MB, cache-sized): whole ${min(onBoth.smallWhole).toFixed(3)} ms, halved over 2 threads ${min(onBoth.small).toFixed(3)} ms; 4 M floats (16 MB): whole ${min(onBoth.largeWhole).toFixed(2)} ms, halved ${min(onBoth.large).toFixed(2)} ms`);
   buffer.dispose();
+}
+// Does a thread pool keep spinning once idle? One stock (XNNPACK) Relu, then 100 ms of main-thread sleep: the CPU
+// the other threads burn meanwhile, 10 rounds.
+{
+  const x = tf.randomNormal([64, 28, 28, 16]);
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const othersOnCpu = () => readdirSync('/proc/self/task').filter((tid) => Number(tid) !== process.pid).reduce((sum, tid) => sum + onCpu(tid), 0);
+  const burned = [];
+  for (let i = 0; i < 10; i++) {
+    tf.tidy(() => tf.relu(x).dataSync());
+    const before = othersOnCpu();
+    Atomics.wait(sleeper, 0, 0, 100);
+    burned.push((othersOnCpu() - before) / 1e6);
+  }
+  burned.sort((a, b) => a - b);
+  console.log(`  other threads' CPU in 100 ms of main-thread sleep after one Relu: median ${burned[5].toFixed(1)} ms, range ${burned[0].toFixed(1)}-${burned[9].toFixed(1)} ms`);
+  x.dispose();
 }
 console.log(`  load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 tf.dispose([images, labels]);
