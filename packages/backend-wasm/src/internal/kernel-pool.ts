@@ -267,7 +267,9 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
 
   /**
    * A filter gradient (argument 0: dw of `size` floats) cut into per-image pieces: piece 0 writes dw
-   * itself, the others their own partial sums, added to it in piece order.
+   * itself, the others their own partial sums, added to it in piece order by the SIMD element-wise
+   * add (`binary_channels` op 1 over one row, in place: float32 sums, as a JS loop storing into a
+   * Float32Array rounds them, at 4 floats an instruction).
    */
   const summedPieces = (kernel: PoolKernel, pieces: Piece[], size: number) => {
     const partials = pieces.length - 1;
@@ -278,11 +280,7 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
         if (index > 0) piece[0] = buffer + (index - 1) * size * F;
       });
       pool.run(kernel, pieces);
-      const total = scratch.floats(dw, size);
-      const partial = scratch.floats(buffer, partials * size);
-      for (let p = 0; p < partials; p++) {
-        for (let i = 0, j = p * size; i < size; i++, j++) total[i] = (total[i] as number) + (partial[j] as number);
-      }
+      for (let p = 0; p < partials; p++) kernels.binary_channels(dw, dw, buffer + p * size * F, 1, size, 1);
     } finally {
       scratch.free(buffer);
     }
