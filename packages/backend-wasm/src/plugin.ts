@@ -11,7 +11,7 @@ import { precompileSimdKernels, relaxedSimdSupported, startSimdKernelPool } from
 import { withNodeThreadedWasm } from '#node-threads';
 import { withPageThreadedWasm } from './internal/page-threads.js';
 import { isNode } from './internal/is-node.js';
-import { planThreads } from './internal/thread-plan.js';
+import { planThreads, planXnnpackThreads } from './internal/thread-plan.js';
 
 /**
  * Priority under `auto`: above `cpu` (which should stay below 100) and below the native engines
@@ -105,9 +105,7 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
       const plan = planThreads(requested);
       // tfjs fixes the thread count when its wasm backend first starts (getThreadsCount throws until then).
       const startedBefore = wasmStartedBefore(wasm);
-      // One pool per core set: ours where it runs (Node), XNNPACK's otherwise (see `xnnpackThreads`).
-      const kernelPoolRuns = isNode() && options.threadedKernels !== false && plan.threads > 1;
-      const xnnpackThreads = options.xnnpackThreads === undefined ? (kernelPoolRuns ? 1 : plan.threads) : Math.max(1, Math.min(plan.threads, Math.floor(options.xnnpackThreads)));
+      const xnnpackThreads = planXnnpackThreads(plan.threads, { requested: options.xnnpackThreads, threadedKernels: options.threadedKernels });
       const initialised = await initialiseBackend(wasm, plan.threads, xnnpackThreads);
       let threadsFallback = plan.fallback;
       if (!initialised.ok) {
