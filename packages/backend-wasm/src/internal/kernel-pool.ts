@@ -8,8 +8,11 @@
  * `worker_threads` each instantiate the same compiled kernel module over the backend's shared
  * memory (the module has no stack and no data, so instances share nothing but that memory), and a
  * call is cut into disjoint pieces — images of a batch, rows of a matrix — that the workers and
- * the calling thread run at once. The filter gradient is a sum over images: each thread sums its
- * images into its own buffer and the caller adds them up.
+ * the calling thread run at once, as many as its work has whole shares (`poolThresholds`), so a
+ * small call stays on the caller. The filter gradient, column sums and batch-norm sums are sums
+ * over rows or images: each thread sums its own into its own buffer and the caller adds them up.
+ * Where this pool runs, XNNPACK's operators run on one thread (thread-plan.ts
+ * `planXnnpackThreads`), so that the two pools do not compete for the cores.
  *
  * tfjs kernels are synchronous, so the caller blocks on `Atomics.wait` until every piece is done:
  * allowed on Node's main thread and in workers, not on a browser's main thread, which therefore
