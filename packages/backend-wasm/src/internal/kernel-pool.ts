@@ -434,7 +434,7 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       summedRows('batch_norm_gradient_sums', args, 0, 2 * columns, 4, [[1, columns], [2, columns]]);
     },
     column_sums(...args) {
-      const [out, x, sums, rows, columns] = args;
+      const [out, , sums, rows, columns] = args;
       const parts = copyThreads(rows * columns, Math.ceil(rows / 16));
       if (parts < 2) return kernels.column_sums(...args);
       // Each piece writes its own float copy too (the kernel's `out`): piece 0 into a throwaway, fixed below.
