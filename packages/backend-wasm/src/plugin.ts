@@ -40,11 +40,12 @@ export interface WasmPluginOptions {
   /**
    * Threads XNNPACK's own operators (elementwise ops, pooling, inference convolutions) run on.
    * Default: 1 where our kernel threads run (Node, `threadedKernels` not false), else all of
-   * `threads`. Two thread pools over the same cores oversubscribe them: XNNPACK's pool threads spin
-   * for a while after each of its operators while our workers wait to be scheduled, and a split
-   * call lasts as long as its slowest piece. With 1, our pool owns the cores and runs every heavy
-   * kernel split (inference convolutions included); the threaded build still starts. Pass
-   * `threads` to give XNNPACK every thread again.
+   * `threads`. Two thread pools over the same cores oversubscribe them: each wakes its own threads
+   * for every operator, and a split call lasts as long as its slowest piece, so a piece whose thread
+   * waits for a core the other pool holds stalls the call (batch-1 seed-cnn inference at 2 threads:
+   * median 8.6 ms with both pools, 1.1 ms with ours alone; docs/results.md). With 1, our pool owns
+   * the cores and runs every heavy kernel split (inference convolutions included); the threaded
+   * build still starts. Pass `threads` to give XNNPACK every thread again.
    */
   xnnpackThreads?: number;
   /**
