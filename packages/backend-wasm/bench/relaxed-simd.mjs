@@ -8,7 +8,8 @@ if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--expe
 /**
  * A build named on a bench's command line: a dist folder of this package (relative to it), then
  * options after colons: ":plain" forces the mul + add kernels (relaxedSimd: false), ":xnn1" runs
- * XNNPACK's operators on one thread (xnnpackThreads: 1), ":nopool" keeps our kernels on the
+ * XNNPACK's operators on one thread (xnnpackThreads: 1, the default beside our kernel threads),
+ * ":xnnall" on every thread (beside our pool, as before that default), ":nopool" keeps our kernels on the
  * calling thread (threadedKernels: false), ":oursconv" / ":stockconv" run every forward convolution
  * on our kernel / on XNNPACK (conv2dChoice.force), ":nowinograd" runs no convolution by Winograd
  * (conv2dChoice.winograd = false); e.g. "dist:plain" vs "dist", "dist:xnn1".
@@ -21,10 +22,11 @@ export function parseBuild(spec) {
   for (const mode of modes) {
     if (mode === 'plain') pluginOptions.relaxedSimd = false;
     else if (mode === 'xnn1') pluginOptions.xnnpackThreads = 1;
+    else if (mode === 'xnnall') pluginOptions.xnnpackThreads = 8; // capped at the thread count: XNNPACK on every thread
     else if (mode === 'nopool') pluginOptions.threadedKernels = false;
     else if (mode === 'oursconv' || mode === 'stockconv') conv = mode === 'oursconv' ? 'ours' : 'stock';
     else if (mode === 'nowinograd') winograd = false;
-    else throw new Error(`unknown build mode "${mode}" in "${spec}": use plain, xnn1, nopool, oursconv, stockconv or nowinograd`);
+    else throw new Error(`unknown build mode "${mode}" in "${spec}": use plain, xnn1, xnnall, nopool, oursconv, stockconv or nowinograd`);
   }
   return { url: new URL(`../${dir}/index.js`, import.meta.url).href, pluginOptions, conv, winograd, convUrl: new URL(`../${dir}/kernels/conv2d.js`, import.meta.url).href };
 }

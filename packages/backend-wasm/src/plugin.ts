@@ -11,7 +11,7 @@ import { precompileSimdKernels, relaxedSimdSupported, startSimdKernelPool } from
 import { withNodeThreadedWasm } from '#node-threads';
 import { withPageThreadedWasm } from './internal/page-threads.js';
 import { isNode } from './internal/is-node.js';
-import { planThreads } from './internal/thread-plan.js';
+import { planThreads, planXnnpackThreads } from './internal/thread-plan.js';
 
 /**
  * Priority under `auto`: above `cpu` (which should stay below 100) and below the native engines
@@ -38,11 +38,13 @@ export interface WasmPluginOptions {
    */
   threadedKernels?: boolean;
   /**
-   * Threads XNNPACK's own operators (elementwise ops, pooling, inference convolutions) run on;
-   * default: all of `threads`. Its pool threads spin for a while after each operator; 1 leaves the
-   * cores to our kernels (which then carry the parallel work of a training step) and still starts
-   * the threaded build: about half the CPU time of a training step for the same wall time
-   * (docs/results.md, "Figures behind code choices"), for shared machines.
+   * Threads XNNPACK's own operators (elementwise ops, pooling, inference convolutions) run on.
+   * Default: 1 where our kernel threads run (Node, `threadedKernels` not false), else all of
+   * `threads`. Two thread pools over the same cores oversubscribe them: each wakes its own threads
+   * for every operator, and a split call lasts as long as its slowest piece, so a piece whose thread
+   * waits for a core the other pool holds stalls the call (docs/results.md, "Kernel threads"). With 1, our pool owns
+   * the cores and runs every heavy kernel split (inference convolutions included); the threaded
+   * build still starts. Pass `threads` to give XNNPACK every thread again.
    */
   xnnpackThreads?: number;
   /**
@@ -62,6 +64,12 @@ export const WASM_BINARY_NAMES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-s
 export type WasmPaths = string | Readonly<Record<(typeof WASM_BINARY_NAMES)[number], string>>;
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
+
+/**
+ * Threads the wasm backend of this process or page started with, XNNPACK's and our kernels'
+ * together (tfjs fixes the count then; with `xnnpackThreads` below it, tfjs's own count says less).
+ */
+let startedThreads: number | undefined;
 
 /**
  * Creates the `wasm` plugin. Importing this package or calling this function changes nothing;
@@ -97,7 +105,7 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
       const plan = planThreads(requested);
       // tfjs fixes the thread count when its wasm backend first starts (getThreadsCount throws until then).
       const startedBefore = wasmStartedBefore(wasm);
-      const xnnpackThreads = options.xnnpackThreads === undefined ? plan.threads : Math.max(1, Math.min(plan.threads, Math.floor(options.xnnpackThreads)));
+      const xnnpackThreads = planXnnpackThreads(plan.threads, { requested: options.xnnpackThreads, threadedKernels: options.threadedKernels });
       const initialised = await initialiseBackend(wasm, plan.threads, xnnpackThreads);
       let threadsFallback = plan.fallback;
       if (!initialised.ok) {
@@ -106,8 +114,12 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
         const retry = await initialiseBackend(wasm, 1, 1);
         if (!retry.ok) throw new WasmBackendError(`the wasm backend failed to initialise: ${retry.reason}`, { cause: retry.cause });
       }
-      // With fewer XNNPACK threads than asked for, the threaded build still runs all of them for our kernels.
-      const threads = initialised.ok && xnnpackThreads < plan.threads ? plan.threads : Math.max(1, wasm.getThreadsCount());
+      // With fewer XNNPACK threads than asked for, the threaded build still runs all of them for our kernels;
+      // a backend started earlier keeps the count it started with.
+      const threads = startedBefore
+        ? (startedThreads ?? Math.max(1, wasm.getThreadsCount()))
+        : initialised.ok && xnnpackThreads < plan.threads ? plan.threads : Math.max(1, wasm.getThreadsCount());
+      if (!startedBefore) startedThreads = threads;
       if (threadsFallback === undefined && threads < plan.threads) {
         threadsFallback = startedBefore
           ? `${plan.threads} threads requested but the wasm backend runs ${threads} (it was started earlier in this ${isNode() ? 'process' : 'page'} with that count, and tfjs fixes the count when it first starts)`
@@ -117,7 +129,7 @@ export function createWasmPlugin(options: WasmPluginOptions = {}): BackendPlugin
       const simd = (await env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       const relaxedSimd = simd && (await precompileSimdKernels({ relaxedSimd: options.relaxedSimd !== false })) === 'relaxed';
       // Our kernels on every thread too (Node); XNNPACK's operators already are.
-      const pool = simd && threads > 1 && options.threadedKernels !== false ? await startSimdKernelPool(currentBackend() as BackendWasm, threads) : { threads: 1 };
+      const pool = simd && threads > 1 && options.threadedKernels !== false ? await startSimdKernelPool(currentBackend() as BackendWasm, threads, Math.max(1, wasm.getThreadsCount())) : { threads: 1 };
       const capabilities: Record<string, string | number | boolean> = {
         simd,
         relaxedSimd,

@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import workerThreads from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { randomValues, runOn } from './__fixtures__/backends.js';
+import { random, randomValues, runOn } from './__fixtures__/backends.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createWasmPlugin } from './index.js';
 import { poolThresholds } from './internal/kernel-pool.js';
-import { conv2dChoice } from './kernels/conv2d.js';
+import { BATCH_NORM_GRADIENT, BATCH_NORM_MOMENTS } from './kernels/batch-norm-training.js';
 import { backpropInputChoice } from './kernels/conv2d-backprop-input.js';
 import { simdKernelPool } from './internal/simd-kernels.js';
 import { relativeError, tolerances } from './tolerances.js';
@@ -89,8 +89,7 @@ describe('threaded wasm in Node', () => {
       const wasmStrided = await runOn('wasm', inputs.slice(0, 2), strided).finally(() => delete backpropInputChoice.force);
       expect(relativeError(wasmStrided.values[0] as Float32Array, cpuStrided.values[0] as Float32Array)).toBeLessThan(tolerances.kernel);
       const cpuFused = await runOn('cpu', inputs.slice(0, 3), fused);
-      conv2dChoice.force = 'ours'; // with kernel threads, inference convolutions run on XNNPACK by default
-      const wasmFused = await runOn('wasm', inputs.slice(0, 3), fused).finally(() => delete conv2dChoice.force);
+      const wasmFused = await runOn('wasm', inputs.slice(0, 3), fused);
       expect(relativeError(wasmFused.values[0] as Float32Array, cpuFused.values[0] as Float32Array)).toBeLessThan(tolerances.kernel);
       expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
       const ran = Object.fromEntries(Object.entries(pool!.runs).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
@@ -102,20 +101,78 @@ describe('threaded wasm in Node', () => {
     }
   });
 
-  it('with kernel threads, convolutions run ours while training and XNNPACK for inference (measured rule)', async () => {
+  it('keeps a call below one thread\'s share on the caller, splits one above over every thread, with the 1-thread results', async () => {
+    await tf.setBackend('wasm');
+    const pool = simdKernelPool(tf.backend() as BackendWasm)!;
+    expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
+    // The shares this test sizes its shapes by (the defaults are tuned to machines; the rule is the same).
+    const shares = { work: 1 << 20, floats: 1 << 16 };
+    // A ResNet block's kernels: convolution (Winograd forward, filter and input gradients), batch-norm
+    // statistics and gradient, relu and its gradient, the residual add (same shapes), max-pool, dense.
+    const step = (x: tf.Tensor, w: tf.Tensor, dense: tf.Tensor) =>
+      tf.grads((input: tf.Tensor, filter: tf.Tensor, weights: tf.Tensor) => {
+        const h = tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same');
+        const normed = tf.relu(tf.batchNorm(h, tf.fill([32], 0.1), tf.fill([32], 2), tf.fill([32], 0.5), tf.fill([32], 1.5), 1e-3));
+        const pooled = tf.maxPool(tf.add(normed, h) as tf.Tensor4D, 2, 2, 'valid');
+        return tf.sum(tf.square(tf.matMul(tf.reshape(pooled, [pooled.shape[0]!, -1]), weights)));
+      })([x, w, dense]);
+    const gradient = (dy: tf.Tensor, x: tf.Tensor) => {
+      const [mean, variance] = tf.engine().runKernel(BATCH_NORM_MOMENTS, { x }) as tf.Tensor[];
+      return tf.engine().runKernel(BATCH_NORM_GRADIENT, { dy, x, mean: mean!, variance: variance!, gamma: tf.fill([32], 1.5) }, { epsilon: 1e-3 }) as tf.Tensor[];
+    };
+    const run = async (shape: number[], thresholds: typeof poolThresholds) => {
+      const saved = { ...poolThresholds };
+      Object.assign(poolThresholds, thresholds);
+      const [runs, pieces] = [{ ...pool.runs }, [...pool.pieces]];
+      try {
+        const [batch, size] = [shape[0]!, shape[1]!];
+        const x = random([batch, size, size, 32], 41);
+        const stepResult = await runOn('wasm', [x, random([3, 3, 32, 32], 42), random([(size / 2) * (size / 2) * 32, 10], 43)], step);
+        const gradientResult = await runOn('wasm', [random([batch, size, size, 32], 44), x], gradient);
+        expect(stepResult.leaked + gradientResult.leaked).toBe(0);
+        const ran = Object.fromEntries(Object.entries(pool.runs).map(([kernel, count]) => [kernel, count - (runs[kernel as keyof typeof runs] ?? 0)]).filter(([, count]) => (count as number) > 0));
+        return { values: [...stepResult.values, ...gradientResult.values], ran, pieces: pool.pieces.map((count, i) => count - pieces[i]!) };
+      } finally {
+        Object.assign(poolThresholds, saved);
+      }
+    };
+    const callerOnly = { work: Infinity, floats: Infinity };
+
+    // Batch 2 of 8 × 8 × 32: each kernel's work is below two threads' shares.
+    const small = await run([2, 8], shares);
+    expect(small.ran, 'no call this small is split').toEqual({});
+    expect(small.pieces).toEqual([0, 0]);
+
+    // Batch 16 of 16 × 16 × 32: the convolutions (16 · 8 · 8 tiles · 16 · 32 · 32 = 16.8 M multiply-adds), the
+    // batch-norm passes and the residual add (131,072 floats) are above two shares each; each runs on both threads.
+    const large = await run([16, 16], shares);
+    for (const kernel of ['winograd_conv3x3', 'winograd_filter_gradient', 'winograd_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
+      expect(large.ran[kernel] ?? 0, `${kernel} split over the pool ${JSON.stringify(large.ran)}`).toBeGreaterThan(0);
+    }
+    const splitCalls = Object.values(large.ran).reduce((sum: number, count) => sum + (count as number), 0);
+    expect(large.pieces, 'each split call ran one piece on the caller and one on the worker').toEqual([splitCalls, splitCalls]);
+
+    // The same inputs on the calling thread alone: the same results within the kernel tolerance.
+    const single = await run([16, 16], callerOnly);
+    expect(single.ran).toEqual({});
+    single.values.forEach((expected, index) => expect(relativeError(large.values[index]!, expected), `output ${index}`).toBeLessThan(tolerances.kernel));
+  });
+
+  it('with kernel threads (XNNPACK on one thread), convolutions run ours split over the pool, training and inference alike', async () => {
     await tf.setBackend('wasm');
     const pool = simdKernelPool(tf.backend() as BackendWasm)!;
     expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
     const x = tf.tensor4d(randomValues(4 * 16 * 16 * 8, 31), [4, 16, 16, 8]);
     const w = tf.tensor4d(randomValues(3 * 3 * 8 * 64, 32), [3, 3, 8, 64]);
-    // 3×3 stride 1, C = 8, CO = 64: the Winograd kernels (conv2d.ts `winogradApplies`), forward and input gradient.
+    // 3×3 stride 1, C = 8, CO = 64: the Winograd kernels (conv2d.ts `winogradApplies`), forward and input gradient,
+    // 4 · 8 · 8 tiles · 16 · 8 · 64 = 2.1 M multiply-adds each: two threads' shares at the default threshold.
     const forwardRuns = () => (pool.runs.conv2d_forward ?? 0) + (pool.runs.winograd_conv3x3 ?? 0) + (pool.runs.winograd_input_gradient ?? 0);
     const before = forwardRuns();
     tf.tidy(() => tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', activation: 'relu' }).dataSync());
-    expect(forwardRuns()).toBe(before);
+    expect(forwardRuns()).toBe(before + 1);
     tf.tidy(() => tf.grad((input: tf.Tensor) => tf.sum(tf.fused.conv2d({ x: input as tf.Tensor4D, filter: w, strides: 1, pad: 'same' })))(x).dataSync());
     // The forward pass, and the input gradient (stride 1, 'same').
-    expect(forwardRuns()).toBe(before + 2);
+    expect(forwardRuns()).toBe(before + 3);
     tf.dispose([x, w]);
   });
 

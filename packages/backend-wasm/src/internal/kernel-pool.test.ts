@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parallelKernels, poolThresholds, type KernelPool, type PoolKernel } from './kernel-pool.js';
+import { parallelKernels, poolThresholds, threadsFor, type KernelPool, type PoolKernel } from './kernel-pool.js';
 import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 
 /** parallelKernels over a pool that records the pieces it is handed instead of running them. */
 function recordingKernels(threads: number): { kernels: SimdKernels; calls: Array<{ kernel: PoolKernel; pieces: number[][] }> } {
   const calls: Array<{ kernel: PoolKernel; pieces: number[][] }> = [];
-  const pool: KernelPool = { threads, runs: {}, run: (kernel, pieces) => void calls.push({ kernel, pieces }), close: async () => {} };
+  const pool: KernelPool = { threads, runs: {}, pieces: [], run: (kernel, pieces) => void calls.push({ kernel, pieces }), close: async () => {} };
   const unused = () => {
     throw new Error('a split call ran whole');
   };
-  const scratch = { malloc: unused, free: unused, floats: unused };
+  const scratch = { malloc: unused, free: unused, floats: unused, doubles: unused };
   return { kernels: parallelKernels({} as SimdKernels, pool, scratch), calls };
 }
 
@@ -53,5 +53,33 @@ describe('parallelKernels', () => {
       [1000, 2000, 3000, 4000, 12],
       [1000 + 12 * 16 * 4, 2000 + 12 * 5 * 4, 3000, 4000 + 12 * 5 * 4, 10],
     ]);
+  });
+
+  it('splits two same-shape tensors (one row) by columns in multiples of 4', () => {
+    const { kernels, calls } = recordingKernels(2);
+    const saved = { ...poolThresholds };
+    Object.assign(poolThresholds, { floats: 0 });
+    try {
+      kernels.binary_channels(1000, 2000, 3000, 1, 22, 1);
+    } finally {
+      Object.assign(poolThresholds, saved);
+    }
+    expect(calls[0]!.pieces).toEqual([
+      [1000, 2000, 3000, 1, 12, 1],
+      [1000 + 12 * 4, 2000 + 12 * 4, 3000 + 12 * 4, 1, 10, 1],
+    ]);
+  });
+});
+
+describe('threadsFor', () => {
+  it('gives a call one thread per whole share, at most the pool and the items, at least 1', () => {
+    expect(threadsFor(2, 999, 1000, 64)).toBe(1);
+    expect(threadsFor(2, 1999, 1000, 64)).toBe(1);
+    expect(threadsFor(2, 2000, 1000, 64)).toBe(2);
+    expect(threadsFor(8, 3500, 1000, 64)).toBe(3);
+    expect(threadsFor(8, 1e9, 1000, 64)).toBe(8);
+    expect(threadsFor(8, 1e9, 1000, 5)).toBe(5);
+    expect(threadsFor(2, 1e9, 1000, 1)).toBe(1);
+    expect(threadsFor(4, 10, 0, 3)).toBe(3); // tests: thresholds 0 split everything
   });
 });

@@ -8,8 +8,11 @@
  * `worker_threads` each instantiate the same compiled kernel module over the backend's shared
  * memory (the module has no stack and no data, so instances share nothing but that memory), and a
  * call is cut into disjoint pieces — images of a batch, rows of a matrix — that the workers and
- * the calling thread run at once. The filter gradient is a sum over images: each thread sums its
- * images into its own buffer and the caller adds them up.
+ * the calling thread run at once, as many as its work has whole shares (`poolThresholds`), so a
+ * small call stays on the caller. The filter gradient, column sums and batch-norm sums are sums
+ * over rows or images: each thread sums its own into its own buffer and the caller adds them up.
+ * Where this pool runs, XNNPACK's operators run on one thread (thread-plan.ts
+ * `planXnnpackThreads`), so that the two pools do not compete for the cores.
  *
  * tfjs kernels are synchronous, so the caller blocks on `Atomics.wait` until every piece is done:
  * allowed on Node's main thread and in workers, not on a browser's main thread, which therefore
@@ -44,6 +47,10 @@ const poolKernels = [
   'winograd_filter_gradient',
   'winograd_input_gradient',
   'relu_gradient',
+  'batch_norm_input_gradient',
+  'column_sums',
+  'centred_square_sums',
+  'batch_norm_gradient_sums',
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
@@ -63,11 +70,12 @@ const WAIT_LIMIT_MS = 120_000;
 /** The worker's whole program (CommonJS, started with `{ eval: true }`). */
 const workerSource = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, control, slot, names, maxArguments } = workerData;
+const { module, memory, control, counters, slot, names, maxArguments } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const functions = names.map((name) => kernels[name]);
 const header = new Int32Array(control, 0, 4);
 const task = new Float64Array(control, ${HEADER_BYTES} + slot * (2 + maxArguments) * 8, 2 + maxArguments);
+const pieces = new Int32Array(counters);
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
@@ -78,6 +86,7 @@ for (;;) {
   if (index >= 0) {
     try {
       functions[index](...task.subarray(2, 2 + task[1]));
+      Atomics.add(pieces, slot + 1, 1);
     } catch {
       Atomics.add(header, ${FAILURES}, 1);
     }
@@ -95,6 +104,11 @@ export interface KernelPool {
   readonly threads: number;
   /** How many split calls of each kernel ran (tests check that a path really went through the pool). */
   readonly runs: Partial<Record<PoolKernel, number>>;
+  /**
+   * Pieces each thread has run, index 0 the calling thread, i the i-th worker (tests and
+   * bench/thread-diagnosis.mjs check that split calls really reach every thread).
+   */
+  readonly pieces: readonly number[];
   /** Runs `kernel` once per piece, piece 0 on the calling thread; returns when all are done. */
   run(kernel: PoolKernel, pieces: Piece[]): void;
   /** Stops the workers (tests; a process that exits needs no call). */
@@ -108,10 +122,13 @@ export interface KernelPool {
 export async function startKernelPool(module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: SimdKernels, threads: number): Promise<KernelPool> {
   const workers = threads - 1;
   const control = new SharedArrayBuffer(HEADER_BYTES + workers * SLOT * 8);
+  // Separate from `control`, which the caller writes before every call: counters on other cache lines.
+  const counters = new SharedArrayBuffer(Math.max(threads, 1) * 4);
+  const pieceCounts = new Int32Array(counters);
   const header = new Int32Array(control, 0, 4);
   const slots = Array.from({ length: workers }, (_, slot) => new Float64Array(control, HEADER_BYTES + slot * SLOT * 8, SLOT));
   const started = Array.from({ length: workers }, (_, slot) => {
-    const worker = startEvalWorker(workerSource, { module, memory, control, slot, names: poolKernels, maxArguments: MAX_ARGUMENTS });
+    const worker = startEvalWorker(workerSource, { module, memory, control, counters, slot, names: poolKernels, maxArguments: MAX_ARGUMENTS });
     // Blocked in Atomics.wait for the life of the process: never what keeps it alive.
     worker.unref();
     return new Promise<EvalWorker>((resolve, reject) => {
@@ -125,6 +142,9 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
   return {
     threads,
     runs,
+    get pieces() {
+      return Array.from(pieceCounts);
+    },
     run(kernel, pieces) {
       const call = kernels[kernel] as (...args: number[]) => void;
       if (pieces.length === 1) return call(...pieces[0]!); // nothing to hand out
@@ -144,6 +164,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       Atomics.notify(header, GENERATION);
       try {
         call(...pieces[0]!);
+        Atomics.add(pieceCounts, 0, 1);
       } finally {
         // Even when our own piece trapped: the workers' pieces must end before the next call reuses the slots.
         const deadline = Date.now() + WAIT_LIMIT_MS;
@@ -183,31 +204,54 @@ function winogradWork(batch: number, outHeight: number, outWidth: number, channe
 }
 
 /**
- * Below `work` multiply-adds a call stays on one thread (waking the workers costs ~20-50 µs), and
- * below `floats` floats touched for the copies and per-element kernels. Tests set both to 0.
+ * The least work each thread of a split call must get, so that a piece outlasts the cost of
+ * handing it out many times over: `work` multiply-adds (the convolutions and GEMMs; ~50-100 µs of
+ * one thread at 10-20 GMAC/s; waking a worker and waiting for it costs ~20-40 µs here) and
+ * `floats` floats touched (the copies, per-element kernels and reductions). Those are bound by
+ * memory bandwidth, which the 2-vCPU EPYC machines here do not double with a second thread
+ * (relu_gradient over 16 MB: 1.53 ms on one thread, 1.48 ms halved over two, and the batch-norm
+ * passes cost the calling thread more CPU split than whole; docs/results.md, 2026-12-07), so they
+ * split only from 4 MB a thread. A call gets one thread per whole share, up to the pool's size:
+ * below two shares it runs on the calling thread alone, so adding threads never slows a small
+ * call down. Tests set both to 0 (every call splits over every thread).
  */
-export const poolThresholds = { work: 1 << 18, floats: 1 << 16 };
+export const poolThresholds = { work: 1 << 20, floats: 1 << 20 };
+
+/** Threads a call of `work` units (`share` per thread at least) over `count` splittable items gets: 1 means run whole. */
+export function threadsFor(threads: number, work: number, share: number, count: number): number {
+  const shares = share > 0 ? Math.floor(work / share) : Infinity;
+  return Math.max(1, Math.min(threads, count, shares));
+}
+
+/** Heap access for the partial sums of split reductions. */
+export interface PoolScratch {
+  malloc(bytes: number): number;
+  free(pointer: number): void;
+  floats(pointer: number, length: number): Float32Array;
+  doubles(pointer: number, length: number): Float64Array;
+}
 
 /**
  * `kernels` whose splittable calls run on `pool`: the same signatures, the same results (each
  * output element is computed by one thread from the same inputs in the same order, except the
- * filter gradient, whose per-thread partial sums are added in a fixed order). `scratch` lends
- * heap memory for those partial sums.
+ * reductions — filter gradients, column sums and batch-norm sums — whose per-thread partial sums
+ * are added in a fixed order on the calling thread). `scratch` lends heap memory for those partial
+ * sums.
  */
-export function parallelKernels(
-  kernels: SimdKernels,
-  pool: KernelPool,
-  scratch: { malloc(bytes: number): number; free(pointer: number): void; floats(pointer: number, length: number): Float32Array },
-): SimdKernels {
-  const threads = pool.threads;
+export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch: PoolScratch): SimdKernels {
   const F = 4; // bytes per float
+  const D = 8; // bytes per double
   const whole = (kernel: PoolKernel, args: readonly number[]) => (kernels[kernel] as (...values: number[]) => void)(...args);
-  /** Pieces of a per-image kernel: `offsets` are [argument index, floats per image]. */
-  const byImages = (args: readonly number[], batchIndex: number, offsets: [number, number][]): Piece[] =>
-    split(args[batchIndex]!, threads).map(([n0, n1]) => {
+  /** Threads for `work` multiply-adds over `count` items (images, rows). */
+  const computeThreads = (work: number, count: number) => threadsFor(pool.threads, work, poolThresholds.work, count);
+  /** Threads for `floats` floats touched over `count` items. */
+  const copyThreads = (floats: number, count: number) => threadsFor(pool.threads, floats, poolThresholds.floats, count);
+  /** Pieces of a per-item kernel over `parts` threads: `offsets` are [argument index, floats per item]; items in multiples of `align`. */
+  const byItems = (args: readonly number[], countIndex: number, offsets: [number, number][], parts: number, align = 1): Piece[] =>
+    split(args[countIndex]!, parts, align).map(([n0, n1]) => {
       const piece = [...args];
-      for (const [argument, perImage] of offsets) piece[argument] = args[argument]! + n0 * perImage * F;
-      piece[batchIndex] = n1 - n0;
+      for (const [argument, perItem] of offsets) piece[argument] = args[argument]! + n0 * perItem * F;
+      piece[countIndex] = n1 - n0;
       return piece;
     });
   /** Gives piece i the i-th of the consecutive scratch panels at `panel` (argument `index`; see `withPanels`). */
@@ -216,19 +260,19 @@ export function parallelKernels(
       piece[index] = panel + i * floats * F;
       return piece;
     });
-  const worth = (work: number, count: number) => count > 1 && work >= poolThresholds.work;
-  const worthCopying = (floats: number, count: number) => count > 1 && floats >= poolThresholds.floats;
   /** `kernel` cut into the pieces `plan` returns, or run whole on this thread when it returns null. */
   const splitting = <K extends PoolKernel>(kernel: K, plan: (args: Parameters<SimdKernels[K]>) => Piece[] | null) =>
     ((...args: Parameters<SimdKernels[K]>) => {
       const pieces = plan(args);
-      if (pieces) pool.run(kernel, pieces);
+      if (pieces && pieces.length > 1) pool.run(kernel, pieces);
       else whole(kernel, args);
     }) as unknown as SimdKernels[K];
 
   /**
    * A filter gradient (argument 0: dw of `size` floats) cut into per-image pieces: piece 0 writes dw
-   * itself, the others their own partial sums, added to it in piece order.
+   * itself, the others their own partial sums, added to it in piece order by the SIMD element-wise
+   * add (`binary_channels` op 1 over one row, in place: float32 sums, as a JS loop storing into a
+   * Float32Array rounds them, at 4 floats an instruction).
    */
   const summedPieces = (kernel: PoolKernel, pieces: Piece[], size: number) => {
     const partials = pieces.length - 1;
@@ -239,11 +283,32 @@ export function parallelKernels(
         if (index > 0) piece[0] = buffer + (index - 1) * size * F;
       });
       pool.run(kernel, pieces);
-      const total = scratch.floats(dw, size);
-      const partial = scratch.floats(buffer, partials * size);
-      for (let p = 0; p < partials; p++) {
-        for (let i = 0, j = p * size; i < size; i++, j++) total[i] = (total[i] as number) + (partial[j] as number);
-      }
+      for (let p = 0; p < partials; p++) kernels.binary_channels(dw, dw, buffer + p * size * F, 1, size, 1);
+    } finally {
+      scratch.free(buffer);
+    }
+  };
+
+  /**
+   * A column reduction over the rows of an x[rows, columns] (argument `sumsIndex`: `size` doubles
+   * it overwrites) cut into pieces of whole 16-row blocks (csrc COLUMN_SUM_BLOCK, so each piece
+   * forms the same float32 block sums as one thread would): piece 0 writes the sums itself, the
+   * others into their own doubles, added to piece 0's in piece order. `rowOffsets`: [argument,
+   * floats per row] of the row-major inputs; `rowsIndex`: the argument counting rows.
+   */
+  const summedRows = (kernel: 'centred_square_sums' | 'batch_norm_gradient_sums', args: readonly number[], sumsIndex: number, size: number, rowsIndex: number, rowOffsets: [number, number][]) => {
+    const rows = args[rowsIndex]!;
+    const columns = rowOffsets[0]![1];
+    const parts = copyThreads(rows * columns * rowOffsets.length, Math.ceil(rows / 16));
+    if (parts < 2) return whole(kernel, args);
+    const pieces = byItems(args, rowsIndex, rowOffsets, parts, 16);
+    const buffer = scratch.malloc((pieces.length - 1) * size * D);
+    try {
+      pieces.forEach((piece, index) => {
+        if (index > 0) piece[sumsIndex] = buffer + (index - 1) * size * D;
+      });
+      pool.run(kernel, pieces);
+      addPartials(scratch.doubles(args[sumsIndex]!, size), scratch.doubles(buffer, (pieces.length - 1) * size), size);
     } finally {
       scratch.free(buffer);
     }
@@ -254,46 +319,49 @@ export function parallelKernels(
     conv2d_backprop_filter(...args) {
       const [, , , batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
       const size = filterHeight * filterWidth * channels * outChannels;
-      if (!worth(size * outHeight * outWidth * batch, batch)) return whole('conv2d_backprop_filter', args);
-      const pieces = byImages(args, 3, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]]);
+      // The partial sums cost a write and a read of dw per extra thread on the caller: count them against the work.
+      const parts = computeThreads(size * outHeight * outWidth * batch, batch);
+      if (parts < 2) return whole('conv2d_backprop_filter', args);
+      const pieces = byItems(args, 3, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]], parts);
       summedPieces('conv2d_backprop_filter', pieces, size);
     },
     winograd_filter_gradient(...args) {
       const [, , , scratchPointer, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels] = args;
       const size = 9 * channels * outChannels;
-      if (!worth(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch)) return whole('winograd_filter_gradient', args);
-      const pieces = byImages(args, 4, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]]);
+      const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch);
+      if (parts < 2) return whole('winograd_filter_gradient', args);
+      const pieces = byItems(args, 4, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]], parts);
       summedPieces('winograd_filter_gradient', ownPanels(pieces, 3, scratchPointer, winogradFilterGradientScratchFloats(channels, outChannels)), size);
     },
     conv2d_forward: splitting('conv2d_forward', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
-      if (!worth(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch)) return null;
-      const pieces = byImages(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
+      const parts = computeThreads(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch);
+      const pieces = byItems(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]], parts);
       return ownPanels(pieces, 3, panel, conv2dForwardPanelFloats(filterHeight, filterWidth, channels, outChannels));
     }),
     winograd_conv3x3: splitting('winograd_conv3x3', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels, quads] = args;
-      if (!worth(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch)) return null;
-      const pieces = byImages(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]]);
+      const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch);
+      const pieces = byItems(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]], parts);
       return ownPanels(pieces, 3, panel, winogradPanelFloats(channels, quads));
     }),
     winograd_input_gradient: splitting('winograd_input_gradient', (args) => {
       const [, , , panel, batch, inHeight, inWidth, channels, outHeight, outWidth, outChannels, , , quads] = args;
-      if (!worth(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch)) return null;
-      const pieces = byImages(args, 4, [[0, inHeight * inWidth * channels], [1, outHeight * outWidth * outChannels]]);
+      const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch);
+      const pieces = byItems(args, 4, [[0, inHeight * inWidth * channels], [1, outHeight * outWidth * outChannels]], parts);
       return ownPanels(pieces, 3, panel, winogradInputGradientPanelFloats(outChannels, quads));
     }),
     conv2d_backprop_input: splitting('conv2d_backprop_input', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
-      if (!worth(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch)) return null;
-      const pieces = byImages(args, 4, [[0, paddedHeight * paddedWidth * channels], [1, outHeight * outWidth * outChannels]]);
+      const parts = computeThreads(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch);
+      const pieces = byItems(args, 4, [[0, paddedHeight * paddedWidth * channels], [1, outHeight * outWidth * outChannels]], parts);
       return ownPanels(pieces, 3, panel, conv2dBackpropInputPanelFloats(outHeight, outWidth, outChannels, filterHeight * filterWidth * channels));
     }),
     matmul: splitting('matmul', (args) => {
       const [out, a, , panel, rows, depth, columns, strideM] = args;
-      if (!worth(rows * depth * columns, rows)) return null;
+      const parts = computeThreads(rows * depth * columns, Math.ceil(rows / 4));
       // Rows in multiples of the 4-row register tile; each piece packs its rows into their part of the panel.
-      return split(rows, threads, 4).map(([m0, m1]) => {
+      return split(rows, parts, 4).map(([m0, m1]) => {
         const piece: Piece = [...args];
         piece[0] = out + m0 * columns * F;
         piece[1] = a + m0 * strideM * F;
@@ -304,47 +372,94 @@ export function parallelKernels(
     }),
     pad_images: splitting('pad_images', (args) => {
       const [, , batch, height, width, channels, , , paddedHeight, paddedWidth] = args;
-      if (!worthCopying(batch * paddedHeight * paddedWidth * channels, batch)) return null;
-      return byImages(args, 2, [[0, paddedHeight * paddedWidth * channels], [1, height * width * channels]]);
+      const parts = copyThreads(batch * paddedHeight * paddedWidth * channels, batch);
+      return byItems(args, 2, [[0, paddedHeight * paddedWidth * channels], [1, height * width * channels]], parts);
     }),
     crop_images: splitting('crop_images', (args) => {
       const [, , batch, height, width, channels, , , paddedHeight, paddedWidth] = args;
-      if (!worthCopying(batch * paddedHeight * paddedWidth * channels, batch)) return null;
-      return byImages(args, 2, [[0, height * width * channels], [1, paddedHeight * paddedWidth * channels]]);
+      const parts = copyThreads(batch * paddedHeight * paddedWidth * channels, batch);
+      return byItems(args, 2, [[0, height * width * channels], [1, paddedHeight * paddedWidth * channels]], parts);
     }),
     col2im: splitting('col2im', (args) => {
       const [, , batch, height, width, channels, filterHeight, filterWidth, outHeight, outWidth] = args;
       const taps = outHeight * outWidth * filterHeight * filterWidth * channels;
-      if (!worthCopying(batch * taps, batch)) return null;
-      return byImages(args, 2, [[0, height * width * channels], [1, taps]]);
+      return byItems(args, 2, [[0, height * width * channels], [1, taps]], copyThreads(batch * taps, batch));
     }),
     max_pool_grad_disjoint: splitting('max_pool_grad_disjoint', (args) => {
       const [, , , batch, inHeight, inWidth, channels, , , outHeight, outWidth] = args;
       const image = inHeight * inWidth * channels;
-      if (!worthCopying(batch * image, batch)) return null;
-      return byImages(args, 3, [[0, image], [1, image], [2, outHeight * outWidth * channels]]);
+      return byItems(args, 3, [[0, image], [1, image], [2, outHeight * outWidth * channels]], copyThreads(batch * image, batch));
     }),
     max_pool_disjoint: splitting('max_pool_disjoint', (args) => {
       const [, , batch, inHeight, inWidth, channels, , , outHeight, outWidth] = args;
       const image = inHeight * inWidth * channels;
-      if (!worthCopying(batch * image, batch)) return null;
-      return byImages(args, 2, [[0, outHeight * outWidth * channels], [1, image]]);
+      return byItems(args, 2, [[0, outHeight * outWidth * channels], [1, image]], copyThreads(batch * image, batch));
     }),
     binary_channels: splitting('binary_channels', (args) => {
-      const [, , , rows, columns] = args;
-      return worthCopying(rows * columns, rows) ? byImages(args, 3, [[0, columns], [1, columns]]) : null;
+      const [out, x, v, rows, columns] = args;
+      if (rows > 1) return byItems(args, 3, [[0, columns], [1, columns]], copyThreads(rows * columns, rows));
+      // One row (two tensors of one shape): by columns, in multiples of 4 (the SIMD loop).
+      return split(columns, copyThreads(columns, Math.ceil(columns / 4)), 4).map(([j0, j1]) => {
+        const piece: Piece = [...args];
+        piece[0] = out + j0 * F;
+        piece[1] = x + j0 * F;
+        piece[2] = v + j0 * F;
+        piece[4] = j1 - j0;
+        return piece;
+      });
     }),
     relu_gradient: splitting('relu_gradient', (args) => {
       const [, , , size] = args;
-      return worthCopying(size, size) ? byImages(args, 3, [[0, 1], [1, 1], [2, 1]]) : null;
+      // Multiples of 4 floats: every piece but the last runs the SIMD loop only.
+      return byItems(args, 3, [[0, 1], [1, 1], [2, 1]], copyThreads(size, Math.ceil(size / 4)), 4);
     }),
     bias_activation: splitting('bias_activation', (args) => {
       const [, , rows, columns] = args;
-      return worthCopying(rows * columns, rows) ? byImages(args, 2, [[0, columns]]) : null;
+      return byItems(args, 2, [[0, columns]], copyThreads(rows * columns, rows));
     }),
     batch_norm_channels: splitting('batch_norm_channels', (args) => {
       const [, , , , , rows, columns] = args;
-      return worthCopying(rows * columns, rows) ? byImages(args, 5, [[0, columns], [1, columns]]) : null;
+      return byItems(args, 5, [[0, columns], [1, columns]], copyThreads(rows * columns, rows));
     }),
+    batch_norm_input_gradient: splitting('batch_norm_input_gradient', (args) => {
+      const [, , , , , rows, columns] = args;
+      return byItems(args, 5, [[0, columns], [1, columns], [2, columns]], copyThreads(3 * rows * columns, rows));
+    }),
+    centred_square_sums(...args) {
+      const columns = args[4];
+      summedRows('centred_square_sums', args, 0, columns, 3, [[1, columns]]);
+    },
+    batch_norm_gradient_sums(...args) {
+      const columns = args[5];
+      summedRows('batch_norm_gradient_sums', args, 0, 2 * columns, 4, [[1, columns], [2, columns]]);
+    },
+    column_sums(...args) {
+      const [out, , sums, rows, columns] = args;
+      const parts = copyThreads(rows * columns, Math.ceil(rows / 16));
+      if (parts < 2) return kernels.column_sums(...args);
+      // Each piece writes its own float copy too (the kernel's `out`): piece 0 into a throwaway, fixed below.
+      const pieces = byItems(args, 3, [[1, columns]], parts, 16);
+      const buffer = scratch.malloc(pieces.length * columns * (D + F));
+      try {
+        pieces.forEach((piece, index) => {
+          piece[0] = buffer + pieces.length * columns * D + index * columns * F;
+          if (index > 0) piece[2] = buffer + (index - 1) * columns * D;
+        });
+        pool.run('column_sums', pieces);
+        const total = scratch.doubles(sums, columns);
+        addPartials(total, scratch.doubles(buffer, (pieces.length - 1) * columns), columns);
+        const floats = scratch.floats(out, columns);
+        for (let j = 0; j < columns; j++) floats[j] = total[j] as number;
+      } finally {
+        scratch.free(buffer);
+      }
+    },
   };
+}
+
+/** total[i] += Σ_p partials[p · size + i], partials in order. */
+function addPartials(total: Float64Array | Float32Array, partials: Float64Array | Float32Array, size: number): void {
+  for (let j = 0; j < partials.length; j += size) {
+    for (let i = 0; i < size; i++) total[i] = (total[i] as number) + (partials[j + i] as number);
+  }
 }

@@ -12,7 +12,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { parallelKernels, startKernelPool, type KernelPool } from './kernel-pool.js';
+import { parallelKernels, poolThresholds, startKernelPool, threadsFor, type KernelPool } from './kernel-pool.js';
 import { simdKernelsBinary } from './simd-kernels-binary.js';
 import { isNode } from './is-node.js';
 
@@ -177,7 +177,7 @@ function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-const pools = new WeakMap<object, { build: SimdKernelsBuild; pool: KernelPool; kernels: SimdKernels }>();
+const pools = new WeakMap<object, { build: SimdKernelsBuild; pool: KernelPool; kernels: SimdKernels; xnnpackThreads: number }>();
 
 /**
  * Our SIMD kernels bound to `backend`'s memory, or `null` when they cannot run here. Where
@@ -195,7 +195,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels | null {
  * internal/kernel-pool.ts), for the current build. Returns the thread count our kernels now use,
  * or why they stay on one thread.
  */
-export async function startSimdKernelPool(backend: BackendWasm, threads: number): Promise<{ threads: number; reason?: string }> {
+export async function startSimdKernelPool(backend: BackendWasm, threads: number, xnnpackThreads = threads): Promise<{ threads: number; reason?: string }> {
   const existing = pools.get(backend);
   if (existing !== undefined && existing.build === selected) return { threads: existing.pool.threads };
   if (existing !== undefined) await stopSimdKernelPool(backend); // workers of the other build
@@ -216,8 +216,9 @@ export async function startSimdKernelPool(backend: BackendWasm, threads: number)
       malloc: (bytes: number) => module._malloc(bytes),
       free: (pointer: number) => module._free(pointer),
       floats: (pointer: number, length: number) => new Float32Array(module.HEAPF32.buffer, pointer, length),
+      doubles: (pointer: number, length: number) => new Float64Array(module.HEAPF32.buffer, pointer, length),
     };
-    pools.set(backend, { build: selected, pool, kernels: parallelKernels(kernels, pool, scratch) });
+    pools.set(backend, { build: selected, pool, kernels: parallelKernels(kernels, pool, scratch), xnnpackThreads });
     return { threads };
   } catch (error) {
     return { threads: 1, reason: `our kernels run on one thread: their workers failed to start (${error instanceof Error ? error.message : String(error)})` };
@@ -225,8 +226,24 @@ export async function startSimdKernelPool(backend: BackendWasm, threads: number)
 }
 
 /** `backend`'s kernel pool (threads, split calls so far), if one runs (tests, benchmarks). */
-export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs'> | undefined {
+export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs' | 'pieces'> | undefined {
   return pools.get(backend)?.pool;
+}
+
+/**
+ * Whether XNNPACK's operators run on several threads beside our kernel pool (the plugin's
+ * `xnnpackThreads`): then both pools compete for the cores, and inference convolutions go to
+ * XNNPACK; otherwise ours, split over our pool, do the parallel work.
+ */
+export function xnnpackShares(backend: BackendWasm): boolean {
+  const pooled = pools.get(backend);
+  return pooled !== undefined && pooled.xnnpackThreads > 1;
+}
+
+/** Whether a per-element kernel over `floats` floats would run on several threads of `backend`'s pool. */
+export function splitsOverPool(backend: BackendWasm, floats: number): boolean {
+  const pooled = pools.get(backend);
+  return pooled !== undefined && pooled.build === selected && threadsFor(pooled.pool.threads, floats, poolThresholds.floats, floats) > 1;
 }
 
 /** Stops `backend`'s kernel workers, if any (tests). */

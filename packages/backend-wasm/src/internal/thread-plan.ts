@@ -34,3 +34,15 @@ export function planThreads(requested: number | undefined): ThreadPlan {
   }
   return { threads: Math.min(wanted, MAX_WASM_THREADS) };
 }
+
+/**
+ * Threads XNNPACK's operators get out of `threads`: `requested` when given (1 to `threads`); else 1
+ * where our kernel pool will run (Node, `threadedKernels` not false, several threads), so that one
+ * pool owns the cores — two pools over them oversubscribe (docs/results.md, 2026-12-07) — and all of
+ * them elsewhere (a browser page, where our kernels stay on the calling thread).
+ */
+export function planXnnpackThreads(threads: number, options: { requested?: number; threadedKernels?: boolean }): number {
+  if (options.requested !== undefined) return Math.max(1, Math.min(threads, Math.floor(options.requested)));
+  const kernelPoolRuns = isNode() && options.threadedKernels !== false && threads > 1;
+  return kernelPoolRuns ? 1 : threads;
+}

@@ -1,6 +1,8 @@
 /**
  * Multiply, Add and Sub of a float32 tensor with a per-channel vector broadcast over its leading
- * axes, NHWC: out[…, c] = x[…, c] ∘ v[c], v of shape [C] or [1, …, 1, C]. Batch-norm gradients
+ * axes, NHWC: out[…, c] = x[…, c] ∘ v[c], v of shape [C] or [1, …, 1, C]; and of two float32
+ * tensors of one shape where our kernel pool splits them (residual adds: XNNPACK runs on one
+ * thread beside our pool), as one row of all their elements. Batch-norm gradients
  * do this on [N, H, W, C] tensors every step, and the stock wasm kernels take a generic broadcast
  * path 2.5x slower than their same-shape loop (batch 64, 28×28×16: 2.5 vs 1.0 ms). Every other
  * shape, dtype, or a backend without our SIMD module, runs the stock kernel.
@@ -8,7 +10,7 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { input, sizeOf, wasmKernel, type WasmKernelArgs } from '../internal/heap.js';
 import { stockKernel } from '../internal/stock-kernels.js';
-import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
+import { heapOffset, simdKernels, splitsOverPool } from '../internal/simd-kernels.js';
 
 type BinaryKernel = 'Multiply' | 'Add' | 'Sub';
 
@@ -38,9 +40,11 @@ function channelBinary(kernelName: BinaryKernel, args: WasmKernelArgs): TensorIn
     let operands: [TensorInfo, TensorInfo, number] | undefined;
     if (isChannelVector(a.shape, b.shape)) operands = [a, b, opCodes[kernelName].tensorFirst];
     else if (isChannelVector(b.shape, a.shape)) operands = [b, a, opCodes[kernelName].vectorFirst];
+    // Same shapes: stock XNNPACK's loop on one thread, unless our pool splits it (one row of all the elements).
+    else if (a.shape.join() === b.shape.join() && splitsOverPool(backend, sizeOf(a.shape))) operands = [a, b, opCodes[kernelName].tensorFirst];
     if (operands) {
       const [x, v, op] = operands;
-      const channels = x.shape[x.shape.length - 1] as number;
+      const channels = x.shape.join() === v.shape.join() ? sizeOf(x.shape) : (x.shape[x.shape.length - 1] as number);
       const out = backend.makeOutput([...x.shape], 'float32');
       kernels.binary_channels(heapOffset(backend, out), heapOffset(backend, x), heapOffset(backend, v), sizeOf(x.shape) / channels, channels, op);
       return out;

@@ -13,7 +13,7 @@ import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { paddedInput } from '../internal/padded-input.js';
 import { conv2dForwardPanelFloats, winogradPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
-import { heapOffset, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
+import { heapOffset, simdKernels, withPanels, xnnpackShares, type SimdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
 type Conv2DAttrs = ConvBackpropAttrs & { dilations?: [number, number] | number };
@@ -30,7 +30,8 @@ type Conv2DAttrs = ConvBackpropAttrs & { dilations?: [number, number] | number }
  * step 1,098 / 1,071 → 986 / 994 ms, inference 253 / 255 → 201 / 211 ms). So:
  *  - training (tfjs is recording gradients; Conv2D, or FusedConv2D with a linear activation as
  *    layers without bias before batch norm run) or one thread: ours;
- *  - inference with kernel threads: XNNPACK.
+ *  - inference where XNNPACK runs several threads beside our kernel pool (`xnnpackThreads` > 1):
+ *    XNNPACK; where our pool owns the cores (the default in Node), ours, split over it.
  * `force` overrides both (tests, benches).
  */
 export const conv2dChoice: { force?: 'ours' | 'stock'; winograd?: boolean } = {};
@@ -69,7 +70,7 @@ export function conv2dDirect(args: WasmKernelArgs, kernelName: string): TensorIn
   const dilations = attrs.dilations ?? 1;
   const undilated = Array.isArray(dilations) ? dilations.every((d) => d === 1) : dilations === 1;
   const kernels = undilated && (attrs.dataFormat ?? 'NHWC') === 'NHWC' && x.dtype === 'float32' && filter.dtype === 'float32' ? simdKernels(backend) : null;
-  if (!kernels || choice((simdKernelPool(backend)?.threads ?? 1) > 1) === 'stock') return null;
+  if (!kernels || choice(xnnpackShares(backend)) === 'stock') return null;
   const g = conv2dGeometry(kernelName, x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
   return directConv2d(backend, kernels, x, filter, g);
 }
@@ -113,9 +114,9 @@ function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInf
   return out;
 }
 
-function choice(threaded: boolean): 'ours' | 'stock' {
+function choice(xnnpackThreaded: boolean): 'ours' | 'stock' {
   if (conv2dChoice.force) return conv2dChoice.force;
-  return engine().state.gradientDepth > 0 || !threaded ? 'ours' : 'stock';
+  return engine().state.gradientDepth > 0 || !xnnpackThreaded ? 'ours' : 'stock';
 }
 
 /** Our Conv2D for the `wasm` backend (the stock XNNPACK kernel where ours does not apply). */
