@@ -12,7 +12,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$root"
 $pnpm build >/dev/null
-$pnpm --filter @digitlab/cli deploy --prod --legacy "$work/cli" >/dev/null
+# Not --prod: the native engine plugins are optional peers of the CLI, installed as its devDependencies.
+$pnpm --filter @digitlab/cli deploy --legacy "$work/cli" >/dev/null
 cd "$work/cli"
 mkdir -p scripts packages apps/cli bench
 cp "$root/scripts/gpu-check.mjs" scripts/

@@ -69,7 +69,15 @@ export function describeEachBackend(title: string, fn: (backend: BackendUnderTes
   for (const name of testBackends) {
     const reason = skip[name];
     if (reason !== undefined) {
-      describe.skip(`${title} [${name}] (skipped: ${reason})`, () => {});
+      // Its tests are still collected, so the run lists and counts each one as skipped, under a title that says why.
+      describe.skip(`${title} [${name}] (skipped: ${reason})`, () =>
+        fn({
+          name,
+          loaded() {
+            throw new Error(`backend "${name}" is skipped for this suite: ${reason}`);
+          },
+        }),
+      );
       continue;
     }
     describe(`${title} [${name}]`, () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -133,6 +133,50 @@ describe.concurrent('a fresh project installs one library from its tarball with 
     const { stdout } = await run(process.execPath, ['pretrained.mjs'], { cwd: project, env: userEnvironment });
     expect(stdout).toMatch(/PretrainedNotFoundError .*@digitlab\/pretrained, which is not installed.*npm install @digitlab\/pretrained/);
   }, 240_000);
+
+  it('@digitlab/cli without the native engines (optional peers): --backend tensorflow names the package and its install command, auto moves on, backends lists them as not installed', async () => {
+    // The CLI and the @digitlab packages it depends on, from their tarballs, into a new project: npm
+    // leaves optional peers out, so @digitlab/backend-node and -cuda are not installed, as for a user.
+    const internal = withInternalDependencies('@digitlab/cli');
+    expect([...internal].filter((name) => /backend-(node|cuda)$/.test(name))).toEqual([]);
+    const project = join(workDirectory, 'project-cli');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'fresh-project', private: true, type: 'module' }));
+    const tarballs = [...internal].map((entry) => packs.find(({ manifest }) => manifest.name === entry)!.file);
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], { cwd: project, env: userEnvironment, maxBuffer: 16 * 1024 * 1024 });
+    const digitlab = (args: string[]) =>
+      run(join(project, 'node_modules', '.bin', 'digitlab'), args, { cwd: project, env: userEnvironment, maxBuffer: 16 * 1024 * 1024 }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+      );
+    const tensorflowFix = 'npm install @digitlab/backend-node @tensorflow/tfjs-node@4.22.0';
+
+    const explicit = await digitlab(['train', '--backend', 'tensorflow', '--out', 'runs/never']);
+    expect(explicit.code).toBe(1); // BACKEND_NONE_AVAILABLE: a failure, not a usage error
+    expect(explicit.stderr).toContain(`[tensorflow] @digitlab/backend-node not installed (the tensorflow engine is optional) (fix: ${tensorflowFix})`);
+    expect(explicit.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(join(project, 'runs'))).toBe(false);
+    const asJson = await digitlab(['train', '--backend', 'tensorflow', '--json']);
+    expect(asJson.code).toBe(1);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ error: { code: 'BACKEND_NONE_AVAILABLE', message: expect.stringContaining(tensorflowFix) } });
+
+    const listed = await digitlab(['backends', '--json']);
+    expect(listed.code).toBe(0);
+    const { auto, backends } = JSON.parse(listed.stdout) as { auto: string; backends: { name: string; available: boolean; reason: string; fix?: string }[] };
+    expect(auto).toBe('wasm');
+    expect(backends.filter((row) => !row.available).map(({ name, reason, fix }) => ({ name, reason, fix }))).toEqual([
+      { name: 'cuda', reason: '@digitlab/backend-cuda not installed (the cuda engine is optional)', fix: 'npm install @digitlab/backend-cuda @tensorflow/tfjs-node-gpu@4.22.0' },
+      { name: 'tensorflow', reason: '@digitlab/backend-node not installed (the tensorflow engine is optional)', fix: tensorflowFix },
+    ]);
+    const table = await digitlab(['backends']);
+    expect(table.stdout).toMatch(/^tensorflow\s+no\s+300\s.*@digitlab\/backend-node not installed/m);
+    expect(table.stdout).toContain(`  tensorflow: ${tensorflowFix}`);
+
+    // auto passes over both and runs on wasm, saying in one line what it passed over.
+    const automatic = await digitlab(['evaluate', '--model', 'pretrained:fast-cnn', '--data', 'mnist:per-class=5']);
+    expect(automatic.code).toBe(0);
+    expect(automatic.stderr).toMatch(/using wasm \(simd.*; cuda, tensorflow not available/);
+  }, 300_000);
 
   it('@digitlab/trainer', async () => {
     const project = await freshProject('@digitlab/trainer');

@@ -10,12 +10,12 @@ function collectingLogger() {
 }
 
 // Real detection on this machine: where tfjs-node(-gpu) is installed, the tests that need it absent skip.
-const reports = await detectAll(createCliBackendRegistry());
+const reports = await detectAll(await createCliBackendRegistry());
 const nativeAbsent = reports.filter((report) => report.name === 'cuda' || report.name === 'tensorflow').every((report) => !report.detection.available);
 
 describe('chooseBackend', () => {
-  it('lists the CLI plugins highest priority first', () => {
-    expect(createCliBackendRegistry().list().map((plugin) => plugin.name)).toEqual(['cuda', 'tensorflow', 'wasm', 'cpu']);
+  it('lists the CLI plugins highest priority first', async () => {
+    expect((await createCliBackendRegistry()).list().map((plugin) => plugin.name)).toEqual(['cuda', 'tensorflow', 'wasm', 'cpu']);
   });
 
   it('auto picks the highest priority available engine: one short info line, each skipped plugin\'s reason at debug', async () => {

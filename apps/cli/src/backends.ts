@@ -12,16 +12,19 @@ import {
   type BackendRegistry,
   type BackendSelection,
 } from '@digitlab/backend';
-import { createCudaPlugin } from '@digitlab/backend-cuda';
-import { createNodePlugin } from '@digitlab/backend-node';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
 import { UsageError, type Logger } from './cli-support.js';
+import { cudaEngine, loadOptionalPlugin, tensorflowEngine } from './optional-engines.js';
 
-/** Every plugin the CLI offers, highest priority first: cuda, tensorflow, wasm, cpu. */
-export function createCliBackendRegistry(logger?: Pick<Logger, 'debug'>): BackendRegistry {
+/**
+ * Every plugin the CLI offers, highest priority first: cuda, tensorflow, wasm, cpu. The native two
+ * are optional peers, imported here by package name; a missing one is a stand-in that says how to
+ * install it (optional-engines.ts).
+ */
+export async function createCliBackendRegistry(logger?: Pick<Logger, 'debug'>): Promise<BackendRegistry> {
   return createBackendRegistry([
-    createCudaPlugin(),
-    createNodePlugin(),
+    await loadOptionalPlugin(cudaEngine),
+    await loadOptionalPlugin(tensorflowEngine),
     createWasmPlugin(logger ? { log: logger.debug } : {}),
     createCpuPlugin(),
   ]);
@@ -50,7 +53,7 @@ export async function chooseBackend(preference: string | undefined, { threads, l
     .filter(Boolean);
   try {
     const selection = await selectBackend(names.length > 0 ? names : ['auto'], {
-      plugins: registry ?? createCliBackendRegistry(logger),
+      plugins: registry ?? (await createCliBackendRegistry(logger)),
       loadOptions: threads === undefined ? {} : { threads },
       logger: logger.debug,
     });

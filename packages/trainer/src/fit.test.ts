@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel } from '@digitlab/models';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTestBackend } from './__fixtures__/backend.js';
+import { afterAll, expect, it } from 'vitest';
+import { describeEachBackend, tooSlowOnCpu } from './__fixtures__/backend.js';
 import { batchesOf, mnistSlice } from './__fixtures__/mnist.js';
 import type { Callback } from './callbacks.js';
 import { readCheckpoint, readWeightAverage } from './node/checkpoint-folder.js';
@@ -14,7 +14,6 @@ import { fit, type FitOptions } from './node/fit.js';
 import { adam } from './optimizers/adam.js';
 import { sgd } from './optimizers/sgd.js';
 
-beforeAll(useTestBackend);
 const directory = mkdtempSync(join(tmpdir(), 'digitlab-fit-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
@@ -23,25 +22,49 @@ const validation = await mnistSlice('train', 128, 50_000);
 const batchSize = 32;
 const stepsPerEpoch = 192 / batchSize;
 const source = (seed: number) => (epoch: number) => batchesOf(train, batchSize, seed, epoch);
+// Sized for the cpu backend (about 5x slower than wasm on the MLP here): 2 steps per epoch.
+const few = await mnistSlice('train', 64);
+const fewValidation = await mnistSlice('train', 64, 50_000);
 
-/** Trains the dropout MLP for 2 epochs of adam + one-cycle; returns the final weights as arrays. */
-async function run({ modelSeed = 1, runSeed = 7, extra = {} as Partial<FitOptions>, model = createModel('mlp', { seed: modelSeed }) } = {}) {
+/** Trains the dropout MLP for 2 epochs of adam + one-cycle (on `data`, 192 images unless given); returns the final weights as arrays. */
+async function run({ modelSeed = 1, runSeed = 7, extra = {} as Partial<FitOptions>, model = createModel('mlp', { seed: modelSeed }), data = train, validate = validation } = {}) {
   const optimizer = adam({ beta1: 0.7, beta2: 0.9 });
-  const result = await fit(model, source(0), {
-    epochs: 2,
-    optimizer,
-    schedule: { kind: 'one-cycle', learningRate: 0.005, totalSteps: 2 * stepsPerEpoch },
-    seed: runSeed,
-    validation: () => batchesOf(validation, 64),
-    ...extra,
-  });
-  const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
-  optimizer.dispose();
-  model.dispose();
-  return { result, weights };
+  // Disposed even when fit refuses its options: the suite fails any test that leaves tensors alive.
+  try {
+    const result = await fit(model, (epoch) => batchesOf(data, batchSize, 0, epoch), {
+      epochs: 2,
+      optimizer,
+      schedule: { kind: 'one-cycle', learningRate: 0.005, totalSteps: (2 * data.size) / batchSize },
+      seed: runSeed,
+      validation: () => batchesOf(validate, 64),
+      ...extra,
+    });
+    return { result, weights: model.getWeights().map((w) => Array.from(w.dataSync())) };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
 }
 
-describe('fit', () => {
+const heavyOnCpu = tooSlowOnCpu('12 to 60 MLP steps per test', '"fit, a few steps"');
+
+describeEachBackend('fit, a few steps (sized for every backend)', (backend) => {
+  it('trains 4 steps, and a run stopped mid-epoch resumes from last/ to the same weights bit for bit', async () => {
+    const uninterrupted = await run({ data: few, validate: fewValidation });
+    expect(uninterrupted.result.step).toBe(4);
+    expect(uninterrupted.result.history.map((epoch) => Number.isFinite(epoch.validation!.loss))).toEqual([true, true]);
+    const checkpointDirectory = join(directory, backend.name, 'resume-few');
+    const stopMidEpoch: Callback = { onBatchEnd: (logs, control) => (logs.step === 3 ? control.stop('mid') : undefined) };
+    const interrupted = await run({ data: few, validate: fewValidation, extra: { checkpointDirectory, callbacks: [stopMidEpoch] } });
+    expect(interrupted.result.stopReason).toBeDefined();
+    expect(interrupted.weights).not.toEqual(uninterrupted.weights);
+    const resumed = await run({ data: few, validate: fewValidation, modelSeed: 99, extra: { checkpointDirectory, resumeFrom: join(checkpointDirectory, 'last') } });
+    expect(resumed.result.step).toBe(4);
+    expect(resumed.weights).toEqual(uninterrupted.weights);
+  });
+});
+
+describeEachBackend('fit', (backend) => {
   it('same seed gives the same weights; another run seed (dropout masks) gives different ones', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const first = await run();
@@ -59,7 +82,7 @@ describe('fit', () => {
     const stopAfterEpoch: Callback = { onEpochEnd: (_logs, control) => control.stop('test stop') };
     const stopMidEpoch: Callback = { onBatchEnd: (logs, control) => (logs.step === stepsPerEpoch + 2 ? control.stop('mid') : undefined) };
     for (const [name, callback] of [['epoch', stopAfterEpoch], ['mid', stopMidEpoch]] as const) {
-      const checkpointDirectory = join(directory, `resume-${name}`);
+      const checkpointDirectory = join(directory, backend.name, `resume-${name}`);
       const interrupted = await run({ extra: { checkpointDirectory, callbacks: [callback] } });
       expect(interrupted.result.stopReason).toBeDefined();
       const saved = await readCheckpoint(join(checkpointDirectory, 'last'));
@@ -73,7 +96,7 @@ describe('fit', () => {
   });
 
   it('writes best/ on validation improvements and stops early when the metric stalls', async () => {
-    const checkpointDirectory = join(directory, 'early');
+    const checkpointDirectory = join(directory, backend.name, 'early');
     const model = createModel('mlp', { seed: 1 });
     const optimizer = sgd();
     const result = await fit(model, source(0), {
@@ -98,7 +121,7 @@ describe('fit', () => {
   });
 
   it('stops on a diverging step with an error naming it, and keeps the last good checkpoint', async () => {
-    const checkpointDirectory = join(directory, 'nan');
+    const checkpointDirectory = join(directory, backend.name, 'nan');
     const model = createModel('mlp', { seed: 1 });
     const optimizer = sgd({ momentum: 0 });
     // Epoch 1 is sane; from epoch 2 on the rate is 1e30 and the weights blow up.
@@ -120,14 +143,14 @@ describe('fit', () => {
     optimizer.dispose();
     model.dispose();
   });
-});
+}, { skip: heavyOnCpu });
 
-describe('fit with a moving average of the weights (ema)', () => {
+describeEachBackend('fit with a moving average of the weights (ema)', (backend) => {
   const decay = 0.9;
 
   it('averages every weight with the warm-up decay, validates and selects with the average, and leaves it in the model', async () => {
     const tensorsBefore = tf.memory().numTensors;
-    const checkpointDirectory = join(directory, 'ema');
+    const checkpointDirectory = join(directory, backend.name, 'ema');
     const model = createModel('mlp', { seed: 1 });
     // The average in float64 from the raw weights after every step, as weight-average.ts defines it.
     let expected = model.getWeights().map((w) => Float64Array.from(w.dataSync()));
@@ -176,7 +199,7 @@ describe('fit with a moving average of the weights (ema)', () => {
 
   it('resumes the average with the weights (equal to the uninterrupted run) and refuses another ema setting', async () => {
     const uninterrupted = await run({ extra: { ema: decay } });
-    const checkpointDirectory = join(directory, 'ema-resume');
+    const checkpointDirectory = join(directory, backend.name, 'ema-resume');
     const stopMidEpoch: Callback = { onBatchEnd: (logs, control) => (logs.step === stepsPerEpoch + 2 ? control.stop('mid') : undefined) };
     await run({ extra: { ema: decay, checkpointDirectory, callbacks: [stopMidEpoch] } });
     const resumed = await run({ modelSeed: 99, extra: { ema: decay, checkpointDirectory, resumeFrom: join(checkpointDirectory, 'last') } });
@@ -192,4 +215,4 @@ describe('fit with a moving average of the weights (ema)', () => {
     expect(bad).toBeInstanceOf(TrainerOptionError);
     expect((bad as Error).message).toContain('ema decay must be a number between 0 and 1');
   });
-});
+}, { skip: heavyOnCpu });

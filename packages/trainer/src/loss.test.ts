@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestBackend } from './__fixtures__/backend.js';
+import { expect, it } from 'vitest';
+import { describeEachBackend } from './__fixtures__/backend.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { accuracy, l2Penalty, softmaxCrossEntropy } from './loss.js';
-
-beforeAll(useTestBackend);
 
 function byHand(logits: number[][], labels: number[], epsilon: number): number {
   let total = 0;
@@ -19,7 +17,7 @@ function byHand(logits: number[][], labels: number[], epsilon: number): number {
   return total / logits.length;
 }
 
-describe('loss', () => {
+describeEachBackend('loss', () => {
   const logits = [
     [2, 0.5, -1],
     [0.1, 0.2, 3],

@@ -6,7 +6,7 @@ import { runCaptured as runCapturedWith } from '../../test/support/run-captured.
 
 const runCaptured = (argv: string[]) => runCapturedWith(run, argv);
 
-const reports = await detectAll(createCliBackendRegistry());
+const reports = await detectAll(await createCliBackendRegistry());
 
 describe('digitlab backends', () => {
   it('--json lists every plugin, available or not, as real detection found them', async () => {

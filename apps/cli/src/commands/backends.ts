@@ -5,9 +5,9 @@
  * available plugin is loaded in turn and reports its real capabilities.
  */
 import { currentPlatform, describeCapabilities, detectAll, type LoadedBackend, type PluginReport } from '@digitlab/backend';
-import { listNvidiaGpus } from '@digitlab/backend-cuda';
 import { createCliBackendRegistry } from '../backends.js';
 import { createLogger, parseCommandArgs, runCommand, writeJson } from '../cli-support.js';
+import { cudaEngine, importOptionalEngine } from '../optional-engines.js';
 
 /** The `--help` text (also read by `digitlab completion` for the flags). */
 export const usage = `usage: digitlab backends [--json] [--load]
@@ -38,9 +38,9 @@ export async function run(argv: string[]): Promise<number> {
   return runCommand('backends', argv, usage, async ({ json }) => {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, load: { type: 'boolean' } });
     const logger = createLogger();
-    const registry = createCliBackendRegistry(logger);
+    const registry = await createCliBackendRegistry(logger);
     const reports = await detectAll(registry);
-    const rows = reports.map(toRow);
+    const rows = await Promise.all(reports.map(toRow));
     if (values.load === true) await loadEach(rows, (name) => registry.get(name).load());
     const autoChoice = rows.find((row) => row.available && row.loaded !== false)?.name ?? null;
     if (json) writeJson({ platform: currentPlatform(), auto: autoChoice, backends: rows });
@@ -49,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-function toRow(report: PluginReport): BackendRow {
+async function toRow(report: PluginReport): Promise<BackendRow> {
   return {
     name: report.name,
     tfjsBackendName: report.tfjsBackendName,
@@ -58,17 +58,18 @@ function toRow(report: PluginReport): BackendRow {
     available: report.detection.available,
     reason: report.detection.reason,
     ...(report.detection.fix ? { fix: report.detection.fix } : {}),
-    capabilities: capabilitiesWithoutLoading(report.name),
+    capabilities: await capabilitiesWithoutLoading(report.name),
   };
 }
 
-/** What each engine can do, found without importing it. */
-function capabilitiesWithoutLoading(name: string): Record<string, string | number | boolean> {
+/** What each engine can do, found without importing it (the GPUs come from the cuda plugin package, when installed). */
+async function capabilitiesWithoutLoading(name: string): Promise<Record<string, string | number | boolean>> {
   switch (name) {
     case 'wasm':
       return { simd: hasWasmSimd() };
     case 'cuda': {
-      const gpus = listNvidiaGpus();
+      const cuda = await importOptionalEngine(cudaEngine);
+      const gpus = 'module' in cuda ? cuda.module.listNvidiaGpus() : [];
       return gpus.length > 0 ? { device: gpus.join(', ') } : {};
     }
     case 'tensorflow':

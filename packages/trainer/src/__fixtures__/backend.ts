@@ -1,24 +1,23 @@
 /**
- * Test backend: the first name in `TEST_BACKENDS` (default `wasm`, the engine users train on, with
- * our training kernels; about 10x faster here than `cpu`). `TEST_BACKENDS=cpu` runs the suite on
- * the reference backend instead.
+ * How the trainer suites run per backend: `describeEachBackend` (test-support/each-backend.ts) runs a
+ * suite once on each backend in `TEST_BACKENDS` (default: every available plugin; here wasm and cpu)
+ * and fails tests that leak tensors. Suites too slow for the reference `cpu` backend skip it with
+ * `tooSlowOnCpu`, which puts the reason and the smaller suite that covers it on cpu in the title.
  */
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 // Gradients are registered by tfjs-layers; tests of bare tfjs-core math need them too.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { expect } from 'vitest';
 
-export async function useTestBackend(): Promise<string> {
-  const wanted = (process.env.TEST_BACKENDS ?? 'wasm').split(',')[0]!.trim();
-  if (wanted === 'wasm') {
-    const { createWasmPlugin } = await import('@digitlab/backend-wasm');
-    await createWasmPlugin().load({ threads: 1 });
-  } else {
-    await tf.setBackend('cpu');
-  }
-  await tf.ready();
-  return tf.getBackend();
+export { describeEachBackend } from '../../../../test-support/each-backend.js';
+
+/**
+ * The `skip` option for a suite the `cpu` backend is too slow for (about 10x wasm on convolutions,
+ * 5x on the MLP, here): `what` is skipped, `coveredBy` names the suite that runs the same capability
+ * at a size cpu can afford.
+ */
+export function tooSlowOnCpu(what: string, coveredBy: string): { cpu: string } {
+  return { cpu: `${what} take too long on cpu (5-10x wasm); ${coveredBy} covers cpu` };
 }
 
 /** Runs `body` and asserts the live tensor count is unchanged after it. */

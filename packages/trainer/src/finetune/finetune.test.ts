@@ -5,9 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { filterClasses, type DigitDataset } from '@digitlab/datasets/node';
 import { createModel, loadModel, mergeLora, saveModel } from '@digitlab/models/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { batchesOf, mnistSlice } from '../__fixtures__/mnist.js';
-import { expectNoLeaks, useTestBackend } from '../__fixtures__/backend.js';
+import { describeEachBackend, expectNoLeaks, tooSlowOnCpu } from '../__fixtures__/backend.js';
 import { datasetBatches } from '../dataset-source.js';
 import { evaluate } from '../evaluate.js';
 import { sgd } from '../optimizers/sgd.js';
@@ -20,7 +20,6 @@ let train: DigitDataset;
 let root: string;
 
 beforeAll(async () => {
-  await useTestBackend();
   train = await mnistSlice('train', 64);
   root = await mkdtemp(join(tmpdir(), 'digitlab-finetune-'));
 });
@@ -37,6 +36,8 @@ async function trainBriefly(plan: ReturnType<typeof prepareFinetune>, learningRa
   return finetune(plan, datasetBatches(train, { batchSize: 32, seed: 1, normalization: 'mnist' }), { epochs: 1, learningRate, schedule: 'constant' });
 }
 
+const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((max, value, index) => Math.max(max, Math.abs(value - b[index]!)), 0);
+
 function predict(model: tfl.LayersModel, dataset = train): Float32Array {
   return tf.tidy(() => {
     const [batch] = [...batchesOf(dataset, 16, 0)].slice(0, 1);
@@ -46,46 +47,59 @@ function predict(model: tfl.LayersModel, dataset = train): Float32Array {
   });
 }
 
-describe('freezing strategies', () => {
-  // For each strategy: which weights must not move (bit-exact), and which must.
-  const cases: { name: string; model: 'mlp' | 'seed-cnn' | 'bn-cnn'; strategy: FinetuneStrategy; frozen: RegExp; moves: RegExp }[] = [
-    { name: 'linear-probe', model: 'mlp', strategy: { kind: 'linear-probe' }, frozen: /^fc[12]\//, moves: /^head\// },
-    { name: 'freeze by group name', model: 'seed-cnn', strategy: { kind: 'freeze', layers: ['conv1', 'conv2'] }, frozen: /^conv[12]\//, moves: /^(fc1|head)\/kernel/ },
-    { name: 'freeze by layer name', model: 'mlp', strategy: { kind: 'freeze', layers: ['fc2'] }, frozen: /^fc2\//, moves: /^(fc1|head)\/kernel/ },
-    // A frozen BN layer runs in inference mode: its moving statistics must not move either (Keras).
-    { name: 'freeze with batch norm', model: 'bn-cnn', strategy: { kind: 'freeze', layers: ['block1'] }, frozen: /^block1_/, moves: /^(block2_.*kernel|head\/kernel|block2_.*moving_mean)/ },
-    { name: 'gradual-unfreeze (first stage)', model: 'mlp', strategy: { kind: 'gradual-unfreeze', epochsPerStage: 5 }, frozen: /^fc[12]\//, moves: /^head\// },
-    { name: 'lora', model: 'seed-cnn', strategy: { kind: 'lora', rank: 2, targets: ['conv', 'dense'] }, frozen: /\/(kernel|bias)$/, moves: /\/lora_b$|^head\// },
-    { name: 'ia3', model: 'seed-cnn', strategy: { kind: 'ia3' }, frozen: /\/(kernel|bias)$/, moves: /\/ia3_(input_)?scale$|^head\// },
-    { name: 'adapter', model: 'mlp', strategy: { kind: 'adapter', bottleneck: 4, trainHead: false }, frozen: /^(fc[12]|head)\//, moves: /_adapter\/up_kernel$/ },
-  ];
-  for (const { name, model: architecture, strategy, frozen, moves } of cases) {
-    it(`${name}: frozen weights stay bit-exact, trainable ones move`, async () => {
-      const base = createModel(architecture, { seed: 3 });
-      const plan = prepareFinetune(base, strategy, { seed: 1 });
-      const before = snapshot(plan.model);
-      await expectNoLeaks(() => trainBriefly(plan));
-      const after = snapshot(plan.model);
-      let frozenCount = 0;
-      let movedCount = 0;
-      for (const [weight, values] of after) {
-        const unchanged = sameValues(values, before.get(weight));
-        const isPeftOrHead = /lora_|ia3_|_adapter\/|^head\//.test(weight);
-        if (frozen.test(weight) && !((strategy.kind === 'lora' || strategy.kind === 'ia3') && isPeftOrHead)) {
-          expect(unchanged, `${weight} is frozen and must not move`).toBe(true);
-          frozenCount += 1;
-        }
-        if (moves.test(weight)) {
-          expect(unchanged, `${weight} trains and must move`).toBe(false);
-          movedCount += 1;
-        }
+/** One freezing strategy on one model: which weights must not move (bit-exact), and which must. */
+interface FreezingCase {
+  name: string;
+  model: 'mlp' | 'seed-cnn' | 'bn-cnn';
+  strategy: FinetuneStrategy;
+  frozen: RegExp;
+  moves: RegExp;
+}
+
+const freezingCases: FreezingCase[] = [
+  { name: 'linear-probe', model: 'mlp', strategy: { kind: 'linear-probe' }, frozen: /^fc[12]\//, moves: /^head\// },
+  { name: 'freeze by group name', model: 'seed-cnn', strategy: { kind: 'freeze', layers: ['conv1', 'conv2'] }, frozen: /^conv[12]\//, moves: /^(fc1|head)\/kernel/ },
+  { name: 'freeze by layer name', model: 'mlp', strategy: { kind: 'freeze', layers: ['fc2'] }, frozen: /^fc2\//, moves: /^(fc1|head)\/kernel/ },
+  // A frozen BN layer runs in inference mode: its moving statistics must not move either (Keras).
+  { name: 'freeze with batch norm', model: 'bn-cnn', strategy: { kind: 'freeze', layers: ['block1'] }, frozen: /^block1_/, moves: /^(block2_.*kernel|head\/kernel|block2_.*moving_mean)/ },
+  { name: 'gradual-unfreeze (first stage)', model: 'mlp', strategy: { kind: 'gradual-unfreeze', epochsPerStage: 5 }, frozen: /^fc[12]\//, moves: /^head\// },
+  { name: 'lora', model: 'seed-cnn', strategy: { kind: 'lora', rank: 2, targets: ['conv', 'dense'] }, frozen: /\/(kernel|bias)$/, moves: /\/lora_b$|^head\// },
+  { name: 'ia3', model: 'seed-cnn', strategy: { kind: 'ia3' }, frozen: /\/(kernel|bias)$/, moves: /\/ia3_(input_)?scale$|^head\// },
+  { name: 'adapter', model: 'mlp', strategy: { kind: 'adapter', bottleneck: 4, trainHead: false }, frozen: /^(fc[12]|head)\//, moves: /_adapter\/up_kernel$/ },
+  { name: 'lora on dense layers', model: 'mlp', strategy: { kind: 'lora', rank: 2, targets: ['dense'] }, frozen: /\/(kernel|bias)$/, moves: /\/lora_b$|^head\// },
+];
+
+/** Trains one case briefly and checks that its frozen weights stayed bit-exact and its trainable ones moved. */
+function freezingTest({ name, model: architecture, strategy, frozen, moves }: FreezingCase): void {
+  it(`${name}: frozen weights stay bit-exact, trainable ones move`, async () => {
+    const base = createModel(architecture, { seed: 3 });
+    const plan = prepareFinetune(base, strategy, { seed: 1 });
+    const before = snapshot(plan.model);
+    await expectNoLeaks(() => trainBriefly(plan));
+    const after = snapshot(plan.model);
+    let frozenCount = 0;
+    let movedCount = 0;
+    for (const [weight, values] of after) {
+      const unchanged = sameValues(values, before.get(weight));
+      const isPeftOrHead = /lora_|ia3_|_adapter\/|^head\//.test(weight);
+      if (frozen.test(weight) && !((strategy.kind === 'lora' || strategy.kind === 'ia3') && isPeftOrHead)) {
+        expect(unchanged, `${weight} is frozen and must not move`).toBe(true);
+        frozenCount += 1;
       }
-      expect(frozenCount).toBeGreaterThan(0);
-      expect(movedCount).toBeGreaterThan(0);
-      if (plan.model !== base) plan.model.dispose();
-      base.dispose();
-    });
-  }
+      if (moves.test(weight)) {
+        expect(unchanged, `${weight} trains and must move`).toBe(false);
+        movedCount += 1;
+      }
+    }
+    expect(frozenCount).toBeGreaterThan(0);
+    expect(movedCount).toBeGreaterThan(0);
+    if (plan.model !== base) plan.model.dispose();
+    base.dispose();
+  });
+}
+
+describeEachBackend('freezing strategies', () => {
+  for (const testCase of freezingCases.filter((entry) => entry.model === 'mlp')) freezingTest(testCase);
 
   it('full fine-tuning moves every weight; trainable counts match each strategy', async () => {
     const base = createModel('mlp', { seed: 4 });
@@ -100,7 +114,33 @@ describe('freezing strategies', () => {
   });
 });
 
-describe('LoRA and adapters', () => {
+describeEachBackend(
+  'freezing strategies on CNNs',
+  () => {
+    for (const testCase of freezingCases.filter((entry) => entry.model !== 'mlp')) freezingTest(testCase);
+  },
+  { skip: tooSlowOnCpu('the CNN cases', 'the MLP cases of "freezing strategies" (lora, adapter, freeze, linear-probe)') },
+);
+
+describeEachBackend('LoRA on the MLP (sized for every backend)', (backend) => {
+  it('starts as an exact no-op, trains, merges to the same function, and loads back unmerged bit for bit', async () => {
+    const base = createModel('mlp', { seed: 5 });
+    const plan = prepareFinetune(base, { kind: 'lora', rank: 4, alpha: 8, targets: ['dense'] }, { seed: 2 });
+    expect(predict(plan.model)).toEqual(predict(base));
+    await trainBriefly(plan, 0.01);
+    const unmerged = predict(plan.model);
+    expect(maxDifference(unmerged, predict(base))).toBeGreaterThan(1e-3);
+    const merged = mergeLora(plan.model);
+    expect(maxDifference(predict(merged), unmerged)).toBeLessThan(1e-4);
+    const folder = join(root, backend.name, 'lora-mlp');
+    await saveModel(plan.model, folder, { architecture: 'mlp', input: { normalization: 'mnist' }, base: { architecture: 'mlp' } });
+    const loaded = (await loadModel(folder)).model;
+    expect(predict(loaded)).toEqual(unmerged);
+    for (const model of [base, plan.model, merged, loaded]) model.dispose();
+  });
+});
+
+describeEachBackend('LoRA and adapters on the seed CNN', () => {
   it('LoRA starts as an exact no-op; merged and unmerged, saved and loaded, all predict the same after training', async () => {
     const base = createModel('seed-cnn', { seed: 5 });
     const plan = prepareFinetune(base, { kind: 'lora', rank: 4, alpha: 8, targets: ['conv', 'dense'] }, { seed: 2 });
@@ -110,7 +150,6 @@ describe('LoRA and adapters', () => {
     expect(parameters.fraction).toBeLessThan(0.05);
     await trainBriefly(plan, 0.01);
     const unmerged = predict(plan.model);
-    const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((max, value, index) => Math.max(max, Math.abs(value - b[index]!)), 0);
     expect(maxDifference(unmerged, predict(base))).toBeGreaterThan(1e-3); // training changed the function
 
     const merged = mergeLora(plan.model);
@@ -138,38 +177,9 @@ describe('LoRA and adapters', () => {
     expect(predict(loaded)).toEqual(predict(plan.model));
     for (const model of [base, plan.model, loaded]) model.dispose();
   });
-});
+}, { skip: tooSlowOnCpu('LoRA and adapters on seed-cnn', '"LoRA on the MLP"') });
 
-describe('stages and learning rates', () => {
-  it('gradual unfreezing trains the head first, then one more group per epoch towards the input', async () => {
-    const base = createModel('seed-cnn', { seed: 7 });
-    const plan = prepareFinetune(base, { kind: 'gradual-unfreeze' });
-    expect(plan.groups.map((group) => group.name)).toEqual(['conv1', 'conv2', 'fc1', 'head']);
-    expect(plan.stages.map((stage) => stage.groups)).toEqual([['head'], ['fc1', 'head'], ['conv2', 'fc1', 'head'], ['conv1', 'conv2', 'fc1', 'head']]);
-    // Run three epochs (three stages) and check, epoch by epoch, which groups moved.
-    const moved: string[][] = [];
-    let before = snapshot(plan.model);
-    const seen: string[][] = [];
-    await finetune(plan, datasetBatches(train, { batchSize: 32, seed: 2, normalization: 'mnist' }), {
-      epochs: 3,
-      learningRate: 0.01,
-      schedule: 'constant',
-      onStage: ({ groups }) => seen.push(groups),
-      callbacks: [
-        {
-          onEpochEnd: () => {
-            const now = snapshot(plan.model);
-            moved.push(plan.groups.map((group) => group.name).filter((group) => [...now].some(([name, values]) => name.startsWith(`${group}/`) && !sameValues(values, before.get(name)))));
-            before = now;
-          },
-        },
-      ],
-    });
-    expect(seen).toEqual([['head'], ['fc1', 'head'], ['conv2', 'fc1', 'head']]);
-    expect(moved).toEqual(seen);
-    base.dispose();
-  });
-
+describeEachBackend('stages and learning rates', () => {
   it('discriminative learning rates scale each group’s SGD update by factor^(distance from the head)', async () => {
     // One SGD step from the same weights on the same batch: with one learning rate the update of
     // group g is −lr·∇; with factor f it must be −lr·f^d·∇, d = groups between g and the head.
@@ -211,26 +221,6 @@ describe('stages and learning rates', () => {
     discriminative.model.dispose();
   });
 
-  it('replaces the head when the class count changes, keeping the backbone; transfer to 5-9 learns', async () => {
-    const base = createModel('seed-cnn', { seed: 9 });
-    const plan = prepareFinetune(base, { kind: 'linear-probe' }, { numClasses: 5, seed: 1 });
-    expect(plan.headReplaced).toBe(true);
-    expect(plan.model.outputs[0]!.shape).toEqual([null, 5]);
-    const kernel = (model: tfl.LayersModel) => model.weights.find((weight) => weight.originalName === 'conv2/kernel')!.read().dataSync();
-    expect(kernel(plan.model)).toEqual(kernel(base));
-    expect(prepareFinetune(base, { kind: 'full' }, { newHead: true }).headReplaced).toBe(true);
-    const fives = filterClasses(await mnistSlice('train', 400), [5, 6, 7, 8, 9], { relabel: true });
-    expect(countParameters(plan.model).trainable).toBe(128 * 5 + 5);
-    // Fine-tune all of it on real 5-9 digits relabelled 0-4; the new 5-way head must learn them.
-    const full = prepareFinetune(base, { kind: 'full' }, { numClasses: 5, seed: 1 });
-    await finetune(full, datasetBatches(fives, { batchSize: 32, seed: 1, normalization: 'mnist', numClasses: 5 }), { epochs: 3, learningRate: 0.003 });
-    const accuracy = evaluate(full.model, datasetBatches(fives, { batchSize: 100, shuffle: false, normalization: 'mnist', numClasses: 5 })(0), { numClasses: 5 }).accuracy;
-    expect(accuracy).toBeGreaterThan(0.5); // 5 classes: chance is 0.2
-    full.model.dispose();
-    plan.model.dispose();
-    base.dispose();
-  });
-
   it('restores the best validation epoch', async () => {
     const base = createModel('mlp', { seed: 10 });
     const plan = prepareFinetune(base, { kind: 'full' });
@@ -249,7 +239,64 @@ describe('stages and learning rates', () => {
   });
 });
 
-describe('errors', () => {
+describeEachBackend(
+  'stages and new heads on the seed CNN',
+  () => {
+    it('gradual unfreezing trains the head first, then one more group per epoch towards the input', async () => {
+      const base = createModel('seed-cnn', { seed: 7 });
+      const plan = prepareFinetune(base, { kind: 'gradual-unfreeze' });
+      expect(plan.groups.map((group) => group.name)).toEqual(['conv1', 'conv2', 'fc1', 'head']);
+      expect(plan.stages.map((stage) => stage.groups)).toEqual([['head'], ['fc1', 'head'], ['conv2', 'fc1', 'head'], ['conv1', 'conv2', 'fc1', 'head']]);
+      // Run three epochs (three stages) and check, epoch by epoch, which groups moved.
+      const moved: string[][] = [];
+      let before = snapshot(plan.model);
+      const seen: string[][] = [];
+      await finetune(plan, datasetBatches(train, { batchSize: 32, seed: 2, normalization: 'mnist' }), {
+        epochs: 3,
+        learningRate: 0.01,
+        schedule: 'constant',
+        onStage: ({ groups }) => seen.push(groups),
+        callbacks: [
+          {
+            onEpochEnd: () => {
+              const now = snapshot(plan.model);
+              moved.push(plan.groups.map((group) => group.name).filter((group) => [...now].some(([name, values]) => name.startsWith(`${group}/`) && !sameValues(values, before.get(name)))));
+              before = now;
+            },
+          },
+        ],
+      });
+      expect(seen).toEqual([['head'], ['fc1', 'head'], ['conv2', 'fc1', 'head']]);
+      expect(moved).toEqual(seen);
+      base.dispose();
+    });
+
+    it('replaces the head when the class count changes, keeping the backbone; transfer to 5-9 learns', async () => {
+      const base = createModel('seed-cnn', { seed: 9 });
+      const plan = prepareFinetune(base, { kind: 'linear-probe' }, { numClasses: 5, seed: 1 });
+      expect(plan.headReplaced).toBe(true);
+      expect(plan.model.outputs[0]!.shape).toEqual([null, 5]);
+      const kernel = (model: tfl.LayersModel) => model.weights.find((weight) => weight.originalName === 'conv2/kernel')!.read().dataSync();
+      expect(kernel(plan.model)).toEqual(kernel(base));
+      const renewed = prepareFinetune(base, { kind: 'full' }, { newHead: true });
+      expect(renewed.headReplaced).toBe(true);
+      renewed.model.dispose();
+      const fives = filterClasses(await mnistSlice('train', 400), [5, 6, 7, 8, 9], { relabel: true });
+      expect(countParameters(plan.model).trainable).toBe(128 * 5 + 5);
+      // Fine-tune all of it on real 5-9 digits relabelled 0-4; the new 5-way head must learn them.
+      const full = prepareFinetune(base, { kind: 'full' }, { numClasses: 5, seed: 1 });
+      await finetune(full, datasetBatches(fives, { batchSize: 32, seed: 1, normalization: 'mnist', numClasses: 5 }), { epochs: 3, learningRate: 0.003 });
+      const accuracy = evaluate(full.model, datasetBatches(fives, { batchSize: 100, shuffle: false, normalization: 'mnist', numClasses: 5 })(0), { numClasses: 5 }).accuracy;
+      expect(accuracy).toBeGreaterThan(0.5); // 5 classes: chance is 0.2
+      full.model.dispose();
+      plan.model.dispose();
+      base.dispose();
+    });
+  },
+  { skip: tooSlowOnCpu('gradual unfreezing and the 5-9 transfer (3 epochs of seed-cnn each)', '"freezing strategies" (gradual-unfreeze, first stage) and "stages and learning rates"') },
+);
+
+describeEachBackend('fine-tuning errors', () => {
   it('say what is wrong and what is valid', () => {
     const model = createModel('seed-cnn', { seed: 1 });
     expect(() => prepareFinetune(model, { kind: 'freeze', layers: ['conv9'] })).toThrow(/Unknown layer or group "conv9" in freeze\. Layer groups: conv1, conv2, fc1, head; layers: conv1, pool1/);

@@ -1,34 +1,53 @@
 import { createModel } from '@digitlab/models';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks, useTestBackend } from '../__fixtures__/backend.js';
+import { expect, it } from 'vitest';
+import { describeEachBackend, expectNoLeaks, tooSlowOnCpu } from '../__fixtures__/backend.js';
 import { mnistSlice } from '../__fixtures__/mnist.js';
 import { datasetBatches } from '../dataset-source.js';
 import { formatLrFindPlot, lrFind, suggest } from './lr-find.js';
 
-beforeAll(useTestBackend);
+const train = await mnistSlice('train', 256);
 
-describe('lrFind', () => {
-  it('sweeps the learning rate exponentially on real digits, stops when the loss diverges, and restores every weight', async () => {
+describeEachBackend(
+  'lrFind, the full sweep',
+  () => {
+    it('sweeps the learning rate exponentially on real digits, stops when the loss diverges, and restores every weight', async () => {
+      const model = createModel('mlp', { seed: 1 });
+      const before = model.weights.map((weight) => weight.read().dataSync().slice());
+      const batches = datasetBatches(train, { batchSize: 32, seed: 0, normalization: 'mnist' });
+      const result = await expectNoLeaks(() => lrFind(model, batches, { startLearningRate: 1e-5, endLearningRate: 100, steps: 60 }));
+      // 8 batches per epoch: the sweep crossed epochs, and diverged before lr = 100.
+      expect(result.points.length).toBeGreaterThan(8);
+      expect(result.points.length).toBeLessThan(60);
+      expect(result.stopReason).toMatch(/exceeded 4x its minimum|the loss became/);
+      const ratios = result.points.slice(1).map((point, index) => point.learningRate / result.points[index]!.learningRate);
+      for (const ratio of ratios) expect(ratio).toBeCloseTo((100 / 1e-5) ** (1 / 59), 6);
+      expect(result.points[0]!.learningRate).toBeCloseTo(1e-5, 12);
+      // The loss fell somewhere along the way, and the suggestion lies inside the swept range, below the divergence.
+      const lowest = Math.min(...result.points.map((point) => point.smoothedLoss));
+      expect(lowest).toBeLessThan(result.points[0]!.smoothedLoss);
+      expect(result.suggestion).toBeGreaterThan(1e-5);
+      expect(result.suggestion).toBeLessThan(result.points[result.points.length - 1]!.learningRate);
+      model.weights.forEach((weight, index) => expect(weight.read().dataSync()).toEqual(before[index]));
+      const plot = formatLrFindPlot(result);
+      expect(plot).toContain('*');
+      expect(plot).toMatch(/suggested lr \d\.\d\de[-+]\d/);
+      model.dispose();
+    });
+  },
+  { skip: tooSlowOnCpu('up to 60 MLP steps', '"lrFind" (a 6-step sweep)') },
+);
+
+describeEachBackend('lrFind', () => {
+  it('a short sweep on real digits: exponential rates across an epoch boundary, every weight restored, nothing leaked', async () => {
     const model = createModel('mlp', { seed: 1 });
     const before = model.weights.map((weight) => weight.read().dataSync().slice());
-    const train = datasetBatches(await mnistSlice('train', 256), { batchSize: 32, seed: 0, normalization: 'mnist' });
-    const result = await expectNoLeaks(() => lrFind(model, train, { startLearningRate: 1e-5, endLearningRate: 100, steps: 60 }));
-    // 8 batches per epoch: the sweep crossed epochs, and diverged before lr = 100.
-    expect(result.points.length).toBeGreaterThan(8);
-    expect(result.points.length).toBeLessThan(60);
-    expect(result.stopReason).toMatch(/exceeded 4x its minimum|the loss became/);
-    const ratios = result.points.slice(1).map((point, index) => point.learningRate / result.points[index]!.learningRate);
-    for (const ratio of ratios) expect(ratio).toBeCloseTo((100 / 1e-5) ** (1 / 59), 6);
-    expect(result.points[0]!.learningRate).toBeCloseTo(1e-5, 12);
-    // The loss fell somewhere along the way, and the suggestion lies inside the swept range, below the divergence.
-    const lowest = Math.min(...result.points.map((point) => point.smoothedLoss));
-    expect(lowest).toBeLessThan(result.points[0]!.smoothedLoss);
-    expect(result.suggestion).toBeGreaterThan(1e-5);
-    expect(result.suggestion).toBeLessThan(result.points[result.points.length - 1]!.learningRate);
+    // 64 images in batches of 32: two batches per epoch, so 6 steps cross two epoch boundaries.
+    const batches = datasetBatches(await mnistSlice('train', 64), { batchSize: 32, seed: 0, normalization: 'mnist' });
+    const result = await expectNoLeaks(() => lrFind(model, batches, { startLearningRate: 1e-4, endLearningRate: 1e-2, steps: 6 }));
+    expect(result.points.map((point) => point.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    result.points.forEach((point, index) => expect(point.learningRate).toBeCloseTo(1e-4 * 10 ** ((2 * index) / 5), 12));
+    expect(result.points.every((point) => Number.isFinite(point.loss))).toBe(true);
     model.weights.forEach((weight, index) => expect(weight.read().dataSync()).toEqual(before[index]));
-    const plot = formatLrFindPlot(result);
-    expect(plot).toContain('*');
-    expect(plot).toMatch(/suggested lr \d\.\d\de[-+]\d/);
     model.dispose();
   });
 

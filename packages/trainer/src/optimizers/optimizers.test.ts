@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks, useTestBackend } from '../__fixtures__/backend.js';
+import { expect, it } from 'vitest';
+import { describeEachBackend, expectNoLeaks } from '../__fixtures__/backend.js';
 import { adam, adamw } from './adam.js';
 import { createOptimizer } from './create-optimizer.js';
 import type { Optimizer } from './optimizer.js';
 import { sgd } from './sgd.js';
-
-beforeAll(useTestBackend);
 
 const start = [1, -2];
 const gradients = [
@@ -40,7 +38,7 @@ function adamByHand(theta: number, grads: number[], { lr = 0.1, beta1 = 0.9, bet
   return theta;
 }
 
-describe('optimizers against hand-computed updates', () => {
+describeEachBackend('optimizers against hand-computed updates', () => {
   it('SGD with momentum: v = μv + g, θ −= lr·v', async () => {
     // step 1: v = [0.5, 1], θ = [0.95, −2.1]; step 2: v = [−0.55, 1.15], θ = [1.005, −2.215]
     const theta = await expectNoLeaks(() => run(sgd({ momentum: 0.9 })));

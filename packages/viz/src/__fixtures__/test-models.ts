@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { loadPretrained, type LoadedModel } from '@digitlab/models/node';
 
-export { useTestBackend } from '../../../trainer/src/__fixtures__/backend.js';
+export { useTestBackend } from './test-backend.js';
 export { mnistSlice } from '../../../models/src/__fixtures__/mnist-slice.js';
 
 /** `logits = flatten(x) · W + b` with seeded random W `[784, 10]`: its input gradient for class c is `W[:, c]`. */
