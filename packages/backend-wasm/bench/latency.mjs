@@ -4,6 +4,8 @@
 // loaded machine adds to wall time, so on a shared box compare builds by it (and the minimum). Build
 // packages/models first; dist folders as in step-times.mjs (paths relative to this package):
 //   node bench/latency.mjs [--dist dist,.cache/head/dist] [--models seed-cnn,resnet-mini,bn-cnn] [--batch 1] [--rounds 3] [--threads 1] [--calls 200]
+// A model name ending in ":folded" runs that zoo model after @digitlab/models' foldBatchNorm (batch norms folded
+// into the convolutions before them, ReLUs into their epilogue), the inference form of a trained model.
 import { loadBuild } from './relaxed-simd.mjs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +18,10 @@ if (args[0] === '--child') {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-layers');
   await loadBuild(dist, Number(threads));
-  const { createModel } = await import('../../models/dist/index.js');
-  const model = createModel(modelName, { seed: 0 });
+  const { createModel, foldBatchNorm } = await import('../../models/dist/index.js');
+  const [zooName, form] = modelName.split(':');
+  const built = createModel(zooName, { seed: 0 });
+  const model = form === 'folded' ? foldBatchNorm(built) : built;
   const images = tf.randomNormal([Number(batch), 28, 28, 1], 0, 1, 'float32', 1);
   const predict = () => tf.tidy(() => model.predict(images).dataSync());
   for (let i = 0; i < 30; i++) predict(); // warm-up: TurboFan tier-up, heap at its steady size
