@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { rebuildModel, type LayerSpec } from './rebuild-model.js';
 
 /** The weights of a BatchNormalization layer, by their tfjs-layers names. */
