@@ -7,9 +7,12 @@
  * Why a tensor's `dataId` identifies its values: tfjs never writes into a buffer after its kernel
  * produced it (every kernel writes only its fresh outputs; `Variable.assign` moves the variable to
  * the new value's `dataId`), and a `dataId` is an object never reused for other data. The form key
- * names the packing and the dimensions it read, since reshaped aliases share a `dataId`. Entries
- * whose tensor the backend has freed are released on the next miss, so a training loop (new
- * weights every step) holds at most one packed copy per weight beyond the live ones. Internal.
+ * names the packing and the dimensions it read, since reshaped aliases share a `dataId`.
+ *
+ * A form is kept from its second use on: a training step uses each weight once per form (the
+ * update gives it a new `dataId` before the next step), so training keeps nothing (ResNet-18's
+ * transformed filters alone would hold ~150 MB), while repeated inference and frozen layers pack
+ * once. Kept forms of tensors the backend has freed are released on the next packing. Internal.
  * @internal
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
@@ -20,40 +23,54 @@ interface HeapAllocator {
   _free(pointer: number): void;
 }
 
-/** Per backend: source `dataId` → form key → heap pointer of the packed bytes. */
-const caches = new WeakMap<BackendWasm, Map<object, Map<string, number>>>();
+/** Per backend: source `dataId` → form key → heap pointer of the kept packed bytes. */
+const kept = new WeakMap<BackendWasm, Map<object, Map<string, number>>>();
+/** Forms packed once and not kept yet, per source `dataId` (weak: nothing to release). */
+const packedOnce = new WeakMap<object, Set<string>>();
 
 /**
- * Byte offset of `weight` packed by `pack` into `bytes` fresh heap bytes, packed on the first call
- * for this (`weight`, `form`) and reused after it. `form` must name the packing and every
- * dimension it depends on (e.g. `winograd:16x32`). The pointer stays valid while `weight` lives.
+ * Runs `body` with the byte offset of `weight` packed by `pack` into `bytes` heap bytes. From the
+ * second call for this (`weight`, `form`) on, the packed bytes are kept and `pack` does not run
+ * again. `form` must name the packing and every dimension it depends on (e.g. `winograd:16x32`).
  */
-export function packedWeight(backend: BackendWasm, weight: TensorInfo, form: string, bytes: number, pack: (pointer: number) => void): number {
-  let cache = caches.get(backend);
+export function withPackedWeight<T>(backend: BackendWasm, weight: TensorInfo, form: string, bytes: number, pack: (pointer: number) => void, body: (pointer: number) => T): T {
+  let cache = kept.get(backend);
   if (cache === undefined) {
     cache = new Map();
-    caches.set(backend, cache);
+    kept.set(backend, cache);
   }
   const forms = cache.get(weight.dataId);
   const cached = forms?.get(form);
-  if (cached !== undefined) return cached;
-  releaseFreed(backend, cache);
+  if (cached !== undefined) return body(cached);
   const heap = backend.wasm as unknown as HeapAllocator;
+  const seen = packedOnce.get(weight.dataId);
+  if (!seen?.has(form)) {
+    if (seen) seen.add(form);
+    else packedOnce.set(weight.dataId, new Set([form]));
+    const pointer = heap._malloc(bytes);
+    try {
+      pack(pointer);
+      return body(pointer);
+    } finally {
+      heap._free(pointer);
+    }
+  }
+  releaseFreed(backend, cache);
   const pointer = heap._malloc(bytes);
   pack(pointer);
   if (forms) forms.set(form, pointer);
   else cache.set(weight.dataId, new Map([[form, pointer]]));
-  return pointer;
+  return body(pointer);
 }
 
-/** Number of packed forms `backend` holds (tests: entries of freed weights must go). */
-export function packedWeightCount(backend: BackendWasm): number {
+/** Number of packed forms `backend` keeps (tests: weights used once keep none, freed weights' forms go). */
+export function keptPackedWeightCount(backend: BackendWasm): number {
   let count = 0;
-  for (const forms of caches.get(backend)?.values() ?? []) count += forms.size;
+  for (const forms of kept.get(backend)?.values() ?? []) count += forms.size;
   return count;
 }
 
-/** Frees the packed forms of tensors `backend` no longer holds. */
+/** Frees the kept forms of tensors `backend` no longer holds. */
 function releaseFreed(backend: BackendWasm, cache: Map<object, Map<string, number>>): void {
   const heap = backend.wasm as unknown as HeapAllocator;
   for (const [dataId, forms] of cache) {

@@ -11,7 +11,7 @@ import { engine, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
-import { packedWeight } from '../internal/packed-weights.js';
+import { withPackedWeight } from '../internal/packed-weights.js';
 import { paddedInput } from '../internal/padded-input.js';
 import { conv2dForwardPanelFloats, winogradPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
 import { heapOffset, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
@@ -97,25 +97,18 @@ export function winogradReach(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>)
   return { height: 2 * Math.ceil(g.outHeight / 2) + 2, width: 2 * Math.ceil(g.outWidth / 2) + 2 };
 }
 
-/**
- * Heap offset of u[16, C, CO], the Winograd transform of a 3×3 filter (HWIO, or HWOI with C and CO
- * swapped by the caller), transformed once per filter tensor (internal/packed-weights.ts).
- */
-function winogradFilter(backend: BackendWasm, kernels: SimdKernels, filter: TensorInfo, inChannels: number, outChannels: number): number {
-  return packedWeight(backend, filter, `winograd:${inChannels}x${outChannels}`, 16 * inChannels * outChannels * 4, (u) =>
-    kernels.winograd_filter(u, heapOffset(backend, filter), inChannels, outChannels),
-  );
-}
-
-/** `out` = x ⊛ filter by Winograd F(2×2, 3×3): the filter transformed (cached per filter), x zero-padded to whole tiles. */
+/** `out` = x ⊛ filter by Winograd F(2×2, 3×3): the filter transformed, x zero-padded to whole tiles. */
 function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, filter: TensorInfo, g: Conv2DGeometry, out: TensorInfo): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
-  const u = winogradFilter(backend, kernels, filter, inChannels, outChannels);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g));
-  withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
-    kernels.winograd_conv3x3(
-      heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
-      outHeight, outWidth, outChannels, WINOGRAD_QUADS,
+  // u[16, C, CO]: the filter's transform, kept per filter tensor from its second use (internal/packed-weights.ts).
+  const transform = (u: number) => kernels.winograd_filter(u, heapOffset(backend, filter), inChannels, outChannels);
+  withPackedWeight(backend, filter, `winograd:${inChannels}x${outChannels}`, 16 * inChannels * outChannels * 4, transform, (u) =>
+    withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
+      kernels.winograd_conv3x3(
+        heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
+        outHeight, outWidth, outChannels, WINOGRAD_QUADS,
+      ),
     ),
   );
   release();
