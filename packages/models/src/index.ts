@@ -51,6 +51,7 @@ export type { AdaLoraOptions } from './surgery/apply-adalora.js';
 export { addAdapters } from './surgery/add-adapters.js';
 export type { AdapterOptions } from './surgery/add-adapters.js';
 export { mergeLora } from './surgery/merge-lora.js';
+export { foldBatchNorm } from './surgery/fold-batch-norm.js';
 export { replaceHead } from './surgery/replace-head.js';
 
 export { ModelsError, ModelOptionError, ModelFormatError, PretrainedNotFoundError } from './errors.js';

@@ -7,7 +7,8 @@
  *
  * With our SIMD module: its `matmul` (4 × 8 register tile, FMA in the relaxed-SIMD build) reads a
  * transposed `a` through strides; `b`, transposed or not, is first packed into contiguous K × 8
- * column slices (csrc `pack_columns`). Seed-CNN
+ * column slices (csrc `pack_columns`), kept per `b` tensor from its second product on (internal/packed-weights.ts:
+ * a weight in repeated inference is packed twice, then never again). Seed-CNN
  * fc1 (x[64, 1600], W[1600, 128]; 26 MFLOP), min-of-7 wall ms, one thread, 3 runs at load 2.4-3.5
  * (bench/kernel-timings.mjs dense): dW = xᵀ·dy XNNPACK 3.5-3.7 → ours plain 3.4-3.8, FMA 1.6-2.5;
  * dx = dy·Wᵀ XNNPACK 5.7-6.5 → plain 4.6, FMA 3.1-3.6 (XNNPACK re-packs a new transposed `b` on
@@ -21,6 +22,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { alias, input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockKernel, stockTranspose, xnnMatMul } from '../internal/stock-kernels.js';
 import { matmulColumnsFloats, matmulPanelFloats } from '../internal/panels.js';
+import { withPackedWeight } from '../internal/packed-weights.js';
 import { heapOffset, simdKernels, withScratch, type SimdKernels } from '../internal/simd-kernels.js';
 
 function batchMatMul(args: WasmKernelArgs): TensorInfo {
@@ -72,12 +74,12 @@ export function simdMatMul(backend: BackendWasm, kernels: SimdKernels, a: Tensor
   const outRank = Math.max(a.shape.length, b.shape.length);
   const out = backend.makeOutput([...new Array<number>(outRank - 2).fill(1), rows, columns], 'float32');
   const [strideM, strideK] = transposeA ? [1, rows] : [depth, 1];
-  withScratch(backend, matmulColumnsFloats(depth, columns) * 4, (packed) => {
-    kernels.pack_columns(packed, heapOffset(backend, b), depth, columns, transposeB ? 1 : 0);
+  const pack = (packed: number) => kernels.pack_columns(packed, heapOffset(backend, b), depth, columns, transposeB ? 1 : 0);
+  withPackedWeight(backend, b, `columns:${depth}x${columns}${transposeB ? 't' : ''}`, matmulColumnsFloats(depth, columns) * 4, pack, (packed) =>
     withScratch(backend, matmulPanelFloats(rows, depth) * 4, (panel) =>
       kernels.matmul(heapOffset(backend, out), heapOffset(backend, a), packed, panel, rows, depth, columns, strideM, strideK),
-    );
-  });
+    ),
+  );
   return out;
 }
 

@@ -60,6 +60,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockKernel, stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
+import { withPackedWeight } from '../internal/packed-weights.js';
 import { conv2dBackpropInputPanelFloats, winogradInputGradientPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
 import { heapOffset, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
 import { directConv2d, winogradApplies } from './conv2d.js';
@@ -190,19 +191,22 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   const kernels = simdKernels(backend);
   const chosen = strategy(g, kernels !== null);
   if (kernels && chosen === 'winograd') {
-    // ut = the Winograd transform of the filter with its channel axes swapped (HWOI), then the adjoint kernel.
-    const swappedInfo = swappedFilter(backend, filter, g, false);
-    const ut = backend.makeOutput([16, outChannels, inChannels], 'float32');
-    kernels.winograd_filter(heapOffset(backend, ut), heapOffset(backend, swappedInfo), outChannels, inChannels);
-    backend.disposeData(swappedInfo.dataId);
+    // ut = the Winograd transform of the filter with its channel axes swapped (HWOI), then the adjoint kernel;
+    // ut is kept per filter tensor from its second use (internal/packed-weights.ts: a frozen layer's filter is transformed once).
+    const transform = (ut: number) => {
+      const swappedInfo = swappedFilter(backend, filter, g, false);
+      kernels.winograd_filter(ut, heapOffset(backend, swappedInfo), outChannels, inChannels);
+      backend.disposeData(swappedInfo.dataId);
+    };
     const dxInfo = backend.makeOutput([...attrs.inputShape], 'float32');
-    withPanels(backend, winogradInputGradientPanelFloats(outChannels, WINOGRAD_QUADS), (panel) =>
-      kernels.winograd_input_gradient(
-        heapOffset(backend, dxInfo), heapOffset(backend, dy), heapOffset(backend, ut), panel, batch, inHeight, inWidth, inChannels,
-        outHeight, outWidth, outChannels, padTop, padLeft, WINOGRAD_QUADS,
+    withPackedWeight(backend, filter, `winograd-swapped:${inChannels}x${outChannels}`, 16 * outChannels * inChannels * 4, transform, (ut) =>
+      withPanels(backend, winogradInputGradientPanelFloats(outChannels, WINOGRAD_QUADS), (panel) =>
+        kernels.winograd_input_gradient(
+          heapOffset(backend, dxInfo), heapOffset(backend, dy), ut, panel, batch, inHeight, inWidth, inChannels,
+          outHeight, outWidth, outChannels, padTop, padLeft, WINOGRAD_QUADS,
+        ),
       ),
     );
-    backend.disposeData(ut.dataId);
     return dxInfo;
   }
   if (chosen === 'full-convolution') {

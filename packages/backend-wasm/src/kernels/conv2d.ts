@@ -11,6 +11,7 @@ import { engine, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
+import { withPackedWeight } from '../internal/packed-weights.js';
 import { paddedInput } from '../internal/padded-input.js';
 import { conv2dForwardPanelFloats, winogradPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
 import { heapOffset, simdKernels, withPanels, xnnpackShares, type SimdKernels } from '../internal/simd-kernels.js';
@@ -100,17 +101,18 @@ export function winogradReach(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>)
 /** `out` = x ⊛ filter by Winograd F(2×2, 3×3): the filter transformed, x zero-padded to whole tiles. */
 function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, filter: TensorInfo, g: Conv2DGeometry, out: TensorInfo): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
-  const u = backend.makeOutput([16, inChannels, outChannels], 'float32');
-  kernels.winograd_filter(heapOffset(backend, u), heapOffset(backend, filter), inChannels, outChannels);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g));
-  withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
-    kernels.winograd_conv3x3(
-      heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, u), panel, batch, paddedHeight, paddedWidth, inChannels,
-      outHeight, outWidth, outChannels, WINOGRAD_QUADS,
+  // u[16, C, CO]: the filter's transform, kept per filter tensor from its second use (internal/packed-weights.ts).
+  const transform = (u: number) => kernels.winograd_filter(u, heapOffset(backend, filter), inChannels, outChannels);
+  withPackedWeight(backend, filter, `winograd:${inChannels}x${outChannels}`, 16 * inChannels * outChannels * 4, transform, (u) =>
+    withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
+      kernels.winograd_conv3x3(
+        heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
+        outHeight, outWidth, outChannels, WINOGRAD_QUADS,
+      ),
     ),
   );
   release();
-  backend.disposeData(u.dataId);
   return out;
 }
 

@@ -30,6 +30,8 @@ export interface ModelEdit {
   replace?: Map<string, LayerSpec>;
   /** Layer name → a new layer fed by it, which takes over all of its consumers. */
   insertAfter?: Map<string, LayerSpec>;
+  /** Layers dropped from the graph (each called once, with one input): their consumers read that input instead. */
+  remove?: Set<string>;
   /** Applied to every resulting layer config (e.g. to freeze or unfreeze). */
   adjust?: (spec: LayerSpec) => void;
   /** Weight names (`layer/kernel`) that keep their fresh initial values instead of being copied. */
@@ -66,6 +68,10 @@ export function rebuildModel(model: tfl.LayersModel, edit: ModelEdit): tfl.Layer
 function editSequential(layers: LayerSpec[], edit: ModelEdit): LayerSpec[] {
   const result: LayerSpec[] = [];
   for (const [index, spec] of layers.entries()) {
+    if (edit.remove?.has(spec.config.name)) {
+      if (index === 0) throw new ModelOptionError(`cannot remove layer "${spec.config.name}": it is the first layer of a Sequential model and carries its input shape`);
+      continue;
+    }
     const replacement = edit.replace?.get(spec.config.name);
     if (replacement) {
       // The first layer of a Sequential carries the model's input shape.
@@ -83,7 +89,25 @@ function editSequential(layers: LayerSpec[], edit: ModelEdit): LayerSpec[] {
 function editFunctional(config: { layers: FunctionalEntry[]; outputLayers: unknown[] }, edit: ModelEdit): FunctionalEntry[] {
   const renamed = new Map<string, string>();
   const result: FunctionalEntry[] = [];
+  // A removed layer's consumers read its own input: name → that input's inbound reference.
+  const bypassed = new Map<string, unknown[]>();
   for (const entry of config.layers) {
+    if (!edit.remove?.has(entry.name)) continue;
+    const [node, ...others] = entry.inboundNodes;
+    const [source, ...moreInputs] = (node ?? []) as unknown[][];
+    if (!source || others.length > 0 || moreInputs.length > 0) {
+      throw new ModelOptionError(`cannot remove layer "${entry.name}": it must be called once with one input (it has ${entry.inboundNodes.length} calls)`);
+    }
+    bypassed.set(entry.name, source);
+  }
+  const bypass = (reference: unknown): unknown => {
+    let current = reference;
+    while (Array.isArray(current) && typeof current[0] === 'string' && bypassed.has(current[0])) current = bypassed.get(current[0]);
+    return current;
+  };
+  for (const entry of config.layers) {
+    if (bypassed.has(entry.name)) continue;
+    entry.inboundNodes = entry.inboundNodes.map((node) => node.map(bypass));
     const replacement = edit.replace?.get(entry.name);
     result.push(replacement ? { ...entry, className: replacement.className, config: replacement.config } : entry);
     const inserted = edit.insertAfter?.get(entry.name);
@@ -106,7 +130,7 @@ function editFunctional(config: { layers: FunctionalEntry[]; outputLayers: unkno
     if (insertedNames.has(entry.name)) continue;
     entry.inboundNodes = entry.inboundNodes.map((node) => node.map(redirect));
   }
-  config.outputLayers = config.outputLayers.map(redirect);
+  config.outputLayers = config.outputLayers.map((reference) => redirect(bypass(reference)));
   return result;
 }
 
