@@ -6,7 +6,7 @@ import type { SimdKernels } from './simd-kernels.js';
 /** parallelKernels over a pool that records the pieces it is handed instead of running them. */
 function recordingKernels(threads: number): { kernels: SimdKernels; calls: Array<{ kernel: PoolKernel; pieces: number[][] }> } {
   const calls: Array<{ kernel: PoolKernel; pieces: number[][] }> = [];
-  const pool: KernelPool = { threads, runs: {}, pieces: [], run: (kernel, pieces) => void calls.push({ kernel, pieces }), close: async () => {} };
+  const pool: KernelPool = { threads, spinMicroseconds: 0, lateCalls: 0, runs: {}, pieces: [], run: (kernel, pieces) => void calls.push({ kernel, pieces }), close: async () => {} };
   const unused = () => {
     throw new Error('a split call ran whole');
   };

@@ -58,12 +58,27 @@ export type PoolKernel = (typeof poolKernels)[number];
 const MAX_ARGUMENTS = 16;
 /** Float64 entries per worker slot: kernel index, argument count, arguments. */
 const SLOT = 2 + MAX_ARGUMENTS;
-// Int32 header: generation, done, failures, stop.
+// Int32 header: generation, done, failures, stop, spin budget (µs); 32 bytes keep the Float64 slots aligned.
 const GENERATION = 0;
 const DONE = 1;
 const FAILURES = 2;
 const STOP = 3;
-const HEADER_BYTES = 16;
+const SPIN = 4;
+const HEADER_INTS = 5;
+const HEADER_BYTES = 32;
+/**
+ * How long an idle pool thread polls before it sleeps (see `KernelPool.spinMicroseconds`). Waking
+ * a thread that sleeps in `Atomics.wait` takes a futex wake-up, and on a virtual machine whose vCPU
+ * went idle an inter-processor interrupt through the hypervisor: more than the piece of a small
+ * split call. A training step's split calls come back to back, so a short poll keeps both sides
+ * awake through a step. Polling only pays while the pool's threads have the cores to themselves:
+ * on a busy machine a polling thread takes the time slice that the thread it waits for needs. So
+ * the caller stops the polling (both sides) for `SPIN_BACKOFF_CALLS` calls whenever a worker's
+ * piece was not done within the caller's poll, then tries again.
+ */
+export const POOL_SPIN_MICROSECONDS = 1000;
+/** Split calls without polling after one whose workers were late (see `POOL_SPIN_MICROSECONDS`). */
+export const SPIN_BACKOFF_CALLS = 64;
 /** A piece that has not answered after this long means a dead worker: fail rather than hang. */
 const WAIT_LIMIT_MS = 120_000;
 
@@ -73,12 +88,18 @@ const { workerData, parentPort } = require('node:worker_threads');
 const { module, memory, control, counters, slot, names, maxArguments } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const functions = names.map((name) => kernels[name]);
-const header = new Int32Array(control, 0, 4);
+const header = new Int32Array(control, 0, ${HEADER_INTS});
 const task = new Float64Array(control, ${HEADER_BYTES} + slot * (2 + maxArguments) * 8, 2 + maxArguments);
 const pieces = new Int32Array(counters);
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
+  // Spin a while for the next call before sleeping: a training step's split calls come a few
+  // hundred µs apart, and waking a sleeping thread costs more than that on a virtual machine.
+  const spinUntil = performance.now() + Atomics.load(header, ${SPIN}) / 1000;
+  while (Atomics.load(header, ${GENERATION}) === seen && performance.now() < spinUntil) {
+    for (let i = 0; i < 64 && Atomics.load(header, ${GENERATION}) === seen; i++);
+  }
   Atomics.wait(header, ${GENERATION}, seen);
   seen = Atomics.load(header, ${GENERATION});
   if (Atomics.load(header, ${STOP}) === 1) break;
@@ -102,6 +123,14 @@ type Piece = number[];
 /** A started pool. `threads` counts the calling thread. */
 export interface KernelPool {
   readonly threads: number;
+  /**
+   * How long (µs) an idle thread of the pool — a worker after its piece, the caller waiting for
+   * the workers' pieces — polls before it sleeps in `Atomics.wait`, while polling pays
+   * (`POOL_SPIN_MICROSECONDS`; benches set 0 to compare).
+   */
+  spinMicroseconds: number;
+  /** Split calls so far whose workers were late for the caller's poll (each stops polling for a while). */
+  readonly lateCalls: number;
   /** How many split calls of each kernel ran (tests check that a path really went through the pool). */
   readonly runs: Partial<Record<PoolKernel, number>>;
   /**
@@ -125,7 +154,12 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
   // Separate from `control`, which the caller writes before every call: counters on other cache lines.
   const counters = new SharedArrayBuffer(Math.max(threads, 1) * 4);
   const pieceCounts = new Int32Array(counters);
-  const header = new Int32Array(control, 0, 4);
+  const header = new Int32Array(control, 0, HEADER_INTS);
+  let spinMicroseconds = POOL_SPIN_MICROSECONDS;
+  Atomics.store(header, SPIN, spinMicroseconds);
+  /** Calls left before polling resumes after a late worker (0: polling). */
+  let backoff = 0;
+  let lateCalls = 0;
   const slots = Array.from({ length: workers }, (_, slot) => new Float64Array(control, HEADER_BYTES + slot * SLOT * 8, SLOT));
   const started = Array.from({ length: workers }, (_, slot) => {
     const worker = startEvalWorker(workerSource, { module, memory, control, counters, slot, names: poolKernels, maxArguments: MAX_ARGUMENTS });
@@ -141,6 +175,17 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
   const runs: Partial<Record<PoolKernel, number>> = {};
   return {
     threads,
+    get spinMicroseconds() {
+      return spinMicroseconds;
+    },
+    set spinMicroseconds(value: number) {
+      spinMicroseconds = Math.max(0, Math.round(value));
+      backoff = 0;
+      Atomics.store(header, SPIN, spinMicroseconds);
+    },
+    get lateCalls() {
+      return lateCalls;
+    },
     runs,
     get pieces() {
       return Array.from(pieceCounts);
@@ -167,6 +212,19 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
         Atomics.add(pieceCounts, 0, 1);
       } finally {
         // Even when our own piece trapped: the workers' pieces must end before the next call reuses the slots.
+        if (backoff === 0 && spinMicroseconds > 0) {
+          const spinUntil = performance.now() + spinMicroseconds / 1000;
+          while (Atomics.load(header, DONE) < workers && performance.now() < spinUntil) {
+            for (let i = 0; i < 64 && Atomics.load(header, DONE) < workers; i++);
+          }
+          if (Atomics.load(header, DONE) < workers) {
+            lateCalls++;
+            backoff = SPIN_BACKOFF_CALLS;
+            Atomics.store(header, SPIN, 0);
+          }
+        } else if (backoff > 0 && --backoff === 0) {
+          Atomics.store(header, SPIN, spinMicroseconds);
+        }
         const deadline = Date.now() + WAIT_LIMIT_MS;
         for (let done = Atomics.load(header, DONE); done < workers; done = Atomics.load(header, DONE)) {
           if (Date.now() > deadline) throw new Error(`a wasm kernel worker did not finish ${kernel} within ${WAIT_LIMIT_MS / 1000} s; restart the process, and to keep our kernels on one thread pass { threadedKernels: false } to createWasmPlugin`);
@@ -213,9 +271,12 @@ function winogradWork(batch: number, outHeight: number, outWidth: number, channe
  * passes cost the calling thread more CPU split than whole; docs/results.md, 2026-12-07), so they
  * split only from 4 MB a thread. A call gets one thread per whole share, up to the pool's size:
  * below two shares it runs on the calling thread alone, so adding threads never slows a small
- * call down. Tests set both to 0 (every call splits over every thread).
+ * call down. `localFloats` is the share of the copies that feed a split convolution or come out of
+ * one (`pad_images` before it, `crop_images` after it): split by images as the convolution is, each
+ * thread copies the images it then reads, or has just written, in its own core's cache, so these
+ * split from 256 KB a thread. Tests set all three to 0 (every call splits over every thread).
  */
-export const poolThresholds = { work: 1 << 20, floats: 1 << 20 };
+export const poolThresholds = { work: 1 << 20, floats: 1 << 20, localFloats: 1 << 16 };
 
 /** Threads a call of `work` units (`share` per thread at least) over `count` splittable items gets: 1 means run whole. */
 export function threadsFor(threads: number, work: number, share: number, count: number): number {
@@ -246,6 +307,8 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
   const computeThreads = (work: number, count: number) => threadsFor(pool.threads, work, poolThresholds.work, count);
   /** Threads for `floats` floats touched over `count` items. */
   const copyThreads = (floats: number, count: number) => threadsFor(pool.threads, floats, poolThresholds.floats, count);
+  /** Threads for a copy of `floats` floats over `count` images that a split convolution reads or wrote (see `poolThresholds`). */
+  const localCopyThreads = (floats: number, count: number) => threadsFor(pool.threads, floats, poolThresholds.localFloats, count);
   /** Pieces of a per-item kernel over `parts` threads: `offsets` are [argument index, floats per item]; items in multiples of `align`. */
   const byItems = (args: readonly number[], countIndex: number, offsets: [number, number][], parts: number, align = 1): Piece[] =>
     split(args[countIndex]!, parts, align).map(([n0, n1]) => {
@@ -372,12 +435,12 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
     }),
     pad_images: splitting('pad_images', (args) => {
       const [, , batch, height, width, channels, , , paddedHeight, paddedWidth] = args;
-      const parts = copyThreads(batch * paddedHeight * paddedWidth * channels, batch);
+      const parts = localCopyThreads(batch * paddedHeight * paddedWidth * channels, batch);
       return byItems(args, 2, [[0, paddedHeight * paddedWidth * channels], [1, height * width * channels]], parts);
     }),
     crop_images: splitting('crop_images', (args) => {
       const [, , batch, height, width, channels, , , paddedHeight, paddedWidth] = args;
-      const parts = copyThreads(batch * paddedHeight * paddedWidth * channels, batch);
+      const parts = localCopyThreads(batch * paddedHeight * paddedWidth * channels, batch);
       return byItems(args, 2, [[0, height * width * channels], [1, paddedHeight * paddedWidth * channels]], parts);
     }),
     col2im: splitting('col2im', (args) => {

@@ -225,8 +225,8 @@ export async function startSimdKernelPool(backend: BackendWasm, threads: number,
   }
 }
 
-/** `backend`'s kernel pool (threads, split calls so far), if one runs (tests, benchmarks). */
-export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs' | 'pieces'> | undefined {
+/** `backend`'s kernel pool (threads, split calls so far, its spin budget), if one runs (tests, benchmarks). */
+export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs' | 'pieces' | 'spinMicroseconds' | 'lateCalls'> | undefined {
   return pools.get(backend)?.pool;
 }
 
