@@ -5,7 +5,8 @@
 // (the pool's counters), the pool's empty round trip (Atomics.notify → worker → Atomics.wait), the same
 // piece on the caller and on the worker, memory-bound scaling, and whether idle pool threads keep spinning.
 // Linux only (/proc/self/task). Build first (`npx -y pnpm@10.34.8 exec turbo run build`), then e.g.
-//   node bench/thread-diagnosis.mjs [--model resnet-mini] [--build dist|dist:xnn1|dist:nopool] [--threads 2] [--steps 3]
+//   node bench/thread-diagnosis.mjs [--model resnet-mini] [--build dist|dist:xnn1|dist:nopool] [--threads 2] [--steps 3] [--spin µs]
+// (--spin 0: the pool's threads sleep at once instead of polling, so that CPU times count work only)
 import { loadBuild } from './relaxed-simd.mjs';
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -23,6 +24,7 @@ const { trainStep } = await import('./models.mjs');
 const loaded = await loadBuild(build, threads);
 const { simdKernelPool } = await import(new URL(`../${build.split(':')[0]}/internal/simd-kernels.js`, import.meta.url).href);
 const { createModel } = await import('../../models/dist/index.js');
+if (flag('spin', undefined) !== undefined) simdKernelPool(tf.backend()).spinMicroseconds = Number(flag('spin'));
 
 const ticksPerMs = 100 / 1000; // USER_HZ = 100 on Linux
 /** CPU ms (user + system) of every thread of this process, by thread id, with its name. */

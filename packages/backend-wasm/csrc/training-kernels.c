@@ -400,6 +400,22 @@ void batch_norm_channels(float *out, const float *x, const float *mean, const fl
   }
 }
 
+// n floats from source to target, 4 at a time (unaligned v128 loads and stores; the tail one by
+// one): the rows of pad_images and crop_images, which clang -Os leaves scalar when written as a loop.
+static void copy_floats(float *target, const float *source, int n) {
+  int j = 0;
+  for (; j + 4 <= n; j += 4) wasm_v128_store(target + j, wasm_v128_load(source + j));
+  for (; j < n; j++) target[j] = source[j];
+}
+
+// n zeros at target, 4 at a time.
+static void zero_floats(float *target, int n) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  int j = 0;
+  for (; j + 4 <= n; j += 4) wasm_v128_store(target + j, zero);
+  for (; j < n; j++) target[j] = 0.0f;
+}
+
 // Copies images x[N, H, W, C] into a zero-padded xp[N, Hp, Wp, C]:
 //   xp[n, h, w, c] = x[n, h − pad_top, w − pad_left, c] where that is inside x, else 0.
 // Rows/columns of x past Hp − pad_top / Wp − pad_left (taps a strided 'valid' convolution never
@@ -415,13 +431,13 @@ void pad_images(float *xp, const float *x, int batch, int height, int width, int
     for (int hp = 0; hp < padded_height; hp++) {
       float *target = xp + (n * padded_height + hp) * padded_row;
       const int h = hp - pad_top;
-      int j = 0;
       if (h >= 0 && h < height) {
-        const float *source = x + (n * height + h) * row - left;
-        for (; j < left; j++) target[j] = 0.0f;
-        for (; j < left + copied; j++) target[j] = source[j];
+        zero_floats(target, left);
+        copy_floats(target + left, x + (n * height + h) * row, copied);
+        zero_floats(target + left + copied, padded_row - left - copied);
+      } else {
+        zero_floats(target, padded_row);
       }
-      for (; j < padded_row; j++) target[j] = 0.0f;
     }
   }
 }
@@ -591,10 +607,10 @@ void crop_images(float *dx, const float *dxp, int batch, int height, int width, 
       const int hp = h + pad_top;
       int j = 0;
       if (hp < padded_height) {
-        const float *source = dxp + (n * padded_height + hp) * padded_row + pad_left * channels;
-        for (; j < copied; j++) target[j] = source[j];
+        copy_floats(target, dxp + (n * padded_height + hp) * padded_row + pad_left * channels, copied);
+        j = copied;
       }
-      for (; j < row; j++) target[j] = 0.0f;
+      zero_floats(target + j, row - j);
     }
   }
 }
