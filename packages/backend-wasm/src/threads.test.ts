@@ -152,6 +152,14 @@ describe('threaded wasm in Node', () => {
     const splitCalls = Object.values(large.ran).reduce((sum: number, count) => sum + (count as number), 0);
     expect(large.pieces, 'each split call ran one piece on the caller and one on the worker').toEqual([splitCalls, splitCalls]);
 
+    // Without polling (what a busy machine gets: each thread sleeps between calls): the same pieces, the same values.
+    const polling = pool.spinMicroseconds;
+    expect(polling, 'the pool polls by default').toBeGreaterThan(0);
+    pool.spinMicroseconds = 0;
+    const sleeping = await run([16, 16], shares).finally(() => (pool.spinMicroseconds = polling));
+    expect(sleeping.pieces).toEqual(large.pieces);
+    sleeping.values.forEach((values, index) => expect(values, `output ${index}`).toEqual(large.values[index]));
+
     // The same inputs on the calling thread alone: the same results within the kernel tolerance.
     const single = await run([16, 16], callerOnly);
     expect(single.ran).toEqual({});

@@ -58,13 +58,16 @@ export type PoolKernel = (typeof poolKernels)[number];
 const MAX_ARGUMENTS = 16;
 /** Float64 entries per worker slot: kernel index, argument count, arguments. */
 const SLOT = 2 + MAX_ARGUMENTS;
-// Int32 header: generation, done, failures, stop, spin budget (µs); 32 bytes keep the Float64 slots aligned.
+// Int32 header: generation, done, failures, stop, poll budget (µs), workers started on this call, workers asleep;
+// 32 bytes keep the Float64 slots aligned.
 const GENERATION = 0;
 const DONE = 1;
 const FAILURES = 2;
 const STOP = 3;
 const SPIN = 4;
-const HEADER_INTS = 5;
+const STARTED = 5;
+const SLEEPING = 6;
+const HEADER_INTS = 7;
 const HEADER_BYTES = 32;
 /**
  * How long an idle pool thread polls before it sleeps (see `KernelPool.spinMicroseconds`). Waking
@@ -73,8 +76,9 @@ const HEADER_BYTES = 32;
  * split call. A training step's split calls come back to back, so a short poll keeps both sides
  * awake through a step. Polling only pays while the pool's threads have the cores to themselves:
  * on a busy machine a polling thread takes the time slice that the thread it waits for needs. So
- * the caller stops the polling (both sides) for `SPIN_BACKOFF_CALLS` calls whenever a worker's
- * piece was not done within the caller's poll, then tries again.
+ * the caller stops the polling (both sides) for `SPIN_BACKOFF_CALLS` calls whenever a worker had
+ * not started its piece by the time the caller finished its own, or had not finished it within the
+ * caller's poll (this budget, or half the caller's piece if longer), then tries again.
  */
 export const POOL_SPIN_MICROSECONDS = 1000;
 /** Split calls without polling after one whose workers were late (see `POOL_SPIN_MICROSECONDS`). */
@@ -94,15 +98,19 @@ const pieces = new Int32Array(counters);
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
-  // Spin a while for the next call before sleeping: a training step's split calls come a few
-  // hundred µs apart, and waking a sleeping thread costs more than that on a virtual machine.
+  // Poll a while for the next call before sleeping (see POOL_SPIN_MICROSECONDS).
   const spinUntil = performance.now() + Atomics.load(header, ${SPIN}) / 1000;
   while (Atomics.load(header, ${GENERATION}) === seen && performance.now() < spinUntil) {
     for (let i = 0; i < 64 && Atomics.load(header, ${GENERATION}) === seen; i++);
   }
-  Atomics.wait(header, ${GENERATION}, seen);
+  if (Atomics.load(header, ${GENERATION}) === seen) {
+    Atomics.add(header, ${SLEEPING}, 1);
+    Atomics.wait(header, ${GENERATION}, seen);
+    Atomics.sub(header, ${SLEEPING}, 1);
+  }
   seen = Atomics.load(header, ${GENERATION});
   if (Atomics.load(header, ${STOP}) === 1) break;
+  Atomics.add(header, ${STARTED}, 1);
   const index = task[0];
   if (index >= 0) {
     try {
@@ -159,6 +167,11 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
   Atomics.store(header, SPIN, spinMicroseconds);
   /** Calls left before polling resumes after a late worker (0: polling). */
   let backoff = 0;
+  /**
+   * Whether the next call's lateness counts: not while the workers may still be asleep from before
+   * polling (re)started (the first call, the first after a back-off).
+   */
+  let judge = false;
   let lateCalls = 0;
   const slots = Array.from({ length: workers }, (_, slot) => new Float64Array(control, HEADER_BYTES + slot * SLOT * 8, SLOT));
   const started = Array.from({ length: workers }, (_, slot) => {
@@ -181,6 +194,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
     set spinMicroseconds(value: number) {
       spinMicroseconds = Math.max(0, Math.round(value));
       backoff = 0;
+      judge = false;
       Atomics.store(header, SPIN, spinMicroseconds);
     },
     get lateCalls() {
@@ -205,26 +219,39 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
         }
       }
       Atomics.store(header, DONE, 0);
+      Atomics.store(header, STARTED, 0);
       Atomics.add(header, GENERATION, 1);
+      // A worker asleep now starts late by its wake-up; only one that was polling and still had not
+      // started by the end of the caller's piece shows a busy machine.
+      const polling = Atomics.load(header, SLEEPING) === 0;
       Atomics.notify(header, GENERATION);
+      const start = performance.now();
       try {
         call(...pieces[0]!);
         Atomics.add(pieceCounts, 0, 1);
       } finally {
-        // Even when our own piece trapped: the workers' pieces must end before the next call reuses the slots.
         if (backoff === 0 && spinMicroseconds > 0) {
-          const spinUntil = performance.now() + spinMicroseconds / 1000;
-          while (Atomics.load(header, DONE) < workers && performance.now() < spinUntil) {
+          // Late: a polling worker had not even started while the caller ran its whole piece (it had
+          // no core), or a worker had not finished within the poll, which grows with the piece (a piece of
+          // several ms may run a little slower on a worker without anything being wrong).
+          const now = performance.now();
+          const spinUntil = now + Math.max(spinMicroseconds / 1000, (now - start) / 2);
+          const unstarted = judge && polling && Atomics.load(header, STARTED) < workers;
+          while (!unstarted && Atomics.load(header, DONE) < workers && performance.now() < spinUntil) {
             for (let i = 0; i < 64 && Atomics.load(header, DONE) < workers; i++);
           }
-          if (Atomics.load(header, DONE) < workers) {
+          const late = Atomics.load(header, DONE) < workers && judge;
+          judge = true;
+          if (late) {
             lateCalls++;
             backoff = SPIN_BACKOFF_CALLS;
             Atomics.store(header, SPIN, 0);
           }
         } else if (backoff > 0 && --backoff === 0) {
           Atomics.store(header, SPIN, spinMicroseconds);
+          judge = false;
         }
+        // Even when our own piece trapped: the workers' pieces must end before the next call reuses the slots.
         const deadline = Date.now() + WAIT_LIMIT_MS;
         for (let done = Atomics.load(header, DONE); done < workers; done = Atomics.load(header, DONE)) {
           if (Date.now() > deadline) throw new Error(`a wasm kernel worker did not finish ${kernel} within ${WAIT_LIMIT_MS / 1000} s; restart the process, and to keep our kernels on one thread pass { threadedKernels: false } to createWasmPlugin`);
