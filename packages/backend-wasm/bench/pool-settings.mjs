@@ -28,11 +28,16 @@ const pool = simdKernelPool(tf.backend());
 if (!pool) throw new Error(`no kernel pool runs at --threads ${threads}: give 2 or more`);
 
 const defaults = { spin: pool.spinMicroseconds, localFloats: poolThresholds.localFloats };
+/** Applies one setting: polling on (the default budget) or off, the copies' share local or at `floats`. */
+const setting = (polling, localCopies) => () => {
+  poolThresholds.localFloats = localCopies ? defaults.localFloats : poolThresholds.floats;
+  pool.spinMicroseconds = polling ? defaults.spin : 0;
+};
 const settings = {
-  'default': () => Object.assign(poolThresholds, { localFloats: defaults.localFloats }) && (pool.spinMicroseconds = defaults.spin),
-  'no polling': () => Object.assign(poolThresholds, { localFloats: defaults.localFloats }) && (pool.spinMicroseconds = 0),
-  'copies at floats share': () => Object.assign(poolThresholds, { localFloats: poolThresholds.floats }) && (pool.spinMicroseconds = defaults.spin),
-  'neither (before)': () => Object.assign(poolThresholds, { localFloats: poolThresholds.floats }) && (pool.spinMicroseconds = 0),
+  'default': setting(true, true),
+  'no polling': setting(false, true),
+  'copies at floats share': setting(true, false),
+  'neither (before)': setting(false, false),
 };
 
 const model = createModel(modelName, { seed: 0 });
