@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parallelKernels, poolThresholds, threadsFor, type KernelPool, type PoolKernel } from './kernel-pool.js';
+import { parallelKernels, poolThresholds, SPIN_BACKOFF_CALLS, startKernelPool, threadsFor, type KernelPool, type PoolKernel } from './kernel-pool.js';
 import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 
@@ -81,5 +81,53 @@ describe('threadsFor', () => {
     expect(threadsFor(8, 1e9, 1000, 5)).toBe(5);
     expect(threadsFor(2, 1e9, 1000, 1)).toBe(1);
     expect(threadsFor(4, 10, 0, 3)).toBe(3); // tests: thresholds 0 split everything
+  });
+});
+
+/**
+ * A module in place of our kernels whose `relu_gradient(_, _, _, ms)` blocks for `ms` milliseconds
+ * (memory.atomic.wait32 on a word nobody notifies), over an imported shared memory: a worker's piece
+ * of a known length, without burning a core.
+ */
+const sleeperModule = new WebAssembly.Module(
+  new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // magic, version 1
+    ...[0x01, 0x08, 0x01, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x00], // type: (i32 i32 i32 i32) → ()
+    ...[0x02, 0x10, 0x01, 0x03, ...new TextEncoder().encode('env'), 0x06, ...new TextEncoder().encode('memory'), 0x02, 0x03, 0x01, 0x01], // import env.memory, shared, 1 page
+    ...[0x03, 0x02, 0x01, 0x00], // one function of type 0
+    ...[0x07, 0x11, 0x01, 0x0d, ...new TextEncoder().encode('relu_gradient'), 0x00, 0x00], // export it as relu_gradient
+    // if (ms) drop(memory.atomic.wait32(0, 0, ms · 1,000,000 ns))
+    ...[0x0a, 0x1a, 0x01, 0x18, 0x00, 0x20, 0x03, 0x04, 0x40, 0x41, 0x00, 0x41, 0x00, 0x20, 0x03, 0xad, 0x42, 0xc0, 0x84, 0x3d, 0x7e, 0xfe, 0x01, 0x02, 0x00, 0x1a, 0x0b, 0x0b],
+  ]),
+);
+
+describe('startKernelPool polling', () => {
+  it('stops polling for SPIN_BACKOFF_CALLS calls after a late worker, then judges again from the second call on', async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const caller = { relu_gradient: () => {} } as unknown as SimdKernels; // the caller's piece: nothing to do
+    const pool = await startKernelPool(sleeperModule, memory, caller, 2);
+    try {
+      const call = (workerMs: number) => pool.run('relu_gradient', [[0, 0, 0, 0], [0, 0, 0, workerMs]]);
+      // The first call is not judged (the worker may still be asleep from before): not late however long.
+      call(100);
+      expect(pool.lateCalls).toBe(0);
+      // A worker 100 ms behind a caller that polls 1 ms: late; polling stops.
+      call(100);
+      expect(pool.lateCalls).toBe(1);
+      // While polling is off nothing is judged, a slow worker included.
+      call(100);
+      for (let i = 1; i < SPIN_BACKOFF_CALLS; i++) call(0);
+      expect(pool.lateCalls).toBe(1);
+      // Polling is back: the first call is not judged, the next one is.
+      call(100);
+      expect(pool.lateCalls).toBe(1);
+      call(100);
+      expect(pool.lateCalls).toBe(2);
+      // (Whether a worker that keeps up is never judged late depends on the machine's load: a worker
+      // without a core for 0.1 ms is late by design. Not asserted here.)
+      expect(pool.pieces).toEqual([SPIN_BACKOFF_CALLS + 4, SPIN_BACKOFF_CALLS + 4]);
+    } finally {
+      await pool.close();
+    }
   });
 });

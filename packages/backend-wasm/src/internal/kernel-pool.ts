@@ -77,10 +77,12 @@ const HEADER_BYTES = 32;
  * awake through a step. Polling only pays while the pool's threads have the cores to themselves:
  * on a busy machine a polling thread takes the time slice that the thread it waits for needs. So
  * the caller stops the polling (both sides) for `SPIN_BACKOFF_CALLS` calls whenever a worker had
- * not started its piece by the time the caller finished its own, or had not finished it within the
+ * not started its piece `START_GRACE_MS` after the caller finished its own, or had not finished it within the
  * caller's poll (this budget, or half the caller's piece if longer), then tries again.
  */
 export const POOL_SPIN_MICROSECONDS = 1000;
+/** How long after the caller's piece a polling worker may take to start its own before it counts as late. */
+const START_GRACE_MS = 0.1;
 /** Split calls without polling after one whose workers were late (see `POOL_SPIN_MICROSECONDS`). */
 export const SPIN_BACKOFF_CALLS = 64;
 /** A piece that has not answered after this long means a dead worker: fail rather than hang. */
@@ -222,7 +224,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       Atomics.store(header, STARTED, 0);
       Atomics.add(header, GENERATION, 1);
       // A worker asleep now starts late by its wake-up; only one that was polling and still had not
-      // started by the end of the caller's piece shows a busy machine.
+      // started soon after the end of the caller's piece shows a busy machine.
       const polling = Atomics.load(header, SLEEPING) === 0;
       Atomics.notify(header, GENERATION);
       const start = performance.now();
@@ -231,22 +233,26 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
         Atomics.add(pieceCounts, 0, 1);
       } finally {
         if (backoff === 0 && spinMicroseconds > 0) {
-          // Late: a polling worker had not even started while the caller ran its whole piece (it had
-          // no core), or a worker had not finished within the poll, which grows with the piece (a piece of
-          // several ms may run a little slower on a worker without anything being wrong).
-          const now = performance.now();
-          const spinUntil = now + Math.max(spinMicroseconds / 1000, (now - start) / 2);
-          const unstarted = judge && polling && Atomics.load(header, STARTED) < workers;
-          while (!unstarted && Atomics.load(header, DONE) < workers && performance.now() < spinUntil) {
+          // Late: a polling worker had not started START_GRACE_MS after the caller ran its whole piece
+          // (it had no core), or a worker had not finished within the poll, which grows with the piece
+          // (a piece of several ms may run a little slower on a worker without anything being wrong).
+          const end = performance.now();
+          const spinUntil = end + Math.max(spinMicroseconds / 1000, (end - start) / 2);
+          let late = false;
+          while (Atomics.load(header, DONE) < workers) {
+            const now = performance.now();
+            if (now >= spinUntil || (polling && now >= end + START_GRACE_MS && Atomics.load(header, STARTED) < workers)) {
+              late = true;
+              break;
+            }
             for (let i = 0; i < 64 && Atomics.load(header, DONE) < workers; i++);
           }
-          const late = Atomics.load(header, DONE) < workers && judge;
-          judge = true;
-          if (late) {
+          if (late && judge) {
             lateCalls++;
             backoff = SPIN_BACKOFF_CALLS;
             Atomics.store(header, SPIN, 0);
           }
+          judge = true;
         } else if (backoff > 0 && --backoff === 0) {
           Atomics.store(header, SPIN, spinMicroseconds);
           judge = false;
