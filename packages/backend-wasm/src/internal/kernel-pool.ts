@@ -72,13 +72,15 @@ const HEADER_BYTES = 32;
 /**
  * How long an idle pool thread polls before it sleeps (see `KernelPool.spinMicroseconds`). Waking
  * a thread that sleeps in `Atomics.wait` takes a futex wake-up, and on a virtual machine whose vCPU
- * went idle an inter-processor interrupt through the hypervisor: more than the piece of a small
- * split call. A training step's split calls come back to back, so a short poll keeps both sides
- * awake through a step. Polling only pays while the pool's threads have the cores to themselves:
- * on a busy machine a polling thread takes the time slice that the thread it waits for needs. So
- * the caller stops the polling (both sides) for `SPIN_BACKOFF_CALLS` calls whenever a worker had
- * not started its piece `START_GRACE_MS` after the caller finished its own, or had not finished it within the
- * caller's poll (this budget, or half the caller's piece if longer), then tries again.
+ * went idle an inter-processor interrupt through the hypervisor: on the order of a small split
+ * call's piece, and a call pays two (the worker's, then the caller's). A training step's split
+ * calls come back to back, so a short poll keeps both sides awake through a step. Polling only
+ * pays while the pool's threads have the cores to themselves: on a busy machine a polling thread
+ * takes the time slice that the thread it waits for needs. So the caller stops the polling (both
+ * sides) for `SPIN_BACKOFF_CALLS` calls whenever a polling worker had not started its piece
+ * `START_GRACE_MS` after the caller finished its own, or a worker had not finished within the
+ * caller's poll (this budget, or half the caller's piece if longer); then it polls again, judging
+ * from the second call on (the workers may still be asleep for the first).
  */
 export const POOL_SPIN_MICROSECONDS = 1000;
 /** How long after the caller's piece a polling worker may take to start its own before it counts as late. */
