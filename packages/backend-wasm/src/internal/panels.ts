@@ -43,9 +43,8 @@ export function winogradPanelFloats(channels: number, quads: number): number {
  * (16 × tiles × (C + CO) floats) within ~32 KB, L1-resident (28×28×16: 16.3 ms at 128 tiles, 13.2
  * at 16; 14×14×32: 12.1 at 128, 10.6 at 16; batch 64, one thread), but at least (C + CO)/16 tiles:
  * every block reloads and stores dU's 16 × C × CO accumulators, which from C + CO = 128 on costs
- * more than the block's products gain from L1 (seventh session, bench/winograd-filter-block.mjs: raw kernel, block sizes interleaved,
- * medians of 15: 4×4×128→128 9.5-10.2 ms at 4 tiles → 8.0-8.4 at 16, 7×7×64→64 8.7-8.8 at 4 → 7.8-7.9 at 8;
- * 14×14×32, 28×28×16 and 11×11 32→64 best where they were).
+ * more than the block's products gain from L1 (bench/winograd-filter-block.mjs; docs/results.md,
+ * "Figures behind code choices").
  */
 export function winogradFilterGradientBlock(channels: number, outChannels: number): number {
   const width = channels + outChannels;

@@ -39,21 +39,12 @@
  * - stride 1, C ≥ 8, 'valid' (the full convolution mostly multiplies padding zeros): direct, a tie
  *   with GEMM + col2im without its M×K buffer (13×13×32 23.3 vs 23.6, 12×12×24 k5 14.8 vs 15.5;
  *   full conv 23.3 and 18.3).
- * - stride > 1, C ≥ 8: direct until the sixth session. Measured again after the packed panels (sixth session; both
- *   strategies interleaved in one process, min of 8 ms, batch 64, 'same', under a background
- *   training run), GEMM + col2im → direct, one thread: bn-cnn's 24×24×32 k5 s2 70.9 / 41.0 → 51.6 /
- *   31.0, 8×8×64 k5 s2 25.2 → 21.6, 28×28×32 k3 s2 38.2 → 32.0, 14×14×64 k3 s2 29.7 → 25.6, ResNet-mini's
- *   28×28×16→32 18.3 → 13.7, 14×14×32→64 14.5 → 11.5, 7×7×64→128 17.9 → 14.0; two threads: the same
- *   order (24×24×32 k5 49.5 / 63.9 → 54.1 / 51.6, the others 6-28% faster direct). GEMM + col2im
- *   writes a dcol buffer of M × K floats first (29.5 MB for the k5 layer) and then scatters it;
- *   before the packed panels it had won by 10-15% (28×28×32 s2 22.2 vs 25.4).
- * - stride > 1, C ≥ 8: phases (seventh session), direct → phases (bench/strided-input-gradient.mjs), interleaved, median
- *   of 16 ms, batch 64, 'same', under a background training run; one thread: bn-cnn's 24×24×32 k5 30.3 → 25.0,
- *   8×8×64 k5 12.0 → 9.9, 28×28×32 k3 18.2 → 15.1, ResNet-mini's 7×7×64→128 k3 8.3 → 6.2, 28×28×16→32 and
- *   14×14×32→64 k3 ties (9.2, 7.8), 1 × 1: 28×28×16→32 3.0 → 1.9 but 7×7×64→128 1.2 → 1.8; two threads:
- *   24×24×32 k5 54.7 → 34.0, 8×8×64 k5 21.9 → 15.1, 7×7×64 k3 14.3 → 9.9. The direct kernel adds every
- *   product into dx (read-modify-write per tap); a phase's forward convolution writes each dx pixel once,
- *   and its 3 × 3 sub-filters (a 5 × 5 layer's odd phase) run on Winograd.
+ * - stride > 1, C ≥ 8: one stride-1 forward convolution of dy per phase of dx. The direct kernel
+ *   adds every product into dx (read-modify-write per tap); a phase's forward convolution writes each
+ *   dx pixel once, and its 3 × 3 sub-filters (a 5 × 5 layer's odd phase) run on Winograd. Phases beat
+ *   the direct kernel on the strided zoo layers (two of ResNet-mini's stride-2 3 × 3 layers tie), and
+ *   the direct kernel beats GEMM + col2im, which writes an M × K dcol buffer first (29.5 MB for a k5
+ *   layer) and then scatters it (docs/results.md, "Figures behind code choices").
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
