@@ -3,6 +3,7 @@
  * a test digit). Views subscribe and re-render when either changes.
  */
 import type { CurrentModel } from './current-model.js';
+import { releaseInferenceModel } from './inference-model.js';
 
 export interface DigitInput {
   /** 784 MNIST-style bytes. */
@@ -28,12 +29,16 @@ export class AppState {
 
   /**
    * Makes `model` current and disposes the previous one, unless `disposePrevious` is false (a model
-   * fine-tuned from the previous one may share its weights).
+   * fine-tuned from the previous one may share its weights). The previous one's folded inference
+   * copy is disposed either way.
    */
   setModel(model: CurrentModel, { disposePrevious = true } = {}): void {
     const previous = this.modelValue;
     this.modelValue = model;
-    if (disposePrevious && previous && previous.model !== model.model) previous.model.dispose();
+    if (previous && previous.model !== model.model) {
+      releaseInferenceModel(previous.model);
+      if (disposePrevious) previous.model.dispose();
+    }
     this.notify();
   }
 

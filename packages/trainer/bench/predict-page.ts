@@ -1,12 +1,13 @@
 // A page entry (bundled by browser-vs-node.ts, not run by `pnpm bench` itself): a minimal page that
 // predicts with the pretrained bn-cnn on wasm, loaded by URL as the README's browser example does,
 // then times `?calls=` batch-1 predictions of one real MNIST test digit after `?warmup=` untimed ones.
-// Each call is the whole round trip a page makes: tensor in, predict, softmax, read back.
+// Each call is the whole round trip a page makes: tensor in, predict, softmax, read back. The page
+// serves the model as an app should: with its batch normalisations folded (`foldBatchNorm`).
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@digitlab/backend';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
 import { imagesToTensor, loadMnistTestFromUrl } from '@digitlab/datasets';
-import { loadModelFrom, pretrainedModelUrl } from '@digitlab/models';
+import { foldBatchNorm, loadModelFrom, pretrainedModelUrl } from '@digitlab/models';
 
 const parameters = new URLSearchParams(location.search);
 const calls = Number(parameters.get('calls') ?? 300);
@@ -15,7 +16,9 @@ const result: Record<string, unknown> = {};
 try {
   const { chosen } = await selectBackend('wasm', { plugins: [createWasmPlugin({ wasmPaths: '/wasm/' })] });
   const digits = await loadMnistTestFromUrl({ baseUrl: '/mnist/', gzipped: false, cache: false, size: 1 });
-  const { model, metadata } = await loadModelFrom(pretrainedModelUrl('bn-cnn', '/pretrained/'));
+  const { model: loaded, metadata } = await loadModelFrom(pretrainedModelUrl('bn-cnn', '/pretrained/'));
+  const model = foldBatchNorm(loaded);
+  loaded.dispose();
   const input = tf.tidy(() => imagesToTensor(digits.images.subarray(0, 784), metadata.input.normalization));
   const predictOnce = async () => {
     const probabilities = tf.tidy(() => tf.softmax(model.predict(input) as tf.Tensor));
