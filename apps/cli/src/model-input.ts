@@ -3,11 +3,11 @@
  * normalisation from `digitlab.json`, so models trained with different normalisations can be
  * evaluated together or ensembled. Both commands only infer, so each model is served with its
  * batch normalisations folded into the layers before them (`foldBatchNorm`: the same logits in
- * fewer passes). Used by `digitlab evaluate` and `digitlab predict`.
+ * fewer passes), called layer by layer (`inferenceFunction`). Used by `digitlab evaluate` and `digitlab predict`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE } from '@digitlab/datasets/node';
-import { foldBatchNorm, type LoadedModel } from '@digitlab/models/node';
+import { foldBatchNorm, inferenceFunction, type LoadedModel } from '@digitlab/models/node';
 import { createEnsemble, type Predictor } from '@digitlab/trainer/node';
 import { UsageError } from './exit-codes.js';
 import { sharedLabels } from './labels.js';
@@ -16,8 +16,9 @@ import { describeModelSpec, loadSavedModel, type ModelSpec } from './model-spec.
 /** A loaded model that takes `unit` inputs. */
 function unitInputPredictor({ model, metadata }: LoadedModel): Predictor {
   const { normalization, mean = 0, std = 1 } = metadata.input;
+  const run = inferenceFunction(model);
   return {
-    predict: (x) => tf.tidy(() => model.predict(normalization === 'mnist' ? tf.div(tf.sub(x, mean), std) : x) as tf.Tensor),
+    predict: (x) => tf.tidy(() => run(normalization === 'mnist' ? tf.div(tf.sub(x, mean), std) : x)),
   };
 }
 

@@ -39,11 +39,8 @@ export function modelInput(current: CurrentModel, pixels: Uint8Array): tf.Tensor
  * model with its batch normalisations folded (the same probabilities, fewer passes).
  */
 export async function classify(current: CurrentModel, pixels: Uint8Array): Promise<Float32Array> {
-  const model = inferenceModel(current.model);
-  const probabilities = tf.tidy(() => {
-    const output = model.predict(modelInput(current, pixels));
-    return tf.softmax(Array.isArray(output) ? (output[0] as tf.Tensor) : output);
-  });
+  const run = inferenceModel(current.model);
+  const probabilities = tf.tidy(() => tf.softmax(run(modelInput(current, pixels))));
   try {
     return (await probabilities.data()) as Float32Array;
   } finally {

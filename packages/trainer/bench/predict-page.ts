@@ -2,12 +2,13 @@
 // predicts with the pretrained bn-cnn on wasm, loaded by URL as the README's browser example does,
 // then times `?calls=` batch-1 predictions of one real MNIST test digit after `?warmup=` untimed ones.
 // Each call is the whole round trip a page makes: tensor in, predict, softmax, read back. The page
-// serves the model as an app should: with its batch normalisations folded (`foldBatchNorm`).
+// serves the model as an app should: with its batch normalisations folded (`foldBatchNorm`), called
+// layer by layer (`inferenceFunction`).
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@digitlab/backend';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
 import { imagesToTensor, loadMnistTestFromUrl } from '@digitlab/datasets';
-import { foldBatchNorm, loadModelFrom, pretrainedModelUrl } from '@digitlab/models';
+import { foldBatchNorm, inferenceFunction, loadModelFrom, pretrainedModelUrl } from '@digitlab/models';
 
 const parameters = new URLSearchParams(location.search);
 const calls = Number(parameters.get('calls') ?? 300);
@@ -19,9 +20,10 @@ try {
   const { model: loaded, metadata } = await loadModelFrom(pretrainedModelUrl('bn-cnn', '/pretrained/'));
   const model = foldBatchNorm(loaded);
   loaded.dispose();
+  const run = inferenceFunction(model);
   const input = tf.tidy(() => imagesToTensor(digits.images.subarray(0, 784), metadata.input.normalization));
   const predictOnce = async () => {
-    const probabilities = tf.tidy(() => tf.softmax(model.predict(input) as tf.Tensor));
+    const probabilities = tf.tidy(() => tf.softmax(run(input)));
     const values = await probabilities.data();
     probabilities.dispose();
     return values;

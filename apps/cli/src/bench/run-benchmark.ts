@@ -2,12 +2,13 @@
  * The measurement behind `digitlab bench`: training and inference of a zoo model on random data,
  * with a hand-written step (forward, softmax cross-entropy, gradients, update) so the figure is the
  * engine's and not a training loop's. Inference is timed on the trained model with its batch
- * normalisations folded (`foldBatchNorm`), the model `predict`, `evaluate` and the demo serve.
+ * normalisations folded (`foldBatchNorm`) and called layer by layer (`inferenceFunction`), as
+ * `predict`, `evaluate` and the demo serve it.
  * Warm-up steps are excluded from timing.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createModel, foldBatchNorm, type ModelName } from '@digitlab/models/node';
+import { createModel, foldBatchNorm, inferenceFunction, type ModelName } from '@digitlab/models/node';
 import type { CpuPeak } from './cpu-peak.js';
 import { profileStep } from './profile-step.js';
 import type { StepProfile } from './profile-table.js';
@@ -29,7 +30,7 @@ export interface BenchmarkOptions {
 
 /** What was measured. */
 export interface BenchmarkMeasurement {
-  /** Which model inference was timed on: the trained one with its batch normalisations folded into the layers before them. */
+  /** Which model inference was timed on: the trained one with its batch normalisations folded into the layers before them, run by `inferenceFunction`. */
   inferModel: 'folded';
   trainImagesPerSecond: number;
   inferImagesPerSecond: number;
@@ -64,11 +65,12 @@ export async function runBenchmark({ model: name, optimizer: optimizerName, batc
     // Inference runs on what users serve: a folded copy of the trained model (the same logits,
     // fewer layers). Folding after the training steps carries their moving statistics over.
     inferenceModel = foldBatchNorm(model);
-    const served = inferenceModel;
-    // predict() would split the batch into its default batchSize of 32 (two calls and a Concat at
-    // batch 64); one call at the full batch is what PyTorch and onnxruntime are timed on.
+    // Called layer by layer on the whole batch (`inferenceFunction`): predict() would split it into
+    // its default batchSize of 32 (two calls and a Concat at batch 64), and one call at the full
+    // batch is what PyTorch and onnxruntime are timed on.
+    const served = inferenceFunction(inferenceModel);
     const inferStep = () => {
-      tf.tidy(() => (served.predict(images, { batchSize: batch }) as tf.Tensor).dataSync());
+      tf.tidy(() => served(images).dataSync());
     };
     for (let step = 0; step < warmup; step += 1) inferStep();
     const callMilliseconds: number[] = [];
