@@ -3,7 +3,7 @@
 // then times `?calls=` batch-1 predictions of one real MNIST test digit after `?warmup=` untimed ones.
 // Each call is the whole round trip a page makes: tensor in, predict, softmax, read back. The page
 // serves the model as an app should: with its batch normalisations folded (`foldBatchNorm`), called
-// layer by layer (`inferenceFunction`).
+// layer by layer (`inferenceFunction`); `?form=as-loaded` times the loaded model's `predict` instead.
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@digitlab/backend';
 import { createWasmPlugin } from '@digitlab/backend-wasm';
@@ -18,9 +18,11 @@ try {
   const { chosen } = await selectBackend('wasm', { plugins: [createWasmPlugin({ wasmPaths: '/wasm/' })] });
   const digits = await loadMnistTestFromUrl({ baseUrl: '/mnist/', gzipped: false, cache: false, size: 1 });
   const { model: loaded, metadata } = await loadModelFrom(pretrainedModelUrl('bn-cnn', '/pretrained/'));
-  const model = foldBatchNorm(loaded);
-  loaded.dispose();
-  const run = inferenceFunction(model);
+  // `?form=as-loaded`: the loaded model through `predict`, what pages did before, for comparison.
+  const asLoaded = parameters.get('form') === 'as-loaded';
+  const model = asLoaded ? loaded : foldBatchNorm(loaded);
+  if (!asLoaded) loaded.dispose();
+  const run = asLoaded ? (x: tf.Tensor) => model.predict(x) as tf.Tensor : inferenceFunction(model);
   const input = tf.tidy(() => imagesToTensor(digits.images.subarray(0, 784), metadata.input.normalization));
   const predictOnce = async () => {
     const probabilities = tf.tidy(() => tf.softmax(run(input)));
