@@ -30,15 +30,14 @@ export class AppState {
   /**
    * Makes `model` current and disposes the previous one, unless `disposePrevious` is false (a model
    * fine-tuned from the previous one may share its weights). The previous one's folded inference
-   * copy is disposed either way.
+   * copy is disposed either way, also when `model` is the same layers model (fine-tuned in place:
+   * the copy holds its old weights).
    */
   setModel(model: CurrentModel, { disposePrevious = true } = {}): void {
     const previous = this.modelValue;
     this.modelValue = model;
-    if (previous && previous.model !== model.model) {
-      releaseInferenceModel(previous.model);
-      if (disposePrevious) previous.model.dispose();
-    }
+    if (previous) releaseInferenceModel(previous.model);
+    if (disposePrevious && previous && previous.model !== model.model) previous.model.dispose();
     this.notify();
   }
 
