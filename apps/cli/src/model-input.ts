@@ -1,11 +1,13 @@
 /**
  * Loaded models as predictors over `unit`-normalised images ([0, 1]): each model applies its own
  * normalisation from `digitlab.json`, so models trained with different normalisations can be
- * evaluated together or ensembled. Used by `digitlab evaluate` and `digitlab predict`.
+ * evaluated together or ensembled. Both commands only infer, so each model is served with its
+ * batch normalisations folded into the layers before them (`foldBatchNorm`: the same logits in
+ * fewer passes), called layer by layer (`inferenceFunction`). Used by `digitlab evaluate` and `digitlab predict`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_SIZE } from '@digitlab/datasets/node';
-import type { LoadedModel } from '@digitlab/models/node';
+import { foldBatchNorm, inferenceFunction, type LoadedModel } from '@digitlab/models/node';
 import { createEnsemble, type Predictor } from '@digitlab/trainer/node';
 import { UsageError } from './exit-codes.js';
 import { sharedLabels } from './labels.js';
@@ -14,8 +16,9 @@ import { describeModelSpec, loadSavedModel, type ModelSpec } from './model-spec.
 /** A loaded model that takes `unit` inputs. */
 function unitInputPredictor({ model, metadata }: LoadedModel): Predictor {
   const { normalization, mean = 0, std = 1 } = metadata.input;
+  const run = inferenceFunction(model);
   return {
-    predict: (x) => tf.tidy(() => model.predict(normalization === 'mnist' ? tf.div(tf.sub(x, mean), std) : x) as tf.Tensor),
+    predict: (x) => tf.tidy(() => run(normalization === 'mnist' ? tf.div(tf.sub(x, mean), std) : x)),
   };
 }
 
@@ -31,8 +34,17 @@ function checkDigitInput({ metadata }: LoadedModel, name: string): void {
   );
 }
 
+/** `loaded` with its model replaced by the folded inference copy; the loaded model is disposed. */
+function foldedForInference(loaded: LoadedModel): LoadedModel {
+  try {
+    return { ...loaded, model: foldBatchNorm(loaded.model) };
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
 /**
- * Loads every model; one is used as is, several become an ensemble (mean of softmax), which needs
+ * Loads every model, folded for inference; one is used as is, several become an ensemble (mean of softmax), which needs
  * them all to share their labels. `members` are the models alone, in the order of `specs`;
  * `labels[k]` names output k.
  */
@@ -40,8 +52,14 @@ export async function loadPredictor(specs: readonly ModelSpec[]): Promise<{ pred
   const loaded: LoadedModel[] = [];
   try {
     for (const spec of specs) {
-      loaded.push(await loadSavedModel(spec));
-      checkDigitInput(loaded.at(-1) as LoadedModel, describeModelSpec(spec));
+      const saved = await loadSavedModel(spec);
+      try {
+        checkDigitInput(saved, describeModelSpec(spec));
+      } catch (error) {
+        saved.model.dispose();
+        throw error;
+      }
+      loaded.push(foldedForInference(saved));
     }
     const labels = sharedLabels(loaded.map(({ metadata }, m) => ({ name: describeModelSpec(specs[m]!), labels: metadata.labels })));
     const members = loaded.map(unitInputPredictor);

@@ -3,6 +3,7 @@
  * a test digit). Views subscribe and re-render when either changes.
  */
 import type { CurrentModel } from './current-model.js';
+import { releaseInferenceModel } from './inference-model.js';
 
 export interface DigitInput {
   /** 784 MNIST-style bytes. */
@@ -28,11 +29,14 @@ export class AppState {
 
   /**
    * Makes `model` current and disposes the previous one, unless `disposePrevious` is false (a model
-   * fine-tuned from the previous one may share its weights).
+   * fine-tuned from the previous one may share its weights). The previous one's folded inference
+   * copy is disposed either way, also when `model` is the same layers model (fine-tuned in place:
+   * the copy holds its old weights).
    */
   setModel(model: CurrentModel, { disposePrevious = true } = {}): void {
     const previous = this.modelValue;
     this.modelValue = model;
+    if (previous) releaseInferenceModel(previous.model);
     if (disposePrevious && previous && previous.model !== model.model) previous.model.dispose();
     this.notify();
   }

@@ -1,12 +1,13 @@
 /**
  * A model in the page: the tfjs layers model plus what `digitlab.json` says about it, and
  * `classify()`, which runs one 28×28 MNIST-style image through it the way `digitlab predict` does
- * (the model's own input normalisation, softmax over its logits).
+ * (the model's own input normalisation, softmax over its logits), on the model's folded inference copy.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { imagesToTensor } from '@digitlab/datasets';
 import type { ModelMetadata } from '@digitlab/models';
+import { inferenceModel } from './inference-model.js';
 
 export interface CurrentModel {
   /** Shown in the picker: a shipped name, a file name or a URL. */
@@ -33,12 +34,13 @@ export function modelInput(current: CurrentModel, pixels: Uint8Array): tf.Tensor
   });
 }
 
-/** Softmax probabilities of each image in `pixels` (784 bytes each), one array per image. */
+/**
+ * Softmax probabilities of each image in `pixels` (784 bytes each), one array per image, from the
+ * model with its batch normalisations folded (the same probabilities, fewer passes).
+ */
 export async function classify(current: CurrentModel, pixels: Uint8Array): Promise<Float32Array> {
-  const probabilities = tf.tidy(() => {
-    const output = current.model.predict(modelInput(current, pixels));
-    return tf.softmax(Array.isArray(output) ? (output[0] as tf.Tensor) : output);
-  });
+  const run = inferenceModel(current.model);
+  const probabilities = tf.tidy(() => tf.softmax(run(modelInput(current, pixels))));
   try {
     return (await probabilities.data()) as Float32Array;
   } finally {

@@ -9,6 +9,7 @@
 // e.g. "unnamed scope") wrap kernels listed on their own: they are shown as "(scope)" and left out of the total.
 // --zoo profiles @digitlab/models' own builds (what `digitlab bench` and `train` run: its closed-form
 // batch-norm gradient, dropout, seeded initialisers; build packages/models first) instead of bench/models.mjs.
+// With --zoo, a model name ending in ":folded" profiles that model after foldBatchNorm (what predict and the demo serve).
 import './relaxed-simd.mjs'; // first: FMA kernels, as apps get them
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -43,7 +44,10 @@ function makeOptimizer() {
 
 const zoo = args.includes('--zoo') ? await import('../../models/dist/index.js') : null;
 for (const name of selected) {
-  const model = zoo ? zoo.createModel(name, { seed: 0 }) : models[name]();
+  const [zooName, form] = name.split(':');
+  const built = zoo ? zoo.createModel(zooName, { seed: 0 }) : models[name]();
+  const model = form === 'folded' ? zoo.foldBatchNorm(built) : built;
+  if (model !== built) built.dispose();
   const optimizer = makeOptimizer();
   const images = tf.randomNormal([batch, 28, 28, 1]);
   const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);

@@ -88,6 +88,8 @@ describe('wasm training kernels agree with the cpu backend', () => {
     { shape: [37, 5], axis: [0], keepDims: false },
     { shape: [2, 3, 4, 3], axis: [-4, -3], keepDims: false },
     { shape: [64, 26, 26, 3], axis: [0, 1, 2], keepDims: false }, // a long sum: 43,264 terms
+    { shape: [1, 4, 4, 128], axis: [1, 2], keepDims: false }, // global average pooling of one image: after a size-1 axis, ours
+    { shape: [1, 1, 3, 5, 6], axis: [2, 3], keepDims: true },
     { shape: [3, 4, 5], axis: [1, 2], keepDims: false }, // inner axes: stock kernel
     { shape: [3, 4, 5], axis: [0, 2], keepDims: true }, // mixed axes: stock kernel
   ])('sum and mean shape=$shape axis=$axis keepDims=$keepDims', ({ shape, axis, keepDims }) => {
@@ -126,7 +128,9 @@ describe('wasm training kernels agree with the cpu backend', () => {
     { a: [2, 5, 5, 8], b: [8] },
     { a: [1, 1, 1, 6], b: [3, 4, 4, 6] }, // vector first (Sub: v − x), 4-wide plus a scalar tail
     { a: [7, 3], b: [1, 3] },
-    { a: [2, 3, 4], b: [2, 3, 4] }, // same shape: stock kernel
+    { a: [2, 3, 4], b: [2, 3, 4] }, // same shape, small: ours
+    { a: [1, 4, 4, 128], b: [1, 4, 4, 128] }, // a batch-1 residual add: ours
+    { a: [2, 96, 96, 1], b: [2, 96, 96, 1] }, // same shape above SMALL_SAME_SHAPE_FLOATS: stock kernel on one thread
     { a: [2, 3, 4], b: [3, 1] }, // not per-channel: stock kernel
   ])('multiply, add, sub a=$a b=$b', ({ a, b }) => {
     it('values and gradients', async () => {

@@ -1,7 +1,8 @@
 /**
  * @digitlab/models — the digitlab model zoo (`createModel`, `listModels`), layer groups for
  * fine-tuning, save/load in the tfjs layers format plus `digitlab.json` metadata, pretrained
- * weights, and LoRA / AdaLoRA / IA3 / adapter layers with model surgery (apply, merge, replace the head).
+ * weights, LoRA / AdaLoRA / IA3 / adapter layers with model surgery (apply, merge, replace the head),
+ * and serving: `foldBatchNorm` (an inference copy) and `inferenceFunction` (x ↦ logits without `predict`'s per-call bookkeeping).
  * Every zoo model takes NHWC `[batch, 28, 28, 1]` and outputs logits (no softmax layer).
  * Peers: @tensorflow/tfjs-core and @tensorflow/tfjs-layers; no backend is imported.
  * Pure for pages and Node alike: `loadModelFrom` (URL, picked files, IndexedDB) and `saveModelTo`
@@ -52,6 +53,7 @@ export { addAdapters } from './surgery/add-adapters.js';
 export type { AdapterOptions } from './surgery/add-adapters.js';
 export { mergeLora } from './surgery/merge-lora.js';
 export { foldBatchNorm } from './surgery/fold-batch-norm.js';
+export { inferenceFunction } from './inference-function.js';
 export { replaceHead } from './surgery/replace-head.js';
 
 export { ModelsError, ModelOptionError, ModelFormatError, PretrainedNotFoundError } from './errors.js';

@@ -9,7 +9,7 @@ describe('digitlab bench', () => {
     const { code, stdout } = await runCaptured(['--backend', 'wasm', '--model', 'seed-cnn', '--batch', '8', '--steps', '2', '--warmup', '1', '--json']);
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as BenchResult;
-    expect(result).toMatchObject({ backend: 'wasm', model: 'seed-cnn', batch: 8, steps: 2, warmup: 1, optimizer: 'sgdm', leakedTensorsPerStep: 0 });
+    expect(result).toMatchObject({ backend: 'wasm', model: 'seed-cnn', batch: 8, steps: 2, warmup: 1, optimizer: 'sgdm', inferModel: 'folded', leakedTensorsPerStep: 0 });
     // The thread count is what the engine reports, not what was asked for.
     expect(result.threads).toBe(result.capabilities.threads);
     expect(result.trainImagesPerSecond).toBeGreaterThan(0);
@@ -80,10 +80,15 @@ describe('digitlab bench', () => {
     expect(result.inferLatencyMs).toBeGreaterThanOrEqual(meanMs / 9);
   });
 
-  it('trains a batch-norm model with Adam', async () => {
-    const { code, stdout } = await runCaptured(['--backend', 'wasm', '--model', 'bn-cnn', '--optimizer', 'adam', '--batch', '4', '--steps', '1', '--warmup', '1', '--json']);
+  it('trains a batch-norm model with Adam, and times its inference with the batch normalisations folded', async () => {
+    const { code, stdout } = await runCaptured(['--backend', 'wasm', '--model', 'bn-cnn', '--optimizer', 'adam', '--batch', '4', '--steps', '1', '--warmup', '1', '--profile', '--json']);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ model: 'bn-cnn', optimizer: 'adam', leakedTensorsPerStep: 0 });
+    const result = JSON.parse(stdout) as BenchResult;
+    expect(result).toMatchObject({ model: 'bn-cnn', optimizer: 'adam', inferModel: 'folded', leakedTensorsPerStep: 0 });
+    if (!result.profile) throw new Error('--profile printed no profile');
+    const kernels = (step: 'train' | 'infer') => result.profile![step].rows.map((row) => row.kernel);
+    expect(kernels('train').some((kernel) => kernel.includes('BatchNorm'))).toBe(true);
+    expect(kernels('infer').filter((kernel) => kernel.includes('BatchNorm'))).toEqual([]);
   });
 
   it('rejects an unknown model or optimizer with the valid choices (exit 2)', async () => {

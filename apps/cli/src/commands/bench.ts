@@ -1,7 +1,7 @@
 /**
  * `digitlab bench` — training and inference throughput of a zoo model on one backend, on random
  * data (the measurement is in `../bench/run-benchmark.ts`). Prints `{ backend, model, batch, threads,
- * steps, trainImagesPerSecond, inferImagesPerSecond, inferLatencyMs, leakedTensorsPerStep, maxRssBytes }`;
+ * steps, trainImagesPerSecond, inferModel, inferImagesPerSecond, inferLatencyMs, leakedTensorsPerStep, maxRssBytes }`;
  * `--profile` adds one profiled training step and one profiled inference, per kernel, against this
  * CPU's peak. The model definitions are the ones `bench/pytorch_reference.py` uses, so ratios are like for like.
  */
@@ -18,7 +18,8 @@ export const usage = `usage: digitlab bench [--model ${models.join('|')}] [--bac
                       [--warmup N] [--optimizer sgdm|adam] [--threads N] [--profile] [--seed N] [--json]
 
 Measures training and inference images/s on random data, and the median latency of one inference
-call. Defaults: seed-cnn, auto backend, batch 64, 20 timed steps after 3 warm-up steps, SGD with
+call. Inference runs on the trained model with its batch normalisations folded into the layers
+before them (inferModel: folded), as predict, evaluate and the demo serve it. Defaults: seed-cnn, auto backend, batch 64, 20 timed steps after 3 warm-up steps, SGD with
 momentum 0.9 and learning rate 0.01. --profile then profiles one training step and one inference
 (tf.profile) and prints per kernel: calls, ms, share of the step, FLOPs, GFLOP/s and % of this CPU's
 peak (native AVX2: 32 flop/cycle/core; wasm SIMD-128: 16), for the thread count the engine uses.
@@ -34,6 +35,8 @@ export interface BenchResult {
   warmup: number;
   optimizer: string;
   trainImagesPerSecond: number;
+  /** The model inference was timed on: the trained one with its batch normalisations folded (`foldBatchNorm`). */
+  inferModel: 'folded';
   inferImagesPerSecond: number;
   /** Median wall time of one inference call at this batch size, in ms. */
   inferLatencyMs: number;
@@ -96,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
 function summary(result: BenchResult): string {
   const lines = [
     `${result.model} on ${result.backend}, batch ${result.batch}, ${result.threads ?? '?'} thread(s): train ${result.trainImagesPerSecond.toFixed(1)} img/s, ` +
-      `infer ${result.inferImagesPerSecond.toFixed(1)} img/s (${result.inferLatencyMs.toFixed(2)} ms per call), ` +
+      `infer (${result.inferModel}) ${result.inferImagesPerSecond.toFixed(1)} img/s (${result.inferLatencyMs.toFixed(2)} ms per call), ` +
       `leaked tensors/step ${result.leakedTensorsPerStep}, max RSS ${(result.maxRssBytes / 2 ** 20).toFixed(0)} MiB`,
   ];
   if (result.profile) lines.push('', peakLine(result.profile.peak), '', formatProfile(result.profile.train), '', formatProfile(result.profile.infer));

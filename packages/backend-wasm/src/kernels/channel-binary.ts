@@ -2,7 +2,7 @@
  * Multiply, Add and Sub of a float32 tensor with a per-channel vector broadcast over its leading
  * axes, NHWC: out[…, c] = x[…, c] ∘ v[c], v of shape [C] or [1, …, 1, C]; and of two float32
  * tensors of one shape where our kernel pool splits them (residual adds: XNNPACK runs on one
- * thread beside our pool), as one row of all their elements. Batch-norm gradients
+ * thread beside our pool) or where they are small (batch-1 residual adds), as one row of all their elements. Batch-norm gradients
  * do this on [N, H, W, C] tensors every step, and the stock wasm kernels take a generic broadcast
  * path 2.5x slower than their same-shape loop (batch 64, 28×28×16: 2.5 vs 1.0 ms). Every other
  * shape, dtype, or a backend without our SIMD module, runs the stock kernel.
@@ -18,6 +18,14 @@ type BinaryKernel = 'Multiply' | 'Add' | 'Sub';
  * Op codes of csrc/training-kernels.c `binary_channels` (0: x·v, 1: x+v, 2: x−v, 3: v−x) for the
  * tensor operand first (`a` is the tensor) and for the vector first (`b` is the tensor).
  */
+
+/**
+ * Up to this many elements, two same-shape tensors go through our kernel even on one thread: the
+ * stock kernel costs several microseconds per call before its loop starts (a batch-1 ResNet's
+ * residual adds, 2K-12K elements, are mostly that), ours about one; above it, XNNPACK's loop is the
+ * faster one (docs/results.md, "batch-1 latency").
+ */
+const SMALL_SAME_SHAPE_FLOATS = 16_384;
 const opCodes: Readonly<Record<BinaryKernel, { tensorFirst: number; vectorFirst: number }>> = {
   Multiply: { tensorFirst: 0, vectorFirst: 0 },
   Add: { tensorFirst: 1, vectorFirst: 1 },
@@ -40,8 +48,11 @@ function channelBinary(kernelName: BinaryKernel, args: WasmKernelArgs): TensorIn
     let operands: [TensorInfo, TensorInfo, number] | undefined;
     if (isChannelVector(a.shape, b.shape)) operands = [a, b, opCodes[kernelName].tensorFirst];
     else if (isChannelVector(b.shape, a.shape)) operands = [b, a, opCodes[kernelName].vectorFirst];
-    // Same shapes: stock XNNPACK's loop on one thread, unless our pool splits it (one row of all the elements).
-    else if (a.shape.join() === b.shape.join() && splitsOverPool(backend, sizeOf(a.shape))) operands = [a, b, opCodes[kernelName].tensorFirst];
+    // Same shapes: stock XNNPACK's loop on one thread, unless our pool splits it or the tensors are
+    // small (one row of all the elements).
+    else if (a.shape.join() === b.shape.join() && (sizeOf(a.shape) <= SMALL_SAME_SHAPE_FLOATS || splitsOverPool(backend, sizeOf(a.shape)))) {
+      operands = [a, b, opCodes[kernelName].tensorFirst];
+    }
     if (operands) {
       const [x, v, op] = operands;
       const channels = x.shape.join() === v.shape.join() ? sizeOf(x.shape) : (x.shape[x.shape.length - 1] as number);
