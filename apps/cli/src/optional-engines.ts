@@ -3,8 +3,8 @@
  * `@digitlab/backend-cuda` (`cuda`) are imported by package name only when a command builds its
  * backend list, and the CLI installs and runs without them. A missing one is replaced by a stand-in
  * plugin of the same name and priority whose detect() says "not installed" with the install command,
- * so `auto` passes over it, `--backend tensorflow` fails naming the package (vitest's
- * `MISSING DEPENDENCY`), and `digitlab backends` lists it with the fix.
+ * so `auto` passes over it, `--backend tensorflow` fails naming the package and the install
+ * command, and `digitlab backends` lists it with the fix.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';

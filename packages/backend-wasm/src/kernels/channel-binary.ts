@@ -1,11 +1,12 @@
 /**
  * Multiply, Add and Sub of a float32 tensor with a per-channel vector broadcast over its leading
  * axes, NHWC: out[…, c] = x[…, c] ∘ v[c], v of shape [C] or [1, …, 1, C]; and of two float32
- * tensors of one shape where our kernel pool splits them (residual adds: XNNPACK runs on one
- * thread beside our pool) or where they are small (batch-1 residual adds), as one row of all their elements. Batch-norm gradients
- * do this on [N, H, W, C] tensors every step, and the stock wasm kernels take a generic broadcast
- * path 2.5x slower than their same-shape loop (batch 64, 28×28×16: 2.5 vs 1.0 ms). Every other
- * shape, dtype, or a backend without our SIMD module, runs the stock kernel.
+ * tensors of one shape, as one row of all their elements, where our kernel pool splits them
+ * (residual adds: XNNPACK runs on one thread beside our pool) or where they are small (batch-1
+ * residual adds). Batch-norm gradients do the first on [N, H, W, C] tensors every step, and the
+ * stock wasm kernels take a generic broadcast path 2.5x slower than their same-shape loop (batch 64,
+ * 28×28×16: 2.5 vs 1.0 ms). Every other shape, dtype, or a backend without our SIMD module, runs
+ * the stock kernel.
  */
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { input, sizeOf, wasmKernel, type WasmKernelArgs } from '../internal/heap.js';
@@ -15,17 +16,17 @@ import { heapOffset, simdKernels, splitsOverPool } from '../internal/simd-kernel
 type BinaryKernel = 'Multiply' | 'Add' | 'Sub';
 
 /**
- * Op codes of csrc/training-kernels.c `binary_channels` (0: x·v, 1: x+v, 2: x−v, 3: v−x) for the
- * tensor operand first (`a` is the tensor) and for the vector first (`b` is the tensor).
- */
-
-/**
  * Up to this many elements, two same-shape tensors go through our kernel even on one thread: the
  * stock kernel costs several microseconds per call before its loop starts (a batch-1 ResNet's
  * residual adds, 2K-12K elements, are mostly that), ours about one; above it, XNNPACK's loop is the
  * faster one (docs/results.md, "batch-1 latency").
  */
 const SMALL_SAME_SHAPE_FLOATS = 16_384;
+
+/**
+ * Op codes of csrc/training-kernels.c `binary_channels` (0: x·v, 1: x+v, 2: x−v, 3: v−x) for the
+ * tensor operand first (`a` is the tensor) and for the vector first (`b` is the tensor).
+ */
 const opCodes: Readonly<Record<BinaryKernel, { tensorFirst: number; vectorFirst: number }>> = {
   Multiply: { tensorFirst: 0, vectorFirst: 0 },
   Add: { tensorFirst: 1, vectorFirst: 1 },
