@@ -760,6 +760,85 @@ void winograd_filter(float *u, const float *w, int channels, int out_channels) {
   }
 }
 
+// Winograd F(4×4, 3×3) (Lavin & Gray 2015; interpolation points 0, ±1, ±2, ∞): each 4 × 4 block of
+// output pixels ("tile") comes from the 6 × 6 input window d at its top-left corner as
+//   Y = Aᵀ [ Σ_c (G g_{c,co} Gᵀ) ⊙ (Bᵀ d_c B) ] A,
+// 36 products per tile, input and output channel where the direct convolution needs 144 and
+// F(2×2, 3×3) 64 (2.25 products per output pixel instead of 4), for larger transforms whose
+// constants are not all powers of two. The matrices:
+//   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
+//   G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1],
+//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1].
+// Each function below applies one of them, or its transpose for the gradients, along one axis of a
+// tile, 4 channels a vector; a 2-D transform is one down the columns, then one along the rows.
+#define W4_INLINE static inline __attribute__((always_inline))
+#define W4_SCALE(k, x) wasm_f32x4_mul(wasm_f32x4_splat(k), (x))
+
+// r = Bᵀ d (6 → 6): the input's transform.
+W4_INLINE void w4_input(v128_t r[6], const v128_t d[6]) {
+  const v128_t d13 = wasm_f32x4_sub(d[1], d[3]), d42 = wasm_f32x4_sub(d[4], d[2]);
+  r[0] = wasm_f32x4_add(wasm_f32x4_sub(W4_SCALE(4.0f, d[0]), W4_SCALE(5.0f, d[2])), d[4]);
+  r[1] = wasm_f32x4_sub(wasm_f32x4_add(d[3], d[4]), W4_SCALE(4.0f, wasm_f32x4_add(d[1], d[2])));
+  r[2] = wasm_f32x4_add(W4_SCALE(4.0f, wasm_f32x4_sub(d[1], d[2])), wasm_f32x4_sub(d[4], d[3]));
+  r[3] = wasm_f32x4_sub(d42, W4_SCALE(2.0f, d13));
+  r[4] = wasm_f32x4_add(d42, W4_SCALE(2.0f, d13));
+  r[5] = wasm_f32x4_add(wasm_f32x4_sub(W4_SCALE(4.0f, d[1]), W4_SCALE(5.0f, d[3])), d[5]);
+}
+
+// o = Aᵀ m (6 → 4): the products' transform into output pixels.
+W4_INLINE void w4_output(v128_t o[4], const v128_t m[6]) {
+  const v128_t s1 = wasm_f32x4_add(m[1], m[2]), d1 = wasm_f32x4_sub(m[1], m[2]);
+  const v128_t s2 = wasm_f32x4_add(m[3], m[4]), d2 = wasm_f32x4_sub(m[3], m[4]);
+  o[0] = wasm_f32x4_add(wasm_f32x4_add(m[0], s1), s2);
+  o[1] = wasm_f32x4_add(d1, W4_SCALE(2.0f, d2));
+  o[2] = wasm_f32x4_add(s1, W4_SCALE(4.0f, s2));
+  o[3] = wasm_f32x4_add(wasm_f32x4_add(d1, W4_SCALE(8.0f, d2)), m[5]);
+}
+
+// u = G g (3 → 6): the filter's transform.
+W4_INLINE void w4_filter(v128_t u[6], const v128_t g[3]) {
+  const v128_t outer = wasm_f32x4_add(g[0], g[2]);
+  const v128_t quarter = W4_SCALE(0.25f, g[0]), sixth = W4_SCALE(1.0f / 6.0f, g[2]);
+  const v128_t a = wasm_f32x4_add(W4_SCALE(1.0f / 24.0f, g[0]), sixth), b = W4_SCALE(1.0f / 12.0f, g[1]);
+  u[0] = quarter;
+  u[1] = W4_SCALE(-1.0f / 6.0f, wasm_f32x4_add(outer, g[1]));
+  u[2] = W4_SCALE(-1.0f / 6.0f, wasm_f32x4_sub(outer, g[1]));
+  u[3] = wasm_f32x4_add(a, b);
+  u[4] = wasm_f32x4_sub(a, b);
+  u[5] = g[2];
+}
+
+// e = A y (4 → 6, Aᵀ's transpose): an output gradient's transform, for both gradients.
+W4_INLINE void w4_gradient(v128_t e[6], const v128_t y[4]) {
+  const v128_t even = wasm_f32x4_add(y[0], y[2]), odd = wasm_f32x4_add(y[1], y[3]);
+  const v128_t even4 = wasm_f32x4_add(y[0], W4_SCALE(4.0f, y[2])), odd8 = wasm_f32x4_add(W4_SCALE(2.0f, y[1]), W4_SCALE(8.0f, y[3]));
+  e[0] = y[0];
+  e[1] = wasm_f32x4_add(even, odd);
+  e[2] = wasm_f32x4_sub(even, odd);
+  e[3] = wasm_f32x4_add(even4, odd8);
+  e[4] = wasm_f32x4_sub(even4, odd8);
+  e[5] = y[3];
+}
+
+// w = Gᵀ u (6 → 3): the filter gradient from the transformed one.
+W4_INLINE void w4_filter_gradient(v128_t w[3], const v128_t u[6]) {
+  const v128_t s12 = wasm_f32x4_add(u[1], u[2]), s34 = wasm_f32x4_add(u[3], u[4]);
+  w[0] = wasm_f32x4_add(wasm_f32x4_sub(W4_SCALE(0.25f, u[0]), W4_SCALE(1.0f / 6.0f, s12)), W4_SCALE(1.0f / 24.0f, s34));
+  w[1] = wasm_f32x4_add(W4_SCALE(1.0f / 6.0f, wasm_f32x4_sub(u[2], u[1])), W4_SCALE(1.0f / 12.0f, wasm_f32x4_sub(u[3], u[4])));
+  w[2] = wasm_f32x4_add(W4_SCALE(1.0f / 6.0f, wasm_f32x4_sub(s34, s12)), u[5]);
+}
+
+// x = B v (6 → 6, Bᵀ's transpose): the input gradient of a window from its transformed one.
+W4_INLINE void w4_input_gradient(v128_t x[6], const v128_t v[6]) {
+  const v128_t s12 = wasm_f32x4_add(v[1], v[2]), s34 = wasm_f32x4_add(v[3], v[4]);
+  x[0] = W4_SCALE(4.0f, v[0]);
+  x[1] = wasm_f32x4_add(wasm_f32x4_add(W4_SCALE(4.0f, wasm_f32x4_sub(v[2], v[1])), W4_SCALE(2.0f, wasm_f32x4_sub(v[4], v[3]))), W4_SCALE(4.0f, v[5]));
+  x[2] = wasm_f32x4_sub(wasm_f32x4_sub(W4_SCALE(-5.0f, v[0]), W4_SCALE(4.0f, s12)), s34);
+  x[3] = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_sub(v[1], v[2]), W4_SCALE(2.0f, wasm_f32x4_sub(v[3], v[4]))), W4_SCALE(5.0f, v[5]));
+  x[4] = wasm_f32x4_add(wasm_f32x4_add(v[0], s12), s34);
+  x[5] = v[5];
+}
+
 // out[N, OH, OW, CO] = xp ⊛ w for a 3 × 3 filter at stride 1, from u = winograd_filter(w) and
 // zero-padded images xp[N, Hp, Wp, C] with Hp ≥ 2·⌈OH/2⌉ + 2, Wp ≥ 2·⌈OW/2⌉ + 2 (every tile's
 // window in range; tiles past an odd OH/OW compute a row/column that is not stored).

@@ -35,7 +35,15 @@ type Conv2DAttrs = ConvBackpropAttrs & { dilations?: [number, number] | number }
  *    XNNPACK; where our pool owns the cores (the default in Node), ours, split over it.
  * `force` overrides both (tests, benches).
  */
-export const conv2dChoice: { force?: 'ours' | 'stock'; winograd?: boolean } = {};
+export const conv2dChoice: { force?: 'ours' | 'stock'; winograd?: boolean; tile?: WinogradTile } = {};
+
+/**
+ * The output tile of a Winograd convolution: 2 for F(2×2, 3×3) (16 products per tile, input and
+ * output channel), 4 for F(4×4, 3×3) (36 per tile: 2.25 per output pixel instead of 4, with larger
+ * transforms). Each direction picks its own (see its kernel); `conv2dChoice.tile` forces one
+ * everywhere (tests, benches).
+ */
+export type WinogradTile = 2 | 4;
 
 /** Fewest input channels of a Winograd convolution (see `winogradApplies`; C = 4 is unmeasured and stays direct). */
 export const WINOGRAD_MIN_CHANNELS = 8;
@@ -93,9 +101,12 @@ export function directConv2d(backend: BackendWasm, kernels: SimdKernels, x: Tens
   return out;
 }
 
-/** The rows and columns of x (from the top-left padding on) that the Winograd kernels read: whole 2 × 2 tiles' 4 × 4 windows. */
-export function winogradReach(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>): { height: number; width: number } {
-  return { height: 2 * Math.ceil(g.outHeight / 2) + 2, width: 2 * Math.ceil(g.outWidth / 2) + 2 };
+/**
+ * The rows and columns of x (from the top-left padding on) that the Winograd kernels read: whole
+ * `tile` × `tile` tiles' (tile + 2)-wide windows.
+ */
+export function winogradReach(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>, tile: WinogradTile = 2): { height: number; width: number } {
+  return { height: tile * Math.ceil(g.outHeight / tile) + 2, width: tile * Math.ceil(g.outWidth / tile) + 2 };
 }
 
 /** `out` = x ⊛ filter by Winograd F(2×2, 3×3): the filter transformed, x zero-padded to whole tiles. */
