@@ -839,6 +839,33 @@ W4_INLINE void w4_input_gradient(v128_t x[6], const v128_t v[6]) {
   x[5] = v[5];
 }
 
+// u[p, c, co] = (G g Gᵀ)[p], p = 6i + j, with g[kh, kw] = w[kh, kw, c, co] (HWIO): the F(4×4, 3×3)
+// filter transform, 4 co at a time (CO % 4 = 0).
+EXPORT(winograd4_filter)
+void winograd4_filter(float *u, const float *w, int channels, int out_channels) {
+  const int tap = channels * out_channels;
+  for (int c = 0; c < channels; c++) {
+    for (int co = 0; co < out_channels; co += 4) {
+      const float *g = w + c * out_channels + co;
+      float *target = u + c * out_channels + co;
+      v128_t columns[3][6];
+#pragma clang loop unroll(full)
+      for (int kw = 0; kw < 3; kw++) {
+        const v128_t taps[3] = {wasm_v128_load(g + kw * tap), wasm_v128_load(g + (3 + kw) * tap), wasm_v128_load(g + (6 + kw) * tap)};
+        w4_filter(columns[kw], taps);
+      }
+#pragma clang loop unroll(full)
+      for (int i = 0; i < 6; i++) {
+        const v128_t row[3] = {columns[0][i], columns[1][i], columns[2][i]};
+        v128_t transformed[6];
+        w4_filter(transformed, row);
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 6; j++) wasm_v128_store(target + (6 * i + j) * tap, transformed[j]);
+      }
+    }
+  }
+}
+
 // out[N, OH, OW, CO] = xp ⊛ w for a 3 × 3 filter at stride 1, from u = winograd_filter(w) and
 // zero-padded images xp[N, Hp, Wp, C] with Hp ≥ 2·⌈OH/2⌉ + 2, Wp ≥ 2·⌈OW/2⌉ + 2 (every tile's
 // window in range; tiles past an odd OH/OW compute a row/column that is not stored).
