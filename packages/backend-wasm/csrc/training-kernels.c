@@ -593,6 +593,24 @@ void transpose_filter(float *wt, const float *w, int depth, int out_channels, in
     for (int k = 0; k < padded_depth; k++) wt[co * padded_depth + k] = k < depth ? w[k * out_channels + co] : 0.0f;
 }
 
+// t[j, i] = m[i, j] for an R × K matrix m (a filter tap's [C, CO] into [CO, C]: the channel swap of
+// the input gradient's filters), 4 × 4 blocks through registers (store_transposed) so that both
+// sides move whole vectors; the rows and columns past the last multiple of 4 one float at a time.
+EXPORT(transpose_matrix)
+void transpose_matrix(float *t, const float *m, int rows, int columns) {
+  const int rows4 = rows & ~3, columns4 = columns & ~3;
+  for (int i = 0; i < rows4; i += 4) {
+    const float *r = m + i * columns;
+    for (int j = 0; j < columns4; j += 4) {
+      store_transposed(t + j * rows + i, rows, wasm_v128_load(r + j), wasm_v128_load(r + columns + j), wasm_v128_load(r + 2 * columns + j),
+                       wasm_v128_load(r + 3 * columns + j));
+    }
+  }
+  for (int i = 0; i < rows; i++) {
+    for (int j = i < rows4 ? columns4 : 0; j < columns; j++) t[j * rows + i] = m[i * columns + j];
+  }
+}
+
 // Crops the padded input gradient dxp[N, Hp, Wp, C] into dx[N, H, W, C]:
 //   dx[n, h, w, c] = dxp[n, h + pad_top, w + pad_left, c], 0 where that is past Hp / Wp.
 EXPORT(crop_images)

@@ -91,6 +91,23 @@ describe('the plain-memory SIMD module', () => {
       expect(floats[64 + i]).toBeCloseTo((value - mean[j]!) * factor[j]! + offset[j]!, 5);
     });
   });
+
+  it.each([
+    [4, 8],
+    [16, 32],
+    [5, 7],
+    [9, 3],
+    [1, 6],
+  ])('transposes a %i × %i matrix (4 × 4 blocks and the rows and columns past them)', (rows, columns) => {
+    const { kernels, floats } = instantiate('plain', 1);
+    const m = Array.from({ length: rows * columns }, (_, i) => i + 1);
+    floats.set(m, 0);
+    floats.fill(-1, 1024, 1024 + rows * columns);
+    kernels.transpose_matrix(1024 * 4, 0, rows, columns);
+    const expected = Array.from({ length: rows * columns }, (_, k) => m[(k % rows) * columns + Math.floor(k / rows)]);
+    expect(Array.from(floats.subarray(1024, 1024 + rows * columns))).toEqual(expected);
+    expect(floats[1024 + rows * columns]).toBe(0); // nothing written past the matrix
+  });
 });
 
 // The kernel tests against cpu run one build (FMA, shared memory: threads); this runs the

@@ -79,6 +79,8 @@ export interface SimdKernels {
   ): void;
   bias_activation(out: number, bias: number, rows: number, columns: number, hasBias: number, relu: number): void;
   transpose_filter(wt: number, w: number, depth: number, outChannels: number, paddedDepth: number): void;
+  /** t[j, i] = m[i, j] for a rows × columns matrix m. */
+  transpose_matrix(t: number, m: number, rows: number, columns: number): void;
   /** dx[n, row0 + i·rowStep, col0 + j·colStep, c] = phase[n, i, j, c] (phase: N × phaseHeight × phaseWidth × C). */
   scatter_phase(
     dx: number, phase: number, batch: number, height: number, width: number, channels: number, phaseHeight: number, phaseWidth: number,

@@ -97,17 +97,28 @@ function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
 function swappedFilter(backend: BackendWasm, filter: TensorInfo, g: Conv2DGeometry, rotate: boolean): TensorInfo {
   const { filterHeight, filterWidth, inChannels, outChannels } = g;
   const info = backend.makeOutput([filterHeight, filterWidth, outChannels, inChannels], 'float32');
-  const swapped = heapF32(backend, info);
-  const weights = heapF32(backend, filter);
   const taps = filterHeight * filterWidth;
-  for (let tap = 0; tap < taps; tap++) {
-    const source = (rotate ? taps - 1 - tap : tap) * inChannels * outChannels;
-    const target = tap * outChannels * inChannels;
-    for (let c = 0; c < inChannels; c++) {
-      for (let co = 0; co < outChannels; co++) swapped[target + co * inChannels + c] = weights[source + c * outChannels + co] as number;
-    }
-  }
+  for (let tap = 0; tap < taps; tap++) swapTapChannels(backend, info, tap, filter, rotate ? taps - 1 - tap : tap, inChannels, outChannels);
   return info;
+}
+
+/**
+ * Tap `targetTap` of `target` (HWOI) = tap `sourceTap` of `filter` (HWIO) with its [C, CO] matrix
+ * transposed: on our module's `transpose_matrix` where it runs (4 × 4 blocks through registers; a
+ * JS loop over a resnet-mini step's filters is 5-10x slower, docs/results.md), else in JS.
+ */
+function swapTapChannels(backend: BackendWasm, target: TensorInfo, targetTap: number, filter: TensorInfo, sourceTap: number, inChannels: number, outChannels: number): void {
+  const size = inChannels * outChannels;
+  const kernels = simdKernels(backend);
+  if (kernels) {
+    kernels.transpose_matrix(heapOffset(backend, target) + 4 * targetTap * size, heapOffset(backend, filter) + 4 * sourceTap * size, inChannels, outChannels);
+    return;
+  }
+  const [swapped, weights] = [heapF32(backend, target), heapF32(backend, filter)];
+  const [to, from] = [targetTap * size, sourceTap * size];
+  for (let c = 0; c < inChannels; c++) {
+    for (let co = 0; co < outChannels; co++) swapped[to + co * inChannels + c] = weights[from + c * outChannels + co] as number;
+  }
 }
 
 /**
@@ -147,16 +158,11 @@ function phasesInputGradient(backend: BackendWasm, kernels: SimdKernels, dy: Ten
   for (const { a, b, rows, columns } of phases) {
     if (rows.taps === 0 || columns.taps === 0) continue;
     const subInfo = backend.makeOutput([rows.taps, columns.taps, outChannels, inChannels], 'float32');
-    const [sub, weights] = [heapF32(backend, subInfo), heapF32(backend, filter)];
     for (let u = 0; u < rows.taps; u++) {
       for (let v = 0; v < columns.taps; v++) {
         const kh = rows.first + strideHeight * (rows.taps - 1 - u);
         const kw = columns.first + strideWidth * (columns.taps - 1 - v);
-        const source = (kh * filterWidth + kw) * inChannels * outChannels;
-        const target = (u * columns.taps + v) * outChannels * inChannels;
-        for (let c = 0; c < inChannels; c++) {
-          for (let co = 0; co < outChannels; co++) sub[target + co * inChannels + c] = weights[source + c * outChannels + co] as number;
-        }
+        swapTapChannels(backend, subInfo, u * columns.taps + v, filter, kh * filterWidth + kw, inChannels, outChannels);
       }
     }
     const pads: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [rows.before, rows.after], [columns.before, columns.after], [0, 0]];
