@@ -52,9 +52,9 @@ import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../inter
 import { stockKernel, stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { withPackedWeight } from '../internal/packed-weights.js';
-import { conv2dBackpropInputPanelFloats, winogradInputGradientPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
+import { conv2dBackpropInputPanelFloats, winograd4InputGradientPanelFloats, winogradInputGradientPanelFloats, WINOGRAD4_INPUT_GRADIENT_QUADS, WINOGRAD_QUADS } from '../internal/panels.js';
 import { heapOffset, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
-import { directConv2d, winogradApplies } from './conv2d.js';
+import { conv2dChoice, directConv2d, winogradApplies, type WinogradTile } from './conv2d.js';
 
 /** Overrides the choice where our SIMD module runs (benches; 'full-convolution' only at stride 1). */
 export const backpropInputChoice: { force?: Strategy } = {};
@@ -88,6 +88,15 @@ function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
     return g.inChannels >= WINOGRAD_ADJOINT_MIN_CHANNELS || tiles(g.inHeight, g.inWidth) > tiles(g.outHeight, g.outWidth) ? 'winograd' : 'full-convolution';
   }
   return g.inHeight * g.inWidth <= FULL_CONV_MAX_PIXEL_RATIO * g.outHeight * g.outWidth ? 'full-convolution' : 'direct';
+}
+
+/**
+ * The tile of the Winograd adjoint (`conv2dChoice.tile` overrides it): F(4×4, 3×3) (csrc
+ * `winograd4_input_gradient`, 36 products per 4 × 4 tile of dy) or F(2×2, 3×3) (16 per 2 × 2 tile).
+ * TODO rule from measurements.
+ */
+function adjointTile(g: Conv2DGeometry): WinogradTile {
+  return 4;
 }
 
 /**
@@ -184,17 +193,23 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   if (kernels && chosen === 'winograd') {
     // ut = the Winograd transform of the filter with its channel axes swapped (HWOI), then the adjoint kernel;
     // ut is kept per filter tensor from its second use (internal/packed-weights.ts: a frozen layer's filter is transformed once).
+    const tile = conv2dChoice.tile ?? adjointTile(g);
+    const [positions, form, filterTransform] = tile === 4 ? [36, 'winograd4-swapped', kernels.winograd4_filter] : [16, 'winograd-swapped', kernels.winograd_filter];
     const transform = (ut: number) => {
       const swappedInfo = swappedFilter(backend, filter, g, false);
-      kernels.winograd_filter(ut, heapOffset(backend, swappedInfo), outChannels, inChannels);
+      filterTransform(ut, heapOffset(backend, swappedInfo), outChannels, inChannels);
       backend.disposeData(swappedInfo.dataId);
     };
     const dxInfo = backend.makeOutput([...attrs.inputShape], 'float32');
-    withPackedWeight(backend, filter, `winograd-swapped:${inChannels}x${outChannels}`, 16 * outChannels * inChannels * 4, transform, (ut) =>
-      withPanels(backend, winogradInputGradientPanelFloats(outChannels, WINOGRAD_QUADS), (panel) =>
-        kernels.winograd_input_gradient(
+    const [adjoint, panelFloats, quads] =
+      tile === 4
+        ? [kernels.winograd4_input_gradient, winograd4InputGradientPanelFloats(outChannels, WINOGRAD4_INPUT_GRADIENT_QUADS), WINOGRAD4_INPUT_GRADIENT_QUADS]
+        : [kernels.winograd_input_gradient, winogradInputGradientPanelFloats(outChannels, WINOGRAD_QUADS), WINOGRAD_QUADS];
+    withPackedWeight(backend, filter, `${form}:${inChannels}x${outChannels}`, positions * outChannels * inChannels * 4, transform, (ut) =>
+      withPanels(backend, panelFloats, (panel) =>
+        adjoint(
           heapOffset(backend, dxInfo), heapOffset(backend, dy), ut, panel, batch, inHeight, inWidth, inChannels,
-          outHeight, outWidth, outChannels, padTop, padLeft, WINOGRAD_QUADS,
+          outHeight, outWidth, outChannels, padTop, padLeft, quads,
         ),
       ),
     );
