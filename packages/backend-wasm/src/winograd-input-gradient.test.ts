@@ -11,7 +11,7 @@ import { createWasmPlugin } from './index.js';
 import { poolThresholds, type PoolKernel } from './internal/kernel-pool.js';
 import { simdKernelPool } from './internal/simd-kernels.js';
 import { conv2dChoice, type WinogradTile } from './kernels/conv2d.js';
-import { backpropInputChoice } from './kernels/conv2d-backprop-input.js';
+import { backpropInputChoice, winogradAdjointTile } from './kernels/conv2d-backprop-input.js';
 import { relativeError, tolerances } from './tolerances.js';
 
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
@@ -33,6 +33,8 @@ const cases: AdjointCase[] = [
   { name: 'res 4×4×128', x: [3, 4, 4, 128], outChannels: 128, pad: 'same' },
   { name: 'seed conv2 13×13×32 → 64 valid', x: [3, 13, 13, 32], outChannels: 64, pad: 'valid' },
   { name: 'bn-cnn 14×14×32 → 64', x: [1, 14, 14, 32], outChannels: 64, pad: 'same' },
+  // The widest dy F(4×4) takes (`winogradAdjointTile`): its rounding grows with dy's channels.
+  { name: 'ResNet-18 4×4×256', x: [1, 4, 4, 256], outChannels: 256, pad: 'same' },
   // Edges: dy sizes that are not multiples of 4 (tiles past OH / OW read 0 there), windows cut by
   // padding on every side, a last quad of 1-3 tiles (9 tiles an image; 3 images × 4), groups of
   // several quads ending partway, and the smallest channel counts (C = 8, CO = 8).
@@ -59,6 +61,13 @@ function inputGradient({ x, outChannels, pad }: AdjointCase) {
       tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, weights as tf.Tensor4D, 1, pad), upstream)))(input),
   };
 }
+
+describe('winogradAdjointTile', () => {
+  it('takes 4 × 4 tiles up to 256 channels of dy (every zoo layer but ResNet-18\'s 512-wide ones), 2 × 2 beyond', () => {
+    expect([16, 32, 64, 128, 256].map((outChannels) => winogradAdjointTile({ outChannels }))).toEqual([4, 4, 4, 4, 4]);
+    expect(winogradAdjointTile({ outChannels: 512 })).toBe(2);
+  });
+});
 
 describe('the Winograd adjoint input gradient, F(2×2) and F(4×4)', () => {
   beforeAll(async () => {
