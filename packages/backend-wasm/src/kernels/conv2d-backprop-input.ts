@@ -91,9 +91,9 @@ function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
   if (forced && (stride1 || forced !== 'full-convolution')) return forced;
   if (g.inChannels < DIRECT_MAX_CHANNELS) return 'direct'; // every stride: first layers
   if (!stride1) return 'phases';
-  // Winograd (dy's CO channels in, C out: conv2d.ts `winogradApplies`): its adjoint on dy's own 4 × 4 tiles;
-  // with 2 × 2 tiles, the adjoint or the full convolution of a zero-padded dy on the Winograd forward where that has no more tiles
-  // and C < 32 (the adjoint's read-modify-write of overlapping 4 × 4 windows then costs more).
+  // Winograd (dy's CO channels in, C out: conv2d.ts `winogradApplies`): its adjoint on dy's own tiles, always on 4 × 4
+  // tiles; on 2 × 2 tiles, the full convolution of a zero-padded dy on the Winograd forward instead where that has no
+  // more tiles and C < 32 (the adjoint's read-modify-write of overlapping 4 × 4 windows then costs more).
   if (winogradApplies({ ...g, inChannels: g.outChannels, outChannels: g.inChannels })) {
     if ((conv2dChoice.tile ?? winogradAdjointTile(g)) === 4) return 'winograd';
     const tiles = (height: number, width: number) => Math.ceil(height / 2) * Math.ceil(width / 2);
@@ -106,8 +106,9 @@ function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
  * The tile of the Winograd adjoint (`conv2dChoice.tile` overrides it): F(4×4, 3×3) (csrc
  * `winograd4_input_gradient`: 36 products per 4 × 4 tile of dy, input and output channel, 2.25 per
  * dy pixel where F(2×2) takes 4) up to `WINOGRAD4_ADJOINT_MAX_OUT_CHANNELS` channels of dy, else
- * F(2×2, 3×3). F(4×4) ran faster than both F(2×2) and the full convolution on every zoo layer, one
- * thread and two (bench/winograd.mjs; docs/results.md, "Winograd F(4×4, 3×3): input gradient").
+ * F(2×2, 3×3). F(4×4) ran faster than both F(2×2) and the full convolution on every zoo layer on one
+ * thread, and no slower on two within this machine's noise (bench/winograd.mjs; docs/results.md,
+ * "Winograd F(4×4, 3×3): input gradient").
  */
 export function winogradAdjointTile(g: Pick<Conv2DGeometry, 'outChannels'>): WinogradTile {
   return g.outChannels <= WINOGRAD4_ADJOINT_MAX_OUT_CHANNELS ? 4 : 2;
