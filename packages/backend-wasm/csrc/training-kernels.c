@@ -1196,10 +1196,14 @@ void winograd_input_gradient(float *dx, const float *dy, const float *ut, float 
   }
 }
 
+// Helpers of the F(4×4) kernels kept out of line: inlined into their 4-way unrolled call sites they
+// made the module ~1.8 KB larger, for calls that each run a whole 6 × 6 transform or GEMM stage.
+#define W4_OUTLINE __attribute__((noinline)) static
+
 // Moves 4 tiles' F(4×4) transforms of 4 channels from `temp` ([p][tile][channel], 16 floats a
 // position) into a quad's 36 TILE_4X8_PANEL panels at `panel` (position p at p·panel_size,
 // [channel][tile]), as winograd_quad_to_panels does for F(2×2)'s 16.
-__attribute__((noinline)) static void winograd4_quad_to_panels(float *panel, const float *temp, int panel_size) {
+W4_OUTLINE void winograd4_quad_to_panels(float *panel, const float *temp, int panel_size) {
   for (int p = 0; p < 36; p++, temp += 16, panel += panel_size) {
     store_transposed(panel, 4, wasm_v128_load(temp), wasm_v128_load(temp + 4), wasm_v128_load(temp + 8), wasm_v128_load(temp + 12));
   }
@@ -1207,8 +1211,8 @@ __attribute__((noinline)) static void winograd4_quad_to_panels(float *panel, con
 
 // The GEMM stage of a group of quads of F(4×4) tiles, as winograd_products over 36 positions:
 // products[q][p] (4 tiles × 8 floats, 32 apart) = panel[q][p] · the 8 columns at b + p·b_size.
-__attribute__((noinline)) static void winograd4_products(float *products, const float *panel, int panel_size, int group_quads, const float *b,
-                               int b_size, int b_stride, int depth) {
+W4_OUTLINE void winograd4_products(float *products, const float *panel, int panel_size, int group_quads, const float *b,
+                                   int b_size, int b_stride, int depth) {
   for (int p = 0; p < 36; p++) {
     for (int q = 0; q < group_quads; q++) {
       TILE_4X8_ZERO;
@@ -1222,8 +1226,8 @@ __attribute__((noinline)) static void winograd4_products(float *products, const 
 // which the first `rows` rows and `columns` columns lie inside the output (the rest read as 0), 4
 // channels: w4_gradient down each column j into positions 6i + j of target (j < 4 as scratch), then
 // along each row i in place; position p = 6i + j at target + p·stride.
-__attribute__((noinline)) static void winograd4_gradient_tile(float *target, int stride, const float *g, int dy_row, int channels, int rows,
-                                    int columns) {
+W4_OUTLINE void winograd4_gradient_tile(float *target, int stride, const float *g, int dy_row, int channels, int rows,
+                                        int columns) {
   const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int j = 0; j < 4; j++) {
     v128_t y[4], e[6];
@@ -1324,7 +1328,7 @@ void winograd4_input_gradient(float *dx, const float *dy, const float *ut, float
         const int tile = g0 + i, n = tile / tiles_per_image, t = tile % tiles_per_image;
         const int h0 = 4 * (t / tiles_wide) - pad_top, w0 = 4 * (t % tiles_wide) - pad_left;
         const int window = ((n * in_height + h0) * in_width + w0) * channels + c;
-        float *m = products + (i >> 2) * 1152 + (i & 3) * 8;
+        float *m = products + (i >> 2) * 36 * 32 + (i & 3) * 8; // quad i / 4, tile i % 4
         winograd4_add_window(dx, window, m, h0, w0, in_height, in_width, dx_row, channels);
         winograd4_add_window(dx, window + 4, m + 4, h0, w0, in_height, in_width, dx_row, channels);
       }
