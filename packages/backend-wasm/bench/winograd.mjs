@@ -3,8 +3,10 @@
 // zoo's layer shapes, interleaved in one process (min wall ms of --reps): the forward convolution
 // (conv2dChoice.winograd false / true), the input gradient ("dX rule off": the choice without
 // Winograd; the direct kernel; the full convolution of a zero-padded dy on the Winograd forward; the
-// Winograd adjoint) and the filter gradient. Run after `npx tsc --build packages/backend-wasm`:
-//   node packages/backend-wasm/bench/winograd.mjs [--threads 1] [--reps 7]
+// Winograd adjoint on 2 × 2 and on 4 × 4 tiles of dy, forced by conv2dChoice.tile; "dX winograd":
+// the rule) and the filter gradient. `--kinds input` (forward, input, filter; comma-separated) runs
+// only those variants. Run after `npx tsc --build packages/backend-wasm`:
+//   node packages/backend-wasm/bench/winograd.mjs [--threads 1] [--reps 7] [--kinds forward,input,filter]
 import './relaxed-simd.mjs'; // first: FMA kernels, as apps get them
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '../dist/index.js';
@@ -15,6 +17,7 @@ const args = process.argv.slice(2);
 const flag = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
 const threads = Number(flag('threads', 1));
 const reps = Number(flag('reps', 7));
+const kinds = flag('kinds', 'forward,input,filter').split(',');
 const loaded = await createWasmPlugin().load({ threads });
 console.log(`wasm, ${threads} thread(s), FMA ${loaded.capabilities.relaxedSimd}, min wall ms of ${reps}`);
 const B = 64;
@@ -33,6 +36,8 @@ const variants = [
   ['dX rule off', 'input', { winograd: false }],
   ['dX direct', 'input', { winograd: true, strategy: 'direct' }],
   ['dX full conv', 'input', { winograd: true, strategy: 'full-convolution' }],
+  ['dX adjoint F2', 'input', { winograd: true, strategy: 'winograd', tile: 2 }],
+  ['dX adjoint F4', 'input', { winograd: true, strategy: 'winograd', tile: 4 }],
   ['dX winograd', 'input', { winograd: true }],
   ['dW direct', 'filter', { winograd: false }],
   ['dW winograd', 'filter', { winograd: true }],
@@ -48,8 +53,10 @@ for (const [name, xShape, wShape, pad] of shapes) {
   };
   const best = {};
   for (let rep = 0; rep < reps; rep++) {
-    for (const [label, kind, { winograd, strategy }] of variants) {
+    for (const [label, kind, { winograd, strategy, tile }] of variants) {
+      if (!kinds.includes(kind)) continue;
       conv2dChoice.winograd = winograd;
+      conv2dChoice.tile = tile;
       backpropInputChoice.force = strategy;
       const start = performance.now();
       const result = run[kind]();

@@ -1214,6 +1214,146 @@ void winograd_input_gradient(float *dx, const float *dy, const float *ut, float 
   }
 }
 
+// Helpers of the F(4×4) kernels kept out of line: inlined into their 4-way unrolled call sites they
+// made the module ~1.8 KB larger, for calls that each run a whole 6 × 6 transform or GEMM stage.
+#define W4_OUTLINE __attribute__((noinline)) static
+
+// Moves 4 tiles' F(4×4) transforms of 4 channels from `temp` ([p][tile][channel], 16 floats a
+// position) into a quad's 36 TILE_4X8_PANEL panels at `panel` (position p at p·panel_size,
+// [channel][tile]), as winograd_quad_to_panels does for F(2×2)'s 16.
+W4_OUTLINE void winograd4_quad_to_panels(float *panel, const float *temp, int panel_size) {
+  for (int p = 0; p < 36; p++, temp += 16, panel += panel_size) {
+    store_transposed(panel, 4, wasm_v128_load(temp), wasm_v128_load(temp + 4), wasm_v128_load(temp + 8), wasm_v128_load(temp + 12));
+  }
+}
+
+// The GEMM stage of a group of quads of F(4×4) tiles, as winograd_products over 36 positions:
+// products[q][p] (4 tiles × 8 floats, 32 apart) = panel[q][p] · the 8 columns at b + p·b_size.
+W4_OUTLINE void winograd4_products(float *products, const float *panel, int panel_size, int group_quads, const float *b,
+                                   int b_size, int b_stride, int depth) {
+  for (int p = 0; p < 36; p++) {
+    for (int q = 0; q < group_quads; q++) {
+      TILE_4X8_ZERO;
+      TILE_4X8_PANEL(panel + (q * 36 + p) * panel_size, b + p * b_size, b_stride, depth);
+      TILE_4X8_STORE(products + (q * 36 + p) * 32, 8, 4);
+    }
+  }
+}
+
+// E = A dY Aᵀ of the 4 × 4 output gradient at g (rows `dy_row` floats apart, pixels `channels`), of
+// which the first `rows` rows and `columns` columns lie inside the output (the rest read as 0), 4
+// channels: w4_gradient down each column j into positions 6i + j of target (j < 4 as scratch), then
+// along each row i in place; position p = 6i + j at target + p·stride.
+W4_OUTLINE void winograd4_gradient_tile(float *target, int stride, const float *g, int dy_row, int channels, int rows,
+                                        int columns) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int j = 0; j < 4; j++) {
+    v128_t y[4], e[6];
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 4; k++) y[k] = j < columns && k < rows ? wasm_v128_load(g + k * dy_row + j * channels) : zero;
+    w4_gradient(e, y);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 6; i++) wasm_v128_store(target + (6 * i + j) * stride, e[i]);
+  }
+  for (int i = 0; i < 6; i++) {
+    float *t = target + 6 * i * stride;
+    v128_t y[4], e[6];
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 4; j++) y[j] = wasm_v128_load(t + j * stride);
+    w4_gradient(e, y);
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 6; j++) wasm_v128_store(t + j * stride, e[j]);
+  }
+}
+
+// dx[6 × 6 window at (h0, w0)] += B dV Bᵀ for 4 channels of one tile, dV[p] at m + p·32 (the
+// products' layout): w4_input_gradient down each column j in place, then along each row r, added
+// into the window's pixels inside dx (`window`: the float offset of pixel (h0, w0) from dx, which
+// may lie outside it; only in-range offsets are dereferenced).
+static void winograd4_add_window(float *dx, int window, float *m, int h0, int w0, int in_height, int in_width, int dx_row,
+                                 int channels) {
+  for (int j = 0; j < 6; j++) {
+    v128_t v[6], x[6];
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 6; k++) v[k] = wasm_v128_load(m + (6 * k + j) * 32);
+    w4_input_gradient(x, v);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 6; r++) wasm_v128_store(m + (6 * r + j) * 32, x[r]);
+  }
+  for (int r = 0; r < 6; r++) {
+    if (h0 + r < 0 || h0 + r >= in_height) continue;
+    v128_t v[6], x[6];
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 6; j++) v[j] = wasm_v128_load(m + (6 * r + j) * 32);
+    w4_input_gradient(x, v);
+#pragma clang loop unroll(full)
+    for (int s = 0; s < 6; s++) {
+      if (w0 + s >= 0 && w0 + s < in_width) {
+        float *o = dx + window + r * dx_row + s * channels;
+        wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), x[s]));
+      }
+    }
+  }
+}
+
+// The input gradient of the F(4×4, 3×3) convolution (stride 1, any padding) as its adjoint, on dy's
+// own 4 × 4 tiles, as winograd_input_gradient on 2 × 2 ones: with E = A dY_t Aᵀ (dY_t: the tile's
+// output gradient, 0 past OH / OW),
+//   dV[p, t, c] = Σ_co E[p, t, co] · ut[p, co, c],   dx[window of t] += B dV_t Bᵀ,
+// the 6 × 6 window of tile t starting at (4·th − pad_top, 4·tw − pad_left), its parts outside dx
+// dropped. Windows of neighbouring tiles overlap by 2 rows / columns and add up in tile order
+// (tiles are numbered across the batch; a pooled call is cut into whole images, whose windows
+// never meet). 36 GEMMs of [tiles, CO] · [CO, C] per group of quads (TILE_4X8_PANEL, 8 c a block),
+// 2.25 products per dy pixel, input and output channel where F(2×2) takes 4.
+// ut[36, CO, C] = winograd4_filter of the filter with its channel axes swapped (HWOI);
+// C % 8 = 0, CO % 4 = 0. `panel`: winograd4InputGradientPanelFloats (per quad, 36 panels of its 4
+// tiles' E, [co][tile]; then per quad the 36 × 4 × 8 products of one block of 8 c). A last quad of
+// fewer than 4 tiles repeats its last tile and adds only its own.
+EXPORT(winograd4_input_gradient)
+void winograd4_input_gradient(float *dx, const float *dy, const float *ut, float *panel, int batch, int in_height,
+                              int in_width, int channels, int out_height, int out_width, int out_channels, int pad_top,
+                              int pad_left, int quads) {
+  const int tiles_wide = (out_width + 3) / 4, tiles_per_image = (out_height + 3) / 4 * tiles_wide;
+  const int tiles = batch * tiles_per_image, dy_row = out_width * out_channels, dx_row = in_width * channels;
+  const int panel_size = 4 * out_channels;
+  float *products = panel + 36 * quads * panel_size;
+  zero_floats(dx, batch * in_height * dx_row);
+  for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
+    const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
+    // E per tile, a quad's 4 tiles of 4 co at a time into `products` (free until the GEMMs), then
+    // into the quad's 36 panels.
+    for (int q = 0; q < group_quads; q++) {
+      const int first = g0 + 4 * q, last = g0 + group - 1;
+      const float *y[4];
+      int rows[4], columns[4];
+#pragma clang loop unroll(full)
+      for (int r = 0; r < 4; r++) {
+        const int tile = quad_tile(first, r, last), t = tile % tiles_per_image;
+        const int oh = 4 * (t / tiles_wide), ow = 4 * (t % tiles_wide);
+        y[r] = dy + ((tile / tiles_per_image * out_height + oh) * out_width + ow) * out_channels;
+        rows[r] = out_height - oh < 4 ? out_height - oh : 4;
+        columns[r] = out_width - ow < 4 ? out_width - ow : 4;
+      }
+      for (int co = 0; co < out_channels; co += 4) {
+#pragma clang loop unroll(full)
+        for (int r = 0; r < 4; r++) winograd4_gradient_tile(products + 4 * r, 16, y[r] + co, dy_row, out_channels, rows[r], columns[r]);
+        winograd4_quad_to_panels(panel + q * 36 * panel_size + 4 * co, products, panel_size);
+      }
+    }
+    for (int c = 0; c < channels; c += 8) {
+      winograd4_products(products, panel, panel_size, group_quads, ut + c, out_channels * channels, channels, out_channels);
+      for (int i = 0; i < group; i++) {
+        const int tile = g0 + i, n = tile / tiles_per_image, t = tile % tiles_per_image;
+        const int h0 = 4 * (t / tiles_wide) - pad_top, w0 = 4 * (t % tiles_wide) - pad_left;
+        const int window = ((n * in_height + h0) * in_width + w0) * channels + c;
+        float *m = products + (i >> 2) * 36 * 32 + (i & 3) * 8; // quad i / 4, tile i % 4
+        winograd4_add_window(dx, window, m, h0, w0, in_height, in_width, dx_row, channels);
+        winograd4_add_window(dx, window + 4, m + 4, h0, w0, in_height, in_width, dx_row, channels);
+      }
+    }
+  }
+}
+
 // Conv2DBackpropInput, direct: the GEMM dcol = dy · Wᵀ fused with its col2im scatter, into a
 // zero-padded input gradient dxp[N, Hp, Wp, C] (Hp = (OH − 1)·sh + KH, so no tap is out of range):
 //   dxp[origin(m) + off(k)] += Σ_co dy[m, co] · wt[co, k],

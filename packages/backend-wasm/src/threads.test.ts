@@ -48,7 +48,7 @@ describe('threaded wasm in Node', () => {
   it('splits our kernels over both threads, with the gradients of the cpu backend, at batch sizes that split unevenly', async () => {
     // One small net whose gradient passes every kernel the pool splits: conv 'same' C = 1 (pad +
     // dW, direct dX + crop), a per-channel scale and shift and batch norm (binary_channels,
-    // batch_norm_channels), conv 'valid' C = 8 (Winograd forward, dW and dX), its relu (relu_gradient), max-pool
+    // batch_norm_channels), conv 'valid' C = 8 (Winograd forward, dW and dX on 4 × 4 tiles of dy), its relu (relu_gradient), max-pool
     // (max_pool_disjoint, max_pool_grad_disjoint), conv stride 2 (dX by phases: forward convolutions of dy; GEMM + col2im forced once), dense (matmul: 72 rows → 36 + 36).
     // Batch 3 → images 0-1 and 2. The size thresholds are lifted so that small shapes split.
     const saved = { ...poolThresholds };
@@ -93,7 +93,7 @@ describe('threaded wasm in Node', () => {
       expect(relativeError(wasmFused.values[0] as Float32Array, cpuFused.values[0] as Float32Array)).toBeLessThan(tolerances.kernel);
       expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
       const ran = Object.fromEntries(Object.entries(pool!.runs).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
-      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation', 'winograd_conv3x3', 'winograd_filter_gradient', 'winograd_input_gradient', 'relu_gradient', 'max_pool_disjoint']) {
+      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation', 'winograd_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'relu_gradient', 'max_pool_disjoint']) {
         expect(ran[kernel] ?? 0, `${kernel} ran on the pool ${JSON.stringify(ran)}`).toBeGreaterThan(0);
       }
     } finally {
@@ -146,7 +146,7 @@ describe('threaded wasm in Node', () => {
     // Batch 16 of 16 × 16 × 32: the convolutions (16 · 8 · 8 tiles · 16 · 32 · 32 = 16.8 M multiply-adds), the
     // batch-norm passes and the residual add (131,072 floats) are above two shares each; each runs on both threads.
     const large = await run([16, 16], shares);
-    for (const kernel of ['winograd_conv3x3', 'winograd_filter_gradient', 'winograd_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
+    for (const kernel of ['winograd_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
       expect(large.ran[kernel] ?? 0, `${kernel} split over the pool ${JSON.stringify(large.ran)}`).toBeGreaterThan(0);
     }
     const splitCalls = Object.values(large.ran).reduce((sum: number, count) => sum + (count as number), 0);
@@ -170,11 +170,12 @@ describe('threaded wasm in Node', () => {
     await tf.setBackend('wasm');
     const pool = simdKernelPool(tf.backend() as BackendWasm)!;
     expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
-    const x = tf.tensor4d(randomValues(4 * 16 * 16 * 8, 31), [4, 16, 16, 8]);
+    const x = tf.tensor4d(randomValues(8 * 16 * 16 * 8, 31), [8, 16, 16, 8]);
     const w = tf.tensor4d(randomValues(3 * 3 * 8 * 64, 32), [3, 3, 8, 64]);
     // 3×3 stride 1, C = 8, CO = 64: the Winograd kernels (conv2d.ts `winogradApplies`), forward and input gradient,
-    // 4 · 8 · 8 tiles · 16 · 8 · 64 = 2.1 M multiply-adds each: two threads' shares at the default threshold.
-    const forwardRuns = () => (pool.runs.conv2d_forward ?? 0) + (pool.runs.winograd_conv3x3 ?? 0) + (pool.runs.winograd_input_gradient ?? 0);
+    // 8 · 8 · 8 tiles · 16 · 8 · 64 = 4.2 M multiply-adds (forward, 2 × 2 tiles) and 8 · 4 · 4 tiles · 36 · 64 · 8
+    // = 2.4 M (input gradient, 4 × 4 tiles of dy): at least two threads' shares each at the default threshold.
+    const forwardRuns = () => (pool.runs.conv2d_forward ?? 0) + (pool.runs.winograd_conv3x3 ?? 0) + (pool.runs.winograd4_input_gradient ?? 0);
     const before = forwardRuns();
     tf.tidy(() => tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', activation: 'relu' }).dataSync());
     expect(forwardRuns()).toBe(before + 1);

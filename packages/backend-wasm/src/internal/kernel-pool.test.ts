@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parallelKernels, poolThresholds, SPIN_BACKOFF_CALLS, startKernelPool, threadsFor, type KernelPool, type PoolKernel } from './kernel-pool.js';
-import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats } from './panels.js';
+import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winograd4InputGradientPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 
 /** parallelKernels over a pool that records the pieces it is handed instead of running them. */
@@ -35,6 +35,26 @@ describe('parallelKernels', () => {
     expect(call?.kernel).toBe(kernel);
     expect(call!.pieces.map((piece) => piece[3])).toEqual([0, 1, 2].map((i) => (4 << 20) + i * floats * 4));
     expect(call!.pieces.map((piece) => piece[4])).toEqual([2, 3, 2]);
+  });
+
+  it('splits winograd4_input_gradient by whole images (neighbouring tiles add into shared rows only within an image), each piece with its own panel', () => {
+    const { kernels, calls } = recordingKernels(3);
+    const saved = { ...poolThresholds };
+    Object.assign(poolThresholds, { work: 0 });
+    try {
+      // dx 7 × 9 × 9 × 8 ← dy 7 × 9 × 9 × 16 ('same'), 4 quads a group
+      kernels.winograd4_input_gradient(1 << 20, 2 << 20, 3 << 20, 4 << 20, 7, 9, 9, 8, 9, 9, 16, 1, 1, 4);
+    } finally {
+      Object.assign(poolThresholds, saved);
+    }
+    const [call] = calls;
+    expect(call?.kernel).toBe('winograd4_input_gradient');
+    const floats = winograd4InputGradientPanelFloats(16, 4);
+    expect(call!.pieces).toEqual([
+      [1 << 20, 2 << 20, 3 << 20, 4 << 20, 2, 9, 9, 8, 9, 9, 16, 1, 1, 4],
+      [(1 << 20) + 2 * 9 * 9 * 8 * 4, (2 << 20) + 2 * 9 * 9 * 16 * 4, 3 << 20, (4 << 20) + floats * 4, 3, 9, 9, 8, 9, 9, 16, 1, 1, 4],
+      [(1 << 20) + 5 * 9 * 9 * 8 * 4, (2 << 20) + 5 * 9 * 9 * 16 * 4, 3 << 20, (4 << 20) + 2 * floats * 4, 2, 9, 9, 8, 9, 9, 16, 1, 1, 4],
+    ]);
   });
 
   it('splits matmul by quads of rows, each piece packing into the part of the panel for its rows', () => {

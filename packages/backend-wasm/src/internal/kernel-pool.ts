@@ -25,7 +25,7 @@
  * sequentially consistent Atomics order the plain writes on both sides.
  * @internal
  */
-import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winogradInputGradientPanelFloats, winogradPanelFloats } from './panels.js';
+import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winogradInputGradientPanelFloats, winograd4InputGradientPanelFloats, winogradPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 import { startEvalWorker, type EvalWorker } from '#node-threads';
 
@@ -46,6 +46,7 @@ const poolKernels = [
   'winograd_conv3x3',
   'winograd_filter_gradient',
   'winograd_input_gradient',
+  'winograd4_input_gradient',
   'relu_gradient',
   'batch_norm_input_gradient',
   'column_sums',
@@ -291,9 +292,12 @@ export function split(count: number, parts: number, align = 1): [number, number]
   return ranges;
 }
 
-/** Multiply-adds of a Winograd F(2×2, 3×3) kernel: 16 products per 2 × 2 tile, input and output channel. */
-function winogradWork(batch: number, outHeight: number, outWidth: number, channels: number, outChannels: number): number {
-  return batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2) * 16 * channels * outChannels;
+/**
+ * Multiply-adds of a Winograd kernel: (tile + 2)² products per `tile` × `tile` output tile, input and
+ * output channel (F(2×2, 3×3): 16; F(4×4, 3×3): 36).
+ */
+function winogradWork(batch: number, outHeight: number, outWidth: number, channels: number, outChannels: number, tile: 2 | 4 = 2): number {
+  return batch * Math.ceil(outHeight / tile) * Math.ceil(outWidth / tile) * (tile + 2) ** 2 * channels * outChannels;
 }
 
 /**
@@ -448,6 +452,13 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch);
       const pieces = byItems(args, 4, [[0, inHeight * inWidth * channels], [1, outHeight * outWidth * outChannels]], parts);
       return ownPanels(pieces, 3, panel, winogradInputGradientPanelFloats(outChannels, quads));
+    }),
+    // By images, as its F(2×2) sibling: overlapping windows of neighbouring tiles stay within one image, so no two pieces add into one row.
+    winograd4_input_gradient: splitting('winograd4_input_gradient', (args) => {
+      const [, , , panel, batch, inHeight, inWidth, channels, outHeight, outWidth, outChannels, , , quads] = args;
+      const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels, 4), batch);
+      const pieces = byItems(args, 4, [[0, inHeight * inWidth * channels], [1, outHeight * outWidth * outChannels]], parts);
+      return ownPanels(pieces, 3, panel, winograd4InputGradientPanelFloats(outChannels, quads));
     }),
     conv2d_backprop_input: splitting('conv2d_backprop_input', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;

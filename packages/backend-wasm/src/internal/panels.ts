@@ -60,3 +60,15 @@ export function winogradFilterGradientScratchFloats(channels: number, outChannel
 export function winogradInputGradientPanelFloats(outChannels: number, quads: number): number {
   return quads * (16 * 4 * outChannels + 16 * 4 * 8);
 }
+
+/**
+ * Quads of tiles per group of `winograd4_input_gradient`: its 36 panels per quad take 2.25x the
+ * floats of F(2×2)'s 16, so half of `WINOGRAD_QUADS` keeps a group's panels as large (4 × 36 × 4·CO
+ * floats: 295 KB at CO = 128, within L2).
+ */
+export const WINOGRAD4_INPUT_GRADIENT_QUADS = 4;
+
+/** Floats of `winograd4_input_gradient`'s panel: per quad of tiles, 36 panels of their transformed dy (4·CO each) and 36 × 4 × 8 products. */
+export function winograd4InputGradientPanelFloats(outChannels: number, quads: number): number {
+  return quads * (36 * 4 * outChannels + 36 * 4 * 8);
+}

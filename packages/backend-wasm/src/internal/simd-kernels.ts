@@ -77,6 +77,15 @@ export interface SimdKernels {
     dx: number, dy: number, ut: number, panel: number, batch: number, inHeight: number, inWidth: number, channels: number,
     outHeight: number, outWidth: number, outChannels: number, padTop: number, padLeft: number, quads: number,
   ): void;
+  /**
+   * dx of the F(4×4, 3×3) convolution (stride 1, padding pad_top/pad_left) as its adjoint over dy's 4 × 4 tiles, from
+   * ut = winograd4_filter of the HWOI filter; C % 8 = 0, CO % 4 = 0. `panel`: `winograd4InputGradientPanelFloats`
+   * floats (per thread when pooled); `quads`: `WINOGRAD4_INPUT_GRADIENT_QUADS`.
+   */
+  winograd4_input_gradient(
+    dx: number, dy: number, ut: number, panel: number, batch: number, inHeight: number, inWidth: number, channels: number,
+    outHeight: number, outWidth: number, outChannels: number, padTop: number, padLeft: number, quads: number,
+  ): void;
   bias_activation(out: number, bias: number, rows: number, columns: number, hasBias: number, relu: number): void;
   transpose_filter(wt: number, w: number, depth: number, outChannels: number, paddedDepth: number): void;
   /** t[j, i] = m[i, j] for a rows × columns matrix m. */

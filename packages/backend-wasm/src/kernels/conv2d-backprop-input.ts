@@ -14,7 +14,7 @@
  *   are dropped. At stride > 1 the full convolution would run over a zero-dilated dy (4x the work
  *   at stride 2, measured 53 ms vs 23-34 ms). Chosen only without the SIMD module at stride > 1;
  *   with it, only when `backpropInputChoice.force` asks (benches, the threads test).
- * - Winograd F(2×2, 3×3) (below).
+ * - Winograd F(4×4, 3×3) or F(2×2, 3×3) (below).
  * - direct (SIMD module): the same GEMM fused with its scatter in our own kernel
  *   (`conv2d_backprop_input`, register tile 4 pixels × 8 taps), no dcol buffer.
  * - phases (stride > 1, SIMD module): one stride-1 forward convolution of dy per phase of dx's rows and columns
@@ -35,7 +35,10 @@
  *   min ms, direct → full convolution → adjoint: seed conv2 13×13×32 ← 11×11×64 25.8 → 21.8 →
  *   15.6 (the full convolution's dy padded to 15×15 has 49 tiles an image, dy 36); 'same'
  *   14×14×32 ← 64 39.5 → 22.4 → 17.0; ResNet 28×28×16 33.8 → 16.2 → 19.2, 14×14×32 25.6 → 11.5 →
- *   11.7, 4×4×128 22.4 → 14.2 → 13.8.
+ *   11.7, 4×4×128 22.4 → 14.2 → 13.8. Up to 256 channels of dy (`winogradAdjointTile`) the adjoint
+ *   runs on dy's 4 × 4 tiles instead (csrc `winograd4_input_gradient`, F(4×4, 3×3): 36 products per
+ *   tile where 2 × 2 tiles take 64), which beat F(2×2) and the full convolution on every zoo layer
+ *   (docs/results.md, "Winograd F(4×4, 3×3): input gradient"), so it runs for C < 32 too.
  * - stride 1, C ≥ 8, 'valid' (the full convolution mostly multiplies padding zeros): direct, a tie
  *   with GEMM + col2im without its M×K buffer (13×13×32 23.3 vs 23.6, 12×12×24 k5 14.8 vs 15.5;
  *   full conv 23.3 and 18.3).
@@ -52,9 +55,9 @@ import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../inter
 import { stockKernel, stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { withPackedWeight } from '../internal/packed-weights.js';
-import { conv2dBackpropInputPanelFloats, winogradInputGradientPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
+import { conv2dBackpropInputPanelFloats, winograd4InputGradientPanelFloats, winogradInputGradientPanelFloats, WINOGRAD4_INPUT_GRADIENT_QUADS, WINOGRAD_QUADS } from '../internal/panels.js';
 import { heapOffset, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
-import { directConv2d, winogradApplies } from './conv2d.js';
+import { conv2dChoice, directConv2d, winogradApplies, type WinogradTile } from './conv2d.js';
 
 /** Overrides the choice where our SIMD module runs (benches; 'full-convolution' only at stride 1). */
 export const backpropInputChoice: { force?: Strategy } = {};
@@ -70,6 +73,14 @@ const WINOGRAD_ADJOINT_MIN_CHANNELS = 32;
  */
 const FULL_CONV_MAX_PIXEL_RATIO = 1.25;
 
+/**
+ * Most channels of dy the F(4×4) adjoint takes. Its larger transforms (entries up to 8 and 5) round
+ * more than F(2×2)'s, and the error grows with the reduction over dy's channels: max-norm relative
+ * error against cpu at CO = 128 / 256 / 512 ≈ 5e-6 / 7e-6 / 9e-6 (F(2×2): 5e-7 / 6e-7 / 9e-7), so
+ * ResNet-18's 512-wide layers keep F(2×2) within `tolerances.kernel` (1e-5) with a margin.
+ */
+const WINOGRAD4_ADJOINT_MAX_OUT_CHANNELS = 256;
+
 type Strategy = 'winograd' | 'full-convolution' | 'gemm-col2im' | 'direct' | 'phases';
 
 /** The measured choice (see the header); without the SIMD module, full convolution or GEMM + JS col2im. */
@@ -80,14 +91,27 @@ function strategy(g: Conv2DGeometry, simd: boolean): Strategy {
   if (forced && (stride1 || forced !== 'full-convolution')) return forced;
   if (g.inChannels < DIRECT_MAX_CHANNELS) return 'direct'; // every stride: first layers
   if (!stride1) return 'phases';
-  // Winograd (dy's CO channels in, C out: conv2d.ts `winogradApplies`): its adjoint on dy's own tiles,
-  // or the full convolution of a zero-padded dy on the Winograd forward where that has no more tiles
-  // and C < 32 (the adjoint's read-modify-write of overlapping 4 × 4 windows then costs more).
+  // Winograd (dy's CO channels in, C out: conv2d.ts `winogradApplies`): its adjoint on dy's own tiles, always on 4 × 4
+  // tiles; on 2 × 2 tiles, the full convolution of a zero-padded dy on the Winograd forward instead where that has no
+  // more tiles and C < 32 (the adjoint's read-modify-write of overlapping 4 × 4 windows then costs more).
   if (winogradApplies({ ...g, inChannels: g.outChannels, outChannels: g.inChannels })) {
+    if ((conv2dChoice.tile ?? winogradAdjointTile(g)) === 4) return 'winograd';
     const tiles = (height: number, width: number) => Math.ceil(height / 2) * Math.ceil(width / 2);
     return g.inChannels >= WINOGRAD_ADJOINT_MIN_CHANNELS || tiles(g.inHeight, g.inWidth) > tiles(g.outHeight, g.outWidth) ? 'winograd' : 'full-convolution';
   }
   return g.inHeight * g.inWidth <= FULL_CONV_MAX_PIXEL_RATIO * g.outHeight * g.outWidth ? 'full-convolution' : 'direct';
+}
+
+/**
+ * The tile of the Winograd adjoint (`conv2dChoice.tile` overrides it): F(4×4, 3×3) (csrc
+ * `winograd4_input_gradient`: 36 products per 4 × 4 tile of dy, input and output channel, 2.25 per
+ * dy pixel where F(2×2) takes 4) up to `WINOGRAD4_ADJOINT_MAX_OUT_CHANNELS` channels of dy, else
+ * F(2×2, 3×3). F(4×4) ran faster than both F(2×2) and the full convolution on every zoo layer on one
+ * thread, and no slower on two within this machine's noise (bench/winograd.mjs; docs/results.md,
+ * "Winograd F(4×4, 3×3): input gradient").
+ */
+export function winogradAdjointTile(g: Pick<Conv2DGeometry, 'outChannels'>): WinogradTile {
+  return g.outChannels <= WINOGRAD4_ADJOINT_MAX_OUT_CHANNELS ? 4 : 2;
 }
 
 /**
@@ -190,17 +214,23 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
   if (kernels && chosen === 'winograd') {
     // ut = the Winograd transform of the filter with its channel axes swapped (HWOI), then the adjoint kernel;
     // ut is kept per filter tensor from its second use (internal/packed-weights.ts: a frozen layer's filter is transformed once).
+    const tile = conv2dChoice.tile ?? winogradAdjointTile(g);
+    const [positions, form, filterTransform] = tile === 4 ? [36, 'winograd4-swapped', kernels.winograd4_filter] : [16, 'winograd-swapped', kernels.winograd_filter];
     const transform = (ut: number) => {
       const swappedInfo = swappedFilter(backend, filter, g, false);
-      kernels.winograd_filter(ut, heapOffset(backend, swappedInfo), outChannels, inChannels);
+      filterTransform(ut, heapOffset(backend, swappedInfo), outChannels, inChannels);
       backend.disposeData(swappedInfo.dataId);
     };
     const dxInfo = backend.makeOutput([...attrs.inputShape], 'float32');
-    withPackedWeight(backend, filter, `winograd-swapped:${inChannels}x${outChannels}`, 16 * outChannels * inChannels * 4, transform, (ut) =>
-      withPanels(backend, winogradInputGradientPanelFloats(outChannels, WINOGRAD_QUADS), (panel) =>
-        kernels.winograd_input_gradient(
+    const [adjoint, panelFloats, quads] =
+      tile === 4
+        ? [kernels.winograd4_input_gradient, winograd4InputGradientPanelFloats(outChannels, WINOGRAD4_INPUT_GRADIENT_QUADS), WINOGRAD4_INPUT_GRADIENT_QUADS]
+        : [kernels.winograd_input_gradient, winogradInputGradientPanelFloats(outChannels, WINOGRAD_QUADS), WINOGRAD_QUADS];
+    withPackedWeight(backend, filter, `${form}:${inChannels}x${outChannels}`, positions * outChannels * inChannels * 4, transform, (ut) =>
+      withPanels(backend, panelFloats, (panel) =>
+        adjoint(
           heapOffset(backend, dxInfo), heapOffset(backend, dy), ut, panel, batch, inHeight, inWidth, inChannels,
-          outHeight, outWidth, outChannels, padTop, padLeft, WINOGRAD_QUADS,
+          outHeight, outWidth, outChannels, padTop, padLeft, quads,
         ),
       ),
     );

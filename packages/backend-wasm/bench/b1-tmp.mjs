@@ -1,0 +1,13 @@
+import './relaxed-simd.mjs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { createWasmPlugin } from '../dist/index.js';
+import { createModel, foldBatchNorm, inferenceFunction } from '../../models/dist/index.js';
+const threads = Number(process.argv[2]);
+await createWasmPlugin().load({ threads });
+const model = foldBatchNorm(createModel(process.argv[3] ?? 'seed-cnn', { seed: 0 }));
+const f = inferenceFunction(model);
+const x = tf.randomNormal([1, 28, 28, 1]);
+const call = () => tf.tidy(() => f(x).dataSync());
+for (let i = 0; i < 200; i++) call();
+const t = performance.now(); for (let i = 0; i < 3000; i++) call(); console.log(threads, 'ms/call', ((performance.now() - t) / 3000).toFixed(3));
