@@ -1027,6 +1027,126 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
   }
 }
 
+// out[N, OH, OW, CO] = xp ⊛ w for a 3 × 3 filter at stride 1 by Winograd F(4×4, 3×3), from
+// u = winograd4_filter(w) and zero-padded images xp[N, Hp, Wp, C] with Hp ≥ 4·⌈OH/4⌉ + 2,
+// Wp ≥ 4·⌈OW/4⌉ + 2 (every tile's 6 × 6 window in range; the rows and columns of tiles past OH/OW
+// are computed and not stored). C % 4 = 0, CO % 8 = 0. winograd_conv3x3's structure with 36
+// positions p = 6i + j where it has 16: tiles numbered across the batch, in groups of `quads` quads
+// of 4 so that each 8-co column block of u serves a whole group; per quad, 36 TILE_4X8_PANEL panels
+// of its 4 tiles' Bᵀ d B ([c][tile]); per block of 8 co, the 36 GEMMs [4 tiles, C] · [C, 8], then
+// Aᵀ M A per tile. `panel` (the caller's scratch, winograd4PanelFloats): the quads' 36 panels of
+// 4·C floats, then per quad the 36 × 4 × 8 products of one co block, then 144 floats for the
+// transforms' half-transformed 6 × 6 (or 4 × 6) block of one tile.
+static const float *winograd4_window(const float *xp, int tile, int tiles_per_image, int tiles_wide, int padded_height,
+                                     int padded_width, int channels) {
+  const int n = tile / tiles_per_image, t = tile % tiles_per_image;
+  return xp + ((n * padded_height + 4 * (t / tiles_wide)) * padded_width + 4 * (t % tiles_wide)) * channels;
+}
+
+// Bᵀ along one axis of a 6 × 6 block of 4-channel vectors: line l's vectors d_k (source +
+// l·line_in + k·step_in) give r = Bᵀ d at target + l·line_out + i·step_out. Along the rows, then
+// down the columns of the result: Bᵀ d B. The lines run in a loop (one copy of the transform: the
+// module stays under its size limit), each line's 6 vectors in registers.
+__attribute__((noinline)) static void w4_input_lines(float *target, int line_out, int step_out, const float *source, int line_in, int step_in) {
+  for (int l = 0; l < 6; l++, source += line_in, target += line_out) {
+    v128_t d[6], r[6];
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 6; k++) d[k] = wasm_v128_load(source + k * step_in);
+    w4_input(r, d);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 6; i++) wasm_v128_store(target + i * step_out, r[i]);
+  }
+}
+
+// Aᵀ along one axis of `lines` lines of 6 vectors (laid out as in w4_input_lines): o = Aᵀ m, its
+// first `count` of 4 stored (the output pixels inside OH × OW).
+__attribute__((noinline)) static void w4_output_lines(float *target, int line_out, int step_out, int count, const float *source, int line_in,
+                            int step_in, int lines) {
+  for (int l = 0; l < lines; l++, source += line_in, target += line_out) {
+    v128_t m[6], o[4];
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 6; k++) m[k] = wasm_v128_load(source + k * step_in);
+    w4_output(o, m);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 4; r++) {
+      if (r < count) wasm_v128_store(target + r * step_out, o[r]);
+    }
+  }
+}
+
+// winograd_products for 36 positions: products[q][p] (4 tiles × 8 floats, 32 apart) = panel[q][p]
+// (TILE_4X8_PANEL, `depth` steps) · the 8 columns at b + p·b_size (rows b_stride apart). The sum
+// over `depth` runs in blocks of W4_DEPTH_BLOCK steps, each block's sum added to the stored ones:
+// the transformed input is up to ~100x the input and Aᵀ M A cancels most of it, so one long
+// float32 sum left ~10x the direct convolution's rounding error at C = 128 (float64 reference).
+#define W4_DEPTH_BLOCK 16
+static void winograd4_products(float *products, const float *panel, int panel_size, int group_quads, const float *b,
+                               int b_size, int b_stride, int depth) {
+  for (int p = 0; p < 36; p++) {
+    for (int q = 0; q < group_quads; q++) {
+      float *target = products + (q * 36 + p) * 32;
+      const float *pa = panel + (q * 36 + p) * panel_size, *pb = b + p * b_size;
+      for (int k0 = 0; k0 < depth; k0 += W4_DEPTH_BLOCK, pa += 4 * W4_DEPTH_BLOCK, pb += W4_DEPTH_BLOCK * b_stride) {
+        TILE_4X8_ZERO;
+        TILE_4X8_PANEL(pa, pb, b_stride, depth - k0 < W4_DEPTH_BLOCK ? depth - k0 : W4_DEPTH_BLOCK);
+        if (k0 > 0) {
+          a00 = wasm_f32x4_add(a00, wasm_v128_load(target)), a01 = wasm_f32x4_add(a01, wasm_v128_load(target + 4));
+          a10 = wasm_f32x4_add(a10, wasm_v128_load(target + 8)), a11 = wasm_f32x4_add(a11, wasm_v128_load(target + 12));
+          a20 = wasm_f32x4_add(a20, wasm_v128_load(target + 16)), a21 = wasm_f32x4_add(a21, wasm_v128_load(target + 20));
+          a30 = wasm_f32x4_add(a30, wasm_v128_load(target + 24)), a31 = wasm_f32x4_add(a31, wasm_v128_load(target + 28));
+        }
+        TILE_4X8_STORE(target, 8, 4);
+      }
+    }
+  }
+}
+
+EXPORT(winograd4_conv3x3)
+void winograd4_conv3x3(float *out, const float *xp, const float *u, float *panel, int batch, int padded_height,
+                       int padded_width, int channels, int out_height, int out_width, int out_channels, int quads) {
+  const int tiles_high = (out_height + 3) / 4, tiles_wide = (out_width + 3) / 4;
+  const int tiles_per_image = tiles_high * tiles_wide, tiles = batch * tiles_per_image;
+  const int row = padded_width * channels, panel_size = 4 * channels, pixel_row = out_width * out_channels;
+  float *products = panel + 36 * quads * panel_size, *half_done = products + 36 * 32 * quads;
+  for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
+    const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
+    // Bᵀ d B per tile, 4 channels at a time: along the window's rows into `half_done`, then down its
+    // columns into `products` (free until the GEMMs) at [p][tile][channel]; then each position's
+    // 4 × 4 block transposed into the quad's panel p, lane l of tile r at [4(c + l) + r].
+    for (int q = 0; q < group_quads; q++) {
+      const int first = g0 + 4 * q, last = g0 + group - 1;
+      float *quad_panel = panel + q * 36 * panel_size;
+      for (int c = 0; c < channels; c += 4) {
+        for (int r = 0; r < 4; r++) {
+          const float *d = winograd4_window(xp, quad_tile(first, r, last), tiles_per_image, tiles_wide, padded_height, padded_width, channels);
+          w4_input_lines(half_done, 24, 4, d + c, row, channels);
+          w4_input_lines(products + 4 * r, 16, 96, half_done, 4, 24);
+        }
+        for (int p = 0; p < 36; p++) {
+          const float *t = products + 16 * p;
+          store_transposed(quad_panel + p * panel_size + 4 * c, 4, wasm_v128_load(t), wasm_v128_load(t + 4), wasm_v128_load(t + 8), wasm_v128_load(t + 12));
+        }
+      }
+    }
+    for (int co = 0; co < out_channels; co += 8) {
+      winograd4_products(products, panel, panel_size, group_quads, u + co, channels * out_channels, out_channels, channels);
+      // Aᵀ M A per tile and 4 co: down the columns of its 6 × 6 products into `half_done` (4 rows of
+      // 6), then along those rows into the tile's pixels inside the output.
+      for (int i = 0; i < group; i++) {
+        const int tile = g0 + i, n = tile / tiles_per_image, t = tile % tiles_per_image;
+        const int oh = 4 * (t / tiles_wide), ow = 4 * (t % tiles_wide);
+        const int rows = out_height - oh < 4 ? out_height - oh : 4, columns = out_width - ow < 4 ? out_width - ow : 4;
+        float *target = out + ((n * out_height + oh) * out_width + ow) * out_channels + co;
+        for (int half = 0; half < 8; half += 4) {
+          const float *m = products + (i >> 2) * 36 * 32 + (i & 3) * 8 + half;
+          w4_output_lines(half_done, 4, 24, 4, m, 32, 6 * 32, 6);
+          w4_output_lines(target + half, pixel_row, out_channels, columns, half_done, 24, 4, rows);
+        }
+      }
+    }
+  }
+}
+
 // The filter gradient of winograd_conv3x3's convolution by the same transforms (Y = Aᵀ[U ⊙ V]A per
 // tile, so ∂L/∂U = Σ_tiles V ⊙ (A·dY·Aᵀ) and ∂L/∂g = Gᵀ·∂L/∂U·G):
 //   dU[p, c, co] = Σ_t V[p, t, c] · E[p, t, co],   V = Bᵀ d_t B,   E = A dY_t Aᵀ (dY_t: the tile's

@@ -13,7 +13,7 @@ import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { withPackedWeight } from '../internal/packed-weights.js';
 import { paddedInput } from '../internal/padded-input.js';
-import { conv2dForwardPanelFloats, winogradPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
+import { conv2dForwardPanelFloats, winograd4PanelFloats, WINOGRAD4_QUADS, winogradPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
 import { heapOffset, simdKernels, withPanels, xnnpackShares, type SimdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
@@ -109,20 +109,43 @@ export function winogradReach(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>,
   return { height: tile * Math.ceil(g.outHeight / tile) + 2, width: tile * Math.ceil(g.outWidth / tile) + 2 };
 }
 
-/** `out` = x ⊛ filter by Winograd F(2×2, 3×3): the filter transformed, x zero-padded to whole tiles. */
+/**
+ * The output tile of the forward Winograd convolution `g`: `conv2dChoice.tile` where set, else
+ * F(4×4, 3×3) where it measured faster than F(2×2) (bench/winograd.mjs; see the rule below).
+ */
+export function forwardWinogradTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth' | 'inChannels' | 'outChannels'>): WinogradTile {
+  if (conv2dChoice.tile !== undefined) return conv2dChoice.tile;
+  return 4;
+}
+
+/** `out` = x ⊛ filter by Winograd (`forwardWinogradTile`): the filter transformed, x zero-padded to whole tiles. */
 function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, filter: TensorInfo, g: Conv2DGeometry, out: TensorInfo): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
-  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g));
-  // u[16, C, CO]: the filter's transform, kept per filter tensor from its second use (internal/packed-weights.ts).
-  const transform = (u: number) => kernels.winograd_filter(u, heapOffset(backend, filter), inChannels, outChannels);
-  withPackedWeight(backend, filter, `winograd:${inChannels}x${outChannels}`, 16 * inChannels * outChannels * 4, transform, (u) =>
-    withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
-      kernels.winograd_conv3x3(
-        heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
-        outHeight, outWidth, outChannels, WINOGRAD_QUADS,
+  const tile = forwardWinogradTile(g);
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
+  const filterOffset = heapOffset(backend, filter);
+  // u[16 or 36, C, CO]: the filter's transform, kept per filter tensor from its second use (internal/packed-weights.ts).
+  if (tile === 4) {
+    const transform = (u: number) => kernels.winograd4_filter(u, filterOffset, inChannels, outChannels);
+    withPackedWeight(backend, filter, `winograd4:${inChannels}x${outChannels}`, 36 * inChannels * outChannels * 4, transform, (u) =>
+      withPanels(backend, winograd4PanelFloats(inChannels, WINOGRAD4_QUADS), (panel) =>
+        kernels.winograd4_conv3x3(
+          heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
+          outHeight, outWidth, outChannels, WINOGRAD4_QUADS,
+        ),
       ),
-    ),
-  );
+    );
+  } else {
+    const transform = (u: number) => kernels.winograd_filter(u, filterOffset, inChannels, outChannels);
+    withPackedWeight(backend, filter, `winograd:${inChannels}x${outChannels}`, 16 * inChannels * outChannels * 4, transform, (u) =>
+      withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
+        kernels.winograd_conv3x3(
+          heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
+          outHeight, outWidth, outChannels, WINOGRAD_QUADS,
+        ),
+      ),
+    );
+  }
   release();
   return out;
 }
