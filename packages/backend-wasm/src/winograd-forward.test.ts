@@ -97,6 +97,13 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
     });
   });
 
+  it('the rule takes F(4×4) on the zoo\'s layers (28, 14, 11, 7, 4) and F(2×2) where F(4×4) saves under 20% of the products', () => {
+    const tile = (side: number) => forwardWinogradTile({ outHeight: side, outWidth: side });
+    expect([28, 14, 13, 12, 11, 7, 4, 3].map(tile)).toEqual([4, 4, 4, 4, 4, 4, 4, 4]);
+    expect([1, 2, 5, 6, 9, 10].map(tile)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(forwardWinogradTile({ outHeight: 28, outWidth: 2 }), '7 × 1 tiles of 16 pixels for 56').toBe(2);
+  });
+
   it('without conv2dChoice.tile, each layer takes the tile of the rule', async () => {
     const saved = { ...poolThresholds };
     Object.assign(poolThresholds, splits[1]!.thresholds);
@@ -104,7 +111,7 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
       for (const { x, outChannels, pad } of cases.filter((c) => c.x[0] > 1)) {
         const before = { ...pool.runs };
         const geometry = tf.backend_util.computeConv2DInfo(x, [3, 3, x[3], outChannels], 1, 1, pad);
-        const tile = forwardWinogradTile({ ...geometry, inChannels: x[3], outChannels });
+        const tile = forwardWinogradTile(geometry);
         await runOn('wasm', [random(x, 4), random([3, 3, x[3], outChannels], 5)], (input, weights) => tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, 1, pad));
         expect((pool.runs[kernelOf[tile]] ?? 0) - (before[kernelOf[tile]] ?? 0), `${x.join('×')} → ${kernelOf[tile]}`).toBe(1);
       }

@@ -2,7 +2,9 @@
  * Conv2D (forward), NHWC input, HWIO filter, through our direct WebAssembly-SIMD kernel
  * (csrc/training-kernels.c `conv2d_forward`: the im2col GEMM without its buffer, over x itself or a
  * zero-padded copy of it as in the filter gradient), which runs on our kernel threads with the rest
- * of a training step; where it does not pay (see `conv2dChoice`), the stock XNNPACK kernel.
+ * of a training step; where it does not pay (see `conv2dChoice`), the stock XNNPACK kernel. 3×3
+ * stride-1 layers run by Winograd F(2×2, 3×3) or F(4×4, 3×3) (`winogradApplies`,
+ * `forwardWinogradTile`).
  *
  * Dilated convolutions, NCHW, int32 inputs and engines without WebAssembly SIMD use the stock
  * kernel.
@@ -56,7 +58,8 @@ export const WINOGRAD_MIN_CHANNELS = 8;
  * (batch 64, one thread, min ms, direct → Winograd): seed conv2 13×13×32→64 'valid' 14.7 → 10.6,
  * 14×14×32→64 22.9 → 15.4, ResNet-mini's 28×28×16 16.3 → 12.4, 14×14×32 11.2 → 7.3, 7×7×64
  * 20.0 → 13.5, 4×4×128 22.8 → 17.0. `conv2dChoice.winograd` overrides the rule (true: wherever
- * the kernel applies; false: never).
+ * the kernel applies; false: never). The forward convolution runs F(4×4, 3×3) instead where
+ * `forwardWinogradTile` says it pays, with the same applicability.
  */
 export function winogradApplies(g: Pick<Conv2DGeometry, 'filterHeight' | 'filterWidth' | 'strideHeight' | 'strideWidth' | 'inChannels' | 'outChannels'>): boolean {
   const fits = g.filterHeight === 3 && g.filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1 && g.inChannels % 4 === 0 && g.outChannels % 8 === 0;
@@ -110,12 +113,23 @@ export function winogradReach(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>,
 }
 
 /**
- * The output tile of the forward Winograd convolution `g`: `conv2dChoice.tile` where set, else
- * F(4×4, 3×3) where it measured faster than F(2×2) (bench/winograd.mjs; see the rule below).
+ * Where F(4×4, 3×3) pays over F(2×2, 3×3) in the forward convolution: where its products (36 per
+ * 4 × 4 tile) are below this share of F(2×2)'s (16 per 2 × 2 tile), counting the tiles that pass
+ * the output's edge. Its larger transforms cost ~20% more per product (bench/winograd4-quads.mjs
+ * --shapes edges, batch 64, one thread: at equal products, side 5, F(2×2) wins; at 0.81, sides 9
+ * and 10, they tie; at 0.735, sides 13 and 14, F(4×4) wins; at 0.56, the zoo's 28, 11, 7 and 4
+ * sides, by 1.1-1.5x; docs/results.md "Winograd F(4×4, 3×3): forward").
  */
-export function forwardWinogradTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth' | 'inChannels' | 'outChannels'>): WinogradTile {
+const FORWARD_WINOGRAD4_PRODUCTS = 0.8;
+
+/**
+ * The output tile of the forward Winograd convolution `g`: `conv2dChoice.tile` where set, else 4
+ * where F(4×4)'s products are below `FORWARD_WINOGRAD4_PRODUCTS` of F(2×2)'s, else 2.
+ */
+export function forwardWinogradTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>): WinogradTile {
   if (conv2dChoice.tile !== undefined) return conv2dChoice.tile;
-  return 4;
+  const tiles = (tile: number) => Math.ceil(g.outHeight / tile) * Math.ceil(g.outWidth / tile);
+  return 36 * tiles(4) < FORWARD_WINOGRAD4_PRODUCTS * 16 * tiles(2) ? 4 : 2;
 }
 
 /** `out` = x ⊛ filter by Winograd (`forwardWinogradTile`): the filter transformed, x zero-padded to whole tiles. */
