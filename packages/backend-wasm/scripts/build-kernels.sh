@@ -47,11 +47,12 @@ for variant in plain shared; do
     "$out/$variant-fma.objdump" "$out/$variant-relaxed.wasm" > "$out/$variant-relaxed.sites"
 done
 # The module must not touch memory tfjs owns on its own: no data segments, no stack pointer. And it
-# stays small (under 32 KB; -Os: the loops are memory- or load-bound, -O2/-O3's unrolling measured
-# no faster and 2-3x bigger). The plugin compiles it asynchronously in load(), so the browser's
-# cap on synchronous main-thread compiles (4 KB in old Chrome, 8 MB now) does not apply to it.
+# stays small (under 40 KB, 32 before the F(4×4, 3×3) Winograd kernels; -Os: the loops are memory-
+# or load-bound, -O2/-O3's unrolling measured no faster and 2-3x bigger). The plugin compiles it
+# asynchronously in load(), so the browser's cap on synchronous main-thread compiles (4 KB in old
+# Chrome, 8 MB now) does not apply to it.
 for variant in plain shared plain-relaxed shared-relaxed; do
-  if [ "$(wc -c < "$out/$variant.wasm")" -gt 32768 ]; then echo "$variant.wasm is over 32768 bytes" >&2; exit 1; fi
+  if [ "$(wc -c < "$out/$variant.wasm")" -gt 40960 ]; then echo "$variant.wasm is over 40960 bytes" >&2; exit 1; fi
   if llvm-objdump-14 -h "$out/$variant.wasm" | grep -q ' DATA '; then echo "$variant.wasm has a data segment" >&2; exit 1; fi
   if llvm-objdump-14 -d "$out/$variant.wasm" | grep -q 'global\.\(get\|set\)'; then echo "$variant.wasm uses the stack" >&2; exit 1; fi
 done

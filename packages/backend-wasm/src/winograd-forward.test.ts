@@ -97,6 +97,29 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
     });
   });
 
+  it.each([4, 2] as const)('F($0×$0) gives exactly 0 where an output\'s 3 × 3 window is all zero, as cpu does (a digit\'s blank border)', async (tile) => {
+    // Non-negative values (as after a ReLU) in a disc, zeros around it: many tiles hold both kinds of
+    // pixels, so F(4×4)'s transforms mix ink into outputs whose own windows are blank.
+    const [batch, side, channels, outChannels] = [3, 14, 16, 16];
+    const x = random([batch, side, side, channels], 6);
+    x.values.forEach((value, index) => {
+      const pixel = Math.floor(index / channels);
+      const [n, i, j] = [Math.floor(pixel / (side * side)), Math.floor(pixel / side) % side, pixel % side];
+      x.values[index] = Math.hypot(i - 6 - n, j - 7) < 4 ? Math.abs(value) : 0;
+    });
+    const inputs = [x, random([3, 3, channels, outChannels], 7)];
+    const convolve = (input: tf.Tensor, weights: tf.Tensor) => tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, 1, 'same');
+    const [cpu] = (await runOn('cpu', inputs, convolve)).values as [Float32Array];
+    conv2dChoice.tile = tile;
+    const wasm = await runOn('wasm', inputs, convolve).finally(() => delete conv2dChoice.tile);
+    const [ours] = wasm.values as [Float32Array];
+    expect(wasm.leaked).toBe(0);
+    const zeros = Array.from(cpu).flatMap((value, index) => (value === 0 ? [index] : []));
+    expect(zeros.length, 'blank windows in the case').toBeGreaterThan(cpu.length / 4);
+    expect(zeros.filter((index) => ours[index] !== 0), 'outputs of blank windows that are not exactly 0').toEqual([]);
+    expect(relativeError(ours, cpu)).toBeLessThan(tolerances.kernel);
+  });
+
   it('the rule takes F(4×4) on the zoo\'s layers (28, 14, 11, 7, 4) and F(2×2) where F(4×4) saves under 20% of the products', () => {
     const tile = (side: number) => forwardWinogradTile({ outHeight: side, outWidth: side });
     expect([28, 14, 13, 12, 11, 7, 4, 3].map(tile)).toEqual([4, 4, 4, 4, 4, 4, 4, 4]);
