@@ -20,9 +20,9 @@ const k = simdKernels(backend);
 const m = backend.wasm;
 const B = 64;
 // [name, output side, C, CO]: the zoo's layers, then sides whose F(4×4) products are 0.56-1.0x F(2×2)'s
-// (36·⌈O/4⌉² against 16·⌈O/2⌉²; conv2d.ts `forwardWinogradTile`) and a narrow layer.
+// (36·⌈O/4⌉² against 16·⌈O/2⌉²; conv2d.ts `forwardWinogradTile`) and narrow layers.
 const zoo = [['seed conv2', 11, 32, 64], ['bn conv3', 14, 32, 64], ['res 28x16', 28, 16, 16], ['res 14x32', 14, 32, 32], ['res 7x64', 7, 64, 64], ['res 4x128', 4, 128, 128]];
-const edges = [['side 5', 5, 32, 32], ['side 6', 6, 32, 32], ['side 9', 9, 32, 32], ['side 10', 10, 32, 32], ['side 13', 13, 32, 32], ['side 28 C8', 28, 8, 8]];
+const edges = [['side 5', 5, 32, 32], ['side 6', 6, 32, 32], ['side 9', 9, 32, 32], ['side 10', 10, 32, 32], ['side 13', 13, 32, 32], ['28 8→8', 28, 8, 8], ['28 16→16', 28, 16, 16], ['28 8→16', 28, 8, 16], ['28 8→64', 28, 8, 64], ['28 64→8', 28, 64, 8]];
 const shapes = flag('shapes', 'zoo') === 'edges' ? edges : zoo;
 const alloc = (n) => {
   const p = m._malloc(n * 4);

@@ -120,11 +120,12 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
     expect(relativeError(ours, cpu)).toBeLessThan(tolerances.kernel);
   });
 
-  it('the rule takes F(4×4) on the zoo\'s layers (28, 14, 11, 7, 4) and F(2×2) where F(4×4) saves under 20% of the products', () => {
-    const tile = (side: number) => forwardWinogradTile({ outHeight: side, outWidth: side });
-    expect([28, 14, 13, 12, 11, 7, 4, 3].map(tile)).toEqual([4, 4, 4, 4, 4, 4, 4, 4]);
-    expect([1, 2, 5, 6, 9, 10].map(tile)).toEqual([2, 2, 2, 2, 2, 2]);
-    expect(forwardWinogradTile({ outHeight: 28, outWidth: 2 }), '7 × 1 tiles of 16 pixels for 56').toBe(2);
+  it('the rule takes F(4×4) on the zoo\'s layers (28, 14, 11, 7, 4) and F(2×2) where F(4×4) saves under 20% of the products or C·CO < 256', () => {
+    const tile = (side: number, inChannels = 32, outChannels = 32) => forwardWinogradTile({ outHeight: side, outWidth: side, inChannels, outChannels });
+    expect([28, 14, 13, 12, 11, 7, 4, 3].map((side) => tile(side))).toEqual([4, 4, 4, 4, 4, 4, 4, 4]);
+    expect([1, 2, 5, 6, 9, 10].map((side) => tile(side))).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(forwardWinogradTile({ outHeight: 28, outWidth: 2, inChannels: 32, outChannels: 32 }), '7 × 1 tiles of 16 pixels for 56').toBe(2);
+    expect([tile(28, 16, 16), tile(28, 8, 64), tile(28, 64, 8), tile(28, 8, 8), tile(28, 8, 16)]).toEqual([4, 4, 4, 2, 2]);
   });
 
   it('without conv2dChoice.tile, each layer takes the tile of the rule', async () => {

@@ -115,19 +115,24 @@ export function winogradReach(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>,
 /**
  * Where F(4×4, 3×3) pays over F(2×2, 3×3) in the forward convolution: where its products (36 per
  * 4 × 4 tile) are below this share of F(2×2)'s (16 per 2 × 2 tile), counting the tiles that pass
- * the output's edge. Its larger transforms cost ~20% more per product (bench/winograd4-quads.mjs
- * --shapes edges, batch 64, one thread: at equal products, side 5, F(2×2) wins; at 0.81, sides 9
- * and 10, they tie; at 0.735, sides 13 and 14, F(4×4) wins; at 0.56, the zoo's 28, 11, 7 and 4
- * sides, by 1.1-1.5x; docs/results.md "Winograd F(4×4, 3×3): forward").
+ * the output's edge, and C·CO ≥ `FORWARD_WINOGRAD4_MIN_CHANNEL_PAIRS`. Its larger transforms cost
+ * ~20% more per product, and more where few channels share them (bench/winograd4-quads.mjs, batch
+ * 64, one thread, C = CO = 32: at equal products, outputs 5 and 6 wide, F(2×2) wins; at 0.81, 9 and
+ * 10, they tie; at 0.735, 13 and 14, F(4×4) wins, and at 0.56, the zoo's 28, 11, 7 and 4, by
+ * 1.1-1.6x. 28 × 28 outputs: 8→8 channels F(2×2) wins, 8→16 they tie, 16→16, 8→64 and 64→8 F(4×4)
+ * wins; docs/results.md "Winograd F(4×4, 3×3): forward").
  */
 const FORWARD_WINOGRAD4_PRODUCTS = 0.8;
+/** Fewest input × output channels of a forward F(4×4, 3×3) (see `FORWARD_WINOGRAD4_PRODUCTS`). */
+const FORWARD_WINOGRAD4_MIN_CHANNEL_PAIRS = 256;
 
 /**
  * The output tile of the forward Winograd convolution `g`: `conv2dChoice.tile` where set, else 4
- * where F(4×4)'s products are below `FORWARD_WINOGRAD4_PRODUCTS` of F(2×2)'s, else 2.
+ * where F(4×4) pays (`FORWARD_WINOGRAD4_PRODUCTS`), else 2.
  */
-export function forwardWinogradTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>): WinogradTile {
+export function forwardWinogradTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth' | 'inChannels' | 'outChannels'>): WinogradTile {
   if (conv2dChoice.tile !== undefined) return conv2dChoice.tile;
+  if (g.inChannels * g.outChannels < FORWARD_WINOGRAD4_MIN_CHANNEL_PAIRS) return 2;
   const tiles = (tile: number) => Math.ceil(g.outHeight / tile) * Math.ceil(g.outWidth / tile);
   return 36 * tiles(4) < FORWARD_WINOGRAD4_PRODUCTS * 16 * tiles(2) ? 4 : 2;
 }
