@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { random, runOn } from './__fixtures__/backends.js';
 import { createWasmPlugin } from './plugin.js';
 import { poolThresholds } from './internal/kernel-pool.js';
-import { simdKernelPool } from './internal/simd-kernels.js';
+import { selectedSimdKernelsBuild, simdKernelPool } from './internal/simd-kernels.js';
 import { conv2dChoice, forwardWinogradTile, type WinogradTile, winogradApplies } from './kernels/conv2d.js';
 import { relativeError, tolerances } from './tolerances.js';
 
@@ -142,5 +142,29 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
     } finally {
       Object.assign(poolThresholds, saved);
     }
+  });
+});
+
+// The cases above ran the FMA build (relaxed SIMD); engines without it run the plain mul + add build.
+describe('the plain (no FMA) build\'s F(4×4, 3×3) forward agrees with the cpu backend', () => {
+  beforeAll(async () => {
+    const loaded = await createWasmPlugin({ relaxedSimd: false }).load({ threads: 2 });
+    expect(loaded.capabilities.relaxedSimd).toBe(false);
+    expect(selectedSimdKernelsBuild()).toBe('plain');
+    conv2dChoice.force = 'ours';
+    conv2dChoice.tile = 4;
+  });
+  afterAll(() => {
+    delete conv2dChoice.force;
+    delete conv2dChoice.tile;
+  });
+
+  it.each(cases)('$name', async ({ x, outChannels, pad }) => {
+    const inputs = [random(x, 8), random([3, 3, x[3], outChannels], 9)];
+    const convolve = (input: tf.Tensor, weights: tf.Tensor) => tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, 1, pad);
+    const [expected] = (await runOn('cpu', inputs, convolve)).values as [Float32Array];
+    const wasm = await runOn('wasm', inputs, convolve);
+    expect(wasm.leaked).toBe(0);
+    expect(relativeError(wasm.values[0]!, expected)).toBeLessThan(tolerances.kernel);
   });
 });
