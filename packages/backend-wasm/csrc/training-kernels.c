@@ -1027,27 +1027,12 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
   }
 }
 
-// out[N, OH, OW, CO] = xp ⊛ w for a 3 × 3 filter at stride 1 by Winograd F(4×4, 3×3), from
-// u = winograd4_filter(w) and zero-padded images xp[N, Hp, Wp, C] with Hp ≥ 4·⌈OH/4⌉ + 2,
-// Wp ≥ 4·⌈OW/4⌉ + 2 (every tile's 6 × 6 window in range; the rows and columns of tiles past OH/OW
-// are computed and not stored). C % 4 = 0, CO % 8 = 0. winograd_conv3x3's structure with 36
-// positions p = 6i + j where it has 16: tiles numbered across the batch, in groups of `quads` quads
-// of 4 so that each 8-co column block of u serves a whole group; per quad, 36 TILE_4X8_PANEL panels
-// of its 4 tiles' Bᵀ d B ([c][tile]); per block of 8 co, the 36 GEMMs [4 tiles, C] · [C, 8], then
-// Aᵀ M A per tile. Unlike F(2×2)'s, these transforms mix the whole 6 × 6 window into each output,
-// so an output whose own 3 × 3 window is all zeros (a digit's blank border: the direct sum gives
-// exactly 0, and a ReLU after a zero bias passes no gradient there) would come out as rounding
-// noise (±1e-6 relative); those pixels are stored as exact zeros instead (winograd4_outputs). A
-// NaN or infinity in a window reaches every output of its tile (the direct sum: the outputs whose
-// windows hold it). `panel` (the caller's scratch, winograd4PanelFloats): the quads' 36 panels of
-// 4·C floats, then per quad the 36 × 4 × 8 products of one co block, then 144 floats for the
-// transforms' half-transformed 6 × 6 (or 4 × 6) block of one tile, then per tile of the group its
-// window and output pointers and which outputs it stores (12 bytes).
 // Bᵀ along one axis of a 6 × 6 block of 4-channel vectors: line l's vectors d_k (source +
 // l·line_in + k·step_in) give r = Bᵀ d at target + l·line_out + i·step_out. Along the rows, then
 // down the columns of the result: Bᵀ d B. The lines run in a loop (one copy of the transform: the
 // module stays under its size limit), each line's 6 vectors in registers.
-__attribute__((noinline)) static void w4_input_lines(float *target, int line_out, int step_out, const float *source, int line_in, int step_in) {
+__attribute__((noinline)) static void w4_input_lines(float *target, int line_out, int step_out, const float *source,
+                                                     int line_in, int step_in) {
   for (int l = 0; l < 6; l++, source += line_in, target += line_out) {
     v128_t d[6], r[6];
 #pragma clang loop unroll(full)
@@ -1078,7 +1063,8 @@ __attribute__((noinline)) static void w4_output_lines(float *target, int line_ou
 // The output pixels of the 4 × 4 tile whose 6 × 6 window is at d (rows `row` floats apart) as
 // w4_output_lines takes them: bit 4r + c for output (r, c) inside its `rows` × `columns`, and the
 // same bit 16 places up where that output's 3 × 3 window is ±0 in all `channels` channels (most
-// pixels stop at their first 4 channels).
+// pixels stop at their first 4 channels). Its loops stay scalar: clang vectorised the 16-output one
+// into ~600 bytes.
 __attribute__((noinline)) static int winograd4_outputs(const float *d, int row, int channels, int rows, int columns) {
   const v128_t zero = wasm_f32x4_splat(0.0f);
   unsigned long long pixels = 0; // bit 6i + j: pixel (i, j) of the window is all zero
@@ -1125,6 +1111,22 @@ static void winograd4_products(float *products, const float *panel, int panel_si
   }
 }
 
+// out[N, OH, OW, CO] = xp ⊛ w for a 3 × 3 filter at stride 1 by Winograd F(4×4, 3×3), from
+// u = winograd4_filter(w) and zero-padded images xp[N, Hp, Wp, C] with Hp ≥ 4·⌈OH/4⌉ + 2,
+// Wp ≥ 4·⌈OW/4⌉ + 2 (every tile's 6 × 6 window in range; the rows and columns of tiles past OH/OW
+// are computed and not stored). C % 4 = 0, CO % 8 = 0. winograd_conv3x3's structure with 36
+// positions p = 6i + j where it has 16: tiles numbered across the batch, in groups of `quads` quads
+// of 4 so that each 8-co column block of u serves a whole group; per quad, 36 TILE_4X8_PANEL panels
+// of its 4 tiles' Bᵀ d B ([c][tile]); per block of 8 co, the 36 GEMMs [4 tiles, C] · [C, 8], then
+// Aᵀ M A per tile. Unlike F(2×2)'s, these transforms mix the whole 6 × 6 window into each output,
+// so an output whose own 3 × 3 window is all zeros (a digit's blank border: the direct sum gives
+// exactly 0, and a ReLU after a zero bias passes no gradient there) would come out as rounding
+// noise (±1e-6 relative); those pixels are stored as exact zeros instead (winograd4_outputs). A
+// NaN or infinity in a window reaches every output of its tile (the direct sum: the outputs whose
+// windows hold it). `panel` (the caller's scratch, winograd4PanelFloats): the quads' 36 panels of
+// 4·C floats, then per quad the 36 × 4 × 8 products of one co block, then 144 floats for the
+// transforms' half-transformed 6 × 6 (or 4 × 6) block of one tile, then per tile of the group its
+// window and output pointers and which outputs it stores (12 bytes).
 EXPORT(winograd4_conv3x3)
 void winograd4_conv3x3(float *out, const float *xp, const float *u, float *panel, int batch, int padded_height,
                        int padded_width, int channels, int out_height, int out_width, int out_channels, int quads) {
@@ -1152,12 +1154,10 @@ void winograd4_conv3x3(float *out, const float *xp, const float *u, float *panel
     for (int q = 0; q < group_quads; q++) {
       float *quad_panel = panel + q * 36 * panel_size;
       for (int c = 0; c < channels; c += 4) {
-        #pragma clang loop unroll(disable) vectorize(disable)
         for (int r = 0; r < 4; r++) {
           w4_input_lines(half_done, 24, 4, windows[quad_tile(4 * q, r, group - 1)] + c, row, channels);
           w4_input_lines(products + 4 * r, 16, 96, half_done, 4, 24);
         }
-        #pragma clang loop unroll(disable) vectorize(disable)
         for (int p = 0; p < 36; p++) {
           const float *t = products + 16 * p;
           store_transposed(quad_panel + p * panel_size + 4 * c, 4, wasm_v128_load(t), wasm_v128_load(t + 4), wasm_v128_load(t + 8), wasm_v128_load(t + 12));
@@ -1170,7 +1170,6 @@ void winograd4_conv3x3(float *out, const float *xp, const float *u, float *panel
       // 6), then along those rows into the tile's pixels inside the output, exact zeros where an
       // output's window is all zero.
       for (int i = 0; i < group; i++) {
-#pragma clang loop unroll(disable) vectorize(disable)
         for (int half = 0; half < 8; half += 4) {
           const float *m = products + (i >> 2) * 36 * 32 + (i & 3) * 8 + half;
           w4_output_lines(half_done, 4, 24, m, 32, 6 * 32, 6, 0xffffff, 0);
