@@ -11,6 +11,7 @@ const suites = [
   'packages/backend-wasm/src/kernels.test.ts',
   'packages/backend-wasm/src/threads.test.ts',
   'packages/backend-wasm/src/winograd-input-gradient.test.ts',
+  'packages/backend-wasm/src/winograd-forward.test.ts',
   'packages/datasets',
   'packages/models/src/zoo.test.ts',
   'packages/models/src/node/save-load.test.ts',

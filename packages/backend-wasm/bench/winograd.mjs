@@ -1,12 +1,13 @@
 // @digitlab-bench skip: a developer tool for kernel work; pnpm bench measures throughput through digitlab bench
 // Our 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) against our direct kernels, batch 64, on the
 // zoo's layer shapes, interleaved in one process (min wall ms of --reps): the forward convolution
-// (conv2dChoice.winograd false / true), the input gradient ("dX rule off": the choice without
+// (conv2dChoice.winograd false / true; F(4×4, 3×3) beside F(2×2) through conv2dChoice.tile, and
+// "fwd rule": the tile conv2d.ts picks), the input gradient ("dX rule off": the choice without
 // Winograd; the direct kernel; the full convolution of a zero-padded dy on the Winograd forward; the
 // Winograd adjoint on 2 × 2 and on 4 × 4 tiles of dy, forced by conv2dChoice.tile; "dX winograd":
 // the rule) and the filter gradient. `--kinds input` (forward, input, filter; comma-separated) runs
 // only those variants. Run after `npx tsc --build packages/backend-wasm`:
-//   node packages/backend-wasm/bench/winograd.mjs [--threads 1] [--reps 7] [--kinds forward,input,filter]
+//   node packages/backend-wasm/bench/winograd.mjs [--threads 1] [--reps 7] [--kinds forward,input,filter] [--batch 64]
 import './relaxed-simd.mjs'; // first: FMA kernels, as apps get them
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '../dist/index.js';
@@ -20,7 +21,7 @@ const reps = Number(flag('reps', 7));
 const kinds = flag('kinds', 'forward,input,filter').split(',');
 const loaded = await createWasmPlugin().load({ threads });
 console.log(`wasm, ${threads} thread(s), FMA ${loaded.capabilities.relaxedSimd}, min wall ms of ${reps}`);
-const B = 64;
+const B = Number(flag('batch', 64));
 const shapes = [
   ['seed conv2', [B, 13, 13, 32], [3, 3, 32, 64], 'valid'],
   ['bn conv3', [B, 14, 14, 32], [3, 3, 32, 64], 'same'],
@@ -32,7 +33,9 @@ const shapes = [
 conv2dChoice.force = 'ours';
 const variants = [
   ['fwd direct', 'forward', { winograd: false }],
-  ['fwd winograd', 'forward', { winograd: true }],
+  ['fwd winograd', 'forward', { winograd: true, tile: 2 }],
+  ['fwd winograd4', 'forward', { winograd: true, tile: 4 }],
+  ['fwd rule', 'forward', { winograd: true }],
   ['dX rule off', 'input', { winograd: false }],
   ['dX direct', 'input', { winograd: true, strategy: 'direct' }],
   ['dX full conv', 'input', { winograd: true, strategy: 'full-convolution' }],

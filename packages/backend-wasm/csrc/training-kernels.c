@@ -1045,6 +1045,159 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
   }
 }
 
+// Bᵀ along one axis of a 6 × 6 block of 4-channel vectors: line l's vectors d_k (source +
+// l·line_in + k·step_in) give r = Bᵀ d at target + l·line_out + i·step_out. Along the rows, then
+// down the columns of the result: Bᵀ d B. The lines run in a loop (one copy of the transform: the
+// module stays under its size limit), each line's 6 vectors in registers.
+__attribute__((noinline)) static void w4_input_lines(float *target, int line_out, int step_out, const float *source,
+                                                     int line_in, int step_in) {
+  for (int l = 0; l < 6; l++, source += line_in, target += line_out) {
+    v128_t d[6], r[6];
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 6; k++) d[k] = wasm_v128_load(source + k * step_in);
+    w4_input(r, d);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 6; i++) wasm_v128_store(target + i * step_out, r[i]);
+  }
+}
+
+// Aᵀ along one axis of `lines` lines of 6 vectors (laid out as in w4_input_lines): o = Aᵀ m, output
+// r of line l stored where bit 4l + r of `stores` is set (the output pixels inside OH × OW), as 0
+// where that bit of `zeros` is also set.
+__attribute__((noinline)) static void w4_output_lines(float *target, int line_out, int step_out, const float *source,
+                                                      int line_in, int step_in, int lines, int stores, int zeros) {
+  for (int l = 0; l < lines; l++, source += line_in, target += line_out, stores >>= 4, zeros >>= 4) {
+    v128_t m[6], o[4];
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 6; k++) m[k] = wasm_v128_load(source + k * step_in);
+    w4_output(o, m);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 4; r++) {
+      if (stores >> r & 1) wasm_v128_store(target + r * step_out, zeros >> r & 1 ? wasm_f32x4_splat(0.0f) : o[r]);
+    }
+  }
+}
+
+// The output pixels of the 4 × 4 tile whose 6 × 6 window is at d (rows `row` floats apart) as
+// w4_output_lines takes them: bit 4r + c for output (r, c) inside its `rows` × `columns`, and the
+// same bit 16 places up where that output's 3 × 3 window is ±0 in all `channels` channels (most
+// pixels stop at their first 4 channels). Its loops stay scalar: clang vectorised the 16-output one
+// into ~600 bytes.
+__attribute__((noinline)) static int winograd4_outputs(const float *d, int row, int channels, int rows, int columns) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  unsigned long long pixels = 0; // bit 6i + j: pixel (i, j) of the window is all zero
+#pragma clang loop unroll(disable) vectorize(disable)
+  for (int p = 0; p < 36; p++) {
+    const float *pixel = d + (p / 6) * row + (p % 6) * channels;
+    int c = 0;
+    while (c < channels && !wasm_v128_any_true(wasm_f32x4_ne(wasm_v128_load(pixel + c), zero))) c += 4;
+    if (c >= channels) pixels |= 1ull << p;
+  }
+  int outputs = 0;
+#pragma clang loop unroll(disable) vectorize(disable)
+  for (int z = 0; z < 16; z++) {
+    const int r = z / 4, c = z % 4; // the 3 × 3 window from (r, c): bits 0-2, 6-8, 12-14 above it
+    if (r < rows && c < columns) outputs |= ((pixels >> (6 * r + c) & 0x71c7) == 0x71c7 ? 0x10001 : 1) << z;
+  }
+  return outputs;
+}
+
+// winograd_products for 36 positions: products[q][p] (4 tiles × 8 floats, 32 apart) = panel[q][p]
+// (TILE_4X8_PANEL, `depth` steps) · the 8 columns at b + p·b_size (rows b_stride apart). The sum
+// over `depth` runs in blocks of W4_DEPTH_BLOCK steps, each block's sum added to the stored ones:
+// the transformed input is up to ~100x the input and Aᵀ M A cancels most of it, so one long
+// float32 sum left ~10x the direct convolution's rounding error at C = 128 (float64 reference).
+#define W4_DEPTH_BLOCK 16
+static void winograd4_products(float *products, const float *panel, int panel_size, int group_quads, const float *b,
+                               int b_size, int b_stride, int depth) {
+  for (int p = 0; p < 36; p++) {
+    for (int q = 0; q < group_quads; q++) {
+      float *target = products + (q * 36 + p) * 32;
+      const float *pa = panel + (q * 36 + p) * panel_size, *pb = b + p * b_size;
+      for (int k0 = 0; k0 < depth; k0 += W4_DEPTH_BLOCK, pa += 4 * W4_DEPTH_BLOCK, pb += W4_DEPTH_BLOCK * b_stride) {
+        TILE_4X8_ZERO;
+        TILE_4X8_PANEL(pa, pb, b_stride, depth - k0 < W4_DEPTH_BLOCK ? depth - k0 : W4_DEPTH_BLOCK);
+        if (k0 > 0) {
+          a00 = wasm_f32x4_add(a00, wasm_v128_load(target)), a01 = wasm_f32x4_add(a01, wasm_v128_load(target + 4));
+          a10 = wasm_f32x4_add(a10, wasm_v128_load(target + 8)), a11 = wasm_f32x4_add(a11, wasm_v128_load(target + 12));
+          a20 = wasm_f32x4_add(a20, wasm_v128_load(target + 16)), a21 = wasm_f32x4_add(a21, wasm_v128_load(target + 20));
+          a30 = wasm_f32x4_add(a30, wasm_v128_load(target + 24)), a31 = wasm_f32x4_add(a31, wasm_v128_load(target + 28));
+        }
+        TILE_4X8_STORE(target, 8, 4);
+      }
+    }
+  }
+}
+
+// out[N, OH, OW, CO] = xp ⊛ w for a 3 × 3 filter at stride 1 by Winograd F(4×4, 3×3), from
+// u = winograd4_filter(w) and zero-padded images xp[N, Hp, Wp, C] with Hp ≥ 4·⌈OH/4⌉ + 2,
+// Wp ≥ 4·⌈OW/4⌉ + 2 (every tile's 6 × 6 window in range; the rows and columns of tiles past OH/OW
+// are computed and not stored). C % 4 = 0, CO % 8 = 0. winograd_conv3x3's structure with 36
+// positions p = 6i + j where it has 16: tiles numbered across the batch, in groups of `quads` quads
+// of 4 so that each 8-co column block of u serves a whole group; per quad, 36 TILE_4X8_PANEL panels
+// of its 4 tiles' Bᵀ d B ([c][tile]); per block of 8 co, the 36 GEMMs [4 tiles, C] · [C, 8], then
+// Aᵀ M A per tile. Unlike F(2×2)'s, these transforms mix the whole 6 × 6 window into each output,
+// so an output whose own 3 × 3 window is all zeros (a digit's blank border: the direct sum gives
+// exactly 0, and a ReLU after a zero bias passes no gradient there) would come out as rounding
+// noise (±1e-6 relative); those pixels are stored as exact zeros instead (winograd4_outputs). A
+// NaN or infinity in a window reaches every output of its tile (the direct sum: the outputs whose
+// windows hold it). `panel` (the caller's scratch, winograd4PanelFloats): the quads' 36 panels of
+// 4·C floats, then per quad the 36 × 4 × 8 products of one co block, then 144 floats for the
+// transforms' half-transformed 6 × 6 (or 4 × 6) block of one tile, then per tile of the group its
+// window and output pointers and which outputs it stores (12 bytes).
+EXPORT(winograd4_conv3x3)
+void winograd4_conv3x3(float *out, const float *xp, const float *u, float *panel, int batch, int padded_height,
+                       int padded_width, int channels, int out_height, int out_width, int out_channels, int quads) {
+  const int tiles_high = (out_height + 3) / 4, tiles_wide = (out_width + 3) / 4;
+  const int tiles_per_image = tiles_high * tiles_wide, tiles = batch * tiles_per_image;
+  const int row = padded_width * channels, panel_size = 4 * channels, pixel_row = out_width * out_channels;
+  float *products = panel + 36 * quads * panel_size, *half_done = products + 36 * 32 * quads;
+  // Per tile of a group: its window in xp, its first output pixel, and its winograd4_outputs.
+  const float **windows = (const float **)(half_done + 144);
+  float **targets = (float **)(windows + 4 * quads);
+  int *outputs = (int *)(targets + 4 * quads);
+  for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
+    const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
+    for (int i = 0; i < group; i++) {
+      const int n = (g0 + i) / tiles_per_image, t = (g0 + i) % tiles_per_image;
+      const int oh = 4 * (t / tiles_wide), ow = 4 * (t % tiles_wide);
+      const int rows = out_height - oh < 4 ? out_height - oh : 4, columns = out_width - ow < 4 ? out_width - ow : 4;
+      windows[i] = xp + ((n * padded_height + oh) * padded_width + ow) * channels;
+      targets[i] = out + ((n * out_height + oh) * out_width + ow) * out_channels;
+      outputs[i] = winograd4_outputs(windows[i], row, channels, rows, columns);
+    }
+    // Bᵀ d B per tile, 4 channels at a time: along the window's rows into `half_done`, then down its
+    // columns into `products` (free until the GEMMs) at [p][tile][channel]; then each position's
+    // 4 × 4 block transposed into the quad's panel p, lane l of tile r at [4(c + l) + r].
+    for (int q = 0; q < group_quads; q++) {
+      float *quad_panel = panel + q * 36 * panel_size;
+      for (int c = 0; c < channels; c += 4) {
+        for (int r = 0; r < 4; r++) {
+          w4_input_lines(half_done, 24, 4, windows[quad_tile(4 * q, r, group - 1)] + c, row, channels);
+          w4_input_lines(products + 4 * r, 16, 96, half_done, 4, 24);
+        }
+        for (int p = 0; p < 36; p++) {
+          const float *t = products + 16 * p;
+          store_transposed(quad_panel + p * panel_size + 4 * c, 4, wasm_v128_load(t), wasm_v128_load(t + 4), wasm_v128_load(t + 8), wasm_v128_load(t + 12));
+        }
+      }
+    }
+    for (int co = 0; co < out_channels; co += 8) {
+      winograd4_products(products, panel, panel_size, group_quads, u + co, channels * out_channels, out_channels, channels);
+      // Aᵀ M A per tile and 4 co: down the columns of its 6 × 6 products into `half_done` (4 rows of
+      // 6), then along those rows into the tile's pixels inside the output, exact zeros where an
+      // output's window is all zero.
+      for (int i = 0; i < group; i++) {
+        for (int half = 0; half < 8; half += 4) {
+          const float *m = products + (i >> 2) * 36 * 32 + (i & 3) * 8 + half;
+          w4_output_lines(half_done, 4, 24, m, 32, 6 * 32, 6, 0xffffff, 0);
+          w4_output_lines(targets[i] + co + half, pixel_row, out_channels, half_done, 24, 4, 4, outputs[i] & 0xffff, outputs[i] >> 16);
+        }
+      }
+    }
+  }
+}
+
 // The filter gradient of winograd_conv3x3's convolution by the same transforms (Y = Aᵀ[U ⊙ V]A per
 // tile, so ∂L/∂U = Σ_tiles V ⊙ (A·dY·Aᵀ) and ∂L/∂g = Gᵀ·∂L/∂U·G):
 //   dU[p, c, co] = Σ_t V[p, t, c] · E[p, t, co],   V = Bᵀ d_t B,   E = A dY_t Aᵀ (dY_t: the tile's
@@ -1224,19 +1377,6 @@ void winograd_input_gradient(float *dx, const float *dy, const float *ut, float 
 W4_OUTLINE void winograd4_quad_to_panels(float *panel, const float *temp, int panel_size) {
   for (int p = 0; p < 36; p++, temp += 16, panel += panel_size) {
     store_transposed(panel, 4, wasm_v128_load(temp), wasm_v128_load(temp + 4), wasm_v128_load(temp + 8), wasm_v128_load(temp + 12));
-  }
-}
-
-// The GEMM stage of a group of quads of F(4×4) tiles, as winograd_products over 36 positions:
-// products[q][p] (4 tiles × 8 floats, 32 apart) = panel[q][p] · the 8 columns at b + p·b_size.
-W4_OUTLINE void winograd4_products(float *products, const float *panel, int panel_size, int group_quads, const float *b,
-                                   int b_size, int b_stride, int depth) {
-  for (int p = 0; p < 36; p++) {
-    for (int q = 0; q < group_quads; q++) {
-      TILE_4X8_ZERO;
-      TILE_4X8_PANEL(panel + (q * 36 + p) * panel_size, b + p * b_size, b_stride, depth);
-      TILE_4X8_STORE(products + (q * 36 + p) * 32, 8, 4);
-    }
   }
 }
 

@@ -107,7 +107,7 @@ describe('threaded wasm in Node', () => {
     expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
     // The shares this test sizes its shapes by (the defaults are tuned to machines; the rule is the same).
     const shares = { work: 1 << 20, floats: 1 << 16, localFloats: 1 << 16 };
-    // A ResNet block's kernels: convolution (Winograd forward, filter and input gradients), batch-norm
+    // A ResNet block's kernels: convolution (Winograd forward, F(4×4) on 16 × 16, filter and input gradients), batch-norm
     // statistics and gradient, relu and its gradient, the residual add (same shapes), max-pool, dense.
     const step = (x: tf.Tensor, w: tf.Tensor, dense: tf.Tensor) =>
       tf.grads((input: tf.Tensor, filter: tf.Tensor, weights: tf.Tensor) => {
@@ -146,7 +146,7 @@ describe('threaded wasm in Node', () => {
     // Batch 16 of 16 × 16 × 32: the convolutions (16 · 8 · 8 tiles · 16 · 32 · 32 = 16.8 M multiply-adds), the
     // batch-norm passes and the residual add (131,072 floats) are above two shares each; each runs on both threads.
     const large = await run([16, 16], shares);
-    for (const kernel of ['winograd_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
+    for (const kernel of ['winograd4_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
       expect(large.ran[kernel] ?? 0, `${kernel} split over the pool ${JSON.stringify(large.ran)}`).toBeGreaterThan(0);
     }
     const splitCalls = Object.values(large.ran).reduce((sum: number, count) => sum + (count as number), 0);
@@ -173,9 +173,10 @@ describe('threaded wasm in Node', () => {
     const x = tf.tensor4d(randomValues(8 * 16 * 16 * 8, 31), [8, 16, 16, 8]);
     const w = tf.tensor4d(randomValues(3 * 3 * 8 * 64, 32), [3, 3, 8, 64]);
     // 3×3 stride 1, C = 8, CO = 64: the Winograd kernels (conv2d.ts `winogradApplies`), forward and input gradient,
-    // 8 · 8 · 8 tiles · 16 · 8 · 64 = 4.2 M multiply-adds (forward, 2 × 2 tiles) and 8 · 4 · 4 tiles · 36 · 64 · 8
-    // = 2.4 M (input gradient, 4 × 4 tiles of dy): at least two threads' shares each at the default threshold.
-    const forwardRuns = () => (pool.runs.conv2d_forward ?? 0) + (pool.runs.winograd_conv3x3 ?? 0) + (pool.runs.winograd4_input_gradient ?? 0);
+    // 8 · 4 · 4 tiles · 36 · 8 · 64 = 2.4 M multiply-adds each (forward and input gradient, both on 4 × 4 tiles):
+    // at least two threads' shares at the default threshold.
+    const forwardRuns = () =>
+      (pool.runs.conv2d_forward ?? 0) + (pool.runs.winograd_conv3x3 ?? 0) + (pool.runs.winograd4_conv3x3 ?? 0) + (pool.runs.winograd4_input_gradient ?? 0);
     const before = forwardRuns();
     tf.tidy(() => tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', activation: 'relu' }).dataSync());
     expect(forwardRuns()).toBe(before + 1);

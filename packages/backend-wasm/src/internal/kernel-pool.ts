@@ -25,7 +25,7 @@
  * sequentially consistent Atomics order the plain writes on both sides.
  * @internal
  */
-import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winogradInputGradientPanelFloats, winograd4InputGradientPanelFloats, winogradPanelFloats } from './panels.js';
+import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winogradInputGradientPanelFloats, winograd4InputGradientPanelFloats, winogradPanelFloats, winograd4PanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 import { startEvalWorker, type EvalWorker } from '#node-threads';
 
@@ -44,6 +44,7 @@ const poolKernels = [
   'batch_norm_channels',
   'bias_activation',
   'winograd_conv3x3',
+  'winograd4_conv3x3',
   'winograd_filter_gradient',
   'winograd_input_gradient',
   'winograd4_input_gradient',
@@ -446,6 +447,13 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch);
       const pieces = byItems(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]], parts);
       return ownPanels(pieces, 3, panel, winogradPanelFloats(channels, quads));
+    }),
+    // Split by images as F(2×2); its work counted as F(2×2)'s (the same convolution: the threshold only sorts out small calls).
+    winograd4_conv3x3: splitting('winograd4_conv3x3', (args) => {
+      const [, , , panel, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels, quads] = args;
+      const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch);
+      const pieces = byItems(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]], parts);
+      return ownPanels(pieces, 3, panel, winograd4PanelFloats(channels, quads));
     }),
     winograd_input_gradient: splitting('winograd_input_gradient', (args) => {
       const [, , , panel, batch, inHeight, inWidth, channels, outHeight, outWidth, outChannels, , , quads] = args;

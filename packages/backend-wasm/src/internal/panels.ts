@@ -39,6 +39,21 @@ export function winogradPanelFloats(channels: number, quads: number): number {
 }
 
 /**
+ * Quads of tiles per group of `winograd4_conv3x3` (as `WINOGRAD_QUADS`; a quad's 36 panels are
+ * 2.25x F(2×2)'s 16, and it covers 4x their output pixels).
+ */
+export const WINOGRAD4_QUADS = 4;
+
+/**
+ * Floats of `winograd4_conv3x3`'s panel: per quad of tiles, 36 panels of their transformed input
+ * and 36 × 4 × 8 products, then one tile's half-transformed 6 × 6 block (4 channels), then per
+ * tile a 64-bit zero mask and a window pointer (3 floats).
+ */
+export function winograd4PanelFloats(channels: number, quads: number): number {
+  return quads * (36 * 4 * channels + 36 * 4 * 8) + 36 * 4 + 4 * quads * 3;
+}
+
+/**
  * Tiles per block of `winograd_filter_gradient`: its transformed input and output gradient
  * (16 × tiles × (C + CO) floats) within ~32 KB, L1-resident (28×28×16: 16.3 ms at 128 tiles, 13.2
  * at 16; 14×14×32: 12.1 at 128, 10.6 at 16; batch 64, one thread), but at least (C + CO)/16 tiles:

@@ -62,6 +62,15 @@ export interface SimdKernels {
     outHeight: number, outWidth: number, outChannels: number, quads: number,
   ): void;
   /**
+   * 3×3 stride-1 convolution by Winograd F(4×4, 3×3) from `winograd4_filter`'s u; xp padded to at least
+   * 4·⌈OH/4⌉ + 2 × 4·⌈OW/4⌉ + 2; C % 4 = 0, CO % 8 = 0. `panel`: `winograd4PanelFloats` floats (per thread when
+   * pooled); `quads`: `WINOGRAD4_QUADS`.
+   */
+  winograd4_conv3x3(
+    out: number, xp: number, u: number, panel: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
+    outHeight: number, outWidth: number, outChannels: number, quads: number,
+  ): void;
+  /**
    * dw (HWIO, 3×3) of winograd_conv3x3's convolution; xp, C and CO as there. `scratch`:
    * `winogradFilterGradientScratchFloats` floats (per thread when pooled); `block`: `winogradFilterGradientBlock`.
    */

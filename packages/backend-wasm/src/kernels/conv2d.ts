@@ -2,7 +2,9 @@
  * Conv2D (forward), NHWC input, HWIO filter, through our direct WebAssembly-SIMD kernel
  * (csrc/training-kernels.c `conv2d_forward`: the im2col GEMM without its buffer, over x itself or a
  * zero-padded copy of it as in the filter gradient), which runs on our kernel threads with the rest
- * of a training step; where it does not pay (see `conv2dChoice`), the stock XNNPACK kernel.
+ * of a training step; where it does not pay (see `conv2dChoice`), the stock XNNPACK kernel. 3×3
+ * stride-1 layers run by Winograd F(2×2, 3×3) or F(4×4, 3×3) (`winogradApplies`,
+ * `forwardWinogradTile`).
  *
  * Dilated convolutions, NCHW, int32 inputs and engines without WebAssembly SIMD use the stock
  * kernel.
@@ -13,7 +15,7 @@ import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { withPackedWeight } from '../internal/packed-weights.js';
 import { paddedInput } from '../internal/padded-input.js';
-import { conv2dForwardPanelFloats, winogradPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
+import { conv2dForwardPanelFloats, winograd4PanelFloats, WINOGRAD4_QUADS, winogradPanelFloats, WINOGRAD_QUADS } from '../internal/panels.js';
 import { heapOffset, simdKernels, withPanels, xnnpackShares, type SimdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
 
@@ -56,7 +58,8 @@ export const WINOGRAD_MIN_CHANNELS = 8;
  * (batch 64, one thread, min ms, direct → Winograd): seed conv2 13×13×32→64 'valid' 14.7 → 10.6,
  * 14×14×32→64 22.9 → 15.4, ResNet-mini's 28×28×16 16.3 → 12.4, 14×14×32 11.2 → 7.3, 7×7×64
  * 20.0 → 13.5, 4×4×128 22.8 → 17.0. `conv2dChoice.winograd` overrides the rule (true: wherever
- * the kernel applies; false: never).
+ * the kernel applies; false: never). The forward convolution runs F(4×4, 3×3) instead where
+ * `forwardWinogradTile` says it pays, with the same applicability.
  */
 export function winogradApplies(g: Pick<Conv2DGeometry, 'filterHeight' | 'filterWidth' | 'strideHeight' | 'strideWidth' | 'inChannels' | 'outChannels'>): boolean {
   const fits = g.filterHeight === 3 && g.filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1 && g.inChannels % 4 === 0 && g.outChannels % 8 === 0;
@@ -109,20 +112,59 @@ export function winogradReach(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>,
   return { height: tile * Math.ceil(g.outHeight / tile) + 2, width: tile * Math.ceil(g.outWidth / tile) + 2 };
 }
 
-/** `out` = x ⊛ filter by Winograd F(2×2, 3×3): the filter transformed, x zero-padded to whole tiles. */
+/**
+ * Where F(4×4, 3×3) pays over F(2×2, 3×3) in the forward convolution: where its products (36 per
+ * 4 × 4 tile) are below this share of F(2×2)'s (16 per 2 × 2 tile), counting the tiles that pass
+ * the output's edge, and C·CO ≥ `FORWARD_WINOGRAD4_MIN_CHANNEL_PAIRS`. Its larger transforms cost
+ * ~20% more per product, and more where few channels share them (bench/winograd4-quads.mjs, batch
+ * 64, one thread, C = CO = 32: at equal products, outputs 5 and 6 wide, F(2×2) wins; at 0.81, 9 and
+ * 10, they tie; at 0.735, 13 and 14, F(4×4) wins, and at 0.56, the zoo's 28, 11, 7 and 4, by
+ * 1.1-1.6x. 28 × 28 outputs: 8→8 channels F(2×2) wins, 8→16 they tie, 16→16, 8→64 and 64→8 F(4×4)
+ * wins; docs/results.md "Winograd F(4×4, 3×3): forward").
+ */
+const FORWARD_WINOGRAD4_PRODUCTS = 0.8;
+/** Fewest input × output channels of a forward F(4×4, 3×3) (see `FORWARD_WINOGRAD4_PRODUCTS`). */
+const FORWARD_WINOGRAD4_MIN_CHANNEL_PAIRS = 256;
+
+/**
+ * The output tile of the forward Winograd convolution `g`: `conv2dChoice.tile` where set, else 4
+ * where F(4×4) pays (`FORWARD_WINOGRAD4_PRODUCTS`), else 2.
+ */
+export function forwardWinogradTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth' | 'inChannels' | 'outChannels'>): WinogradTile {
+  if (conv2dChoice.tile !== undefined) return conv2dChoice.tile;
+  if (g.inChannels * g.outChannels < FORWARD_WINOGRAD4_MIN_CHANNEL_PAIRS) return 2;
+  const tiles = (tile: number) => Math.ceil(g.outHeight / tile) * Math.ceil(g.outWidth / tile);
+  return 36 * tiles(4) < FORWARD_WINOGRAD4_PRODUCTS * 16 * tiles(2) ? 4 : 2;
+}
+
+/** `out` = x ⊛ filter by Winograd (`forwardWinogradTile`): the filter transformed, x zero-padded to whole tiles. */
 function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, filter: TensorInfo, g: Conv2DGeometry, out: TensorInfo): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
-  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g));
-  // u[16, C, CO]: the filter's transform, kept per filter tensor from its second use (internal/packed-weights.ts).
-  const transform = (u: number) => kernels.winograd_filter(u, heapOffset(backend, filter), inChannels, outChannels);
-  withPackedWeight(backend, filter, `winograd:${inChannels}x${outChannels}`, 16 * inChannels * outChannels * 4, transform, (u) =>
-    withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
-      kernels.winograd_conv3x3(
-        heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
-        outHeight, outWidth, outChannels, WINOGRAD_QUADS,
+  const tile = forwardWinogradTile(g);
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
+  const filterOffset = heapOffset(backend, filter);
+  // u[16 or 36, C, CO]: the filter's transform, kept per filter tensor from its second use (internal/packed-weights.ts).
+  if (tile === 4) {
+    const transform = (u: number) => kernels.winograd4_filter(u, filterOffset, inChannels, outChannels);
+    withPackedWeight(backend, filter, `winograd4:${inChannels}x${outChannels}`, 36 * inChannels * outChannels * 4, transform, (u) =>
+      withPanels(backend, winograd4PanelFloats(inChannels, WINOGRAD4_QUADS), (panel) =>
+        kernels.winograd4_conv3x3(
+          heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
+          outHeight, outWidth, outChannels, WINOGRAD4_QUADS,
+        ),
       ),
-    ),
-  );
+    );
+  } else {
+    const transform = (u: number) => kernels.winograd_filter(u, filterOffset, inChannels, outChannels);
+    withPackedWeight(backend, filter, `winograd:${inChannels}x${outChannels}`, 16 * inChannels * outChannels * 4, transform, (u) =>
+      withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
+        kernels.winograd_conv3x3(
+          heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
+          outHeight, outWidth, outChannels, WINOGRAD_QUADS,
+        ),
+      ),
+    );
+  }
   release();
   return out;
 }
