@@ -56,6 +56,20 @@ export function winogradFilterGradientScratchFloats(channels: number, outChannel
   return 16 * channels * outChannels + 16 * winogradFilterGradientBlock(channels, outChannels) * (channels + outChannels);
 }
 
+/**
+ * Tiles per block of `winograd4_filter_gradient` (its transformed input and output gradient: 36 ×
+ * tiles × (C + CO) floats).
+ */
+export function winograd4FilterGradientBlock(channels: number, outChannels: number): number {
+  const width = channels + outChannels;
+  return Math.max(4, Math.floor(1024 / width));
+}
+
+/** Floats of `winograd4_filter_gradient`'s scratch: dU[36, C, CO], then one block's V and E. */
+export function winograd4FilterGradientScratchFloats(channels: number, outChannels: number): number {
+  return 36 * channels * outChannels + 36 * winograd4FilterGradientBlock(channels, outChannels) * (channels + outChannels);
+}
+
 /** Floats of `winograd_input_gradient`'s panel: per quad of tiles, 16 panels of their transformed dy (4·CO each) and 16 × 4 × 8 products. */
 export function winogradInputGradientPanelFloats(outChannels: number, quads: number): number {
   return quads * (16 * 4 * outChannels + 16 * 4 * 8);

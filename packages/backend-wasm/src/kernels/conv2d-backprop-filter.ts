@@ -34,8 +34,8 @@ import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../inter
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { heapOffset, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
-import { winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
-import { winogradApplies, winogradReach } from './conv2d.js';
+import { winograd4FilterGradientBlock, winograd4FilterGradientScratchFloats, winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
+import { conv2dChoice, winogradApplies, winogradReach, type WinogradTile } from './conv2d.js';
 import { paddedInput } from '../internal/padded-input.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -118,14 +118,32 @@ function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: T
   return dw;
 }
 
-/** dw of a 3×3 stride-1 convolution by Winograd F(2×2, 3×3) (csrc `winograd_filter_gradient`), x zero-padded to whole tiles. */
+/**
+ * The Winograd tile of a filter gradient (where `winogradApplies`): `conv2dChoice.tile` when set,
+ * else F(4×4, 3×3) (`winograd4_filter_gradient`: 36 products per 4 × 4 tile instead of 4 × 16 for
+ * F(2×2)) where it measured faster per layer; F(2×2) elsewhere.
+ */
+export function filterGradientTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth' | 'inChannels' | 'outChannels'>): WinogradTile {
+  if (conv2dChoice.tile) return conv2dChoice.tile;
+  return 2;
+}
+
+/**
+ * dw of a 3×3 stride-1 convolution by Winograd (csrc `winograd_filter_gradient`, F(2×2, 3×3), or
+ * `winograd4_filter_gradient`, F(4×4, 3×3): `filterGradientTile`), x zero-padded to whole tiles.
+ */
 function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry, dw: TensorInfo): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
-  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g));
-  withPanels(backend, winogradFilterGradientScratchFloats(inChannels, outChannels), (scratch) =>
-    kernels.winograd_filter_gradient(
+  const tile = filterGradientTile(g);
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
+  const [kernel, scratchFloats, block] =
+    tile === 4
+      ? [kernels.winograd4_filter_gradient, winograd4FilterGradientScratchFloats(inChannels, outChannels), winograd4FilterGradientBlock(inChannels, outChannels)]
+      : [kernels.winograd_filter_gradient, winogradFilterGradientScratchFloats(inChannels, outChannels), winogradFilterGradientBlock(inChannels, outChannels)];
+  withPanels(backend, scratchFloats, (scratch) =>
+    kernel(
       heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), scratch, batch, paddedHeight, paddedWidth, inChannels,
-      outHeight, outWidth, outChannels, winogradFilterGradientBlock(inChannels, outChannels),
+      outHeight, outWidth, outChannels, block,
     ),
   );
   release();

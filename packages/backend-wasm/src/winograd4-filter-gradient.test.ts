@@ -1,0 +1,42 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { runOn } from './__fixtures__/backends.js';
+import { winogradFilterGradientCase, winogradFilterGradientCases } from './__fixtures__/winograd-filter-gradient-cases.js';
+import { conv2dChoice, winogradApplies } from './kernels/conv2d.js';
+import { filterGradientTile } from './kernels/conv2d-backprop-filter.js';
+import { createWasmPlugin } from './plugin.js';
+import { relativeError, tolerances } from './tolerances.js';
+
+describe('the Winograd filter gradient, F(2×2) and F(4×4), agrees with the cpu backend on one thread', () => {
+  beforeAll(async () => {
+    // One thread: the kernels run whole on the calling thread (the pooled runs: winograd4-filter-gradient-threads.test.ts).
+    const loaded = await createWasmPlugin().load({ threads: 1 });
+    expect(loaded.capabilities.kernelThreads).toBe(1);
+    expect(tf.getBackend()).toBe('wasm');
+  });
+  afterEach(() => {
+    delete conv2dChoice.tile;
+  });
+
+  it.each(winogradFilterGradientCases)('$name', async (testCase) => {
+    const geometry = { filterHeight: 3, filterWidth: 3, strideHeight: 1, strideWidth: 1, inChannels: testCase.x[3], outChannels: testCase.outChannels };
+    expect(winogradApplies(geometry), 'the case runs by Winograd').toBe(true);
+    const [inputs, compute] = winogradFilterGradientCase(testCase);
+    const cpu = await runOn('cpu', inputs, compute);
+    for (const tile of [2, 4] as const) {
+      conv2dChoice.tile = tile;
+      const wasm = await runOn('wasm', inputs, compute);
+      expect(wasm.leaked).toBe(0);
+      const error = relativeError(wasm.values[0]!, cpu.values[0]!);
+      expect(error, `tile ${tile}`).toBeLessThan(tolerances.kernel);
+    }
+  });
+
+  it('honours conv2dChoice.tile before its own rule', () => {
+    const g = { outHeight: 28, outWidth: 28, inChannels: 16, outChannels: 16 };
+    conv2dChoice.tile = 2;
+    expect(filterGradientTile(g)).toBe(2);
+    conv2dChoice.tile = 4;
+    expect(filterGradientTile(g)).toBe(4);
+  });
+});
