@@ -3,8 +3,9 @@
 // zoo's layer shapes, interleaved in one process (min wall ms of --reps): the forward convolution
 // (conv2dChoice.winograd false / true), the input gradient ("dX rule off": the choice without
 // Winograd; the direct kernel; the full convolution of a zero-padded dy on the Winograd forward; the
-// Winograd adjoint) and the filter gradient. Run after `npx tsc --build packages/backend-wasm`:
-//   node packages/backend-wasm/bench/winograd.mjs [--threads 1] [--reps 7]
+// Winograd adjoint) and the filter gradient (F(2×2, 3×3) and F(4×4, 3×3), by conv2dChoice.tile).
+// `--only dW` runs only the variants whose label starts so. Run after `npx tsc --build packages/backend-wasm`:
+//   node packages/backend-wasm/bench/winograd.mjs [--threads 1] [--reps 7] [--only dW]
 import './relaxed-simd.mjs'; // first: FMA kernels, as apps get them
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '../dist/index.js';
@@ -35,8 +36,9 @@ const variants = [
   ['dX full conv', 'input', { winograd: true, strategy: 'full-convolution' }],
   ['dX winograd', 'input', { winograd: true }],
   ['dW direct', 'filter', { winograd: false }],
-  ['dW winograd', 'filter', { winograd: true }],
-];
+  ['dW winograd', 'filter', { winograd: true, tile: 2 }],
+  ['dW winograd4', 'filter', { winograd: true, tile: 4 }],
+].filter(([label]) => label.startsWith(flag('only', '')));
 for (const [name, xShape, wShape, pad] of shapes) {
   const x = tf.randomUniform(xShape);
   const w = tf.randomUniform(wShape);
@@ -48,8 +50,9 @@ for (const [name, xShape, wShape, pad] of shapes) {
   };
   const best = {};
   for (let rep = 0; rep < reps; rep++) {
-    for (const [label, kind, { winograd, strategy }] of variants) {
+    for (const [label, kind, { winograd, strategy, tile }] of variants) {
       conv2dChoice.winograd = winograd;
+      conv2dChoice.tile = tile;
       backpropInputChoice.force = strategy;
       const start = performance.now();
       const result = run[kind]();

@@ -1123,18 +1123,19 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
 // 36 GEMMs reducing over tiles (winograd_gradient_products), in blocks of `block` tiles whose V and
 // E stay in cache. xp: zero-padded images with Hp ≥ 4·⌈OH/4⌉ + 2,
 // Wp ≥ 4·⌈OW/4⌉ + 2; C % 4 = 0, CO % 8 = 0. `scratch`: winograd4FilterGradientScratchFloats floats
-// (dU, then V and E of one block).
+// (dU, then V and E of one block, then 144 floats for a tile's transform in progress).
 
 // Bᵀ d B of the 6 × 6 window at d (rows `row` floats apart, pixels `channels`), 4 channels, position
-// p = 6i + j to target + p·stride: w4_input along each row of d into the target (lines 0-5), then
-// down each column of the target in place (lines 6-11). One loop over the 12 lines inlines the
-// transform once (the module stays under its size cap); the target is in L1.
-static void winograd4_input_tile(float *target, int stride, const float *d, int row, int channels) {
+// p = 6i + j to target + p·stride: w4_input along each row of d into `temp` (36 vectors, in L1;
+// lines 0-5), then down each column of temp into the target (lines 6-11), so each strided target
+// line is written once. One loop over the 12 lines inlines the transform once (the module stays
+// under its size cap).
+static void winograd4_input_tile(float *target, int stride, float *temp, const float *d, int row, int channels) {
   for (int line = 0; line < 12; line++) {
     const int across = line < 6;
-    const float *source = across ? d + line * row : target + (line - 6) * stride;
-    float *out = across ? target + 6 * line * stride : target + (line - 6) * stride;
-    const int step = across ? channels : 6 * stride, out_step = across ? stride : 6 * stride;
+    const float *source = across ? d + line * row : temp + 4 * (line - 6);
+    float *out = across ? temp + 24 * line : target + (line - 6) * stride;
+    const int step = across ? channels : 24, out_step = across ? 4 : 6 * stride;
     v128_t values[6], transformed[6];
 #pragma clang loop unroll(full)
     for (int k = 0; k < 6; k++) values[k] = wasm_v128_load(source + k * step);
@@ -1146,17 +1147,17 @@ static void winograd4_input_tile(float *target, int stride, const float *d, int 
 
 // A dY Aᵀ of the 4 × 4 output gradient at g (rows `dy_row` floats apart, pixels `channels`; rows from
 // `rows` and columns from `columns` on read as 0 where the tile passes the output), 4 channels,
-// position p = 6i + j to target + p·stride: w4_gradient down each column of g into the target's
-// first 4 columns (lines 0-3), then along each row of the target in place (lines 4-9), one inlined
+// position p = 6i + j to target + p·stride: w4_gradient down each column of g into `temp` (24
+// vectors, [i][j]; lines 0-3), then along each row of temp into the target (lines 4-9), one inlined
 // transform as in winograd4_input_tile.
-static void winograd4_gradient_tile(float *target, int stride, const float *g, int dy_row, int channels, int rows,
-                                    int columns) {
+static void winograd4_gradient_tile(float *target, int stride, float *temp, const float *g, int dy_row, int channels,
+                                    int rows, int columns) {
   const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int line = 0; line < 10; line++) {
     const int down = line < 4;
-    const float *source = down ? g + line * channels : target + 6 * (line - 4) * stride;
-    float *out = down ? target + line * stride : target + 6 * (line - 4) * stride;
-    const int step = down ? dy_row : stride, out_step = down ? 6 * stride : stride;
+    const float *source = down ? g + line * channels : temp + 16 * (line - 4);
+    float *out = down ? temp + 4 * line : target + 6 * (line - 4) * stride;
+    const int step = down ? dy_row : 4, out_step = down ? 16 : stride;
     const int count = !down ? 4 : line < columns ? rows : 0;
     v128_t values[4], transformed[6];
 #pragma clang loop unroll(full)
@@ -1173,7 +1174,7 @@ void winograd4_filter_gradient(float *dw, const float *xp, const float *dy, floa
   const int tiles_wide = (out_width + 3) / 4, tiles_per_image = (out_height + 3) / 4 * tiles_wide;
   const int tiles = batch * tiles_per_image, row = padded_width * channels, dy_row = out_width * out_channels;
   const int transformed = channels * out_channels;
-  float *du = scratch, *v = du + 36 * transformed, *e = v + 36 * block * channels;
+  float *du = scratch, *v = du + 36 * transformed, *e = v + 36 * block * channels, *temp = e + 36 * block * out_channels;
   for (int i = 0; i < 36 * transformed; i++) du[i] = 0.0f;
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
@@ -1182,12 +1183,12 @@ void winograd4_filter_gradient(float *dw, const float *xp, const float *dy, floa
       const int oh = 4 * (t / tiles_wide), ow = 4 * (t % tiles_wide);
       const float *d = xp + ((n * padded_height + oh) * padded_width + ow) * channels;
       float *target = v + r * channels;
-      for (int c = 0; c < channels; c += 4, d += 4, target += 4) winograd4_input_tile(target, block * channels, d, row, channels);
+      for (int c = 0; c < channels; c += 4, d += 4, target += 4) winograd4_input_tile(target, block * channels, temp, d, row, channels);
       const float *g = dy + ((n * out_height + oh) * out_width + ow) * out_channels;
       const int rows = out_height - oh, columns = out_width - ow;
       float *q = e + r * out_channels;
       for (int co = 0; co < out_channels; co += 4, g += 4, q += 4) {
-        winograd4_gradient_tile(q, block * out_channels, g, dy_row, out_channels, rows, columns);
+        winograd4_gradient_tile(q, block * out_channels, temp, g, dy_row, out_channels, rows, columns);
       }
     }
     winograd_gradient_products(du, v, e, 36, block, count, channels, out_channels);

@@ -32,11 +32,14 @@ describe('the Winograd filter gradient, F(2×2) and F(4×4), agrees with the cpu
     }
   });
 
-  it('honours conv2dChoice.tile before its own rule', () => {
-    const g = { outHeight: 28, outWidth: 28, inChannels: 16, outChannels: 16 };
+  it('runs F(4×4) where whole 4×4 tiles cover the output as tightly as 2×2 ones, F(2×2) elsewhere, unless conv2dChoice.tile says', () => {
+    const tileFor = (side: number) => filterGradientTile({ outHeight: side, outWidth: side });
+    // The zoo's outputs: 28, 7, 4 and 11 ('valid' 13 × 13) by F(4×4); 14 by F(2×2) (16 tiles of 4 × 4 for 49 of 2 × 2).
+    expect([28, 7, 4, 11, 14].map(tileFor)).toEqual([4, 4, 4, 4, 2]);
+    expect([5, 6, 9, 12].map(tileFor)).toEqual([2, 2, 2, 4]);
     conv2dChoice.tile = 2;
-    expect(filterGradientTile(g)).toBe(2);
+    expect(tileFor(28)).toBe(2);
     conv2dChoice.tile = 4;
-    expect(filterGradientTile(g)).toBe(4);
+    expect(tileFor(14)).toBe(4);
   });
 });

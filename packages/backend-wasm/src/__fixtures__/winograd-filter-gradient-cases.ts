@@ -41,6 +41,6 @@ export function winogradFilterGradientCase({ x, outChannels, pad }: WinogradFilt
   const outShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(filterShape) as tf.Tensor4D, 1, pad).shape);
   return [
     [random(x, 51), random(outShape, 52)],
-    (input, dy) => tf.engine().runKernel('Conv2DBackpropFilter', { x: input, dy }, { strides: [1, 1], pad, filterShape, dataFormat: 'NHWC', dimRoundingMode: undefined }) as tf.Tensor,
+    (input, dy) => tf.engine().runKernel('Conv2DBackpropFilter', { x: input, dy }, { strides: [1, 1], pad, filterShape, dataFormat: 'NHWC' }) as tf.Tensor,
   ];
 }

@@ -57,17 +57,19 @@ export function winogradFilterGradientScratchFloats(channels: number, outChannel
 }
 
 /**
- * Tiles per block of `winograd4_filter_gradient` (its transformed input and output gradient: 36 ×
- * tiles × (C + CO) floats).
+ * Tiles per block of `winograd4_filter_gradient`. Each of its 36 GEMMs reads one position's V and E
+ * of the block (16 × (C + CO) floats: 2-16 KB on the zoo's layers, L1-resident) while the whole
+ * block (36 times that) may sit in L2; fewer tiles reload dU's 36 × C × CO accumulators more often
+ * (36 × C × CO floats: 2.3 MB at C = CO = 128). Measured, raw kernel, batch 64, one thread, min ms
+ * of 15, blocks 4 / 8 / 16 / 32 / 64: 28×28×16 4.98 / 4.60 / 4.46 / 5.12 / 6.57, 14×14×32 4.36 /
+ * 4.69 / 4.61 / 5.24 / 5.04, 7×7×64 4.99 / 3.71 / 3.94 / 4.16 / 4.60, 4×4×128 6.91 / 6.13 / 5.68 /
+ * 5.70 / 6.48 (bench/winograd-filter-block.mjs --tile 4; docs/results.md).
  */
-export function winograd4FilterGradientBlock(channels: number, outChannels: number): number {
-  const width = channels + outChannels;
-  return Math.max(4, Math.floor(1024 / width));
-}
+export const WINOGRAD4_FILTER_GRADIENT_BLOCK = 16;
 
-/** Floats of `winograd4_filter_gradient`'s scratch: dU[36, C, CO], then one block's V and E. */
+/** Floats of `winograd4_filter_gradient`'s scratch: dU[36, C, CO], one block's V and E, and 36 × 4 floats for a tile's transform in progress. */
 export function winograd4FilterGradientScratchFloats(channels: number, outChannels: number): number {
-  return 36 * channels * outChannels + 36 * winograd4FilterGradientBlock(channels, outChannels) * (channels + outChannels);
+  return 36 * channels * outChannels + 36 * WINOGRAD4_FILTER_GRADIENT_BLOCK * (channels + outChannels) + 36 * 4;
 }
 
 /** Floats of `winograd_input_gradient`'s panel: per quad of tiles, 16 panels of their transformed dy (4·CO each) and 16 × 4 × 8 products. */

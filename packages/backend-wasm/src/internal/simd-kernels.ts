@@ -72,7 +72,7 @@ export interface SimdKernels {
   /**
    * dw (HWIO, 3×3) of a 3×3 stride-1 convolution by Winograd F(4×4, 3×3); xp padded to at least
    * 4·⌈OH/4⌉ + 2 × 4·⌈OW/4⌉ + 2; C % 4 = 0, CO % 8 = 0. `scratch`: `winograd4FilterGradientScratchFloats` floats
-   * (per thread when pooled); `block`: `winograd4FilterGradientBlock`.
+   * (per thread when pooled); `block`: `WINOGRAD4_FILTER_GRADIENT_BLOCK`.
    */
   winograd4_filter_gradient(
     dw: number, xp: number, dy: number, scratch: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,

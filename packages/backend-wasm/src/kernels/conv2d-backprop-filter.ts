@@ -34,7 +34,7 @@ import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../inter
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { heapOffset, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
-import { winograd4FilterGradientBlock, winograd4FilterGradientScratchFloats, winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
+import { WINOGRAD4_FILTER_GRADIENT_BLOCK, winograd4FilterGradientScratchFloats, winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
 import { conv2dChoice, winogradApplies, winogradReach, type WinogradTile } from './conv2d.js';
 import { paddedInput } from '../internal/padded-input.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -119,13 +119,27 @@ function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: T
 }
 
 /**
- * The Winograd tile of a filter gradient (where `winogradApplies`): `conv2dChoice.tile` when set,
- * else F(4×4, 3×3) (`winograd4_filter_gradient`: 36 products per 4 × 4 tile instead of 4 × 16 for
- * F(2×2)) where it measured faster per layer; F(2×2) elsewhere.
+ * Most of F(2×2, 3×3)'s products that F(4×4, 3×3) may compute on a layer for its filter gradient to
+ * run by F(4×4) (see `filterGradientTile`).
  */
-export function filterGradientTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth' | 'inChannels' | 'outChannels'>): WinogradTile {
+const WINOGRAD4_MAX_PRODUCT_SHARE = 0.65;
+
+/**
+ * The Winograd tile of a filter gradient (where `winogradApplies`): `conv2dChoice.tile` when set,
+ * else F(4×4, 3×3) (`winograd4_filter_gradient`: 36 products per 4 × 4 tile, input and output
+ * channel, where F(2×2) needs 4 × 16) on outputs that whole 4 × 4 tiles cover about as tightly as
+ * 2 × 2 ones, so that it computes at most 65% of F(2×2)'s products (56% there: 28 × 28, 7 × 7,
+ * 4 × 4, 11 × 11 in the zoo), and F(2×2) elsewhere. Measured per layer (bench/winograd.mjs, batch
+ * 64, one and two threads; docs/results.md, "Winograd F(4×4, 3×3): filter gradient"): F(4×4) ran
+ * 10-40% faster on every zoo layer of the first kind; on 14 × 14 (73% of the products: 16 tiles of
+ * 4 × 4 for 49 of 2 × 2) the two ran even, and F(2×2) rounds less (its larger transforms put
+ * F(4×4)'s error against the cpu backend at 1-5e-6 where F(2×2)'s is 2-7e-7).
+ */
+export function filterGradientTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>): WinogradTile {
   if (conv2dChoice.tile) return conv2dChoice.tile;
-  return 2;
+  const products4 = 36 * Math.ceil(g.outHeight / 4) * Math.ceil(g.outWidth / 4);
+  const products2 = 16 * Math.ceil(g.outHeight / 2) * Math.ceil(g.outWidth / 2);
+  return products4 <= WINOGRAD4_MAX_PRODUCT_SHARE * products2 ? 4 : 2;
 }
 
 /**
@@ -138,7 +152,7 @@ function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: T
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
   const [kernel, scratchFloats, block] =
     tile === 4
-      ? [kernels.winograd4_filter_gradient, winograd4FilterGradientScratchFloats(inChannels, outChannels), winograd4FilterGradientBlock(inChannels, outChannels)]
+      ? [kernels.winograd4_filter_gradient, winograd4FilterGradientScratchFloats(inChannels, outChannels), WINOGRAD4_FILTER_GRADIENT_BLOCK]
       : [kernels.winograd_filter_gradient, winogradFilterGradientScratchFloats(inChannels, outChannels), winogradFilterGradientBlock(inChannels, outChannels)];
   withPanels(backend, scratchFloats, (scratch) =>
     kernel(
