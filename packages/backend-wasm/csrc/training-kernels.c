@@ -1030,6 +1030,9 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
 // The GEMM stage of the Winograd filter gradients, one block of `count` tiles (of `block` places):
 // du[p, c, co] += Σ_t v[p, t, c] · e[p, t, co] for each of the `positions` transformed positions
 // (v: [p][block][C], e: [p][block][CO]), 4 c × 8 co a register tile, V's 4 channels one vector.
+// Each block's sum starts from 0 and is then added to dU (a two-level sum over the tiles: its
+// rounding grows with √block + √(tiles / block) rather than √tiles, which F(4×4)'s large
+// transformed values need at batch 64: bench/winograd-filter-gradient-error.mjs).
 static void winograd_gradient_products(float *du, const float *v, const float *e, int positions, int block, int count,
                                        int channels, int out_channels) {
   for (int p = 0; p < positions; p++) {
@@ -1037,15 +1040,19 @@ static void winograd_gradient_products(float *du, const float *v, const float *e
     for (int c = 0; c < channels; c += 4) {
       for (int co = 0; co < out_channels; co += 8) {
         float *w0 = du + (p * channels + c) * out_channels + co;
-        v128_t a00 = wasm_v128_load(w0), a01 = wasm_v128_load(w0 + 4);
-        v128_t a10 = wasm_v128_load(w0 + out_channels), a11 = wasm_v128_load(w0 + out_channels + 4);
-        v128_t a20 = wasm_v128_load(w0 + 2 * out_channels), a21 = wasm_v128_load(w0 + 2 * out_channels + 4);
-        v128_t a30 = wasm_v128_load(w0 + 3 * out_channels), a31 = wasm_v128_load(w0 + 3 * out_channels + 4);
+        TILE_4X8_ZERO;
         const float *pa = vp + c, *pb = ep + co;
         for (int t = 0; t < count; t++, pa += channels, pb += out_channels) {
           TILE_4X8_VECTOR(wasm_v128_load(pa), wasm_v128_load(pb), wasm_v128_load(pb + 4));
         }
-        TILE_4X8_STORE(w0, out_channels, 4);
+#define WD_ADD(r, a0, a1)                                                      \
+        wasm_v128_store(w0 + (r) * out_channels, wasm_f32x4_add(wasm_v128_load(w0 + (r) * out_channels), a0)); \
+        wasm_v128_store(w0 + (r) * out_channels + 4, wasm_f32x4_add(wasm_v128_load(w0 + (r) * out_channels + 4), a1))
+        WD_ADD(0, a00, a01);
+        WD_ADD(1, a10, a11);
+        WD_ADD(2, a20, a21);
+        WD_ADD(3, a30, a31);
+#undef WD_ADD
       }
     }
   }
