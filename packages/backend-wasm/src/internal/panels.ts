@@ -59,11 +59,14 @@ export function winogradFilterGradientScratchFloats(channels: number, outChannel
 /**
  * Tiles per block of `winograd4_filter_gradient`. Each of its 36 GEMMs reads one position's V and E
  * of the block (16 × (C + CO) floats: 2-16 KB on the zoo's layers, L1-resident) while the whole
- * block (36 times that) may sit in L2; fewer tiles reload dU's 36 × C × CO accumulators more often
- * (36 × C × CO floats: 2.3 MB at C = CO = 128). Measured, raw kernel, batch 64, one thread, min ms
- * of 15, blocks 4 / 8 / 16 / 32 / 64: 28×28×16 4.98 / 4.60 / 4.46 / 5.12 / 6.57, 14×14×32 4.36 /
- * 4.69 / 4.61 / 5.24 / 5.04, 7×7×64 4.99 / 3.71 / 3.94 / 4.16 / 4.60, 4×4×128 6.91 / 6.13 / 5.68 /
- * 5.70 / 6.48 (bench/winograd-filter-block.mjs --tile 4; docs/results.md).
+ * block (36 times that) may sit in L2; fewer tiles add the block sums into dU's 36 × C × CO floats
+ * (2.3 MB at C = CO = 128) more often, and a block is the first level of the kernel's two-level sum
+ * over tiles, so its size also sets the rounding. Raw kernel, batch 64, one thread, min ms of 15 for
+ * blocks 4 / 8 / 16 / 32 / 64 (bench/winograd-filter-block.mjs --tile 4): 28×28×16 4.26 / 3.94 /
+ * 4.21 / 4.91 / 6.11, 14×14×32 4.18 / 3.91 / 4.29 / 4.92 / 5.02, 7×7×64 3.99 / 3.77 / 3.98 / 3.85 /
+ * 3.83, 4×4×128 5.41 / 5.08 / 4.81 / 4.64 / 5.13; 16 is within 10% of the fastest on each, and its
+ * error against a float64 sum at batch 64 (at most 5.7e-6 relative; 8.0e-6 with blocks of 8:
+ * bench/winograd-filter-gradient-error.mjs) leaves the kernel tolerance more headroom.
  */
 export const WINOGRAD4_FILTER_GRADIENT_BLOCK = 16;
 
