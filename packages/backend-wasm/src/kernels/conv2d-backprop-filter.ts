@@ -14,7 +14,8 @@
  * `winogradApplies`) take its Winograd F(2×2, 3×3) form instead (`winograd_filter_gradient`: 16
  * products per 2 × 2 tile instead of 36; bench/winograd.mjs, batch 64, one thread, min ms: seed
  * conv2 24.1 → 12.8, 14×14×32→64 29.4 → 17.3, ResNet-mini 28×28×16 20.2 → 19.3, 14×14×32 21.6 →
- * 12.9, 7×7×64 13.4 → 8.2, 4×4×128 33.4 → 14.6).
+ * 12.9, 7×7×64 13.4 → 8.2, 4×4×128 33.4 → 14.6), or F(4×4, 3×3) where `filterGradientTile` says
+ * (`winograd4_filter_gradient`: 36 products per 4 × 4 tile).
  *
  * Without it (no WebAssembly SIMD), two strategies, both ending in XNNPACK; which is faster
  * depends on C (min-of-7 timings, batch 64, one thread):
