@@ -1030,11 +1030,12 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
 // The GEMM stage of the Winograd filter gradients, one block of `count` tiles (of `block` places):
 // du[p, c, co] += Σ_t v[p, t, c] · e[p, t, co] for each of the `positions` transformed positions
 // (v: [p][block][C], e: [p][block][CO]), 4 c × 8 co a register tile, V's 4 channels one vector.
-// Each block's sum starts from 0 and is then added to dU (a two-level sum over the tiles: its
-// rounding grows with √block + √(tiles / block) rather than √tiles, which F(4×4)'s large
-// transformed values need at batch 64: bench/winograd-filter-gradient-error.mjs).
+// Each block's sum starts from 0 and is then added to dU, or stored there for the first block
+// (`accumulate` 0: dU needs no zeroing pass): a two-level sum over the tiles, whose rounding grows
+// with √block + √(tiles / block) rather than √tiles, which F(4×4)'s large transformed values need
+// at batch 64 (bench/winograd-filter-gradient-error.mjs).
 static void winograd_gradient_products(float *du, const float *v, const float *e, int positions, int block, int count,
-                                       int channels, int out_channels) {
+                                       int channels, int out_channels, int accumulate) {
   for (int p = 0; p < positions; p++) {
     const float *vp = v + p * block * channels, *ep = e + p * block * out_channels;
     for (int c = 0; c < channels; c += 4) {
@@ -1045,14 +1046,17 @@ static void winograd_gradient_products(float *du, const float *v, const float *e
         for (int t = 0; t < count; t++, pa += channels, pb += out_channels) {
           TILE_4X8_VECTOR(wasm_v128_load(pa), wasm_v128_load(pb), wasm_v128_load(pb + 4));
         }
+        if (accumulate) {
 #define WD_ADD(r, a0, a1)                                                      \
-        wasm_v128_store(w0 + (r) * out_channels, wasm_f32x4_add(wasm_v128_load(w0 + (r) * out_channels), a0)); \
-        wasm_v128_store(w0 + (r) * out_channels + 4, wasm_f32x4_add(wasm_v128_load(w0 + (r) * out_channels + 4), a1))
-        WD_ADD(0, a00, a01);
-        WD_ADD(1, a10, a11);
-        WD_ADD(2, a20, a21);
-        WD_ADD(3, a30, a31);
+          a0 = wasm_f32x4_add(wasm_v128_load(w0 + (r) * out_channels), a0);    \
+          a1 = wasm_f32x4_add(wasm_v128_load(w0 + (r) * out_channels + 4), a1)
+          WD_ADD(0, a00, a01);
+          WD_ADD(1, a10, a11);
+          WD_ADD(2, a20, a21);
+          WD_ADD(3, a30, a31);
 #undef WD_ADD
+        }
+        TILE_4X8_STORE(w0, out_channels, 4);
       }
     }
   }
@@ -1073,7 +1077,7 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
   const int transformed = channels * out_channels;
   float *du = scratch, *v = du + 16 * transformed, *e = v + 16 * block * channels;
   const v128_t half = wasm_f32x4_splat(0.5f);
-  for (int i = 0; i < 16 * transformed; i++) du[i] = 0.0f;
+  for (int i = 0; tiles == 0 && i < 16 * transformed; i++) du[i] = 0.0f; // no tiles: dw = 0
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
     for (int r = 0; r < count; r++) {
@@ -1089,7 +1093,7 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
         winograd_gradient_tile(q, block * out_channels, g, dy_row, out_channels, second_row, second_column);
       }
     }
-    winograd_gradient_products(du, v, e, 16, block, count, channels, out_channels);
+    winograd_gradient_products(du, v, e, 16, block, count, channels, out_channels, t0 > 0);
   }
   // dw = Gᵀ dU G, 4 co at a time: Gᵀ's rows (u_0 + ½(u_1 + u_2), ½(u_1 − u_2), ½(u_1 + u_2) + u_3)
   // down each column j, then along each row kh.
@@ -1182,7 +1186,7 @@ void winograd4_filter_gradient(float *dw, const float *xp, const float *dy, floa
   const int tiles = batch * tiles_per_image, row = padded_width * channels, dy_row = out_width * out_channels;
   const int transformed = channels * out_channels;
   float *du = scratch, *v = du + 36 * transformed, *e = v + 36 * block * channels, *temp = e + 36 * block * out_channels;
-  for (int i = 0; i < 36 * transformed; i++) du[i] = 0.0f;
+  for (int i = 0; tiles == 0 && i < 36 * transformed; i++) du[i] = 0.0f; // no tiles: dw = 0
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
     for (int r = 0; r < count; r++) {
@@ -1198,7 +1202,7 @@ void winograd4_filter_gradient(float *dw, const float *xp, const float *dy, floa
         winograd4_gradient_tile(q, block * out_channels, temp, g, dy_row, out_channels, rows, columns);
       }
     }
-    winograd_gradient_products(du, v, e, 36, block, count, channels, out_channels);
+    winograd_gradient_products(du, v, e, 36, block, count, channels, out_channels, t0 > 0);
   }
   // dw = Gᵀ dU G, 4 co at a time: w4_filter_gradient down each column j of dU (lines 0-5: 6 → 3 rows
   // kh, into dU's first 3 rows in place), then along each row kh (lines 6-8: 6 → 3 columns kw) into dw.

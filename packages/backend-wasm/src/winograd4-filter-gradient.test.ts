@@ -32,11 +32,13 @@ describe('the Winograd filter gradient, F(2×2) and F(4×4), agrees with the cpu
     }
   });
 
-  it('runs F(4×4) where whole 4×4 tiles cover the output as tightly as 2×2 ones, F(2×2) elsewhere, unless conv2dChoice.tile says', () => {
-    const tileFor = (side: number) => filterGradientTile({ outHeight: side, outWidth: side });
-    // The zoo's outputs: 28, 7, 4 and 11 ('valid' 13 × 13) by F(4×4); 14 by F(2×2) (16 tiles of 4 × 4 for 49 of 2 × 2).
-    expect([28, 7, 4, 11, 14].map(tileFor)).toEqual([4, 4, 4, 4, 2]);
-    expect([5, 6, 9, 12].map(tileFor)).toEqual([2, 2, 2, 4]);
+  it('runs F(4×4) where whole 4×4 tiles cover the output as tightly as 2×2 ones and each thread has 64 of them, F(2×2) elsewhere, unless conv2dChoice.tile says', () => {
+    const tileFor = (side: number, batch = 64, threads = 1) => filterGradientTile({ batch, outHeight: side, outWidth: side }, threads);
+    // The zoo's outputs at batch 64: 28, 7, 4 and 11 ('valid' 13 × 13) by F(4×4); 14 by F(2×2) (16 tiles of 4 × 4 for 49 of 2 × 2).
+    expect([28, 7, 4, 11, 14].map((side) => tileFor(side))).toEqual([4, 4, 4, 4, 2]);
+    expect([5, 6, 9, 12].map((side) => tileFor(side))).toEqual([2, 2, 2, 4]);
+    // 4 × 4 outputs are one tile an image: 64 tiles over two threads are 32 each, too few for dU's 36 × C × CO sums.
+    expect([tileFor(4, 64, 2), tileFor(4, 128, 2), tileFor(7, 64, 2), tileFor(28, 3, 2)]).toEqual([2, 4, 4, 4]);
     conv2dChoice.tile = 2;
     expect(tileFor(28)).toBe(2);
     conv2dChoice.tile = 4;

@@ -34,7 +34,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
-import { heapOffset, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
+import { heapOffset, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
 import { WINOGRAD4_FILTER_GRADIENT_BLOCK, winograd4FilterGradientScratchFloats, winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
 import { conv2dChoice, winogradApplies, winogradReach, type WinogradTile } from './conv2d.js';
 import { paddedInput } from '../internal/padded-input.js';
@@ -125,22 +125,28 @@ function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: T
  */
 const WINOGRAD4_MAX_PRODUCT_SHARE = 0.65;
 
+/** Fewest 4 × 4 tiles a thread must reduce for the filter gradient to run by F(4×4) (see `filterGradientTile`). */
+const WINOGRAD4_MIN_TILES_PER_THREAD = 64;
+
 /**
- * The Winograd tile of a filter gradient (where `winogradApplies`): `conv2dChoice.tile` when set,
- * else F(4×4, 3×3) (`winograd4_filter_gradient`: 36 products per 4 × 4 tile, input and output
- * channel, where F(2×2) needs 4 × 16) on outputs that whole 4 × 4 tiles cover about as tightly as
- * 2 × 2 ones, so that it computes at most 65% of F(2×2)'s products (56% there: 28 × 28, 7 × 7,
- * 4 × 4, 11 × 11 in the zoo), and F(2×2) elsewhere. Measured per layer (bench/winograd.mjs, batch
- * 64, one and two threads; docs/results.md, "Winograd F(4×4, 3×3): filter gradient"): F(4×4) ran
- * 10-40% faster on every zoo layer of the first kind; on 14 × 14 (73% of the products: 16 tiles of
- * 4 × 4 for 49 of 2 × 2) the two ran even, and F(2×2) rounds less (its larger transforms put
- * F(4×4)'s error against the cpu backend at 1-5e-6 where F(2×2)'s is 2-7e-7).
+ * The Winograd tile of a filter gradient (where `winogradApplies`) over `threads` threads of the
+ * kernel pool: `conv2dChoice.tile` when set, else F(4×4, 3×3) (`winograd4_filter_gradient`: 36
+ * products per 4 × 4 tile, input and output channel, where F(2×2) needs 4 × 16) where both hold:
+ *  - whole 4 × 4 tiles cover the output about as tightly as 2 × 2 ones, so that F(4×4) computes at
+ *    most 65% of F(2×2)'s products (56% there: 28 × 28, 7 × 7, 4 × 4, 11 × 11 in the zoo). On
+ *    14 × 14 (73%: 16 tiles of 4 × 4 for 49 of 2 × 2) the two ran even, and F(2×2) rounds less.
+ *  - each thread reduces at least 64 tiles: every thread sums into its own dU of 36 × C × CO
+ *    floats (2.25x F(2×2)'s 16), which its tiles must amortise. ResNet-mini's 4×4×128 at batch 64
+ *    (64 tiles, dU 2.4 MB): F(4×4) 12% faster on one thread, 3-7% slower on two.
+ * F(2×2) elsewhere. Measured per layer, batch 64, one and two threads: docs/results.md, "Winograd
+ * F(4×4, 3×3): filter gradient".
  */
-export function filterGradientTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>): WinogradTile {
+export function filterGradientTile(g: Pick<Conv2DGeometry, 'batch' | 'outHeight' | 'outWidth'>, threads: number): WinogradTile {
   if (conv2dChoice.tile) return conv2dChoice.tile;
-  const products4 = 36 * Math.ceil(g.outHeight / 4) * Math.ceil(g.outWidth / 4);
-  const products2 = 16 * Math.ceil(g.outHeight / 2) * Math.ceil(g.outWidth / 2);
-  return products4 <= WINOGRAD4_MAX_PRODUCT_SHARE * products2 ? 4 : 2;
+  const tiles4 = Math.ceil(g.outHeight / 4) * Math.ceil(g.outWidth / 4);
+  const tiles2 = Math.ceil(g.outHeight / 2) * Math.ceil(g.outWidth / 2);
+  const tight = 36 * tiles4 <= WINOGRAD4_MAX_PRODUCT_SHARE * 16 * tiles2;
+  return tight && (g.batch * tiles4) / threads >= WINOGRAD4_MIN_TILES_PER_THREAD ? 4 : 2;
 }
 
 /**
@@ -149,7 +155,7 @@ export function filterGradientTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWid
  */
 function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry, dw: TensorInfo): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
-  const tile = filterGradientTile(g);
+  const tile = filterGradientTile(g, simdKernelPool(backend)?.threads ?? 1);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
   const [kernel, scratchFloats, block] =
     tile === 4
