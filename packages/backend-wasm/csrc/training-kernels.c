@@ -1077,7 +1077,7 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
   const int transformed = channels * out_channels;
   float *du = scratch, *v = du + 16 * transformed, *e = v + 16 * block * channels;
   const v128_t half = wasm_f32x4_splat(0.5f);
-  for (int i = 0; tiles == 0 && i < 16 * transformed; i++) du[i] = 0.0f; // no tiles: dw = 0
+  if (tiles == 0) for (int i = 0; i < 16 * transformed; i++) du[i] = 0.0f; // no tiles: dw = 0 (else the first block stores)
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
     for (int r = 0; r < count; r++) {
@@ -1127,15 +1127,6 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
   }
 }
 
-// The filter gradient by Winograd F(4×4, 3×3), as winograd_filter_gradient with 4 × 4 tiles:
-//   dU[p, c, co] = Σ_t V[p, t, c] · E[p, t, co],   V = Bᵀ d_t B (the tile's 6 × 6 window of xp),
-//   E = A dY_t Aᵀ (dY_t: the tile's 4 × 4 output gradient, 0 outside the output),
-//   dw[kh, kw, c, co] = (Gᵀ dU[·, c, co] G)[kh, kw],   p = 6i + j.
-// 36 GEMMs reducing over tiles (winograd_gradient_products), in blocks of `block` tiles whose V and
-// E stay in cache. xp: zero-padded images with Hp ≥ 4·⌈OH/4⌉ + 2,
-// Wp ≥ 4·⌈OW/4⌉ + 2; C % 4 = 0, CO % 8 = 0. `scratch`: winograd4FilterGradientScratchFloats floats
-// (dU, then V and E of one block, then 144 floats for a tile's transform in progress).
-
 // Bᵀ d B of the 6 × 6 window at d (rows `row` floats apart, pixels `channels`), 4 channels, position
 // p = 6i + j to target + p·stride: w4_input along each row of d into `temp` (36 vectors, in L1;
 // lines 0-5), then down each column of temp into the target (lines 6-11), so each strided target
@@ -1179,6 +1170,15 @@ static void winograd4_gradient_tile(float *target, int stride, float *temp, cons
   }
 }
 
+// The filter gradient by Winograd F(4×4, 3×3), as winograd_filter_gradient with 4 × 4 tiles:
+//   dU[p, c, co] = Σ_t V[p, t, c] · E[p, t, co],   V = Bᵀ d_t B (the tile's 6 × 6 window of xp),
+//   E = A dY_t Aᵀ (dY_t: the tile's 4 × 4 output gradient, 0 outside the output),
+//   dw[kh, kw, c, co] = (Gᵀ dU[·, c, co] G)[kh, kw],   p = 6i + j.
+// 36 GEMMs reducing over tiles (winograd_gradient_products), in blocks of `block` tiles: one
+// position's V and E of a block stay in L1 through its GEMM. xp: zero-padded images with
+// Hp ≥ 4·⌈OH/4⌉ + 2, Wp ≥ 4·⌈OW/4⌉ + 2; C % 4 = 0, CO % 8 = 0. `scratch`:
+// winograd4FilterGradientScratchFloats floats (dU, then V and E of one block, then 144 floats for a
+// tile's transform in progress).
 EXPORT(winograd4_filter_gradient)
 void winograd4_filter_gradient(float *dw, const float *xp, const float *dy, float *scratch, int batch, int padded_height,
                                int padded_width, int channels, int out_height, int out_width, int out_channels, int block) {
@@ -1186,7 +1186,7 @@ void winograd4_filter_gradient(float *dw, const float *xp, const float *dy, floa
   const int tiles = batch * tiles_per_image, row = padded_width * channels, dy_row = out_width * out_channels;
   const int transformed = channels * out_channels;
   float *du = scratch, *v = du + 36 * transformed, *e = v + 36 * block * channels, *temp = e + 36 * block * out_channels;
-  for (int i = 0; tiles == 0 && i < 36 * transformed; i++) du[i] = 0.0f; // no tiles: dw = 0
+  if (tiles == 0) for (int i = 0; i < 36 * transformed; i++) du[i] = 0.0f; // no tiles: dw = 0 (else the first block stores)
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
     for (int r = 0; r < count; r++) {
