@@ -23,7 +23,7 @@ const shapes = [
   ['res 4x128', [B, 4, 4, 128], 128, 'same'],
 ];
 /** dw[kh, kw, c, co] = Σ x[n, oh + kh − top, ow + kw − left, c] · dy[n, oh, ow, co] in float64. */
-const exact = (x, dy, filterShape, pad) => {
+const exact = (x, dy, pad) => {
   const [N, H, W, C] = x.shape, [, OH, OW, CO] = dy.shape;
   const top = pad === 'same' ? 1 : 0, left = top;
   const dw = new Float64Array(9 * C * CO);
@@ -56,7 +56,7 @@ for (const [name, xShape, outChannels, pad] of shapes) {
   for (const input of ['uniform', 'relu']) {
     const x = { values: tf.tidy(() => { const u = tf.randomUniform(xShape, -1, 1, 'float32', 1); return (input === 'relu' ? tf.relu(u) : u).dataSync(); }), shape: xShape };
     const dy = { values: tf.tidy(() => tf.randomUniform(dyShape, -1, 1, 'float32', 2).dataSync()), shape: dyShape };
-    const reference = exact(x, dy, filterShape, pad);
+    const reference = exact(x, dy, pad);
     for (const [label, winograd, tile] of [['direct', false], ['F(2×2)', true, 2], ['F(4×4)', true, 4]]) {
       Object.assign(conv2dChoice, { winograd, tile });
       row.push(`${input} ${label} ${relativeError(gradient(x, dy, filterShape, pad), reference).toExponential(1)}`);
