@@ -5,9 +5,10 @@
 // "fwd rule": the tile conv2d.ts picks), the input gradient ("dX rule off": the choice without
 // Winograd; the direct kernel; the full convolution of a zero-padded dy on the Winograd forward; the
 // Winograd adjoint on 2 × 2 and on 4 × 4 tiles of dy, forced by conv2dChoice.tile; "dX winograd":
-// the rule) and the filter gradient. `--kinds input` (forward, input, filter; comma-separated) runs
-// only those variants. Run after `npx tsc --build packages/backend-wasm`:
-//   node packages/backend-wasm/bench/winograd.mjs [--threads 1] [--reps 7] [--kinds forward,input,filter] [--batch 64]
+// the rule) and the filter gradient (F(2×2, 3×3) and F(4×4, 3×3), by conv2dChoice.tile). `--kinds input`
+// (forward, input, filter; comma-separated) runs only those variants, `--only dW` only the variants
+// whose label starts so. Run after `npx tsc --build packages/backend-wasm`:
+//   node packages/backend-wasm/bench/winograd.mjs [--threads 1] [--reps 7] [--kinds forward,input,filter] [--only dW] [--batch 64]
 import './relaxed-simd.mjs'; // first: FMA kernels, as apps get them
 import * as tf from '@tensorflow/tfjs-core';
 import { createWasmPlugin } from '../dist/index.js';
@@ -43,8 +44,9 @@ const variants = [
   ['dX adjoint F4', 'input', { winograd: true, strategy: 'winograd', tile: 4 }],
   ['dX winograd', 'input', { winograd: true }],
   ['dW direct', 'filter', { winograd: false }],
-  ['dW winograd', 'filter', { winograd: true }],
-];
+  ['dW winograd', 'filter', { winograd: true, tile: 2 }],
+  ['dW winograd4', 'filter', { winograd: true, tile: 4 }],
+].filter(([label]) => label.startsWith(flag('only', '')));
 for (const [name, xShape, wShape, pad] of shapes) {
   const x = tf.randomUniform(xShape);
   const w = tf.randomUniform(wShape);

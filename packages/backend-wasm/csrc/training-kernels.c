@@ -1198,12 +1198,47 @@ void winograd4_conv3x3(float *out, const float *xp, const float *u, float *panel
   }
 }
 
+// The GEMM stage of the Winograd filter gradients, one block of `count` tiles (of `block` places):
+// du[p, c, co] += Σ_t v[p, t, c] · e[p, t, co] for each of the `positions` transformed positions
+// (v: [p][block][C], e: [p][block][CO]), 4 c × 8 co a register tile, V's 4 channels one vector.
+// Each block's sum starts from 0 and is then added to dU, or stored there for the first block
+// (`accumulate` 0: dU needs no zeroing pass): a two-level sum over the tiles, whose rounding grows
+// with √block + √(tiles / block) rather than √tiles, which F(4×4)'s large transformed values need
+// at batch 64 (bench/winograd-filter-gradient-error.mjs).
+static void winograd_gradient_products(float *du, const float *v, const float *e, int positions, int block, int count,
+                                       int channels, int out_channels, int accumulate) {
+  for (int p = 0; p < positions; p++) {
+    const float *vp = v + p * block * channels, *ep = e + p * block * out_channels;
+    for (int c = 0; c < channels; c += 4) {
+      for (int co = 0; co < out_channels; co += 8) {
+        float *w0 = du + (p * channels + c) * out_channels + co;
+        TILE_4X8_ZERO;
+        const float *pa = vp + c, *pb = ep + co;
+        for (int t = 0; t < count; t++, pa += channels, pb += out_channels) {
+          TILE_4X8_VECTOR(wasm_v128_load(pa), wasm_v128_load(pb), wasm_v128_load(pb + 4));
+        }
+        if (accumulate) {
+#define WD_ADD(r, a0, a1)                                                      \
+          a0 = wasm_f32x4_add(wasm_v128_load(w0 + (r) * out_channels), a0);    \
+          a1 = wasm_f32x4_add(wasm_v128_load(w0 + (r) * out_channels + 4), a1)
+          WD_ADD(0, a00, a01);
+          WD_ADD(1, a10, a11);
+          WD_ADD(2, a20, a21);
+          WD_ADD(3, a30, a31);
+#undef WD_ADD
+        }
+        TILE_4X8_STORE(w0, out_channels, 4);
+      }
+    }
+  }
+}
+
 // The filter gradient of winograd_conv3x3's convolution by the same transforms (Y = Aᵀ[U ⊙ V]A per
 // tile, so ∂L/∂U = Σ_tiles V ⊙ (A·dY·Aᵀ) and ∂L/∂g = Gᵀ·∂L/∂U·G):
 //   dU[p, c, co] = Σ_t V[p, t, c] · E[p, t, co],   V = Bᵀ d_t B,   E = A dY_t Aᵀ (dY_t: the tile's
 //   2 × 2 output gradient, 0 outside the output),   dw[kh, kw, c, co] = (Gᵀ dU[·, c, co] G)[kh, kw].
-// 16 GEMMs reducing over tiles (4 c × 8 co register tile, V's 4 channels one vector), in blocks of
-// `block` tiles whose V and E stay in L1. xp, C % 4 = 0 and CO % 8 = 0 as for winograd_conv3x3.
+// 16 GEMMs reducing over tiles (winograd_gradient_products), in blocks of `block` tiles whose V and
+// E stay in L1. xp, C % 4 = 0 and CO % 8 = 0 as for winograd_conv3x3.
 // `scratch`: winogradFilterGradientScratchFloats floats (dU, then V and E of one block).
 EXPORT(winograd_filter_gradient)
 void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float *scratch, int batch, int padded_height,
@@ -1213,7 +1248,7 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
   const int transformed = channels * out_channels;
   float *du = scratch, *v = du + 16 * transformed, *e = v + 16 * block * channels;
   const v128_t half = wasm_f32x4_splat(0.5f);
-  for (int i = 0; i < 16 * transformed; i++) du[i] = 0.0f;
+  if (tiles == 0) for (int i = 0; i < 16 * transformed; i++) du[i] = 0.0f; // no tiles: dw = 0 (else the first block stores)
   for (int t0 = 0; t0 < tiles; t0 += block) {
     const int count = tiles - t0 < block ? tiles - t0 : block;
     for (int r = 0; r < count; r++) {
@@ -1229,23 +1264,7 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
         winograd_gradient_tile(q, block * out_channels, g, dy_row, out_channels, second_row, second_column);
       }
     }
-    for (int p = 0; p < 16; p++) {
-      const float *vp = v + p * block * channels, *ep = e + p * block * out_channels;
-      for (int c = 0; c < channels; c += 4) {
-        for (int co = 0; co < out_channels; co += 8) {
-          float *w0 = du + p * transformed + c * out_channels + co;
-          v128_t a00 = wasm_v128_load(w0), a01 = wasm_v128_load(w0 + 4);
-          v128_t a10 = wasm_v128_load(w0 + out_channels), a11 = wasm_v128_load(w0 + out_channels + 4);
-          v128_t a20 = wasm_v128_load(w0 + 2 * out_channels), a21 = wasm_v128_load(w0 + 2 * out_channels + 4);
-          v128_t a30 = wasm_v128_load(w0 + 3 * out_channels), a31 = wasm_v128_load(w0 + 3 * out_channels + 4);
-          const float *pa = vp + c, *pb = ep + co;
-          for (int t = 0; t < count; t++, pa += channels, pb += out_channels) {
-            TILE_4X8_VECTOR(wasm_v128_load(pa), wasm_v128_load(pb), wasm_v128_load(pb + 4));
-          }
-          TILE_4X8_STORE(w0, out_channels, 4);
-        }
-      }
-    }
+    winograd_gradient_products(du, v, e, 16, block, count, channels, out_channels, t0 > 0);
   }
   // dw = Gᵀ dU G, 4 co at a time: Gᵀ's rows (u_0 + ½(u_1 + u_2), ½(u_1 − u_2), ½(u_1 + u_2) + u_3)
   // down each column j, then along each row kh.
@@ -1275,6 +1294,104 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
       WG_ROW(1, k10, k11, k12, k13);
       WG_ROW(2, k20, k21, k22, k23);
 #undef WG_ROW
+    }
+  }
+}
+
+// Bᵀ d B of the 6 × 6 window at d (rows `row` floats apart, pixels `channels`), 4 channels, position
+// p = 6i + j to target + p·stride: w4_input along each row of d into `temp` (36 vectors, in L1;
+// lines 0-5), then down each column of temp into the target (lines 6-11), so each strided target
+// line is written once. One loop over the 12 lines inlines the transform once (the module stays
+// under its size cap).
+static void winograd4_input_tile(float *target, int stride, float *temp, const float *d, int row, int channels) {
+  for (int line = 0; line < 12; line++) {
+    const int across = line < 6;
+    const float *source = across ? d + line * row : temp + 4 * (line - 6);
+    float *out = across ? temp + 24 * line : target + (line - 6) * stride;
+    const int step = across ? channels : 24, out_step = across ? 4 : 6 * stride;
+    v128_t values[6], transformed[6];
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 6; k++) values[k] = wasm_v128_load(source + k * step);
+    w4_input(transformed, values);
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 6; k++) wasm_v128_store(out + k * out_step, transformed[k]);
+  }
+}
+
+// A dY Aᵀ of the 4 × 4 output gradient at g (rows `dy_row` floats apart, pixels `channels`; rows from
+// `rows` and columns from `columns` on read as 0 where the tile passes the output), 4 channels,
+// position p = 6i + j to target + p·stride: w4_gradient down each column of g into `temp` (24
+// vectors, [i][j]; lines 0-3), then along each row of temp into the target (lines 4-9), one inlined
+// transform as in winograd4_input_tile.
+static void winograd4_gradient_tile(float *target, int stride, float *temp, const float *g, int dy_row, int channels,
+                                    int rows, int columns) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int line = 0; line < 10; line++) {
+    const int down = line < 4;
+    const float *source = down ? g + line * channels : temp + 16 * (line - 4);
+    float *out = down ? temp + 4 * line : target + 6 * (line - 4) * stride;
+    const int step = down ? dy_row : 4, out_step = down ? 16 : stride;
+    const int count = !down ? 4 : line < columns ? rows : 0;
+    v128_t values[4], transformed[6];
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 4; k++) values[k] = k < count ? wasm_v128_load(source + k * step) : zero;
+    w4_gradient(transformed, values);
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 6; k++) wasm_v128_store(out + k * out_step, transformed[k]);
+  }
+}
+
+// The filter gradient by Winograd F(4×4, 3×3), as winograd_filter_gradient with 4 × 4 tiles:
+//   dU[p, c, co] = Σ_t V[p, t, c] · E[p, t, co],   V = Bᵀ d_t B (the tile's 6 × 6 window of xp),
+//   E = A dY_t Aᵀ (dY_t: the tile's 4 × 4 output gradient, 0 outside the output),
+//   dw[kh, kw, c, co] = (Gᵀ dU[·, c, co] G)[kh, kw],   p = 6i + j.
+// 36 GEMMs reducing over tiles (winograd_gradient_products), in blocks of `block` tiles: one
+// position's V and E of a block stay in L1 through its GEMM. xp: zero-padded images with
+// Hp ≥ 4·⌈OH/4⌉ + 2, Wp ≥ 4·⌈OW/4⌉ + 2; C % 4 = 0, CO % 8 = 0. `scratch`:
+// winograd4FilterGradientScratchFloats floats (dU, then V and E of one block, then 144 floats for a
+// tile's transform in progress).
+EXPORT(winograd4_filter_gradient)
+void winograd4_filter_gradient(float *dw, const float *xp, const float *dy, float *scratch, int batch, int padded_height,
+                               int padded_width, int channels, int out_height, int out_width, int out_channels, int block) {
+  const int tiles_wide = (out_width + 3) / 4, tiles_per_image = (out_height + 3) / 4 * tiles_wide;
+  const int tiles = batch * tiles_per_image, row = padded_width * channels, dy_row = out_width * out_channels;
+  const int transformed = channels * out_channels;
+  float *du = scratch, *v = du + 36 * transformed, *e = v + 36 * block * channels, *temp = e + 36 * block * out_channels;
+  if (tiles == 0) for (int i = 0; i < 36 * transformed; i++) du[i] = 0.0f; // no tiles: dw = 0 (else the first block stores)
+  for (int t0 = 0; t0 < tiles; t0 += block) {
+    const int count = tiles - t0 < block ? tiles - t0 : block;
+    for (int r = 0; r < count; r++) {
+      const int tile = t0 + r, n = tile / tiles_per_image, t = tile % tiles_per_image;
+      const int oh = 4 * (t / tiles_wide), ow = 4 * (t % tiles_wide);
+      const float *d = xp + ((n * padded_height + oh) * padded_width + ow) * channels;
+      float *target = v + r * channels;
+      for (int c = 0; c < channels; c += 4, d += 4, target += 4) winograd4_input_tile(target, block * channels, temp, d, row, channels);
+      const float *g = dy + ((n * out_height + oh) * out_width + ow) * out_channels;
+      const int rows = out_height - oh, columns = out_width - ow;
+      float *q = e + r * out_channels;
+      for (int co = 0; co < out_channels; co += 4, g += 4, q += 4) {
+        winograd4_gradient_tile(q, block * out_channels, temp, g, dy_row, out_channels, rows, columns);
+      }
+    }
+    winograd_gradient_products(du, v, e, 36, block, count, channels, out_channels, t0 > 0);
+  }
+  // dw = Gᵀ dU G, 4 co at a time: w4_filter_gradient down each column j of dU (lines 0-5: 6 → 3 rows
+  // kh, into dU's first 3 rows in place), then along each row kh (lines 6-8: 6 → 3 columns kw) into dw.
+  for (int c = 0; c < channels; c++) {
+    for (int co = 0; co < out_channels; co += 4) {
+      float *u = du + c * out_channels + co;
+      for (int line = 0; line < 9; line++) {
+        const int down = line < 6;
+        const float *source = down ? u + line * transformed : u + 6 * (line - 6) * transformed;
+        float *out = down ? u + line * transformed : dw + (3 * (line - 6) * channels + c) * out_channels + co;
+        const int step = down ? 6 * transformed : transformed, out_step = down ? 6 * transformed : transformed;
+        v128_t values[6], taps[3];
+#pragma clang loop unroll(full)
+        for (int k = 0; k < 6; k++) values[k] = wasm_v128_load(source + k * step);
+        w4_filter_gradient(taps, values);
+#pragma clang loop unroll(full)
+        for (int k = 0; k < 3; k++) wasm_v128_store(out + k * out_step, taps[k]);
+      }
     }
   }
 }
@@ -1383,8 +1500,10 @@ W4_OUTLINE void winograd4_quad_to_panels(float *panel, const float *temp, int pa
 // E = A dY Aᵀ of the 4 × 4 output gradient at g (rows `dy_row` floats apart, pixels `channels`), of
 // which the first `rows` rows and `columns` columns lie inside the output (the rest read as 0), 4
 // channels: w4_gradient down each column j into positions 6i + j of target (j < 4 as scratch), then
-// along each row i in place; position p = 6i + j at target + p·stride.
-W4_OUTLINE void winograd4_gradient_tile(float *target, int stride, const float *g, int dy_row, int channels, int rows,
+// along each row i in place; position p = 6i + j at target + p·stride. The filter gradient's
+// winograd4_gradient_tile computes the same through a scratch of its own, for its widely strided
+// target; here the target is the quad's 16-float-strided scratch, which serves as its own.
+W4_OUTLINE void winograd4_gradient_tile_in_place(float *target, int stride, const float *g, int dy_row, int channels, int rows,
                                         int columns) {
   const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int j = 0; j < 4; j++) {
@@ -1476,7 +1595,7 @@ void winograd4_input_gradient(float *dx, const float *dy, const float *ut, float
       }
       for (int co = 0; co < out_channels; co += 4) {
 #pragma clang loop unroll(full)
-        for (int r = 0; r < 4; r++) winograd4_gradient_tile(products + 4 * r, 16, y[r] + co, dy_row, out_channels, rows[r], columns[r]);
+        for (int r = 0; r < 4; r++) winograd4_gradient_tile_in_place(products + 4 * r, 16, y[r] + co, dy_row, out_channels, rows[r], columns[r]);
         winograd4_quad_to_panels(panel + q * 36 * panel_size + 4 * co, products, panel_size);
       }
     }

@@ -143,10 +143,11 @@ describe('threaded wasm in Node', () => {
     expect(small.ran, 'no call this small is split').toEqual({});
     expect(small.pieces).toEqual([0, 0]);
 
-    // Batch 16 of 16 × 16 × 32: the convolutions (16 · 8 · 8 tiles · 16 · 32 · 32 = 16.8 M multiply-adds), the
-    // batch-norm passes and the residual add (131,072 floats) are above two shares each; each runs on both threads.
+    // Batch 16 of 16 × 16 × 32: the convolutions (16 · 8 · 8 tiles · 16 · 32 · 32 = 16.8 M multiply-adds; the filter
+    // gradient by F(4×4): 16 · 4 · 4 tiles · 36 · 32 · 32 = 9.4 M), the batch-norm passes and the residual add (131,072
+    // floats) are above two shares each; each runs on both threads.
     const large = await run([16, 16], shares);
-    for (const kernel of ['winograd4_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
+    for (const kernel of ['winograd4_conv3x3', 'winograd4_filter_gradient', 'winograd4_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
       expect(large.ran[kernel] ?? 0, `${kernel} split over the pool ${JSON.stringify(large.ran)}`).toBeGreaterThan(0);
     }
     const splitCalls = Object.values(large.ran).reduce((sum: number, count) => sum + (count as number), 0);

@@ -25,7 +25,7 @@
  * sequentially consistent Atomics order the plain writes on both sides.
  * @internal
  */
-import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winogradInputGradientPanelFloats, winograd4InputGradientPanelFloats, winogradPanelFloats, winograd4PanelFloats } from './panels.js';
+import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winograd4FilterGradientScratchFloats, winogradInputGradientPanelFloats, winograd4InputGradientPanelFloats, winogradPanelFloats, winograd4PanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 import { startEvalWorker, type EvalWorker } from '#node-threads';
 
@@ -46,6 +46,7 @@ const poolKernels = [
   'winograd_conv3x3',
   'winograd4_conv3x3',
   'winograd_filter_gradient',
+  'winograd4_filter_gradient',
   'winograd_input_gradient',
   'winograd4_input_gradient',
   'relu_gradient',
@@ -435,6 +436,16 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       if (parts < 2) return whole('winograd_filter_gradient', args);
       const pieces = byItems(args, 4, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]], parts);
       summedPieces('winograd_filter_gradient', ownPanels(pieces, 3, scratchPointer, winogradFilterGradientScratchFloats(channels, outChannels)), size);
+    },
+    winograd4_filter_gradient(...args) {
+      const [, , , scratchPointer, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels] = args;
+      const size = 9 * channels * outChannels;
+      // Its multiply-adds: 36 products per 4 × 4 tile, input and output channel.
+      const work = batch * Math.ceil(outHeight / 4) * Math.ceil(outWidth / 4) * 36 * channels * outChannels;
+      const parts = computeThreads(work, batch);
+      if (parts < 2) return whole('winograd4_filter_gradient', args);
+      const pieces = byItems(args, 4, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]], parts);
+      summedPieces('winograd4_filter_gradient', ownPanels(pieces, 3, scratchPointer, winograd4FilterGradientScratchFloats(channels, outChannels)), size);
     },
     conv2d_forward: splitting('conv2d_forward', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;

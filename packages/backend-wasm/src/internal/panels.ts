@@ -71,6 +71,25 @@ export function winogradFilterGradientScratchFloats(channels: number, outChannel
   return 16 * channels * outChannels + 16 * winogradFilterGradientBlock(channels, outChannels) * (channels + outChannels);
 }
 
+/**
+ * Tiles per block of `winograd4_filter_gradient`. Each of its 36 GEMMs reads one position's V and E
+ * of the block (16 × (C + CO) floats: 2-16 KB on the zoo's layers, L1-resident) while the whole
+ * block (36 times that) may sit in L2; fewer tiles add the block sums into dU's 36 × C × CO floats
+ * (2.3 MB at C = CO = 128) more often, and a block is the first level of the kernel's two-level sum
+ * over tiles, so its size also sets the rounding. Raw kernel, batch 64, one thread, min ms of 15 for
+ * blocks 4 / 8 / 16 / 32 / 64 (bench/winograd-filter-block.mjs --tile 4): 28×28×16 4.26 / 3.94 /
+ * 4.21 / 4.91 / 6.11, 14×14×32 4.18 / 3.91 / 4.29 / 4.92 / 5.02, 7×7×64 3.99 / 3.77 / 3.98 / 3.85 /
+ * 3.83, 4×4×128 5.41 / 5.08 / 4.81 / 4.64 / 5.13; 16 is within 10% of the fastest on each, and its
+ * error against a float64 sum at batch 64 (at most 5.7e-6 relative; 8.0e-6 with blocks of 8:
+ * bench/winograd-filter-gradient-error.mjs) leaves the kernel tolerance more headroom.
+ */
+export const WINOGRAD4_FILTER_GRADIENT_BLOCK = 16;
+
+/** Floats of `winograd4_filter_gradient`'s scratch: dU[36, C, CO], one block's V and E, and 36 × 4 floats for a tile's transform in progress. */
+export function winograd4FilterGradientScratchFloats(channels: number, outChannels: number): number {
+  return 36 * channels * outChannels + 36 * WINOGRAD4_FILTER_GRADIENT_BLOCK * (channels + outChannels) + 36 * 4;
+}
+
 /** Floats of `winograd_input_gradient`'s panel: per quad of tiles, 16 panels of their transformed dy (4·CO each) and 16 × 4 × 8 products. */
 export function winogradInputGradientPanelFloats(outChannels: number, quads: number): number {
   return quads * (16 * 4 * outChannels + 16 * 4 * 8);

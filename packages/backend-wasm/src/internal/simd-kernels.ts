@@ -79,6 +79,15 @@ export interface SimdKernels {
     outHeight: number, outWidth: number, outChannels: number, block: number,
   ): void;
   /**
+   * dw (HWIO, 3×3) of a 3×3 stride-1 convolution by Winograd F(4×4, 3×3); xp padded to at least
+   * 4·⌈OH/4⌉ + 2 × 4·⌈OW/4⌉ + 2; C % 4 = 0, CO % 8 = 0. `scratch`: `winograd4FilterGradientScratchFloats` floats
+   * (per thread when pooled); `block`: `WINOGRAD4_FILTER_GRADIENT_BLOCK`.
+   */
+  winograd4_filter_gradient(
+    dw: number, xp: number, dy: number, scratch: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
+    outHeight: number, outWidth: number, outChannels: number, block: number,
+  ): void;
+  /**
    * dx of winograd_conv3x3's convolution (stride 1, padding pad_top/pad_left) as its adjoint over dy's tiles, from
    * ut = winograd_filter of the HWOI filter; C % 8 = 0, CO % 4 = 0. `panel`: `winogradInputGradientPanelFloats`.
    */

@@ -14,7 +14,8 @@
  * `winogradApplies`) take its Winograd F(2×2, 3×3) form instead (`winograd_filter_gradient`: 16
  * products per 2 × 2 tile instead of 36; bench/winograd.mjs, batch 64, one thread, min ms: seed
  * conv2 24.1 → 12.8, 14×14×32→64 29.4 → 17.3, ResNet-mini 28×28×16 20.2 → 19.3, 14×14×32 21.6 →
- * 12.9, 7×7×64 13.4 → 8.2, 4×4×128 33.4 → 14.6).
+ * 12.9, 7×7×64 13.4 → 8.2, 4×4×128 33.4 → 14.6), or F(4×4, 3×3) where `filterGradientTile` says
+ * (`winograd4_filter_gradient`: 36 products per 4 × 4 tile).
  *
  * Without it (no WebAssembly SIMD), two strategies, both ending in XNNPACK; which is faster
  * depends on C (min-of-7 timings, batch 64, one thread):
@@ -33,9 +34,9 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
-import { heapOffset, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
-import { winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
-import { winogradApplies, winogradReach } from './conv2d.js';
+import { heapOffset, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
+import { WINOGRAD4_FILTER_GRADIENT_BLOCK, winograd4FilterGradientScratchFloats, winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
+import { conv2dChoice, winogradApplies, winogradReach, type WinogradTile } from './conv2d.js';
 import { paddedInput } from '../internal/padded-input.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -118,14 +119,52 @@ function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: T
   return dw;
 }
 
-/** dw of a 3×3 stride-1 convolution by Winograd F(2×2, 3×3) (csrc `winograd_filter_gradient`), x zero-padded to whole tiles. */
+/**
+ * Most of F(2×2, 3×3)'s products that F(4×4, 3×3) may compute on a layer for its filter gradient to
+ * run by F(4×4) (see `filterGradientTile`).
+ */
+const WINOGRAD4_MAX_PRODUCT_SHARE = 0.65;
+
+/** Fewest 4 × 4 tiles a thread must reduce for the filter gradient to run by F(4×4) (see `filterGradientTile`). */
+const WINOGRAD4_MIN_TILES_PER_THREAD = 64;
+
+/**
+ * The Winograd tile of a filter gradient (where `winogradApplies`) over `threads` threads of the
+ * kernel pool: `conv2dChoice.tile` when set, else F(4×4, 3×3) (`winograd4_filter_gradient`: 36
+ * products per 4 × 4 tile, input and output channel, where F(2×2) needs 4 × 16) where both hold:
+ *  - whole 4 × 4 tiles cover the output about as tightly as 2 × 2 ones, so that F(4×4) computes at
+ *    most 65% of F(2×2)'s products (56% there: 28 × 28, 7 × 7, 4 × 4, 11 × 11 in the zoo). On
+ *    14 × 14 (73%: 16 tiles of 4 × 4 for 49 of 2 × 2) the two ran even, and F(2×2) rounds less.
+ *  - each thread reduces at least 64 tiles: every thread sums into its own dU of 36 × C × CO
+ *    floats (2.25x F(2×2)'s 16), which its tiles must amortise. ResNet-mini's 4×4×128 at batch 64
+ *    (64 tiles, dU 2.4 MB): F(4×4) 12% faster on one thread, 3-7% slower on two.
+ * F(2×2) elsewhere. Measured per layer, batch 64, one and two threads: docs/results.md, "Winograd
+ * F(4×4, 3×3): filter gradient".
+ */
+export function filterGradientTile(g: Pick<Conv2DGeometry, 'batch' | 'outHeight' | 'outWidth'>, threads: number): WinogradTile {
+  if (conv2dChoice.tile) return conv2dChoice.tile;
+  const tiles4 = Math.ceil(g.outHeight / 4) * Math.ceil(g.outWidth / 4);
+  const tiles2 = Math.ceil(g.outHeight / 2) * Math.ceil(g.outWidth / 2);
+  const tight = 36 * tiles4 <= WINOGRAD4_MAX_PRODUCT_SHARE * 16 * tiles2;
+  return tight && (g.batch * tiles4) / threads >= WINOGRAD4_MIN_TILES_PER_THREAD ? 4 : 2;
+}
+
+/**
+ * dw of a 3×3 stride-1 convolution by Winograd (csrc `winograd_filter_gradient`, F(2×2, 3×3), or
+ * `winograd4_filter_gradient`, F(4×4, 3×3): `filterGradientTile`), x zero-padded to whole tiles.
+ */
 function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry, dw: TensorInfo): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
-  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g));
-  withPanels(backend, winogradFilterGradientScratchFloats(inChannels, outChannels), (scratch) =>
-    kernels.winograd_filter_gradient(
+  const tile = filterGradientTile(g, simdKernelPool(backend)?.threads ?? 1);
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
+  const [kernel, scratchFloats, block] =
+    tile === 4
+      ? [kernels.winograd4_filter_gradient, winograd4FilterGradientScratchFloats(inChannels, outChannels), WINOGRAD4_FILTER_GRADIENT_BLOCK]
+      : [kernels.winograd_filter_gradient, winogradFilterGradientScratchFloats(inChannels, outChannels), winogradFilterGradientBlock(inChannels, outChannels)];
+  withPanels(backend, scratchFloats, (scratch) =>
+    kernel(
       heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), scratch, batch, paddedHeight, paddedWidth, inChannels,
-      outHeight, outWidth, outChannels, winogradFilterGradientBlock(inChannels, outChannels),
+      outHeight, outWidth, outChannels, block,
     ),
   );
   release();
