@@ -121,11 +121,15 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
   });
 
   it('the rule takes F(4×4) on the zoo\'s layers (28, 14, 11, 7, 4) and F(2×2) where F(4×4) saves under 20% of the products or C·CO < 256', () => {
-    const tile = (side: number, inChannels = 32, outChannels = 32) => forwardWinogradTile({ outHeight: side, outWidth: side, inChannels, outChannels });
+    const tile = (side: number, inChannels = 32, outChannels = 32, batch = 64) => forwardWinogradTile({ batch, outHeight: side, outWidth: side, inChannels, outChannels });
     expect([28, 14, 13, 12, 11, 7, 4, 3].map((side) => tile(side))).toEqual([4, 4, 4, 4, 4, 4, 4, 4]);
     expect([1, 2, 5, 6, 9, 10].map((side) => tile(side))).toEqual([2, 2, 2, 2, 2, 2]);
-    expect(forwardWinogradTile({ outHeight: 28, outWidth: 2, inChannels: 32, outChannels: 32 }), '7 × 1 tiles of 16 pixels for 56').toBe(2);
+    expect(forwardWinogradTile({ batch: 64, outHeight: 28, outWidth: 2, inChannels: 32, outChannels: 32 }), '7 × 1 tiles of 16 pixels for 56').toBe(2);
     expect([tile(28, 16, 16), tile(28, 8, 64), tile(28, 64, 8), tile(28, 8, 8), tile(28, 8, 16)]).toEqual([4, 4, 4, 2, 2]);
+    // Whole quads of 4 tiles: at batch 1 a 4 × 4 output is one F(4×4) tile computed as a quad of 4 (144 products
+    // a channel pair) against F(2×2)'s one quad (64); 7 × 7 is one F(4×4) quad (144) against four F(2×2) quads (256).
+    expect([28, 14, 7, 4].map((side) => tile(side, 128, 128, 1))).toEqual([4, 4, 4, 2]);
+    expect(tile(4, 128, 128, 4), 'batch 4: four 4 × 4 images fill an F(4×4) quad').toBe(4);
   });
 
   it('without conv2dChoice.tile, each layer takes the tile of the rule', async () => {
@@ -135,7 +139,7 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
       for (const { x, outChannels, pad } of cases.filter((c) => c.x[0] > 1)) {
         const before = { ...pool.runs };
         const geometry = tf.backend_util.computeConv2DInfo(x, [3, 3, x[3], outChannels], 1, 1, pad);
-        const tile = forwardWinogradTile(geometry);
+        const tile = forwardWinogradTile({ ...geometry, batch: geometry.batchSize });
         await runOn('wasm', [random(x, 4), random([3, 3, x[3], outChannels], 5)], (input, weights) => tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, 1, pad));
         expect((pool.runs[kernelOf[tile]] ?? 0) - (before[kernelOf[tile]] ?? 0), `${x.join('×')} → ${kernelOf[tile]}`).toBe(1);
       }

@@ -115,7 +115,10 @@ export function winogradReach(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth'>,
 /**
  * Where F(4×4, 3×3) pays over F(2×2, 3×3) in the forward convolution: where its products (36 per
  * 4 × 4 tile) are below this share of F(2×2)'s (16 per 2 × 2 tile), counting the tiles that pass
- * the output's edge, and C·CO ≥ `FORWARD_WINOGRAD4_MIN_CHANNEL_PAIRS`. Its larger transforms cost
+ * the output's edge and, as both kernels compute whole quads of 4 tiles, the tiles a last quad
+ * repeats (a batch-1 4 × 4 output is one F(4×4) tile in a quad of 4: 144 products a channel pair
+ * against F(2×2)'s 64; resnet-mini's batch-1 latency 3.4-4.1 → 4.3 ms with that layer on F(4×4)),
+ * and C·CO ≥ `FORWARD_WINOGRAD4_MIN_CHANNEL_PAIRS`. Its larger transforms cost
  * ~20% more per product, and more where few channels share them (bench/winograd4-quads.mjs, batch
  * 64, one thread, C = CO = 32: at equal products, outputs 5 and 6 wide, F(2×2) wins; at 0.81, 9 and
  * 10, they tie; at 0.735, 13 and 14, F(4×4) wins, and at 0.56, the zoo's 28, 11, 7 and 4, by
@@ -130,11 +133,11 @@ const FORWARD_WINOGRAD4_MIN_CHANNEL_PAIRS = 256;
  * The output tile of the forward Winograd convolution `g`: `conv2dChoice.tile` where set, else 4
  * where F(4×4) pays (`FORWARD_WINOGRAD4_PRODUCTS`), else 2.
  */
-export function forwardWinogradTile(g: Pick<Conv2DGeometry, 'outHeight' | 'outWidth' | 'inChannels' | 'outChannels'>): WinogradTile {
+export function forwardWinogradTile(g: Pick<Conv2DGeometry, 'batch' | 'outHeight' | 'outWidth' | 'inChannels' | 'outChannels'>): WinogradTile {
   if (conv2dChoice.tile !== undefined) return conv2dChoice.tile;
   if (g.inChannels * g.outChannels < FORWARD_WINOGRAD4_MIN_CHANNEL_PAIRS) return 2;
-  const tiles = (tile: number) => Math.ceil(g.outHeight / tile) * Math.ceil(g.outWidth / tile);
-  return 36 * tiles(4) < FORWARD_WINOGRAD4_PRODUCTS * 16 * tiles(2) ? 4 : 2;
+  const computedTiles = (tile: number) => 4 * Math.ceil((g.batch * Math.ceil(g.outHeight / tile) * Math.ceil(g.outWidth / tile)) / 4);
+  return 36 * computedTiles(4) < FORWARD_WINOGRAD4_PRODUCTS * 16 * computedTiles(2) ? 4 : 2;
 }
 
 /** `out` = x ⊛ filter by Winograd (`forwardWinogradTile`): the filter transformed, x zero-padded to whole tiles. */
