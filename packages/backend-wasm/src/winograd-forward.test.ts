@@ -12,25 +12,13 @@ import { poolThresholds } from './internal/kernel-pool.js';
 import { selectedSimdKernelsBuild, simdKernelPool } from './internal/simd-kernels.js';
 import { conv2dChoice, forwardWinogradTile, type WinogradTile, winogradApplies } from './kernels/conv2d.js';
 import { relativeError, tolerances } from './tolerances.js';
-
-type Padding = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  outChannels: number;
-  pad: Padding;
-}
+import { type WinogradCase, zooWinogradLayers } from './__fixtures__/winograd-cases.js';
 
 // The zoo's 3×3 stride-1 layers (batch 2 here; 64 in training) and shapes whose outputs are not
 // whole 4 × 4 tiles: 'same' 5, 6, 7, 9 and 'valid' 3, 7, 11 (13 in), a last quad of fewer than 4
 // tiles, tiles spanning two images, asymmetric padding, C = CO = 8 and wider layers.
-const cases: Case[] = [
-  { name: 'ResNet-mini 28×28×16', x: [2, 28, 28, 16], outChannels: 16, pad: 'same' },
-  { name: 'ResNet-mini 14×14×32', x: [2, 14, 14, 32], outChannels: 32, pad: 'same' },
-  { name: 'ResNet-mini 7×7×64', x: [2, 7, 7, 64], outChannels: 64, pad: 'same' },
-  { name: 'ResNet-mini 4×4×128', x: [2, 4, 4, 128], outChannels: 128, pad: 'same' },
-  { name: 'seed conv2 13×13×32→64 valid', x: [2, 13, 13, 32], outChannels: 64, pad: 'valid' },
-  { name: 'bn-cnn 14×14×32→64', x: [2, 14, 14, 32], outChannels: 64, pad: 'same' },
+const cases: WinogradCase[] = [
+  ...zooWinogradLayers(2),
   { name: '5×5 C=8 CO=8 same, batch 1', x: [1, 5, 5, 8], outChannels: 8, pad: 'same' },
   { name: '5×5 C=8 CO=8 valid, batch 3', x: [3, 5, 5, 8], outChannels: 8, pad: 'valid' },
   { name: '6×6 C=8 CO=16 same, batch 3', x: [3, 6, 6, 8], outChannels: 16, pad: 'same' },

@@ -13,26 +13,11 @@ import { simdKernelPool } from './internal/simd-kernels.js';
 import { conv2dChoice, type WinogradTile } from './kernels/conv2d.js';
 import { backpropInputChoice, winogradAdjointTile } from './kernels/conv2d-backprop-input.js';
 import { relativeError, tolerances } from './tolerances.js';
+import { type WinogradCase, zooWinogradLayers } from './__fixtures__/winograd-cases.js';
 
-type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
-
-interface AdjointCase {
-  name: string;
-  x: [number, number, number, number];
-  outChannels: number;
-  pad: Pad;
-}
-
-const cases: AdjointCase[] = [
-  // The zoo's layers (batch 3 or 1 here; the benches run 64): ResNet-mini's 'same' stages, seed conv2
-  // ('valid' 13 × 13 ← 11 × 11: 3 × 3 tiles of 4, the last row and column of tiles half outside dy),
-  // bn-cnn's 14 × 14 × 32 → 64.
-  { name: 'res 28×28×16', x: [3, 28, 28, 16], outChannels: 16, pad: 'same' },
-  { name: 'res 14×14×32', x: [3, 14, 14, 32], outChannels: 32, pad: 'same' },
-  { name: 'res 7×7×64', x: [1, 7, 7, 64], outChannels: 64, pad: 'same' },
-  { name: 'res 4×4×128', x: [3, 4, 4, 128], outChannels: 128, pad: 'same' },
-  { name: 'seed conv2 13×13×32 → 64 valid', x: [3, 13, 13, 32], outChannels: 64, pad: 'valid' },
-  { name: 'bn-cnn 14×14×32 → 64', x: [1, 14, 14, 32], outChannels: 64, pad: 'same' },
+const cases: WinogradCase[] = [
+  // The zoo's layers (batch 3 here; the benches run 64).
+  ...zooWinogradLayers(3),
   // The widest dy F(4×4) takes (`winogradAdjointTile`): its rounding grows with dy's channels.
   { name: 'ResNet-18 4×4×256', x: [1, 4, 4, 256], outChannels: 256, pad: 'same' },
   // Edges: dy sizes that are not multiples of 4 (tiles past OH / OW read 0 there), windows cut by
@@ -52,7 +37,7 @@ const tiles: WinogradTile[] = [2, 4];
 const kernelOf = { 2: 'winograd_input_gradient', 4: 'winograd4_input_gradient' } as const satisfies Record<WinogradTile, PoolKernel>;
 
 /** dx of conv2d(x, w, stride 1, pad) under a random upstream gradient (the case's seeds). */
-function inputGradient({ x, outChannels, pad }: AdjointCase) {
+function inputGradient({ x, outChannels, pad }: WinogradCase) {
   const filter: [number, number, number, number] = [3, 3, x[3], outChannels];
   const outShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(filter) as tf.Tensor4D, 1, pad).shape);
   return {

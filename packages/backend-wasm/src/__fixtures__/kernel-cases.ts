@@ -9,7 +9,8 @@ import { random, type Inputs } from './compare-backends.js';
 /** A case: its inputs, and what to compute from them on each backend. */
 export type KernelCase = [inputs: Inputs, compute: (...tensors: tf.Tensor[]) => tf.Tensor | tf.Tensor[]];
 
-type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+/** A convolution's padding, as tfjs takes it. */
+export type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
 
 export interface ConvCase {
   x: [number, number, number, number];

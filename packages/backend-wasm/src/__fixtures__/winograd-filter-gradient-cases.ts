@@ -5,25 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { random, type Inputs } from './compare-backends.js';
+import { type WinogradCase, zooWinogradLayers } from './winograd-cases.js';
 
-type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
-
-/** A 3×3 stride-1 convolution's input shape, output channels and padding. */
-export interface WinogradFilterGradientCase {
-  name: string;
-  x: [number, number, number, number];
-  outChannels: number;
-  pad: Pad;
-}
+/** A 3×3 stride-1 convolution of the filter-gradient tests. */
+export type WinogradFilterGradientCase = WinogradCase;
 
 export const winogradFilterGradientCases: WinogradFilterGradientCase[] = [
-  // The zoo's Winograd layers (bench/winograd.mjs), batch 3.
-  { name: 'ResNet-mini 28×28×16', x: [3, 28, 28, 16], outChannels: 16, pad: 'same' },
-  { name: 'ResNet-mini 14×14×32', x: [3, 14, 14, 32], outChannels: 32, pad: 'same' },
-  { name: 'ResNet-mini 7×7×64', x: [3, 7, 7, 64], outChannels: 64, pad: 'same' },
-  { name: 'ResNet-mini 4×4×128', x: [3, 4, 4, 128], outChannels: 128, pad: 'same' },
-  { name: 'seed conv2 13×13×32→64 valid', x: [3, 13, 13, 32], outChannels: 64, pad: 'valid' },
-  { name: 'bn-cnn 14×14×32→64', x: [3, 14, 14, 32], outChannels: 64, pad: 'same' },
+  // The zoo's Winograd layers, batch 3.
+  ...zooWinogradLayers(3),
   // Outputs that are not whole 4 × 4 tiles (the last tiles' rows and columns read dy as 0), batch 1
   // and 3, C = CO = 8, a non-square image and padding on some sides only.
   { name: '5×5 same, batch 1, C = CO = 8', x: [1, 5, 5, 8], outChannels: 8, pad: 'same' },

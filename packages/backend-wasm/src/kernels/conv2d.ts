@@ -140,34 +140,29 @@ export function forwardWinogradTile(g: Pick<Conv2DGeometry, 'batch' | 'outHeight
   return 36 * computedTiles(4) < FORWARD_WINOGRAD4_PRODUCTS * 16 * computedTiles(2) ? 4 : 2;
 }
 
+/** The two Winograd forms of the forward: transformed positions, kernels, packed-weight key and panel size. */
+const winogradForms = {
+  2: { positions: 16, filter: 'winograd_filter', conv: 'winograd_conv3x3', key: 'winograd', panelFloats: winogradPanelFloats, quads: WINOGRAD_QUADS },
+  4: { positions: 36, filter: 'winograd4_filter', conv: 'winograd4_conv3x3', key: 'winograd4', panelFloats: winograd4PanelFloats, quads: WINOGRAD4_QUADS },
+} as const satisfies Record<WinogradTile, { positions: number; filter: keyof SimdKernels; conv: keyof SimdKernels; key: string; panelFloats: (channels: number, quads: number) => number; quads: number }>;
+
 /** `out` = x ⊛ filter by Winograd (`forwardWinogradTile`): the filter transformed, x zero-padded to whole tiles. */
 function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, filter: TensorInfo, g: Conv2DGeometry, out: TensorInfo): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
   const tile = forwardWinogradTile(g);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
+  const form = winogradForms[tile];
   const filterOffset = heapOffset(backend, filter);
   // u[16 or 36, C, CO]: the filter's transform, kept per filter tensor from its second use (internal/packed-weights.ts).
-  if (tile === 4) {
-    const transform = (u: number) => kernels.winograd4_filter(u, filterOffset, inChannels, outChannels);
-    withPackedWeight(backend, filter, `winograd4:${inChannels}x${outChannels}`, 36 * inChannels * outChannels * 4, transform, (u) =>
-      withPanels(backend, winograd4PanelFloats(inChannels, WINOGRAD4_QUADS), (panel) =>
-        kernels.winograd4_conv3x3(
-          heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
-          outHeight, outWidth, outChannels, WINOGRAD4_QUADS,
-        ),
+  const transform = (u: number) => kernels[form.filter](u, filterOffset, inChannels, outChannels);
+  withPackedWeight(backend, filter, `${form.key}:${inChannels}x${outChannels}`, form.positions * inChannels * outChannels * 4, transform, (u) =>
+    withPanels(backend, form.panelFloats(inChannels, form.quads), (panel) =>
+      kernels[form.conv](
+        heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
+        outHeight, outWidth, outChannels, form.quads,
       ),
-    );
-  } else {
-    const transform = (u: number) => kernels.winograd_filter(u, filterOffset, inChannels, outChannels);
-    withPackedWeight(backend, filter, `winograd:${inChannels}x${outChannels}`, 16 * inChannels * outChannels * 4, transform, (u) =>
-      withPanels(backend, winogradPanelFloats(inChannels, WINOGRAD_QUADS), (panel) =>
-        kernels.winograd_conv3x3(
-          heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
-          outHeight, outWidth, outChannels, WINOGRAD_QUADS,
-        ),
-      ),
-    );
-  }
+    ),
+  );
   release();
   return out;
 }
