@@ -60,6 +60,8 @@ describe('digitlab report', () => {
     const cell = `cell-${worst.label}-${worst.predicted}`;
     expect(await tab.evaluate((id) => (document.getElementById(id) as HTMLDetailsElement).open, cell)).toBe(false);
     await tab.click(`a[href="#${cell}"]`);
+    // The page opens the cell on 'hashchange', a task queued after the click returns.
+    await tab.waitForFunction((id) => (document.getElementById(id) as HTMLDetailsElement).open, cell, { timeout: 5_000 }).catch(() => undefined);
     expect(await tab.evaluate((id) => (document.getElementById(id) as HTMLDetailsElement).open, cell)).toBe(true);
     expect(await tab.locator(`#${cell} img`).count()).toBe(result.confusionMatrix[worst.label]![worst.predicted]);
     expect(errors).toEqual([]);
