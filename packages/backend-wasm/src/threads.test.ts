@@ -52,7 +52,7 @@ describe('threaded wasm in Node', () => {
     // (max_pool_disjoint, max_pool_grad_disjoint), conv stride 2 (dX by phases: forward convolutions of dy; GEMM + col2im forced once), dense (matmul: 72 rows → 36 + 36).
     // Batch 3 → images 0-1 and 2. The size thresholds are lifted so that small shapes split.
     const saved = { ...poolThresholds };
-    Object.assign(poolThresholds, { work: 0, floats: 0, localFloats: 0 });
+    Object.assign(poolThresholds, { work: 0, floats: 0 });
     const batch = 3;
     const inputs = [
       { values: randomValues(batch * 12 * 12 * 1, 21), shape: [batch, 12, 12, 1] },
@@ -106,7 +106,7 @@ describe('threaded wasm in Node', () => {
     const pool = simdKernelPool(tf.backend() as BackendWasm)!;
     expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
     // The shares this test sizes its shapes by (the defaults are tuned to machines; the rule is the same).
-    const shares = { work: 1 << 20, floats: 1 << 16, localFloats: 1 << 16 };
+    const shares = { work: 1 << 20, floats: 1 << 16 };
     // A ResNet block's kernels: convolution (Winograd forward, F(4×4) on 16 × 16, filter and input gradients), batch-norm
     // statistics and gradient, relu and its gradient, the residual add (same shapes), max-pool, dense.
     const step = (x: tf.Tensor, w: tf.Tensor, dense: tf.Tensor) =>
@@ -136,7 +136,7 @@ describe('threaded wasm in Node', () => {
         Object.assign(poolThresholds, saved);
       }
     };
-    const callerOnly = { work: Infinity, floats: Infinity, localFloats: Infinity };
+    const callerOnly = { work: Infinity, floats: Infinity };
 
     // Batch 2 of 8 × 8 × 32: each kernel's work is below two threads' shares.
     const small = await run([2, 8], shares);
@@ -151,14 +151,15 @@ describe('threaded wasm in Node', () => {
       expect(large.ran[kernel] ?? 0, `${kernel} split over the pool ${JSON.stringify(large.ran)}`).toBeGreaterThan(0);
     }
     const splitCalls = Object.values(large.ran).reduce((sum: number, count) => sum + (count as number), 0);
-    expect(large.pieces, 'each split call ran one piece on the caller and one on the worker').toEqual([splitCalls, splitCalls]);
+    // Each split call runs piece t on thread t, then hands out the rest (convolutions: up to 4 pieces a thread) to whichever is free.
+    for (const [thread, count] of large.pieces.entries()) expect(count, `pieces on thread ${thread}`).toBeGreaterThanOrEqual(splitCalls);
 
     // Without polling (what a busy machine gets: each thread sleeps between calls): the same pieces, the same values.
     const polling = pool.spinMicroseconds;
     expect(polling, 'the pool polls by default').toBeGreaterThan(0);
     pool.spinMicroseconds = 0;
     const sleeping = await run([16, 16], shares).finally(() => (pool.spinMicroseconds = polling));
-    expect(sleeping.pieces).toEqual(large.pieces);
+    expect(sleeping.pieces.reduce((sum, count) => sum + count, 0)).toBe(large.pieces.reduce((sum, count) => sum + count, 0));
     sleeping.values.forEach((values, index) => expect(values, `output ${index}`).toEqual(large.values[index]));
 
     // The same inputs on the calling thread alone: the same results within the kernel tolerance.

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parallelKernels, poolThresholds, SPIN_BACKOFF_CALLS, startKernelPool, threadsFor, type KernelPool, type PoolKernel } from './kernel-pool.js';
+import { parallelKernels, poolBalance, poolThresholds, SPIN_BACKOFF_CALLS, startKernelPool, threadsFor, type KernelPool, type PoolKernel, type ThreadPanels } from './kernel-pool.js';
 import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winograd4InputGradientPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 
 /** parallelKernels over a pool that records the pieces it is handed instead of running them. */
-function recordingKernels(threads: number): { kernels: SimdKernels; calls: Array<{ kernel: PoolKernel; pieces: number[][] }> } {
-  const calls: Array<{ kernel: PoolKernel; pieces: number[][] }> = [];
-  const pool: KernelPool = { threads, spinMicroseconds: 0, lateCalls: 0, runs: {}, pieces: [], run: (kernel, pieces) => void calls.push({ kernel, pieces }), close: async () => {} };
+function recordingKernels(threads: number): { kernels: SimdKernels; calls: Array<{ kernel: PoolKernel; pieces: number[][]; panels?: ThreadPanels }> } {
+  const calls: Array<{ kernel: PoolKernel; pieces: number[][]; panels?: ThreadPanels }> = [];
+  const pool: KernelPool = { threads, spinMicroseconds: 0, lateCalls: 0, runs: {}, pieces: [], run: (kernel, pieces, panels) => void calls.push({ kernel, pieces, panels }), close: async () => {} };
   const unused = () => {
     throw new Error('a split call ran whole');
   };
@@ -16,11 +16,12 @@ function recordingKernels(threads: number): { kernels: SimdKernels; calls: Array
 
 describe('parallelKernels', () => {
   // Two threads packing into one panel would race: the results depend on timing, so a test of the
-  // results can pass by luck. The pieces' panel arguments are checked instead.
+  // results can pass by luck. The call's panel argument is checked instead.
   it.each([
-    ['conv2d_forward', conv2dForwardPanelFloats(3, 3, 8, 16)],
-    ['conv2d_backprop_input', conv2dBackpropInputPanelFloats(6, 6, 16, 3 * 3 * 8)],
-  ] as const)('gives each piece of %s its own scratch panel, images split over the threads', (kernel, floats) => {
+    // argument 1 per image: the padded input (forward), dy (input gradient)
+    ['conv2d_forward', conv2dForwardPanelFloats(3, 3, 8, 16), 8 * 8 * 8],
+    ['conv2d_backprop_input', conv2dBackpropInputPanelFloats(6, 6, 16, 3 * 3 * 8), 6 * 6 * 16],
+  ] as const)('cuts %s into up to poolBalance.piecesPerThread pieces of images a thread, each run with its thread\'s scratch panel', (kernel, floats, image) => {
     const { kernels, calls } = recordingKernels(3);
     const saved = { ...poolThresholds };
     Object.assign(poolThresholds, { work: 0 });
@@ -33,11 +34,14 @@ describe('parallelKernels', () => {
     }
     const [call] = calls;
     expect(call?.kernel).toBe(kernel);
-    expect(call!.pieces.map((piece) => piece[3])).toEqual([0, 1, 2].map((i) => (4 << 20) + i * floats * 4));
-    expect(call!.pieces.map((piece) => piece[4])).toEqual([2, 3, 2]);
+    expect(call!.panels).toEqual({ argument: 3, base: 4 << 20, bytes: floats * 4 });
+    // 3 threads × 4 pieces, at most one a image: 7 pieces of one image, in order.
+    expect(poolBalance.piecesPerThread).toBe(4);
+    expect(call!.pieces.map((piece) => piece[4])).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(call!.pieces.map((piece) => piece[1])).toEqual([0, 1, 2, 3, 4, 5, 6].map((n) => (2 << 20) + n * image * 4));
   });
 
-  it('splits winograd4_input_gradient by whole images (neighbouring tiles add into shared rows only within an image), each piece with its own panel', () => {
+  it('splits winograd4_input_gradient by whole images (neighbouring tiles add into shared rows only within an image), a group of tiles a piece at least, each thread with its own panel', () => {
     const { kernels, calls } = recordingKernels(3);
     const saved = { ...poolThresholds };
     Object.assign(poolThresholds, { work: 0 });
@@ -49,11 +53,12 @@ describe('parallelKernels', () => {
     }
     const [call] = calls;
     expect(call?.kernel).toBe('winograd4_input_gradient');
-    const floats = winograd4InputGradientPanelFloats(16, 4);
+    expect(call!.panels).toEqual({ argument: 3, base: 4 << 20, bytes: winograd4InputGradientPanelFloats(16, 4) * 4 });
+    // A group is 16 tiles, 9 an image: 2 images a piece at least, so 3 pieces of 7 images, not 7.
     expect(call!.pieces).toEqual([
       [1 << 20, 2 << 20, 3 << 20, 4 << 20, 2, 9, 9, 8, 9, 9, 16, 1, 1, 4],
-      [(1 << 20) + 2 * 9 * 9 * 8 * 4, (2 << 20) + 2 * 9 * 9 * 16 * 4, 3 << 20, (4 << 20) + floats * 4, 3, 9, 9, 8, 9, 9, 16, 1, 1, 4],
-      [(1 << 20) + 5 * 9 * 9 * 8 * 4, (2 << 20) + 5 * 9 * 9 * 16 * 4, 3 << 20, (4 << 20) + 2 * floats * 4, 2, 9, 9, 8, 9, 9, 16, 1, 1, 4],
+      [(1 << 20) + 2 * 9 * 9 * 8 * 4, (2 << 20) + 2 * 9 * 9 * 16 * 4, 3 << 20, 4 << 20, 3, 9, 9, 8, 9, 9, 16, 1, 1, 4],
+      [(1 << 20) + 5 * 9 * 9 * 8 * 4, (2 << 20) + 5 * 9 * 9 * 16 * 4, 3 << 20, 4 << 20, 2, 9, 9, 8, 9, 9, 16, 1, 1, 4],
     ]);
   });
 
@@ -120,6 +125,24 @@ const sleeperModule = new WebAssembly.Module(
     ...[0x0a, 0x1a, 0x01, 0x18, 0x00, 0x20, 0x03, 0x04, 0x40, 0x41, 0x00, 0x41, 0x00, 0x20, 0x03, 0xad, 0x42, 0xc0, 0x84, 0x3d, 0x7e, 0xfe, 0x01, 0x02, 0x00, 0x1a, 0x0b, 0x0b],
   ]),
 );
+
+describe('startKernelPool claiming', () => {
+  it('runs piece t on thread t, and leaves the pieces past the threads to whichever is free: a slow worker does fewer', async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const caller = { relu_gradient: () => {} } as unknown as SimdKernels; // the caller's pieces: nothing to do
+    const pool = await startKernelPool(sleeperModule, memory, caller, 2);
+    try {
+      // The worker's own piece (1) blocks 50 ms; the caller takes pieces 2-5 meanwhile.
+      pool.run('relu_gradient', [[0, 0, 0, 0], [0, 0, 0, 50], [0, 0, 0, 50], [0, 0, 0, 50], [0, 0, 0, 50], [0, 0, 0, 50]]);
+      expect(pool.pieces).toEqual([5, 1]);
+      // Fewer pieces than threads: each runs its own, none is claimed twice.
+      pool.run('relu_gradient', [[0, 0, 0, 0], [0, 0, 0, 1]]);
+      expect(pool.pieces).toEqual([6, 2]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
 
 describe('startKernelPool polling', () => {
   it('stops polling for SPIN_BACKOFF_CALLS calls after a late worker, then judges again from the second call on', async () => {

@@ -18,11 +18,20 @@
  * allowed on Node's main thread and in workers, not on a browser's main thread, which therefore
  * keeps one thread for our kernels (XNNPACK's operators still use all of them).
  *
- * Protocol, over one small SharedArrayBuffer: the caller writes each worker's piece (kernel index
- * and arguments) into that worker's slot, clears `done`, bumps `generation` and notifies; each
- * worker wakes on `generation`, runs its piece (or nothing, kernel −1), increments `done` and
- * notifies; the caller runs its own piece, then waits until `done` counts every worker. The
- * sequentially consistent Atomics order the plain writes on both sides.
+ * A call may have more pieces than threads (`poolBalance`): thread t owns the t-th range of
+ * consecutive pieces (the same images each call, so the activations a thread wrote stay in its
+ * core's cache for its next piece), runs its first piece, claims the rest of its range in order,
+ * then claims what the others have not started yet (`runClaimed`): a thread that started late or
+ * runs slower (a vCPU the host took for a while) does fewer pieces instead of holding the others
+ * at the end of the call. A piece's scratch panel belongs to the thread that runs it: the call
+ * names the argument, and each thread writes its own panel there.
+ *
+ * Protocol, over one small SharedArrayBuffer: the caller writes the call (kernel index, piece
+ * count, panel argument) and every piece's arguments into the table, resets each range's claim
+ * counter, clears `done`, bumps `generation` and notifies; each worker wakes on `generation`, runs
+ * its pieces (`runClaimed`), increments `done` and notifies; the caller runs its own, then waits
+ * until `done` counts every worker. The sequentially consistent Atomics order the plain writes on
+ * both sides.
  * @internal
  */
 import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winogradFilterGradientScratchFloats, winograd4FilterGradientScratchFloats, winogradInputGradientPanelFloats, winograd4InputGradientPanelFloats, winogradPanelFloats, winograd4PanelFloats } from './panels.js';
@@ -59,10 +68,12 @@ export type PoolKernel = (typeof poolKernels)[number];
 
 /** Most arguments a kernel takes (conv2d_forward, conv2d_backprop_input: 15). */
 const MAX_ARGUMENTS = 16;
-/** Float64 entries per worker slot: kernel index, argument count, arguments. */
-const SLOT = 2 + MAX_ARGUMENTS;
+/** Most pieces one call can hand out. */
+export const MAX_PIECES = 64;
+/** Float64 entries per piece in the table: argument count, arguments. */
+const PIECE = 1 + MAX_ARGUMENTS;
 // Int32 header: generation, done, failures, stop, poll budget (µs), workers started on this call, workers asleep;
-// 32 bytes keep the Float64 slots aligned.
+// 32 bytes keep the Float64 call and table aligned. After the table, one Int32 claim counter per thread's range.
 const GENERATION = 0;
 const DONE = 1;
 const FAILURES = 2;
@@ -72,6 +83,27 @@ const STARTED = 5;
 const SLEEPING = 6;
 const HEADER_INTS = 7;
 const HEADER_BYTES = 32;
+// Float64 call description after the header: kernel index, piece count, panel argument (−1: none), panel base, panel bytes.
+const CALL_FLOATS = 5;
+const TABLE_BYTES = HEADER_BYTES + CALL_FLOATS * 8;
+const CLAIMS_BYTES = TABLE_BYTES + MAX_PIECES * PIECE * 8;
+
+/**
+ * Runs thread `thread`'s share of a call of `count` pieces over `threads` threads. The pieces form
+ * min(threads, count) ranges of consecutive pieces, range r owned by thread r: the owner runs the
+ * range's first piece (reserved: `claims[r]` starts at 1), then claims the next unclaimed piece of
+ * its range through `claims[r]` until none is left, then does the same in the other ranges. Every
+ * piece runs exactly once. The worker's program embeds this function's source.
+ */
+function runClaimed(thread: number, threads: number, count: number, claims: Int32Array, run: (piece: number) => void): void {
+  const ranges = Math.min(threads, count);
+  const start = (range: number) => Math.floor((range * count) / ranges);
+  if (thread < ranges) run(start(thread));
+  for (let i = 0; i < ranges; i++) {
+    const range = (thread + i) % ranges;
+    for (let piece = start(range) + Atomics.add(claims, range, 1); piece < start(range + 1); piece = start(range) + Atomics.add(claims, range, 1)) run(piece);
+  }
+}
 /**
  * How long an idle pool thread polls before it sleeps (see `KernelPool.spinMicroseconds`). Waking
  * a thread that sleeps in `Atomics.wait` takes a futex wake-up, and on a virtual machine whose vCPU
@@ -96,12 +128,15 @@ const WAIT_LIMIT_MS = 120_000;
 /** The worker's whole program (CommonJS, started with `{ eval: true }`). */
 const workerSource = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, control, counters, slot, names, maxArguments } = workerData;
+const { module, memory, control, counters, thread, threads, names } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const functions = names.map((name) => kernels[name]);
 const header = new Int32Array(control, 0, ${HEADER_INTS});
-const task = new Float64Array(control, ${HEADER_BYTES} + slot * (2 + maxArguments) * 8, 2 + maxArguments);
+const call = new Float64Array(control, ${HEADER_BYTES}, ${CALL_FLOATS});
+const table = new Float64Array(control, ${TABLE_BYTES}, ${MAX_PIECES * PIECE});
+const claims = new Int32Array(control, ${CLAIMS_BYTES}, threads);
 const pieces = new Int32Array(counters);
+${runClaimed.toString()}
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
@@ -118,14 +153,16 @@ for (;;) {
   seen = Atomics.load(header, ${GENERATION});
   if (Atomics.load(header, ${STOP}) === 1) break;
   Atomics.add(header, ${STARTED}, 1);
-  const index = task[0];
-  if (index >= 0) {
-    try {
-      functions[index](...task.subarray(2, 2 + task[1]));
-      Atomics.add(pieces, slot + 1, 1);
-    } catch {
-      Atomics.add(header, ${FAILURES}, 1);
-    }
+  const kernel = functions[call[0]], count = call[1], panelArgument = call[2], panel = call[3] + thread * call[4];
+  try {
+    runClaimed(thread, threads, count, claims, (piece) => {
+      const args = table.subarray(piece * ${PIECE} + 1, piece * ${PIECE} + 1 + table[piece * ${PIECE}]);
+      if (panelArgument >= 0) args[panelArgument] = panel;
+      kernel(...args);
+      Atomics.add(pieces, thread, 1);
+    });
+  } catch {
+    Atomics.add(header, ${FAILURES}, 1);
   }
   Atomics.add(header, ${DONE}, 1);
   Atomics.notify(header, ${DONE});
@@ -134,6 +171,18 @@ for (;;) {
 
 /** One piece of a kernel call: its arguments (byte offsets and integers). */
 type Piece = number[];
+/** A call's pieces, with the thread panels they take if any. */
+type Split = Piece[] | { pieces: Piece[]; panels: ThreadPanels };
+
+/**
+ * Scratch panels of a call, one per thread: the thread that runs a piece writes `base + thread ·
+ * bytes` into its argument `argument` (thread 0 the caller).
+ */
+export interface ThreadPanels {
+  argument: number;
+  base: number;
+  bytes: number;
+}
 
 /** A started pool. `threads` counts the calling thread. */
 export interface KernelPool {
@@ -153,8 +202,12 @@ export interface KernelPool {
    * bench/thread-diagnosis.mjs check that split calls really reach every thread).
    */
   readonly pieces: readonly number[];
-  /** Runs `kernel` once per piece, piece 0 on the calling thread; returns when all are done. */
-  run(kernel: PoolKernel, pieces: Piece[]): void;
+  /**
+   * Runs `kernel` once per piece, thread t (0: the calling thread) the t-th range of them, and
+   * whatever it claims of the others' (`runClaimed`); `panels`: each thread's scratch panel.
+   * Returns when all are done.
+   */
+  run(kernel: PoolKernel, pieces: Piece[], panels?: ThreadPanels): void;
   /** Stops the workers (tests; a process that exits needs no call). */
   close(): Promise<void>;
 }
@@ -165,7 +218,8 @@ export interface KernelPool {
  */
 export async function startKernelPool(module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: SimdKernels, threads: number): Promise<KernelPool> {
   const workers = threads - 1;
-  const control = new SharedArrayBuffer(HEADER_BYTES + workers * SLOT * 8);
+  const control = new SharedArrayBuffer(CLAIMS_BYTES + threads * 4);
+  const claims = new Int32Array(control, CLAIMS_BYTES, threads);
   // Separate from `control`, which the caller writes before every call: counters on other cache lines.
   const counters = new SharedArrayBuffer(Math.max(threads, 1) * 4);
   const pieceCounts = new Int32Array(counters);
@@ -180,9 +234,10 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
    */
   let judge = false;
   let lateCalls = 0;
-  const slots = Array.from({ length: workers }, (_, slot) => new Float64Array(control, HEADER_BYTES + slot * SLOT * 8, SLOT));
+  const callDescription = new Float64Array(control, HEADER_BYTES, CALL_FLOATS);
+  const table = new Float64Array(control, TABLE_BYTES, MAX_PIECES * PIECE);
   const started = Array.from({ length: workers }, (_, slot) => {
-    const worker = startEvalWorker(workerSource, { module, memory, control, counters, slot, names: poolKernels, maxArguments: MAX_ARGUMENTS });
+    const worker = startEvalWorker(workerSource, { module, memory, control, counters, thread: slot + 1, threads, names: poolKernels });
     // Blocked in Atomics.wait for the life of the process: never what keeps it alive.
     worker.unref();
     return new Promise<EvalWorker>((resolve, reject) => {
@@ -211,20 +266,21 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
     get pieces() {
       return Array.from(pieceCounts);
     },
-    run(kernel, pieces) {
+    run(kernel, pieces, panels) {
       const call = kernels[kernel] as (...args: number[]) => void;
-      if (pieces.length === 1) return call(...pieces[0]!); // nothing to hand out
+      const runOwn = (piece: Piece) => {
+        if (panels) piece[panels.argument] = panels.base;
+        call(...piece);
+      };
+      if (pieces.length === 1) return runOwn(pieces[0]!); // nothing to hand out
+      if (pieces.length > MAX_PIECES) throw new Error(`${kernel}: ${pieces.length} pieces, more than the pool's table holds (${MAX_PIECES}); a bug in digitlab's kernel split, please report it`);
       runs[kernel] = (runs[kernel] ?? 0) + 1;
-      const index = poolKernels.indexOf(kernel);
-      for (let slot = 0; slot < workers; slot++) {
-        const task = slots[slot]!;
-        const piece = pieces[slot + 1];
-        task[0] = piece ? index : -1;
-        if (piece) {
-          task[1] = piece.length;
-          task.set(piece, 2);
-        }
+      callDescription.set([poolKernels.indexOf(kernel), pieces.length, panels?.argument ?? -1, panels?.base ?? 0, panels?.bytes ?? 0]);
+      for (let p = 1; p < pieces.length; p++) {
+        table[p * PIECE] = pieces[p]!.length;
+        table.set(pieces[p]!, p * PIECE + 1);
       }
+      for (let range = 0; range < threads; range++) Atomics.store(claims, range, 1);
       Atomics.store(header, DONE, 0);
       Atomics.store(header, STARTED, 0);
       Atomics.add(header, GENERATION, 1);
@@ -234,8 +290,10 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       Atomics.notify(header, GENERATION);
       const start = performance.now();
       try {
-        call(...pieces[0]!);
-        Atomics.add(pieceCounts, 0, 1);
+        runClaimed(0, threads, pieces.length, claims, (piece) => {
+          runOwn(pieces[piece]!);
+          Atomics.add(pieceCounts, 0, 1);
+        });
       } finally {
         if (backoff === 0 && spinMicroseconds > 0) {
           // Late: a polling worker had not started START_GRACE_MS after the caller ran its whole piece
@@ -306,18 +364,30 @@ function winogradWork(batch: number, outHeight: number, outWidth: number, channe
  * The least work each thread of a split call must get, so that a piece outlasts the cost of
  * handing it out many times over: `work` multiply-adds (the convolutions and GEMMs; ~50-100 µs of
  * one thread at 10-20 GMAC/s; waking a worker and waiting for it costs ~20-40 µs here) and
- * `floats` floats touched (the copies, per-element kernels and reductions). Those are bound by
- * memory bandwidth, which the 2-vCPU EPYC machines here do not double with a second thread
- * (relu_gradient over 16 MB: 1.53 ms on one thread, 1.48 ms halved over two, and the batch-norm
- * passes cost the calling thread more CPU split than whole; docs/results.md, 2026-12-07), so they
- * split only from 4 MB a thread. A call gets one thread per whole share, up to the pool's size:
- * below two shares it runs on the calling thread alone, so adding threads never slows a small
- * call down. `localFloats` is the share of the copies that feed a split convolution or come out of
- * one (`pad_images` before it, `crop_images` after it): split by images as the convolution is, each
- * thread copies the images it then reads, or has just written, in its own core's cache, so these
- * split from 256 KB a thread. Tests set all three to 0 (every call splits over every thread).
+ * `floats` floats touched (the copies, per-element kernels and reductions: 256 KB). A call gets
+ * one thread per whole share, up to the pool's size: below two shares it runs on the calling
+ * thread alone, so adding threads never slows a small call down. The memory-bound passes gain
+ * little speed of their own from a second thread on the 2-vCPU machines here, but they split by
+ * images (rows of N·H·W pixels) as the convolutions do, so each thread writes the activations its
+ * next convolution piece reads into its own core's cache: run whole on the caller (from 4 MB a
+ * thread, as they once did), they left the worker's half of the next convolution to fetch them
+ * from the other core, and resnet-mini's training step on 2 threads took 11% longer (medians of 60
+ * interleaved steps, docs/results.md). Tests set both to 0 (every call splits over every thread).
  */
-export const poolThresholds = { work: 1 << 20, floats: 1 << 20, localFloats: 1 << 16 };
+export const poolThresholds = { work: 1 << 20, floats: 1 << 16 };
+
+/**
+ * Pieces per thread of a split convolution (forward and input gradient, direct and Winograd), so
+ * that a thread that falls behind leaves the last pieces of its range to the others (`runClaimed`).
+ * With one piece a thread, a resnet-mini training step on 2 threads (batch 64, AMD EPYC) spent
+ * 40-60 ms of its ~200 ms of split calls with the caller waiting for the worker, and the worker
+ * 20-66 ms waiting for the caller: the threads' pieces of a call ended apart, either way round.
+ * With 4 (and the memory-bound passes split, `poolThresholds`), the step's median went 213-241 →
+ * 184-211 ms, ahead of 2 and 8 (docs/results.md). Reductions (filter gradients, column and
+ * batch-norm sums) keep one piece a thread: each piece adds a partial sum of the whole output.
+ * Benches set 1 to compare.
+ */
+export const poolBalance = { piecesPerThread: 4 };
 
 /** Threads a call of `work` units (`share` per thread at least) over `count` splittable items gets: 1 means run whole. */
 export function threadsFor(threads: number, work: number, share: number, count: number): number {
@@ -348,8 +418,6 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
   const computeThreads = (work: number, count: number) => threadsFor(pool.threads, work, poolThresholds.work, count);
   /** Threads for `floats` floats touched over `count` items. */
   const copyThreads = (floats: number, count: number) => threadsFor(pool.threads, floats, poolThresholds.floats, count);
-  /** Threads for a copy of `floats` floats over `count` images that a split convolution reads or wrote (see `poolThresholds`). */
-  const localCopyThreads = (floats: number, count: number) => threadsFor(pool.threads, floats, poolThresholds.localFloats, count);
   /** Pieces of a per-item kernel over `parts` threads: `offsets` are [argument index, floats per item]; items in multiples of `align`. */
   const byItems = (args: readonly number[], countIndex: number, offsets: [number, number][], parts: number, align = 1): Piece[] =>
     split(args[countIndex]!, parts, align).map(([n0, n1]) => {
@@ -358,17 +426,23 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       piece[countIndex] = n1 - n0;
       return piece;
     });
-  /** Gives piece i the i-th of the consecutive scratch panels at `panel` (argument `index`; see `withPanels`). */
-  const ownPanels = (pieces: Piece[], index: number, panel: number, floats: number): Piece[] =>
-    pieces.map((piece, i) => {
-      piece[index] = panel + i * floats * F;
-      return piece;
-    });
-  /** `kernel` cut into the pieces `plan` returns, or run whole on this thread when it returns null. */
-  const splitting = <K extends PoolKernel>(kernel: K, plan: (args: Parameters<SimdKernels[K]>) => Piece[] | null) =>
+  /**
+   * `parts` threads' worth of a convolution over `count` images as `poolBalance.piecesPerThread`
+   * pieces a thread, each of `minItems` images at least (a Winograd kernel's group of tiles).
+   */
+  const balancedPieces = (args: readonly number[], countIndex: number, offsets: [number, number][], parts: number, minItems = 1): Piece[] => {
+    const count = args[countIndex]!;
+    const pieces = parts < 2 ? parts : Math.max(parts, Math.min(MAX_PIECES, parts * poolBalance.piecesPerThread, Math.floor(count / minItems)));
+    return byItems(args, countIndex, offsets, pieces);
+  };
+  /** Pieces whose argument `index` is the scratch panel of the thread that runs them: thread t's of the consecutive panels at `panel` (see `withPanels`). */
+  const ownPanels = (pieces: Piece[], index: number, panel: number, floats: number): { pieces: Piece[]; panels: ThreadPanels } => ({ pieces, panels: { argument: index, base: panel, bytes: floats * F } });
+  /** `kernel` cut into the pieces `plan` returns, or run whole on this thread when it returns null or one piece. */
+  const splitting = <K extends PoolKernel>(kernel: K, plan: (args: Parameters<SimdKernels[K]>) => Split | null) =>
     ((...args: Parameters<SimdKernels[K]>) => {
-      const pieces = plan(args);
-      if (pieces && pieces.length > 1) pool.run(kernel, pieces);
+      const planned = plan(args);
+      const { pieces, panels } = Array.isArray(planned) ? { pieces: planned, panels: undefined } : (planned ?? { pieces: [], panels: undefined });
+      if (pieces.length > 1) pool.run(kernel, pieces, panels);
       else whole(kernel, args);
     }) as unknown as SimdKernels[K];
 
@@ -378,7 +452,7 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
    * add (`binary_channels` op 1 over one row, in place: float32 sums, as a JS loop storing into a
    * Float32Array rounds them, at 4 floats an instruction).
    */
-  const summedPieces = (kernel: PoolKernel, pieces: Piece[], size: number) => {
+  const summedPieces = (kernel: PoolKernel, { pieces, panels }: { pieces: Piece[]; panels?: ThreadPanels }, size: number) => {
     const partials = pieces.length - 1;
     const dw = pieces[0]![0]!;
     const buffer = scratch.malloc(partials * size * F);
@@ -386,7 +460,7 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       pieces.forEach((piece, index) => {
         if (index > 0) piece[0] = buffer + (index - 1) * size * F;
       });
-      pool.run(kernel, pieces);
+      pool.run(kernel, pieces, panels);
       for (let p = 0; p < partials; p++) kernels.binary_channels(dw, dw, buffer + p * size * F, 1, size, 1);
     } finally {
       scratch.free(buffer);
@@ -427,7 +501,7 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       const parts = computeThreads(size * outHeight * outWidth * batch, batch);
       if (parts < 2) return whole('conv2d_backprop_filter', args);
       const pieces = byItems(args, 3, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]], parts);
-      summedPieces('conv2d_backprop_filter', pieces, size);
+      summedPieces('conv2d_backprop_filter', { pieces }, size);
     },
     winograd_filter_gradient(...args) {
       const [, , , scratchPointer, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels] = args;
@@ -450,39 +524,39 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
     conv2d_forward: splitting('conv2d_forward', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
       const parts = computeThreads(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch);
-      const pieces = byItems(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]], parts);
+      const pieces = balancedPieces(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]], parts);
       return ownPanels(pieces, 3, panel, conv2dForwardPanelFloats(filterHeight, filterWidth, channels, outChannels));
     }),
     winograd_conv3x3: splitting('winograd_conv3x3', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels, quads] = args;
       const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch);
-      const pieces = byItems(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]], parts);
+      const pieces = balancedPieces(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]], parts, groupImages(4 * quads, outHeight, outWidth, 2));
       return ownPanels(pieces, 3, panel, winogradPanelFloats(channels, quads));
     }),
     // Split by images as F(2×2); its work counted as F(2×2)'s (the same convolution: the threshold only sorts out small calls).
     winograd4_conv3x3: splitting('winograd4_conv3x3', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels, quads] = args;
       const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch);
-      const pieces = byItems(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]], parts);
+      const pieces = balancedPieces(args, 4, [[0, outHeight * outWidth * outChannels], [1, paddedHeight * paddedWidth * channels]], parts, groupImages(4 * quads, outHeight, outWidth, 4));
       return ownPanels(pieces, 3, panel, winograd4PanelFloats(channels, quads));
     }),
     winograd_input_gradient: splitting('winograd_input_gradient', (args) => {
       const [, , , panel, batch, inHeight, inWidth, channels, outHeight, outWidth, outChannels, , , quads] = args;
       const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch);
-      const pieces = byItems(args, 4, [[0, inHeight * inWidth * channels], [1, outHeight * outWidth * outChannels]], parts);
+      const pieces = balancedPieces(args, 4, [[0, inHeight * inWidth * channels], [1, outHeight * outWidth * outChannels]], parts, groupImages(4 * quads, outHeight, outWidth, 2));
       return ownPanels(pieces, 3, panel, winogradInputGradientPanelFloats(outChannels, quads));
     }),
     // By images, as its F(2×2) sibling: overlapping windows of neighbouring tiles stay within one image, so no two pieces add into one row.
     winograd4_input_gradient: splitting('winograd4_input_gradient', (args) => {
       const [, , , panel, batch, inHeight, inWidth, channels, outHeight, outWidth, outChannels, , , quads] = args;
       const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels, 4), batch);
-      const pieces = byItems(args, 4, [[0, inHeight * inWidth * channels], [1, outHeight * outWidth * outChannels]], parts);
+      const pieces = balancedPieces(args, 4, [[0, inHeight * inWidth * channels], [1, outHeight * outWidth * outChannels]], parts, groupImages(4 * quads, outHeight, outWidth, 4));
       return ownPanels(pieces, 3, panel, winograd4InputGradientPanelFloats(outChannels, quads));
     }),
     conv2d_backprop_input: splitting('conv2d_backprop_input', (args) => {
       const [, , , panel, batch, paddedHeight, paddedWidth, channels, filterHeight, filterWidth, outHeight, outWidth, outChannels] = args;
       const parts = computeThreads(batch * outHeight * outWidth * outChannels * filterHeight * filterWidth * channels, batch);
-      const pieces = byItems(args, 4, [[0, paddedHeight * paddedWidth * channels], [1, outHeight * outWidth * outChannels]], parts);
+      const pieces = balancedPieces(args, 4, [[0, paddedHeight * paddedWidth * channels], [1, outHeight * outWidth * outChannels]], parts);
       return ownPanels(pieces, 3, panel, conv2dBackpropInputPanelFloats(outHeight, outWidth, outChannels, filterHeight * filterWidth * channels));
     }),
     matmul: splitting('matmul', (args) => {
@@ -500,12 +574,12 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
     }),
     pad_images: splitting('pad_images', (args) => {
       const [, , batch, height, width, channels, , , paddedHeight, paddedWidth] = args;
-      const parts = localCopyThreads(batch * paddedHeight * paddedWidth * channels, batch);
+      const parts = copyThreads(batch * paddedHeight * paddedWidth * channels, batch);
       return byItems(args, 2, [[0, paddedHeight * paddedWidth * channels], [1, height * width * channels]], parts);
     }),
     crop_images: splitting('crop_images', (args) => {
       const [, , batch, height, width, channels, , , paddedHeight, paddedWidth] = args;
-      const parts = localCopyThreads(batch * paddedHeight * paddedWidth * channels, batch);
+      const parts = copyThreads(batch * paddedHeight * paddedWidth * channels, batch);
       return byItems(args, 2, [[0, height * width * channels], [1, paddedHeight * paddedWidth * channels]], parts);
     }),
     col2im: splitting('col2im', (args) => {
@@ -583,6 +657,11 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       }
     },
   };
+}
+
+/** Images that hold one group of `groupTiles` Winograd tiles (`tile` × `tile` outputs each) of a height × width output, at least 1. */
+function groupImages(groupTiles: number, height: number, width: number, tile: number): number {
+  return Math.ceil(groupTiles / (Math.ceil(height / tile) * Math.ceil(width / tile)));
 }
 
 /** total[i] += Σ_p partials[p · size + i], partials in order. */
