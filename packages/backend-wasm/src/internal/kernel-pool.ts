@@ -69,7 +69,7 @@ export type PoolKernel = (typeof poolKernels)[number];
 /** Most arguments a kernel takes (conv2d_forward, conv2d_backprop_input: 15). */
 const MAX_ARGUMENTS = 16;
 /** Most pieces one call can hand out. */
-export const MAX_PIECES = 64;
+const MAX_PIECES = 64;
 /** Float64 entries per piece in the table: argument count, arguments. */
 const PIECE = 1 + MAX_ARGUMENTS;
 // Int32 header: generation, done, failures, stop, poll budget (µs), workers started on this call, workers asleep;
