@@ -1,11 +1,11 @@
 // @digitlab-bench skip: a developer tool for thread work; pnpm bench measures throughput through digitlab bench
 // A/B of the kernel pool's settings in one process, interleaved round by round so that a shared
 // machine's load falls on every setting alike: median wall ms of a training step (batch 64 by
-// default) and of an inference batch: the defaults; the pool's polling off (`spinMicroseconds` 0);
-// one piece a thread for the convolutions (`poolBalance.piecesPerThread` 1: no claiming of another
-// thread's pieces); the memory-bound passes and copies whole on the caller up to 4 MB a thread
-// (`poolThresholds.floats` 1 M, as before); the last two together. Also prints how many calls
-// found a worker late (polling then pauses; kernel-pool.ts).
+// default) and of an inference batch: the defaults; the pool's polling off (`spinMicroseconds` 0)
+// or at 1 ms; one piece a thread for the convolutions (`poolBalance.piecesPerThread` 1: no
+// claiming of another thread's pieces); the memory-bound passes and copies whole on the caller up
+// to 4 MB a thread (`poolThresholds.floats` 1 M); the last three together (the pool as it was
+// before issue #22's third pass). Also prints how many calls found a worker late (kernel-pool.ts).
 // Build first (`npx -y pnpm@10.34.8 exec turbo run build`), then e.g.
 //   node bench/pool-settings.mjs [--model resnet-mini] [--threads 2] [--batch 64] [--rounds 5] [--steps 5]
 import { loadBuild } from './relaxed-simd.mjs';
@@ -29,18 +29,19 @@ const pool = simdKernelPool(tf.backend());
 if (!pool) throw new Error(`no kernel pool runs at --threads ${threads}: give 2 or more`);
 
 const defaults = { spin: pool.spinMicroseconds, floats: poolThresholds.floats, piecesPerThread: poolBalance.piecesPerThread };
-/** Applies one setting: polling on or off, convolution pieces claimed or one a thread, memory-bound passes split or whole. */
-const setting = ({ polling = true, claiming = true, splitPasses = true }) => () => {
-  pool.spinMicroseconds = polling ? defaults.spin : 0;
+/** Applies one setting: polling on (its default budget or another) or off, convolution pieces claimed or one a thread, memory-bound passes split or whole. */
+const setting = ({ polling = true, pollMicroseconds = defaults.spin, claiming = true, splitPasses = true }) => () => {
+  pool.spinMicroseconds = polling ? pollMicroseconds : 0;
   poolBalance.piecesPerThread = claiming ? defaults.piecesPerThread : 1;
   poolThresholds.floats = splitPasses ? defaults.floats : 1 << 20;
 };
 const settings = {
   'default': setting({}),
   'no polling': setting({ polling: false }),
+  'polling 1 ms': setting({ pollMicroseconds: 1000 }),
   'one piece a thread': setting({ claiming: false }),
   'passes whole to 4 MB': setting({ splitPasses: false }),
-  'both (before)': setting({ claiming: false, splitPasses: false }),
+  'before (all three)': setting({ pollMicroseconds: 1000, claiming: false, splitPasses: false }),
 };
 
 const model = createModel(modelName, { seed: 0 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parallelKernels, poolBalance, poolThresholds, SPIN_BACKOFF_CALLS, startKernelPool, threadsFor, type KernelPool, type PoolKernel, type ThreadPanels } from './kernel-pool.js';
+import { LATE_STREAK, parallelKernels, poolBalance, poolThresholds, SPIN_BACKOFF_CALLS, startKernelPool, threadsFor, type KernelPool, type PoolKernel, type ThreadPanels } from './kernel-pool.js';
 import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winograd4InputGradientPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 
@@ -127,12 +127,13 @@ const sleeperModule = new WebAssembly.Module(
 );
 
 describe('startKernelPool claiming', () => {
-  it('runs piece t on thread t, and leaves the pieces past the threads to whichever is free: a slow worker does fewer', async () => {
+  it('gives thread t the t-th range of pieces, its first reserved, and lets a thread done with its own take what the others have not started: a slow worker does fewer', async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
     const caller = { relu_gradient: () => {} } as unknown as SimdKernels; // the caller's pieces: nothing to do
     const pool = await startKernelPool(sleeperModule, memory, caller, 2);
     try {
-      // The worker's own piece (1) blocks 50 ms; the caller takes pieces 2-5 meanwhile.
+      // Ranges 0-2 (the caller's) and 3-5 (the worker's); the worker's reserved first piece blocks 50 ms, so the caller,
+      // through its own range at once, takes 4 and 5 meanwhile.
       pool.run('relu_gradient', [[0, 0, 0, 0], [0, 0, 0, 50], [0, 0, 0, 50], [0, 0, 0, 50], [0, 0, 0, 50], [0, 0, 0, 50]]);
       expect(pool.pieces).toEqual([5, 1]);
       // Fewer pieces than threads: each runs its own, none is claimed twice.
@@ -145,30 +146,45 @@ describe('startKernelPool claiming', () => {
 });
 
 describe('startKernelPool polling', () => {
-  it('stops polling for SPIN_BACKOFF_CALLS calls after a late worker, then judges again from the second call on', async () => {
+  it('stops polling for SPIN_BACKOFF_CALLS calls after LATE_STREAK late calls in a row, then judges again from the second call on', async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    const caller = { relu_gradient: () => {} } as unknown as SimdKernels; // the caller's piece: nothing to do
-    const pool = await startKernelPool(sleeperModule, memory, caller, 2);
+    // The caller's piece: `ms` milliseconds of work on the calling thread.
+    const busy = (_dx: number, _dy: number, _x: number, ms: number) => {
+      for (const end = performance.now() + ms; performance.now() < end; );
+    };
+    const pool = await startKernelPool(sleeperModule, memory, { relu_gradient: busy } as unknown as SimdKernels, 2);
     try {
-      const call = (workerMs: number) => pool.run('relu_gradient', [[0, 0, 0, 0], [0, 0, 0, workerMs]]);
+      const call = (workerMs: number, callerMs = 0) => pool.run('relu_gradient', [[0, 0, 0, callerMs], [0, 0, 0, workerMs]]);
+      // A worker this far behind a caller that polls `POOL_SPIN_MICROSECONDS` (10 ms) is late.
+      const late = 30;
+      expect(LATE_STREAK).toBe(3);
       // The first call is not judged (the worker may still be asleep from before): not late however long.
-      call(100);
+      call(late);
       expect(pool.lateCalls).toBe(0);
-      // A worker 100 ms behind a caller that polls 1 ms: late; polling stops.
-      call(100);
-      expect(pool.lateCalls).toBe(1);
-      // While polling is off nothing is judged, a slow worker included.
-      call(100);
-      for (let i = 1; i < SPIN_BACKOFF_CALLS; i++) call(0);
-      expect(pool.lateCalls).toBe(1);
-      // Polling is back: the first call is not judged, the next one is.
-      call(100);
-      expect(pool.lateCalls).toBe(1);
-      call(100);
+      // Late twice (both judged: one late call alone does not stop polling), then on time (the caller's 100 ms leave
+      // the polling worker time to start and end its piece even on a loaded machine): the streak starts over.
+      call(late);
+      call(late);
       expect(pool.lateCalls).toBe(2);
+      call(0, 100);
+      expect(pool.lateCalls).toBe(2);
+      // Three late calls in a row: polling stops.
+      call(late);
+      call(late);
+      call(late);
+      expect(pool.lateCalls).toBe(5);
+      // While polling is off nothing is judged, a slow worker included.
+      call(late);
+      for (let i = 1; i < SPIN_BACKOFF_CALLS; i++) call(0);
+      expect(pool.lateCalls).toBe(5);
+      // Polling is back: the first call is not judged, the next one is.
+      call(late);
+      expect(pool.lateCalls).toBe(5);
+      call(late);
+      expect(pool.lateCalls).toBe(6);
       // (Whether a worker that keeps up is never judged late depends on the machine's load: a worker
       // without a core for 0.1 ms is late by design. Not asserted here.)
-      expect(pool.pieces).toEqual([SPIN_BACKOFF_CALLS + 4, SPIN_BACKOFF_CALLS + 4]);
+      expect(pool.pieces).toEqual([SPIN_BACKOFF_CALLS + 9, SPIN_BACKOFF_CALLS + 9]);
     } finally {
       await pool.close();
     }

@@ -107,20 +107,29 @@ function runClaimed(thread: number, threads: number, count: number, claims: Int3
 /**
  * How long an idle pool thread polls before it sleeps (see `KernelPool.spinMicroseconds`). Waking
  * a thread that sleeps in `Atomics.wait` takes a futex wake-up, and on a virtual machine whose vCPU
- * went idle an inter-processor interrupt through the hypervisor: on the order of a small split
- * call's piece, and a call pays two (the worker's, then the caller's). A training step's split
- * calls come back to back, so a short poll keeps both sides awake through a step. Polling only
- * pays while the pool's threads have the cores to themselves: on a busy machine a polling thread
- * takes the time slice that the thread it waits for needs. So the caller stops the polling (both
- * sides) for `SPIN_BACKOFF_CALLS` calls whenever a polling worker had not started its piece
- * `START_GRACE_MS` after the caller finished its own, or a worker had not finished within the
- * caller's poll (this budget, or half the caller's piece if longer); then it polls again, judging
- * from the second call on (the workers may still be asleep for the first).
+ * went idle an inter-processor interrupt through the hypervisor and the host's scheduler: 15-120
+ * µs for an empty round trip here, and past 1 ms at times (a worker asleep when a call came had
+ * often not started 1 ms later), against pieces of 0.05-0.5 ms for the split batch-norm passes.
+ * A training step's split calls come every few hundred µs, with gaps of a few ms where tfjs runs
+ * JS and unsplit kernels between them, so a 10 ms poll keeps both sides awake through a step
+ * (1 ms let the worker fall asleep in those gaps: resnet-mini's 2-thread step 263 → 225 ms, with
+ * the streak below 216; seed-cnn inference 9.3 → 7.3 ms; medians of 40 interleaved steps).
+ * Polling only pays while the pool's threads have the cores to themselves: on a busy machine a
+ * polling thread takes the time slice that the thread it waits for needs. So the caller stops the
+ * polling (both sides) for `SPIN_BACKOFF_CALLS` calls once `LATE_STREAK` judged calls in a row
+ * found a worker late: a polling worker that had not started its piece `START_GRACE_MS` after the
+ * caller finished its own, or one not finished within the caller's poll (this budget, or half the
+ * caller's time if longer). One late call alone is no busy machine: our own process's V8 threads
+ * (GC, compiler: 27-42 ms of CPU a resnet-mini step) take a worker's core now and then, and
+ * stopping the poll for 64 calls on each made the calls after it pay wake-ups. Then it polls
+ * again, judging from the second call on (the workers may still be asleep for the first).
  */
-export const POOL_SPIN_MICROSECONDS = 1000;
+export const POOL_SPIN_MICROSECONDS = 10_000;
 /** How long after the caller's piece a polling worker may take to start its own before it counts as late. */
 const START_GRACE_MS = 0.1;
-/** Split calls without polling after one whose workers were late (see `POOL_SPIN_MICROSECONDS`). */
+/** Judged calls in a row with a late worker that stop the polling (see `POOL_SPIN_MICROSECONDS`). */
+export const LATE_STREAK = 3;
+/** Split calls without polling after `LATE_STREAK` late ones (see `POOL_SPIN_MICROSECONDS`). */
 export const SPIN_BACKOFF_CALLS = 64;
 /** A piece that has not answered after this long means a dead worker: fail rather than hang. */
 const WAIT_LIMIT_MS = 120_000;
@@ -193,7 +202,7 @@ export interface KernelPool {
    * (`POOL_SPIN_MICROSECONDS`; benches set 0 to compare).
    */
   spinMicroseconds: number;
-  /** Split calls so far whose workers were late for the caller's poll (each stops polling for a while). */
+  /** Split calls so far whose workers were late for the caller's poll (`LATE_STREAK` in a row stop polling for a while). */
   readonly lateCalls: number;
   /** How many split calls of each kernel ran (tests check that a path really went through the pool). */
   readonly runs: Partial<Record<PoolKernel, number>>;
@@ -234,6 +243,8 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
    */
   let judge = false;
   let lateCalls = 0;
+  /** Judged calls in a row that found a worker late. */
+  let streak = 0;
   const callDescription = new Float64Array(control, HEADER_BYTES, CALL_FLOATS);
   const table = new Float64Array(control, TABLE_BYTES, MAX_PIECES * PIECE);
   const started = Array.from({ length: workers }, (_, slot) => {
@@ -257,6 +268,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       spinMicroseconds = Math.max(0, Math.round(value));
       backoff = 0;
       judge = false;
+      streak = 0;
       Atomics.store(header, SPIN, spinMicroseconds);
     },
     get lateCalls() {
@@ -310,10 +322,14 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
             }
             for (let i = 0; i < 64 && Atomics.load(header, DONE) < workers; i++);
           }
-          if (late && judge) {
-            lateCalls++;
-            backoff = SPIN_BACKOFF_CALLS;
-            Atomics.store(header, SPIN, 0);
+          if (judge) {
+            lateCalls += late ? 1 : 0;
+            streak = late ? streak + 1 : 0;
+            if (streak >= LATE_STREAK) {
+              streak = 0;
+              backoff = SPIN_BACKOFF_CALLS;
+              Atomics.store(header, SPIN, 0);
+            }
           }
           judge = true;
         } else if (backoff > 0 && --backoff === 0) {
