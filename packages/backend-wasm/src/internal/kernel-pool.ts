@@ -297,7 +297,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       Atomics.store(header, STARTED, 0);
       Atomics.add(header, GENERATION, 1);
       // A worker asleep now starts late by its wake-up; only one that was polling and still had not
-      // started soon after the end of the caller's piece shows a busy machine.
+      // started soon after the caller ran out of pieces shows a busy machine.
       const polling = Atomics.load(header, SLEEPING) === 0;
       Atomics.notify(header, GENERATION);
       const start = performance.now();
@@ -308,9 +308,9 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
         });
       } finally {
         if (backoff === 0 && spinMicroseconds > 0) {
-          // Late: a polling worker had not started START_GRACE_MS after the caller ran its whole piece
-          // (it had no core), or a worker had not finished within the poll, which grows with the piece
-          // (a piece of several ms may run a little slower on a worker without anything being wrong).
+          // Late: a polling worker had not started START_GRACE_MS after the caller ran all it could take
+          // (it had no core), or a worker had not finished within the poll, which grows with the caller's
+          // time (a piece of several ms may run a little slower on a worker without anything being wrong).
           const end = performance.now();
           const spinUntil = end + Math.max(spinMicroseconds / 1000, (end - start) / 2);
           let late = false;
