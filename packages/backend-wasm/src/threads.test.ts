@@ -151,7 +151,8 @@ describe('threaded wasm in Node', () => {
       expect(large.ran[kernel] ?? 0, `${kernel} split over the pool ${JSON.stringify(large.ran)}`).toBeGreaterThan(0);
     }
     const splitCalls = Object.values(large.ran).reduce((sum: number, count) => sum + (count as number), 0);
-    // Each split call runs piece t on thread t, then hands out the rest (convolutions: up to 4 pieces a thread) to whichever is free.
+    // Each split call gives thread t the first piece of its range, then each thread claims the rest (convolutions: up to 4
+    // pieces a thread) of its own range and the others'.
     for (const [thread, count] of large.pieces.entries()) expect(count, `pieces on thread ${thread}`).toBeGreaterThanOrEqual(splitCalls);
 
     // Without polling (what a busy machine gets: each thread sleeps between calls): the same pieces, the same values.

@@ -118,14 +118,14 @@ function runClaimed(thread: number, threads: number, count: number, claims: Int3
  * polling thread takes the time slice that the thread it waits for needs. So the caller stops the
  * polling (both sides) for `SPIN_BACKOFF_CALLS` calls once `LATE_STREAK` judged calls in a row
  * found a worker late: a polling worker that had not started its piece `START_GRACE_MS` after the
- * caller finished its own, or one not finished within the caller's poll (this budget, or half the
+ * caller ran out of pieces, or one not finished within the caller's poll (this budget, or half the
  * caller's time if longer). One late call alone is no busy machine: our own process's V8 threads
  * (GC, compiler: 27-42 ms of CPU a resnet-mini step) take a worker's core now and then, and
  * stopping the poll for 64 calls on each made the calls after it pay wake-ups. Then it polls
  * again, judging from the second call on (the workers may still be asleep for the first).
  */
 export const POOL_SPIN_MICROSECONDS = 10_000;
-/** How long after the caller's piece a polling worker may take to start its own before it counts as late. */
+/** How long after the caller ran out of pieces a polling worker may take to start its own before it counts as late. */
 const START_GRACE_MS = 0.1;
 /** Judged calls in a row with a late worker that stop the polling (see `POOL_SPIN_MICROSECONDS`). */
 export const LATE_STREAK = 3;
@@ -288,6 +288,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       if (pieces.length > MAX_PIECES) throw new Error(`${kernel}: ${pieces.length} pieces, more than the pool's table holds (${MAX_PIECES}); a bug in digitlab's kernel split, please report it`);
       runs[kernel] = (runs[kernel] ?? 0) + 1;
       callDescription.set([poolKernels.indexOf(kernel), pieces.length, panels?.argument ?? -1, panels?.base ?? 0, panels?.bytes ?? 0]);
+      // Piece 0, the first of range 0, is reserved to the caller: only the others go through the table.
       for (let p = 1; p < pieces.length; p++) {
         table[p * PIECE] = pieces[p]!.length;
         table.set(pieces[p]!, p * PIECE + 1);
@@ -453,11 +454,11 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
   };
   /** Pieces whose argument `index` is the scratch panel of the thread that runs them: thread t's of the consecutive panels at `panel` (see `withPanels`). */
   const ownPanels = (pieces: Piece[], index: number, panel: number, floats: number): { pieces: Piece[]; panels: ThreadPanels } => ({ pieces, panels: { argument: index, base: panel, bytes: floats * F } });
-  /** `kernel` cut into the pieces `plan` returns, or run whole on this thread when it returns null or one piece. */
-  const splitting = <K extends PoolKernel>(kernel: K, plan: (args: Parameters<SimdKernels[K]>) => Split | null) =>
+  /** `kernel` cut into the pieces `plan` returns, or run whole on this thread when it returns one piece. */
+  const splitting = <K extends PoolKernel>(kernel: K, plan: (args: Parameters<SimdKernels[K]>) => Split) =>
     ((...args: Parameters<SimdKernels[K]>) => {
       const planned = plan(args);
-      const { pieces, panels } = Array.isArray(planned) ? { pieces: planned, panels: undefined } : (planned ?? { pieces: [], panels: undefined });
+      const { pieces, panels } = Array.isArray(planned) ? { pieces: planned, panels: undefined } : planned;
       if (pieces.length > 1) pool.run(kernel, pieces, panels);
       else whole(kernel, args);
     }) as unknown as SimdKernels[K];
