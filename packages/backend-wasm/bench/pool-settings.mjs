@@ -5,7 +5,8 @@
 // or at 1 ms; one piece a thread for the convolutions (`poolBalance.piecesPerThread` 1: no
 // claiming of another thread's pieces); the memory-bound passes and copies whole on the caller up
 // to 4 MB a thread (`poolThresholds.floats` 1 M); the last three together (the pool as it was
-// before issue #22's third pass). Also prints how many calls found a worker late (kernel-pool.ts).
+// before issue #22's third pass); a memory-bound pass that finds the worker asleep split all the
+// same, waking it (`poolThresholds.wakeFloats` as `floats`). Also prints how many calls found a worker late (kernel-pool.ts).
 // Build first (`npx -y pnpm@10.34.8 exec turbo run build`), then e.g.
 //   node bench/pool-settings.mjs [--model resnet-mini] [--threads 2] [--batch 64] [--rounds 5] [--steps 5]
 import { loadBuild } from './relaxed-simd.mjs';
@@ -28,12 +29,13 @@ const { createModel } = await import('../../models/dist/index.js');
 const pool = simdKernelPool(tf.backend());
 if (!pool) throw new Error(`no kernel pool runs at --threads ${threads}: give 2 or more`);
 
-const defaults = { spin: pool.spinMicroseconds, floats: poolThresholds.floats, piecesPerThread: poolBalance.piecesPerThread };
+const defaults = { spin: pool.spinMicroseconds, floats: poolThresholds.floats, wakeFloats: poolThresholds.wakeFloats, piecesPerThread: poolBalance.piecesPerThread };
 /** Applies one setting: polling on (its default budget or another) or off, convolution pieces claimed or one a thread, memory-bound passes split or whole. */
-const setting = ({ polling = true, pollMicroseconds = defaults.spin, claiming = true, splitPasses = true }) => () => {
+const setting = ({ polling = true, pollMicroseconds = defaults.spin, claiming = true, splitPasses = true, passesWake = false }) => () => {
   pool.spinMicroseconds = polling ? pollMicroseconds : 0;
   poolBalance.piecesPerThread = claiming ? defaults.piecesPerThread : 1;
   poolThresholds.floats = splitPasses ? defaults.floats : 1 << 20;
+  poolThresholds.wakeFloats = passesWake ? poolThresholds.floats : defaults.wakeFloats;
 };
 const settings = {
   'default': setting({}),
@@ -42,6 +44,7 @@ const settings = {
   'one piece a thread': setting({ claiming: false }),
   'passes whole to 4 MB': setting({ splitPasses: false }),
   'before (all three)': setting({ pollMicroseconds: 1000, claiming: false, splitPasses: false }),
+  'passes wake the worker': setting({ passesWake: true }),
 };
 
 const model = createModel(modelName, { seed: 0 });

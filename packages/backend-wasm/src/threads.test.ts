@@ -52,7 +52,7 @@ describe('threaded wasm in Node', () => {
     // (max_pool_disjoint, max_pool_grad_disjoint), conv stride 2 (dX by phases: forward convolutions of dy; GEMM + col2im forced once), dense (matmul: 72 rows → 36 + 36).
     // Batch 3 → images 0-1 and 2. The size thresholds are lifted so that small shapes split.
     const saved = { ...poolThresholds };
-    Object.assign(poolThresholds, { work: 0, floats: 0 });
+    Object.assign(poolThresholds, { work: 0, floats: 0, wakeFloats: 0 });
     const batch = 3;
     const inputs = [
       { values: randomValues(batch * 12 * 12 * 1, 21), shape: [batch, 12, 12, 1] },
@@ -106,7 +106,8 @@ describe('threaded wasm in Node', () => {
     const pool = simdKernelPool(tf.backend() as BackendWasm)!;
     expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
     // The shares this test sizes its shapes by (the defaults are tuned to machines; the rule is the same).
-    const shares = { work: 1 << 20, floats: 1 << 16 };
+    // wakeFloats as floats: a pass splits by its size alone, whether or not the worker sleeps when it comes.
+    const shares = { work: 1 << 20, floats: 1 << 16, wakeFloats: 1 << 16 };
     // A ResNet block's kernels: convolution (Winograd forward, F(4×4) on 16 × 16, filter and input gradients), batch-norm
     // statistics and gradient, relu and its gradient, the residual add (same shapes), max-pool, dense.
     const step = (x: tf.Tensor, w: tf.Tensor, dense: tf.Tensor) =>
@@ -136,7 +137,7 @@ describe('threaded wasm in Node', () => {
         Object.assign(poolThresholds, saved);
       }
     };
-    const callerOnly = { work: Infinity, floats: Infinity };
+    const callerOnly = { work: Infinity, floats: Infinity, wakeFloats: Infinity };
 
     // Batch 2 of 8 × 8 × 32: each kernel's work is below two threads' shares.
     const small = await run([2, 8], shares);
@@ -162,6 +163,15 @@ describe('threaded wasm in Node', () => {
     const sleeping = await run([16, 16], shares).finally(() => (pool.spinMicroseconds = polling));
     expect(sleeping.pieces.reduce((sum, count) => sum + count, 0)).toBe(large.pieces.reduce((sum, count) => sum + count, 0));
     sleeping.values.forEach((values, index) => expect(values, `output ${index}`).toEqual(large.values[index]));
+
+    // With the default wakeFloats and the worker asleep at every call, the memory-bound passes (all below 1 M floats a
+    // thread here) run whole on the caller instead of waking it; the convolutions still split. The same values.
+    pool.spinMicroseconds = 0;
+    const passesWhole = await run([16, 16], { ...shares, wakeFloats: 1 << 20 }).finally(() => (pool.spinMicroseconds = polling));
+    const memoryBound = ['column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint'];
+    expect(Object.keys(passesWhole.ran).filter((kernel) => memoryBound.includes(kernel)), 'passes that woke a sleeping worker').toEqual([]);
+    for (const kernel of ['winograd4_conv3x3', 'winograd4_filter_gradient', 'winograd4_input_gradient']) expect(passesWhole.ran[kernel] ?? 0, `${kernel} split`).toBeGreaterThan(0);
+    passesWhole.values.forEach((expected, index) => expect(relativeError(large.values[index]!, expected), `output ${index}`).toBeLessThan(tolerances.kernel));
 
     // The same inputs on the calling thread alone: the same results within the kernel tolerance.
     const single = await run([16, 16], callerOnly);

@@ -46,8 +46,8 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
 
   const kernelOf: Record<WinogradTile, 'winograd_conv3x3' | 'winograd4_conv3x3'> = { 2: 'winograd_conv3x3', 4: 'winograd4_conv3x3' };
   const splits = [
-    { threads: 'one thread', thresholds: { work: Infinity, floats: Infinity } },
-    { threads: 'the pool', thresholds: { work: 0, floats: 0 } },
+    { threads: 'one thread', thresholds: { work: Infinity, floats: Infinity, wakeFloats: Infinity } },
+    { threads: 'the pool', thresholds: { work: 0, floats: 0, wakeFloats: 0 } },
   ];
 
   describe.each(cases)('$name', ({ x, outChannels, pad }) => {

@@ -75,7 +75,7 @@ describe('the Winograd adjoint input gradient, F(2×2) and F(4×4)', () => {
         backpropInputChoice.force = 'winograd';
         conv2dChoice.tile = tile;
         const results = [];
-        for (const thresholds of [{ work: Infinity, floats: Infinity }, { work: 0, floats: 0 }]) {
+        for (const thresholds of [{ work: Infinity, floats: Infinity, wakeFloats: Infinity }, { work: 0, floats: 0, wakeFloats: 0 }]) {
           Object.assign(poolThresholds, thresholds);
           const before = pool.runs[kernel] ?? 0;
           const wasm = await runOn('wasm', inputs, compute as (...t: tf.Tensor[]) => tf.Tensor);

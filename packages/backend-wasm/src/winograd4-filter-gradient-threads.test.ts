@@ -20,7 +20,7 @@ describe('the Winograd filter gradient, F(2×2) and F(4×4), split over the kern
     const pool = simdKernelPool(tf.backend() as BackendWasm)!;
     const saved = { ...poolThresholds };
     // Every call splits over both threads (a batch of 1 stays one piece: nothing to split).
-    Object.assign(poolThresholds, { work: 0, floats: 0 });
+    Object.assign(poolThresholds, { work: 0, floats: 0, wakeFloats: 0 });
     try {
       for (const [tile, kernel] of [[2, 'winograd_filter_gradient'], [4, 'winograd4_filter_gradient']] as const) {
         conv2dChoice.tile = tile;

@@ -6,7 +6,7 @@ import type { SimdKernels } from './simd-kernels.js';
 /** parallelKernels over a pool that records the pieces it is handed instead of running them. */
 function recordingKernels(threads: number): { kernels: SimdKernels; calls: Array<{ kernel: PoolKernel; pieces: number[][]; panels?: ThreadPanels }> } {
   const calls: Array<{ kernel: PoolKernel; pieces: number[][]; panels?: ThreadPanels }> = [];
-  const pool: KernelPool = { threads, spinMicroseconds: 0, lateCalls: 0, runs: {}, pieces: [], run: (kernel, pieces, panels) => void calls.push({ kernel, pieces, panels }), close: async () => {} };
+  const pool: KernelPool = { threads, spinMicroseconds: 0, sleeping: false, lateCalls: 0, runs: {}, pieces: [], run: (kernel, pieces, panels) => void calls.push({ kernel, pieces, panels }), close: async () => {} };
   const unused = () => {
     throw new Error('a split call ran whole');
   };
@@ -83,7 +83,7 @@ describe('parallelKernels', () => {
   it('splits two same-shape tensors (one row) by columns in multiples of 4', () => {
     const { kernels, calls } = recordingKernels(2);
     const saved = { ...poolThresholds };
-    Object.assign(poolThresholds, { floats: 0 });
+    Object.assign(poolThresholds, { floats: 0, wakeFloats: 0 });
     try {
       kernels.binary_channels(1000, 2000, 3000, 1, 22, 1);
     } finally {

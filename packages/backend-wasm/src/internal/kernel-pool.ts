@@ -202,6 +202,8 @@ export interface KernelPool {
    * (`POOL_SPIN_MICROSECONDS`; benches set 0 to compare).
    */
   spinMicroseconds: number;
+  /** Whether a worker sleeps in `Atomics.wait` now (a call would wait for its wake-up), not polling for the next call. */
+  readonly sleeping: boolean;
   /** Split calls so far whose workers were late for the caller's poll (`LATE_STREAK` in a row stop polling for a while). */
   readonly lateCalls: number;
   /** How many split calls of each kernel ran (tests check that a path really went through the pool). */
@@ -270,6 +272,9 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       judge = false;
       streak = 0;
       Atomics.store(header, SPIN, spinMicroseconds);
+    },
+    get sleeping() {
+      return Atomics.load(header, SLEEPING) > 0;
     },
     get lateCalls() {
       return lateCalls;
@@ -389,9 +394,21 @@ function winogradWork(batch: number, outHeight: number, outWidth: number, channe
  * next convolution piece reads into its own core's cache: run whole on the caller (from 4 MB a
  * thread, as they once did), they left the worker's half of the next convolution to fetch them
  * from the other core, and resnet-mini's training step on 2 threads took 11% longer (medians of 60
- * interleaved steps, docs/results.md). Tests set both to 0 (every call splits over every thread).
+ * interleaved steps, docs/results.md).
+ * A memory-bound pass splits that way only while the workers poll (`KernelPool.sleeping` false:
+ * a convolution or another split call came within the poll); with a worker asleep it needs
+ * `wakeFloats` floats a thread, so a pass on its own never pays a wake-up and keeps a worker
+ * polling for the next one. Without it a batch-1 training step, whose only calls above `floats` are
+ * the optimizer's updates of the largest weight (2 a step), kept the worker polling through the
+ * whole step for ~50 µs of work and ran 1.3-1.7x slower on 2 threads than on 1 (docs/results.md).
+ * Tests set all three to 0 (every call splits over every thread).
  */
-export const poolThresholds = { work: 1 << 20, floats: 1 << 16 };
+export const poolThresholds = { work: 1 << 20, floats: 1 << 16, wakeFloats: 1 << 20 };
+
+/** The floats a thread a memory-bound call over `pool` needs to split now (`poolThresholds`). */
+export function floatsShare(pool: Pick<KernelPool, 'sleeping'>): number {
+  return pool.sleeping ? poolThresholds.wakeFloats : poolThresholds.floats;
+}
 
 /**
  * Pieces per thread of a split convolution (forward and input gradient, direct and Winograd), so
@@ -434,7 +451,7 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
   /** Threads for `work` multiply-adds over `count` items (images, rows). */
   const computeThreads = (work: number, count: number) => threadsFor(pool.threads, work, poolThresholds.work, count);
   /** Threads for `floats` floats touched over `count` items. */
-  const copyThreads = (floats: number, count: number) => threadsFor(pool.threads, floats, poolThresholds.floats, count);
+  const copyThreads = (floats: number, count: number) => threadsFor(pool.threads, floats, floatsShare(pool), count);
   /** Pieces of a per-item kernel over `parts` threads: `offsets` are [argument index, floats per item]; items in multiples of `align`. */
   const byItems = (args: readonly number[], countIndex: number, offsets: [number, number][], parts: number, align = 1): Piece[] =>
     split(args[countIndex]!, parts, align).map(([n0, n1]) => {

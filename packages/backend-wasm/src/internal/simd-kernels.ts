@@ -12,7 +12,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { parallelKernels, poolThresholds, startKernelPool, threadsFor, type KernelPool } from './kernel-pool.js';
+import { floatsShare, parallelKernels, startKernelPool, threadsFor, type KernelPool } from './kernel-pool.js';
 import { simdKernelsBinary } from './simd-kernels-binary.js';
 import { isNode } from './is-node.js';
 
@@ -274,7 +274,7 @@ export function xnnpackShares(backend: BackendWasm): boolean {
 /** Whether a per-element kernel over `floats` floats would run on several threads of `backend`'s pool. */
 export function splitsOverPool(backend: BackendWasm, floats: number): boolean {
   const pooled = pools.get(backend);
-  return pooled !== undefined && pooled.build === selected && threadsFor(pooled.pool.threads, floats, poolThresholds.floats, floats) > 1;
+  return pooled !== undefined && pooled.build === selected && threadsFor(pooled.pool.threads, floats, floatsShare(pooled.pool), floats) > 1;
 }
 
 /** Stops `backend`'s kernel workers, if any (tests). */
