@@ -202,7 +202,10 @@ export interface KernelPool {
    * (`POOL_SPIN_MICROSECONDS`; benches set 0 to compare).
    */
   spinMicroseconds: number;
-  /** Whether a worker sleeps in `Atomics.wait` now (a call would wait for its wake-up), not polling for the next call. */
+  /**
+   * Whether a call now would wait for a worker's wake-up: polling is off (`spinMicroseconds` 0, or
+   * backing off after late calls), so workers sleep between calls, or a worker sleeps in `Atomics.wait`.
+   */
   readonly sleeping: boolean;
   /** Split calls so far whose workers were late for the caller's poll (`LATE_STREAK` in a row stop polling for a while). */
   readonly lateCalls: number;
@@ -274,7 +277,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       Atomics.store(header, SPIN, spinMicroseconds);
     },
     get sleeping() {
-      return Atomics.load(header, SLEEPING) > 0;
+      return Atomics.load(header, SPIN) === 0 || Atomics.load(header, SLEEPING) > 0;
     },
     get lateCalls() {
       return lateCalls;
@@ -396,7 +399,7 @@ function winogradWork(batch: number, outHeight: number, outWidth: number, channe
  * from the other core, and resnet-mini's training step on 2 threads took 11% longer (medians of 60
  * interleaved steps, docs/results.md).
  * A memory-bound pass splits that way only while the workers poll (`KernelPool.sleeping` false:
- * a convolution or another split call came within the poll); with a worker asleep it needs
+ * a convolution or another split call came within the poll); with polling off or a worker asleep it needs
  * `wakeFloats` floats a thread, so a pass on its own never pays a wake-up and keeps a worker
  * polling for the next one. Without it a batch-1 training step, whose only calls above `floats` are
  * the optimizer's updates of the largest weight (2 a step), kept the worker polling through the
