@@ -6,7 +6,8 @@
 // claiming of another thread's pieces); the memory-bound passes and copies whole on the caller up
 // to 4 MB a thread (`poolThresholds.floats` 1 M); the last three together (the pool as it was
 // before issue #22's third pass); a memory-bound pass that finds the worker asleep split all the
-// same, waking it (`poolThresholds.wakeFloats` as `floats`). Also prints how many calls found a worker late (kernel-pool.ts).
+// same, waking it (`poolThresholds.wakeFloats` as `floats`). Also prints the caller's mean wait for the workers
+// a step (`KernelPool.timings`) and how many calls found a worker late (kernel-pool.ts).
 // Build first (`npx -y pnpm@10.34.8 exec turbo run build`), then e.g.
 //   node bench/pool-settings.mjs [--model resnet-mini] [--threads 2] [--batch 64] [--rounds 5] [--steps 5]
 import { loadBuild } from './relaxed-simd.mjs';
@@ -56,16 +57,21 @@ const infer = () => { const out = model.predict(images); out.dataSync(); out.dis
 for (let i = 0; i < 3; i++) { train(); infer(); }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** ms the caller has spent waiting for the workers at split calls' barriers so far (KernelPool.timings). */
+const waited = () => Object.values(pool.timings).reduce((sum, timing) => sum + timing.waitMs, 0);
 const results = new Map();
+const waits = new Map();
 for (let round = 0; round < rounds; round++) {
   for (const [name, apply] of Object.entries(settings)) {
     apply();
     for (const [phase, run] of [['train', train], ['infer', infer]]) {
       run(); // the setting's first call pays its switch
       const times = [];
+      const waitBefore = waited();
       for (let s = 0; s < steps; s++) { const start = performance.now(); run(); times.push(performance.now() - start); }
       const key = `${name}|${phase}`;
       results.set(key, [...(results.get(key) ?? []), median(times)]);
+      waits.set(key, (waits.get(key) ?? 0) + (waited() - waitBefore) / steps / rounds);
     }
   }
 }
@@ -73,6 +79,6 @@ settings.default();
 console.log(`${modelName}, batch ${batch}, ${threads} threads, ${rounds} rounds × ${steps} steps; median ms per round (median of rounds, range)`);
 for (const [key, values] of results) {
   const [name, phase] = key.split('|');
-  console.log(`${phase.padEnd(6)} ${name.padEnd(24)} ${median(values).toFixed(1).padStart(8)}  (${Math.min(...values).toFixed(1)}-${Math.max(...values).toFixed(1)})  ${values.map((v) => v.toFixed(1)).join(' ')}`);
+  console.log(`${phase.padEnd(6)} ${name.padEnd(24)} ${median(values).toFixed(1).padStart(8)}  (${Math.min(...values).toFixed(1)}-${Math.max(...values).toFixed(1)})  waiting ${waits.get(key).toFixed(1)} ms a step  ${values.map((v) => v.toFixed(1)).join(' ')}`);
 }
 console.log(`calls that found a worker late: ${pool.lateCalls}`);

@@ -3,7 +3,8 @@
 // distorts little: CPU time of every OS thread of the process over a few training steps (the main
 // thread, XNNPACK's emscripten pthreads, our kernel pool's worker), the pieces each pool thread ran
 // (the pool's counters), the pool's empty round trip (Atomics.notify → worker → Atomics.wait), the same
-// piece on the caller and on the worker, memory-bound scaling, and whether idle pool threads keep spinning.
+// piece on the caller and on the worker, memory-bound scaling, and whether idle pool threads keep spinning;
+// per split kernel, the caller's time on its own pieces and waiting for the workers (`KernelPool.timings`).
 // Linux only (/proc/self/task). Build first (`npx -y pnpm@10.34.8 exec turbo run build`), then e.g.
 //   node bench/thread-diagnosis.mjs [--model resnet-mini] [--build dist|dist:xnn1|dist:nopool] [--threads 2] [--steps 3] [--spin µs]
 // (--spin 0: the pool's threads sleep at once instead of polling, so that CPU times count work only)
@@ -79,6 +80,7 @@ perKernel.clear();
 const mainBefore = onCpu(process.pid);
 const pool = simdKernelPool(tf.backend());
 const runsBefore = { ...pool?.runs };
+const timingsBefore = structuredClone(pool?.timings ?? {});
 const piecesBefore = pool?.pieces ? [...pool.pieces] : undefined;
 const before = threadTimes();
 const cpuBefore = process.cpuUsage();
@@ -107,6 +109,16 @@ if (pool) {
   const ran = Object.entries(pool.runs).map(([kernel, count]) => [kernel, (count - (runsBefore[kernel] ?? 0)) / steps]).filter(([, count]) => count > 0);
   console.log(`  split calls per step: ${ran.map(([kernel, count]) => `${kernel} ${count}`).join(', ') || 'none'}`);
   if (piecesBefore) console.log(`  pieces per step by pool thread: ${pool.pieces.map((count, i) => (count - piecesBefore[i]) / steps).join(', ')}`);
+  if (pool.timings) {
+    // The calling thread's side of each split kernel (KernelPool.timings): its own pieces, then waiting at the barrier.
+    const rows = Object.entries(pool.timings).map(([kernel, t]) => {
+      const b = timingsBefore[kernel] ?? { ownMs: 0, waitMs: 0, woke: 0 };
+      return [kernel, (t.ownMs - b.ownMs) / steps, (t.waitMs - b.waitMs) / steps, (t.woke - b.woke) / steps];
+    }).filter(([, own]) => own > 0).sort((a, b) => b[2] - a[2]);
+    const total = rows.reduce((sum, [, own, wait]) => [sum[0] + own, sum[1] + wait], [0, 0]);
+    console.log(`  split calls per step, the caller's side: own pieces ${total[0].toFixed(1)} ms, waiting for the workers ${total[1].toFixed(1)} ms; by kernel (own / wait ms, calls that woke a worker):`);
+    for (const [kernel, own, wait, woke] of rows) console.log(`    ${kernel.padEnd(28)} ${own.toFixed(2).padStart(7)} / ${wait.toFixed(2).padStart(6)} ms  ${woke.toFixed(1)} woke`);
+  }
   // The pool's empty round trip: every worker woken with an empty piece and waited for.
   const empty = Array.from({ length: pool.threads }, () => [0, 0, 0, 0]);
   const rounds = 2000;

@@ -151,6 +151,8 @@ describe('threaded wasm in Node', () => {
     for (const kernel of ['winograd4_conv3x3', 'winograd4_filter_gradient', 'winograd4_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
       expect(large.ran[kernel] ?? 0, `${kernel} split over the pool ${JSON.stringify(large.ran)}`).toBeGreaterThan(0);
     }
+    // The caller's side of each split kernel is timed (KernelPool.timings: its own pieces, then the barrier).
+    for (const kernel of Object.keys(large.ran)) expect(pool.timings[kernel as keyof typeof pool.timings]?.ownMs ?? 0, `${kernel} timed`).toBeGreaterThan(0);
     const splitCalls = Object.values(large.ran).reduce((sum: number, count) => sum + (count as number), 0);
     // Each split call gives thread t the first piece of its range, then each thread claims the rest (convolutions: up to 4
     // pieces a thread) of its own range and the others'.
@@ -160,7 +162,9 @@ describe('threaded wasm in Node', () => {
     const polling = pool.spinMicroseconds;
     expect(polling, 'the pool polls by default').toBeGreaterThan(0);
     pool.spinMicroseconds = 0;
+    const wokeBefore = Object.values(pool.timings).reduce((sum, timing) => sum + (timing?.woke ?? 0), 0);
     const sleeping = await run([16, 16], shares).finally(() => (pool.spinMicroseconds = polling));
+    expect(Object.values(pool.timings).reduce((sum, timing) => sum + (timing?.woke ?? 0), 0), 'calls that woke a sleeping worker').toBeGreaterThan(wokeBefore);
     expect(sleeping.pieces.reduce((sum, count) => sum + count, 0)).toBe(large.pieces.reduce((sum, count) => sum + count, 0));
     sleeping.values.forEach((values, index) => expect(values, `output ${index}`).toEqual(large.values[index]));
 

@@ -6,7 +6,7 @@ import type { SimdKernels } from './simd-kernels.js';
 /** parallelKernels over a pool that records the pieces it is handed instead of running them. */
 function recordingKernels(threads: number): { kernels: SimdKernels; calls: Array<{ kernel: PoolKernel; pieces: number[][]; panels?: ThreadPanels }> } {
   const calls: Array<{ kernel: PoolKernel; pieces: number[][]; panels?: ThreadPanels }> = [];
-  const pool: KernelPool = { threads, spinMicroseconds: 0, sleeping: false, lateCalls: 0, runs: {}, pieces: [], run: (kernel, pieces, panels) => void calls.push({ kernel, pieces, panels }), close: async () => {} };
+  const pool: KernelPool = { threads, spinMicroseconds: 0, sleeping: false, lateCalls: 0, runs: {}, timings: {}, pieces: [], run: (kernel, pieces, panels) => void calls.push({ kernel, pieces, panels }), close: async () => {} };
   const unused = () => {
     throw new Error('a split call ran whole');
   };

@@ -193,6 +193,13 @@ export interface ThreadPanels {
   bytes: number;
 }
 
+/** The calling thread's side of a kernel's split calls (`KernelPool.timings`). */
+export interface PoolTiming {
+  ownMs: number;
+  waitMs: number;
+  woke: number;
+}
+
 /** A started pool. `threads` counts the calling thread. */
 export interface KernelPool {
   readonly threads: number;
@@ -211,6 +218,12 @@ export interface KernelPool {
   readonly lateCalls: number;
   /** How many split calls of each kernel ran (tests check that a path really went through the pool). */
   readonly runs: Partial<Record<PoolKernel, number>>;
+  /**
+   * Per kernel, over its split calls: the calling thread's ms on its own pieces, its ms waiting for
+   * the workers after them (the barrier), and the calls that found a worker asleep (a wake-up paid):
+   * where a step's two-thread time goes, for bench/thread-diagnosis.mjs and bench/pool-settings.mjs.
+   */
+  readonly timings: Partial<Record<PoolKernel, PoolTiming>>;
   /**
    * Pieces each thread has run, index 0 the calling thread, i the i-th worker (tests and
    * bench/thread-diagnosis.mjs check that split calls really reach every thread).
@@ -264,6 +277,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
   const running = await Promise.all(started);
 
   const runs: Partial<Record<PoolKernel, number>> = {};
+  const timings: Partial<Record<PoolKernel, PoolTiming>> = {};
   return {
     threads,
     get spinMicroseconds() {
@@ -283,6 +297,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       return lateCalls;
     },
     runs,
+    timings,
     get pieces() {
       return Array.from(pieceCounts);
     },
@@ -316,11 +331,11 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
           Atomics.add(pieceCounts, 0, 1);
         });
       } finally {
+        const end = performance.now();
         if (backoff === 0 && spinMicroseconds > 0) {
           // Late: a polling worker had not started START_GRACE_MS after the caller ran all it could take
           // (it had no core), or a worker had not finished within the poll, which grows with the caller's
           // time (a piece of several ms may run a little slower on a worker without anything being wrong).
-          const end = performance.now();
           const spinUntil = end + Math.max(spinMicroseconds / 1000, (end - start) / 2);
           let late = false;
           while (Atomics.load(header, DONE) < workers) {
@@ -351,6 +366,11 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
           if (Date.now() > deadline) throw new Error(`a wasm kernel worker did not finish ${kernel} within ${WAIT_LIMIT_MS / 1000} s; restart the process, and to keep our kernels on one thread pass { threadedKernels: false } to createWasmPlugin`);
           Atomics.wait(header, DONE, done, 1000);
         }
+        const timing = timings[kernel] ?? { ownMs: 0, waitMs: 0, woke: 0 };
+        timings[kernel] = timing;
+        timing.ownMs += end - start;
+        timing.waitMs += performance.now() - end;
+        timing.woke += polling ? 0 : 1;
       }
       const failures = Atomics.exchange(header, FAILURES, 0);
       if (failures > 0) throw new Error(`${kernel} trapped on ${failures} wasm kernel worker(s) (out-of-bounds memory?): a bug in digitlab's kernels; please report it with the shapes involved, and pass { threadedKernels: false } to createWasmPlugin meanwhile`);

@@ -257,7 +257,7 @@ export async function startSimdKernelPool(backend: BackendWasm, threads: number,
 }
 
 /** `backend`'s kernel pool (threads, split calls so far, its spin budget), if one runs (tests, benchmarks). */
-export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs' | 'pieces' | 'spinMicroseconds' | 'lateCalls'> | undefined {
+export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs' | 'timings' | 'pieces' | 'spinMicroseconds' | 'lateCalls'> | undefined {
   return pools.get(backend)?.pool;
 }
 
