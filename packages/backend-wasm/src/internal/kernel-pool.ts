@@ -423,7 +423,7 @@ function winogradWork(batch: number, outHeight: number, outWidth: number, channe
  * `wakeFloats` floats a thread, so a pass on its own never pays a wake-up and keeps a worker
  * polling for the next one. Without it a batch-1 training step, whose only calls above `floats` are
  * the optimizer's updates of the largest weight (2 a step), kept the worker polling through the
- * whole step for ~50 µs of work and ran 1.3-1.7x slower on 2 threads than on 1 (docs/results.md).
+ * whole step for ~50 µs of work, and 2 threads trained at 0.57-0.86x of 1 thread's speed (docs/results.md).
  * Tests set all three to 0 (every call splits over every thread).
  */
 export const poolThresholds = { work: 1 << 20, floats: 1 << 16, wakeFloats: 1 << 20 };
