@@ -263,6 +263,16 @@ void relu_gradient(float *dx, const float *dy, const float *x, int size) {
   for (; i < size; i++) dx[i] = dy[i] * (x[i] != x[i] ? x[i] : x[i] > 0.0f ? 1.0f : 0.0f);
 }
 
+// ReLU out of place, out[i] = max(x[i], 0), as tfjs's cpu backend computes it: NaN through
+// (f32x4.max returns NaN when either operand is one, as Math.max does) and max(−0, 0) = +0.
+EXPORT(relu)
+void relu(float *out, const float *x, int size) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  int i = 0;
+  for (; i + 4 <= size; i += 4) wasm_v128_store(out + i, wasm_f32x4_max(wasm_v128_load(x + i), zero));
+  for (; i < size; i++) out[i] = x[i] > 0.0f || x[i] != x[i] ? x[i] : 0.0f;
+}
+
 // Adds a block's float32 partial sums (4 columns) into double accumulators.
 static inline void add_block_sums(double *target, v128_t sum) {
   wasm_v128_store(target, wasm_f64x2_add(wasm_v128_load(target), wasm_f64x2_promote_low_f32x4(sum)));

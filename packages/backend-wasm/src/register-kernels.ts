@@ -18,13 +18,14 @@ import { meanConfig, sumConfig } from './kernels/leading-axes-reduction.js';
 import { tileConfig } from './kernels/tile.js';
 import { addConfig, multiplyConfig, subConfig } from './kernels/channel-binary.js';
 import { installReluGradient, reluGradientConfig } from './kernels/relu-gradient.js';
+import { reluConfig } from './kernels/relu.js';
 import { batchNormGradientConfig, batchNormMomentsConfig } from './kernels/batch-norm-training.js';
 
 /** Every kernel of ours, in registration order. */
-const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig, reluGradientConfig, batchNormMomentsConfig, batchNormGradientConfig];
+const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig, reluConfig, reluGradientConfig, batchNormMomentsConfig, batchNormGradientConfig];
 
 /** Stock kernels ours call internally; captured before anything is replaced. */
-const stockDependencies = ['MaxPool', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Transpose', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub', 'Elu', 'Relu6', 'Sigmoid', 'LeakyRelu', 'Prelu'] as const;
+const stockDependencies = ['MaxPool', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Transpose', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub', 'Elu', 'Relu', 'Relu6', 'Sigmoid', 'LeakyRelu', 'Prelu'] as const;
 
 const ourKernelFuncs = new WeakSet<object>(ourKernels.map((config) => config.kernelFunc));
 

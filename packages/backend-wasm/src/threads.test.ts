@@ -91,9 +91,14 @@ describe('threaded wasm in Node', () => {
       const cpuFused = await runOn('cpu', inputs.slice(0, 3), fused);
       const wasmFused = await runOn('wasm', inputs.slice(0, 3), fused);
       expect(relativeError(wasmFused.values[0] as Float32Array, cpuFused.values[0] as Float32Array)).toBeLessThan(tolerances.kernel);
+      // Relu's special values, split (8 floats by SIMD, 3 by the scalar tail): NaN through, −0 and −∞ to +0, as on cpu.
+      const specials = [{ values: Float32Array.from([Number.NaN, -0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, -2, 3, 0.5, -1e-30, -0, Number.NaN, 7]), shape: [11] }];
+      const cpuRelu = await runOn('cpu', specials, (x) => tf.relu(x));
+      const wasmRelu = await runOn('wasm', specials, (x) => tf.relu(x));
+      expect(Array.from(wasmRelu.values[0]!)).toEqual(Array.from(cpuRelu.values[0]!));
       expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
       const ran = Object.fromEntries(Object.entries(pool!.runs).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
-      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation', 'winograd_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'relu_gradient', 'max_pool_disjoint']) {
+      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation', 'winograd_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'relu', 'relu_gradient', 'max_pool_disjoint']) {
         expect(ran[kernel] ?? 0, `${kernel} ran on the pool ${JSON.stringify(ran)}`).toBeGreaterThan(0);
       }
     } finally {
@@ -148,7 +153,7 @@ describe('threaded wasm in Node', () => {
     // gradient by F(4×4): 16 · 4 · 4 tiles · 36 · 32 · 32 = 9.4 M), the batch-norm passes and the residual add (131,072
     // floats) are above two shares each; each runs on both threads.
     const large = await run([16, 16], shares);
-    for (const kernel of ['winograd4_conv3x3', 'winograd4_filter_gradient', 'winograd4_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
+    for (const kernel of ['winograd4_conv3x3', 'winograd4_filter_gradient', 'winograd4_input_gradient', 'column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint']) {
       expect(large.ran[kernel] ?? 0, `${kernel} split over the pool ${JSON.stringify(large.ran)}`).toBeGreaterThan(0);
     }
     // The caller's side of each split kernel is timed (KernelPool.timings: its own pieces, then the barrier).
@@ -172,7 +177,7 @@ describe('threaded wasm in Node', () => {
     // thread here) run whole on the caller instead of waking it; the convolutions still split. The same values.
     pool.spinMicroseconds = 0;
     const passesWhole = await run([16, 16], { ...shares, wakeFloats: 1 << 20 }).finally(() => (pool.spinMicroseconds = polling));
-    const memoryBound = ['column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint'];
+    const memoryBound = ['column_sums', 'centred_square_sums', 'batch_norm_channels', 'batch_norm_gradient_sums', 'batch_norm_input_gradient', 'relu', 'relu_gradient', 'binary_channels', 'max_pool_disjoint', 'max_pool_grad_disjoint'];
     expect(Object.keys(passesWhole.ran).filter((kernel) => memoryBound.includes(kernel)), 'passes that woke a sleeping worker').toEqual([]);
     for (const kernel of ['winograd4_conv3x3', 'winograd4_filter_gradient', 'winograd4_input_gradient']) expect(passesWhole.ran[kernel] ?? 0, `${kernel} split`).toBeGreaterThan(0);
     passesWhole.values.forEach((expected, index) => expect(relativeError(large.values[index]!, expected), `output ${index}`).toBeLessThan(tolerances.kernel));

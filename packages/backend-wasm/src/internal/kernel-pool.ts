@@ -63,6 +63,7 @@ const poolKernels = [
   'column_sums',
   'centred_square_sums',
   'batch_norm_gradient_sums',
+  'relu',
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
@@ -671,6 +672,10 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       const [, , , size] = args;
       // Multiples of 4 floats: every piece but the last runs the SIMD loop only.
       return byItems(args, 3, [[0, 1], [1, 1], [2, 1]], copyThreads(size, Math.ceil(size / 4)), 4);
+    }),
+    relu: splitting('relu', (args) => {
+      const [, , size] = args;
+      return byItems(args, 2, [[0, 1], [1, 1]], copyThreads(size, Math.ceil(size / 4)), 4);
     }),
     bias_activation: splitting('bias_activation', (args) => {
       const [, , rows, columns] = args;

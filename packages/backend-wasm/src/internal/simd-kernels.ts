@@ -26,6 +26,8 @@ export interface SimdKernels {
   column_sums(out: number, x: number, scratch: number, rows: number, columns: number): void;
   /** dx = dy · step(x) over `size` floats (Relu's gradient). */
   relu_gradient(dx: number, dy: number, x: number, size: number): void;
+  /** out = max(x, 0) over `size` floats, NaN through (Relu). */
+  relu(out: number, x: number, size: number): void;
   /** sums[j] = Σ_i (x[i, j] − mean[j])² (`columns` doubles). */
   centred_square_sums(sums: number, x: number, mean: number, rows: number, columns: number): void;
   /** sums = [Σ_i dy[i, j] | Σ_i dy[i, j] · (x[i, j] − mean[j])] (2 · `columns` doubles). */
