@@ -194,8 +194,9 @@ export interface ThreadPanels {
   bytes: number;
 }
 
-/** The calling thread's side of a kernel's split calls (`KernelPool.timings`). */
+/** A kernel's split calls, and the calling thread's side of them (`KernelPool.timings`). */
 export interface PoolTiming {
+  calls: number;
   ownMs: number;
   waitMs: number;
   woke: number;
@@ -217,11 +218,11 @@ export interface KernelPool {
   readonly sleeping: boolean;
   /** Split calls so far whose workers were late for the caller's poll (`LATE_STREAK` in a row stop polling for a while). */
   readonly lateCalls: number;
-  /** How many split calls of each kernel ran (tests check that a path really went through the pool). */
+  /** How many split calls of each kernel ran (tests check that a path really went through the pool; `timings`' counts). */
   readonly runs: Partial<Record<PoolKernel, number>>;
   /**
-   * Per kernel, over its split calls: the calling thread's ms on its own pieces, its ms waiting for
-   * the workers after them (the barrier), and the calls that found a worker asleep (a wake-up paid):
+   * Per kernel, over its split calls: their count, the calling thread's ms on its own pieces, its ms
+   * waiting for the workers after them (the barrier), and the calls that found a worker asleep (a wake-up paid):
    * where a step's two-thread time goes, for bench/thread-diagnosis.mjs and bench/pool-settings.mjs.
    */
   readonly timings: Partial<Record<PoolKernel, PoolTiming>>;
@@ -277,7 +278,6 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
   });
   const running = await Promise.all(started);
 
-  const runs: Partial<Record<PoolKernel, number>> = {};
   const timings: Partial<Record<PoolKernel, PoolTiming>> = {};
   return {
     threads,
@@ -297,7 +297,9 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
     get lateCalls() {
       return lateCalls;
     },
-    runs,
+    get runs() {
+      return Object.fromEntries(Object.entries(timings).map(([kernel, timing]) => [kernel, timing.calls]));
+    },
     timings,
     get pieces() {
       return Array.from(pieceCounts);
@@ -310,7 +312,6 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       };
       if (pieces.length === 1) return runOwn(pieces[0]!); // nothing to hand out
       if (pieces.length > MAX_PIECES) throw new Error(`${kernel}: ${pieces.length} pieces, more than the pool's table holds (${MAX_PIECES}); a bug in digitlab's kernel split, please report it`);
-      runs[kernel] = (runs[kernel] ?? 0) + 1;
       callDescription.set([poolKernels.indexOf(kernel), pieces.length, panels?.argument ?? -1, panels?.base ?? 0, panels?.bytes ?? 0]);
       // Piece 0, the first of range 0, is reserved to the caller: only the others go through the table.
       for (let p = 1; p < pieces.length; p++) {
@@ -367,8 +368,9 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
           if (Date.now() > deadline) throw new Error(`a wasm kernel worker did not finish ${kernel} within ${WAIT_LIMIT_MS / 1000} s; restart the process, and to keep our kernels on one thread pass { threadedKernels: false } to createWasmPlugin`);
           Atomics.wait(header, DONE, done, 1000);
         }
-        const timing = timings[kernel] ?? { ownMs: 0, waitMs: 0, woke: 0 };
+        const timing = timings[kernel] ?? { calls: 0, ownMs: 0, waitMs: 0, woke: 0 };
         timings[kernel] = timing;
+        timing.calls += 1;
         timing.ownMs += end - start;
         timing.waitMs += performance.now() - end;
         timing.woke += polling ? 0 : 1;
@@ -484,6 +486,14 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       piece[countIndex] = n1 - n0;
       return piece;
     });
+  /**
+   * A per-element kernel over `args[sizeIndex]` floats whose `arrays` arguments point at float
+   * arrays of that size, cut in multiples of 4 floats: every piece but the last runs the SIMD loop only.
+   */
+  const perElement = (args: readonly number[], sizeIndex: number, arrays: number[]): Piece[] => {
+    const size = args[sizeIndex]!;
+    return byItems(args, sizeIndex, arrays.map((argument): [number, number] => [argument, 1]), copyThreads(size, Math.ceil(size / 4)), 4);
+  };
   /**
    * `parts` threads' worth of a convolution over `count` images as `poolBalance.piecesPerThread`
    * pieces a thread, each of `minItems` images at least (a Winograd kernel's group of tiles).
@@ -668,15 +678,8 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
         return piece;
       });
     }),
-    relu_gradient: splitting('relu_gradient', (args) => {
-      const [, , , size] = args;
-      // Multiples of 4 floats: every piece but the last runs the SIMD loop only.
-      return byItems(args, 3, [[0, 1], [1, 1], [2, 1]], copyThreads(size, Math.ceil(size / 4)), 4);
-    }),
-    relu: splitting('relu', (args) => {
-      const [, , size] = args;
-      return byItems(args, 2, [[0, 1], [1, 1]], copyThreads(size, Math.ceil(size / 4)), 4);
-    }),
+    relu_gradient: splitting('relu_gradient', (args) => perElement(args, 3, [0, 1, 2])),
+    relu: splitting('relu', (args) => perElement(args, 2, [0, 1])),
     bias_activation: splitting('bias_activation', (args) => {
       const [, , rows, columns] = args;
       return byItems(args, 2, [[0, columns]], copyThreads(rows * columns, rows));
