@@ -173,6 +173,18 @@ describe('wasm training kernels agree with the cpu backend', () => {
     });
   });
 
+  it('DigitlabBatchNormMoments names a half-given or wrong moving average and an out-of-range momentum', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const [x, averages, wrong] = [tf.ones([4, 3]), tf.zeros([3]), tf.zeros([2])];
+    const moments = (inputs: tf.NamedTensorMap, momentum: unknown) => () => tf.engine().runKernel('DigitlabBatchNormMoments', { x, ...inputs }, { momentum } as unknown as tf.NamedAttrMap);
+    expect(moments({ movingMean: averages }, 0.9)).toThrow('give both movingMean and movingVariance or neither (got only movingMean)');
+    expect(moments({ movingMean: averages, movingVariance: wrong }, 0.9)).toThrow('movingVariance must hold one float32 per channel (3; got float32 [2])');
+    expect(moments({ movingMean: averages, movingVariance: averages }, 1.5)).toThrow('attr momentum must be a number in [0, 1] with moving averages (got 1.5)');
+    tf.dispose([x, averages, wrong]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('runs the SIMD module on this backend (not the JS fallbacks), its FMA build', async () => {
     await tf.setBackend('wasm');
     expect(simdKernels(tf.backend() as BackendWasm)).not.toBeNull();

@@ -7,6 +7,16 @@ export interface BatchNormTrainingResult {
   mean: tf.Tensor1D;
   /** Biased batch variance per channel, as tfjs-layers uses it (kept: the caller disposes it). */
   variance: tf.Tensor1D;
+  /** With {@link MovingAverages}: the moving mean and variance after this batch (kept: the caller writes and disposes them). */
+  moving?: { mean: tf.Tensor1D; variance: tf.Tensor1D };
+}
+
+/** A BN layer's moving statistics and momentum, to be moved towards a batch's statistics. */
+export interface MovingAverages {
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+  /** tfjs-layers' momentum m: average ← average − (average − batch)·(1 − m). */
+  momentum: number;
 }
 
 /** Kernel names a backend registers to run `batchNormInTraining` fused (see `batchNormInTraining`). */
@@ -32,24 +42,39 @@ function fusedKernel(kernelName: string, x: tf.Tensor): boolean {
  * which costs seven: x − μ, its product with dy, two sums, and dx as dy·a + (x − μ)·b + c with
  * per-channel a, b, c. The forward pass is tfjs's own (`moments`, then the `batchNorm` kernel).
  *
+ * With `moving`, the moving averages move as tfjs-layers moves them (average − (average − batch)·(1 − m),
+ * in float32 op by op) inside the forward computation, where the gradient tape does not record them: six
+ * small ops and a scalar a layer that tfjs would otherwise tape, then filter out of the backward pass.
+ *
  * A backend may do both in fewer passes by registering two kernels (with tfjs-core's kernel
  * registry; @digitlab/backend-wasm does): `DigitlabBatchNormMoments` (input x; outputs mean and
- * biased variance over every axis but the last) and `DigitlabBatchNormGradient` (inputs dy, x,
+ * biased variance over every axis but the last; with inputs movingMean and movingVariance and attr
+ * momentum also the two moved averages, in that order) and `DigitlabBatchNormGradient` (inputs dy, x,
  * mean, variance, gamma; attr epsilon; outputs dx, dgamma, dbeta, by the formula above). Where the
  * current backend has them they run; everywhere else the ops above do.
  */
-export function batchNormInTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+export function batchNormInTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, moving?: MovingAverages): BatchNormTrainingResult {
   const axes = x.shape.slice(0, -1).map((_, axis) => axis);
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
+  let moved: BatchNormTrainingResult['moving'];
+  // Ops in a custom gradient's forward function run inside a kernel, so the tape does not record them.
   const normalize = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     if (fusedKernel(BATCH_NORM_MOMENTS_KERNEL, input)) {
-      [mean, variance] = (tf.engine().runKernel(BATCH_NORM_MOMENTS_KERNEL, { x: input }) as tf.Tensor1D[]).map((t) => tf.keep(t)) as [tf.Tensor1D, tf.Tensor1D];
+      const inputs: tf.NamedTensorMap = moving ? { x: input, movingMean: moving.mean, movingVariance: moving.variance } : { x: input };
+      const outputs = (tf.engine().runKernel(BATCH_NORM_MOMENTS_KERNEL, inputs, moving ? { momentum: moving.momentum } : {}) as tf.Tensor1D[]).map((t) => tf.keep(t));
+      [mean, variance] = outputs as [tf.Tensor1D, tf.Tensor1D];
+      if (moving) moved = { mean: outputs[2]!, variance: outputs[3]! };
     } else {
       const moments = tf.moments(input, axes);
       mean = tf.keep(moments.mean as tf.Tensor1D);
       variance = tf.keep(moments.variance as tf.Tensor1D);
+      if (moving) {
+        const decay = 1 - moving.momentum;
+        const move = (average: tf.Tensor1D, batch: tf.Tensor1D) => tf.keep(tf.sub<tf.Tensor1D>(average, tf.mul(tf.sub(average, batch), decay)));
+        moved = { mean: move(moving.mean, mean), variance: move(moving.variance, variance) };
+      }
     }
     save([input, mean, variance, scale]);
     const value = tf.batchNorm(input, mean, variance, offset, scale, epsilon);
@@ -73,5 +98,5 @@ export function batchNormInTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.T
     return { value, gradFunc };
   });
   const y = normalize(x, gamma, beta);
-  return { y, mean: mean!, variance: variance! };
+  return moved ? { y, mean: mean!, variance: variance!, moving: moved } : { y, mean: mean!, variance: variance! };
 }

@@ -51,14 +51,11 @@ export function keepFrozenBatchNormInInference<T extends tfl.LayersModel>(model:
 /** tfjs-layers' BatchNormalization.call with training: true, through `batchNormInTraining`. */
 function trainingCall(layer: BatchNormFields, gamma: tfl.LayerVariable, beta: tfl.LayerVariable, input: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const { y, mean, variance } = batchNormInTraining(input, gamma.read() as tf.Tensor1D, beta.read() as tf.Tensor1D, layer.epsilon);
-    for (const [average, batch] of [[layer.movingMean, mean], [layer.movingVariance, variance]] as const) {
-      tf.tidy(() => {
-        const current = average.read();
-        average.write(tf.sub(current, tf.mul(tf.sub(current, batch), 1 - layer.momentum)));
-      });
-      batch.dispose();
-    }
+    const averages = { mean: layer.movingMean.read() as tf.Tensor1D, variance: layer.movingVariance.read() as tf.Tensor1D, momentum: layer.momentum };
+    const { y, mean, variance, moving } = batchNormInTraining(input, gamma.read() as tf.Tensor1D, beta.read() as tf.Tensor1D, layer.epsilon, averages);
+    layer.movingMean.write(moving!.mean);
+    layer.movingVariance.write(moving!.variance);
+    tf.dispose([mean, variance, moving!.mean, moving!.variance]);
     return y;
   });
 }

@@ -16,7 +16,7 @@ export { layerGroups } from './layer-groups.js';
 export type { LayerGroup } from './layer-groups.js';
 export { keepFrozenBatchNormInInference } from './frozen-batch-norm.js';
 export { batchNormInTraining, BATCH_NORM_GRADIENT_KERNEL, BATCH_NORM_MOMENTS_KERNEL } from './batch-norm-training.js';
-export type { BatchNormTrainingResult } from './batch-norm-training.js';
+export type { BatchNormTrainingResult, MovingAverages } from './batch-norm-training.js';
 
 export { loadModelFrom, saveModelTo } from './model-io.js';
 export type { LoadModelFromOptions } from './model-io.js';

@@ -132,8 +132,9 @@ export const batchNormTrainingCases = [
   ];
 
 /**
- * On wasm: our DigitlabBatchNormMoments and DigitlabBatchNormGradient kernels; on cpu: tfjs-core's
- * moments and the gradient of its batchNorm by automatic differentiation.
+ * On wasm: our DigitlabBatchNormMoments (given moving averages to move, momentum 0.9) and
+ * DigitlabBatchNormGradient kernels; on cpu: tfjs-core's moments, tfjs-layers' moving-average
+ * update op by op, and the gradient of its batchNorm by automatic differentiation.
  */
 export function batchNormTrainingKernels({ x, shift }: (typeof batchNormTrainingCases)[number]): KernelCase {
   const input = random(x, 28);
@@ -142,24 +143,29 @@ export function batchNormTrainingKernels({ x, shift }: (typeof batchNormTraining
   const gamma = random([channels], 30);
   gamma.values[0] = 0; // a dead channel: no gradient reaches x through it
   const epsilon = 1e-3;
+  const momentum = 0.9;
+  const movingVariance = random([channels], 31);
+  movingVariance.values = movingVariance.values.map(Math.abs);
   return [
-    [input, random(x, 29), gamma],
-    (a, dy, g) => {
-    const [xs, upstream, scale] = [a, dy, g] as [tf.Tensor, tf.Tensor, tf.Tensor1D];
+    [input, random(x, 29), gamma, random([channels], 32), movingVariance],
+    (a, dy, g, m, v) => {
+    const [xs, upstream, scale, movingMean, movingVariance] = [a, dy, g, m, v] as [tf.Tensor, tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
     if (tf.getBackend() === 'wasm') {
-      const [mean, variance] = tf.engine().runKernel('DigitlabBatchNormMoments', { x: xs }) as tf.Tensor[];
-      const grads = tf.engine().runKernel('DigitlabBatchNormGradient', { dy: upstream, x: xs, mean: mean!, variance: variance!, gamma: scale }, { epsilon }) as tf.Tensor[];
-      return [mean!, variance!, ...grads];
+      const moments = tf.engine().runKernel('DigitlabBatchNormMoments', { x: xs, movingMean, movingVariance }, { momentum }) as tf.Tensor[];
+      const [mean, variance] = moments as [tf.Tensor, tf.Tensor];
+      const grads = tf.engine().runKernel('DigitlabBatchNormGradient', { dy: upstream, x: xs, mean, variance, gamma: scale }, { epsilon }) as tf.Tensor[];
+      return [...moments, ...grads];
     }
     // The reference: the gradient of tfjs-core's own batchNorm(x, moments(x)) by automatic differentiation.
     const axes = x.slice(0, -1).map((_, axis) => axis);
     const { mean, variance } = tf.moments(xs, axes);
+    const moved = [movingMean, movingVariance].map((average, index) => tf.sub(average, tf.mul(tf.sub(average, index === 0 ? mean : variance), 1 - momentum)));
     const normalise = (p: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
       const m = tf.moments(p, axes);
       return tf.batchNorm(p, m.mean, m.variance, o, s, epsilon);
     };
     const grads = tf.grads((p: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(normalise(p, s, o), upstream)))([xs, scale, tf.zeros([channels])]);
-    return [mean, variance, ...grads];
+    return [mean, variance, ...moved, ...grads];
     },
   ];
 }

@@ -2,7 +2,9 @@
  * A batch-norm layer's training statistics and gradient as two kernels, for the channel-last
  * layout every zoo model uses (x seen as a row-major [rows, C] matrix, rows = N·H·W):
  *
- *   DigitlabBatchNormMoments   x → mean[C], variance[C] (biased), as tfjs-core's `moments`
+ *   DigitlabBatchNormMoments   x → mean[C], variance[C] (biased), as tfjs-core's `moments`;
+ *                              with movingMean, movingVariance (+ attr momentum m) also both averages
+ *                              moved as tfjs-layers moves them: average − (average − batch)·(1 − m)
  *   DigitlabBatchNormGradient  dy, x, mean, variance, gamma (+ attr epsilon) → dx, dgamma, dbeta
  *
  * with s = 1/√(σ² + ε), a = γ·s and N = rows:
@@ -25,7 +27,7 @@ import { heapF32, input, sizeOf, type WasmKernelArgs, wasmKernel } from '../inte
 import { heapFloats, heapOffset, simdKernels, withScratch } from '../internal/simd-kernels.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-/** Kernel name: batch statistics over every axis but the last (input `x`; outputs mean, variance). */
+/** Kernel name: batch statistics over every axis but the last (input `x`; outputs mean, variance; with inputs movingMean, movingVariance and attr momentum also the moved averages). */
 export const BATCH_NORM_MOMENTS = 'DigitlabBatchNormMoments';
 /** Kernel name: a batch-norm layer's gradient (inputs dy, x, mean, variance, gamma; attr epsilon; outputs dx, dgamma, dbeta). */
 export const BATCH_NORM_GRADIENT = 'DigitlabBatchNormGradient';
@@ -52,10 +54,39 @@ function heapDoubles(backend: BackendWasm, pointer: number, length: number): Flo
   return new Float64Array(heapFloats(backend, pointer, 0).buffer, pointer, length);
 }
 
+/**
+ * The moving averages after a batch, in float32 step by step as tfjs-layers' ops compute them
+ * (average − (average − batch)·(1 − m), the factor a float32 scalar), so they match stock bit for bit.
+ */
+function movedAverages(backend: BackendWasm, averages: TensorInfo[], batch: TensorInfo[], momentum: number): TensorInfo[] {
+  const decay = Math.fround(1 - momentum);
+  return averages.map((average, index) => {
+    const moved = backend.makeOutput([...average.shape], 'float32');
+    const [values, batchValues, out] = [heapF32(backend, average), heapF32(backend, batch[index] as TensorInfo), heapF32(backend, moved)];
+    for (let j = 0; j < out.length; j++) {
+      const current = values[j] as number;
+      out[j] = current - Math.fround(Math.fround(current - (batchValues[j] as number)) * decay);
+    }
+    return moved;
+  });
+}
+
+/** The moving averages a moments call was given, checked: both or neither, one float32 per channel, momentum in [0, 1]. */
+function movingInputs(args: WasmKernelArgs, columns: number): { averages: TensorInfo[]; momentum: number } | null {
+  const { movingMean, movingVariance } = args.inputs as Record<string, TensorInfo | undefined>;
+  if (!movingMean && !movingVariance) return null;
+  if (!movingMean || !movingVariance) throw new Error(`${BATCH_NORM_MOMENTS}: give both movingMean and movingVariance or neither (got only ${movingMean ? 'movingMean' : 'movingVariance'})`);
+  expectChannels(BATCH_NORM_MOMENTS, columns, { movingMean, movingVariance });
+  const { momentum } = args.attrs as unknown as { momentum: number };
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new Error(`${BATCH_NORM_MOMENTS}: attr momentum must be a number in [0, 1] with moving averages (got ${String(momentum)})`);
+  return { averages: [movingMean, movingVariance], momentum };
+}
+
 function batchNormMoments(args: WasmKernelArgs): TensorInfo[] {
   const { backend } = args;
   const x = input(args, BATCH_NORM_MOMENTS, 'x');
   const { rows, columns } = matrixOf(BATCH_NORM_MOMENTS, x);
+  const moving = movingInputs(args, columns);
   const mean = backend.makeOutput([columns], 'float32');
   const variance = backend.makeOutput([columns], 'float32');
   const kernels = simdKernels(backend);
@@ -79,7 +110,7 @@ function batchNormMoments(args: WasmKernelArgs): TensorInfo[] {
     for (let i = 0; i < rows * columns; i++) sums[i % columns] = (sums[i % columns] as number) + ((values[i] as number) - (means[i % columns] as number)) ** 2;
     for (let j = 0; j < columns; j++) variances[j] = (sums[j] as number) / rows;
   });
-  return [mean, variance];
+  return moving ? [mean, variance, ...movedAverages(backend, moving.averages, [mean, variance], moving.momentum)] : [mean, variance];
 }
 
 function batchNormGradient(args: WasmKernelArgs): TensorInfo[] {
