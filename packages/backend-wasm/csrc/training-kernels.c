@@ -1741,6 +1741,36 @@ void binary_channels(float *out, const float *x, const float *v, int rows, int c
   }
 }
 
+// One SGD-with-momentum update (PyTorch's formulation) of a variable of `size` floats, into fresh
+// buffers theta_out and velocity_out, each product and sum rounded to float32 as the op-by-op
+// update (tfjs's mul, add, sub, each its own kernel) rounds it:
+//   g' = g + λ·θ (weight_decay λ > 0; else g),   v' = μ·v + g',   θ' = θ − lr·(nesterov ? g' + μ·v' : v').
+EXPORT(sgd_momentum)
+void sgd_momentum(float *theta_out, float *velocity_out, const float *theta, const float *velocity, const float *gradient, int size,
+                  float momentum, float learning_rate, float weight_decay, int nesterov) {
+  const int s4 = size & ~3;
+  const v128_t mu = wasm_f32x4_splat(momentum), lr = wasm_f32x4_splat(learning_rate), decay = wasm_f32x4_splat(weight_decay);
+  const int decayed = weight_decay > 0.0f;
+  int i = 0;
+  for (; i < s4; i += 4) {
+    const v128_t t = wasm_v128_load(theta + i);
+    v128_t g = wasm_v128_load(gradient + i);
+    if (decayed) g = wasm_f32x4_add(g, wasm_f32x4_mul(t, decay));
+    const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(velocity + i), mu), g);
+    const v128_t step = nesterov ? wasm_f32x4_add(g, wasm_f32x4_mul(v, mu)) : v;
+    wasm_v128_store(velocity_out + i, v);
+    wasm_v128_store(theta_out + i, wasm_f32x4_sub(t, wasm_f32x4_mul(step, lr)));
+  }
+  for (; i < size; i++) {
+    float g = gradient[i];
+    if (decayed) g = g + theta[i] * weight_decay;
+    const float v = velocity[i] * momentum + g;
+    const float step = nesterov ? g + v * momentum : v;
+    velocity_out[i] = v;
+    theta_out[i] = theta[i] - step * learning_rate;
+  }
+}
+
 // Packs the right operand of `matmul` into column slices: bp[s, k, j] = B[k, 8s + j] for the
 // ⌈N / 8⌉ slices of 8 columns, zeros past N, so that each 4 × 8 tile streams one contiguous K × 8
 // slice (reading B's rows at stride N touched a new cache line every step: seed-cnn fc1's three

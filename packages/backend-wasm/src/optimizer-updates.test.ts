@@ -2,7 +2,8 @@
 // @digitlab/models (src/zoo-on-wasm.test.ts there: models depends on this package, not back).
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadWasm } from './__fixtures__/backends.js';
+import { loadWasm, runOn } from './__fixtures__/backends.js';
+import { sgdMomentumCases, sgdMomentumKernel } from './__fixtures__/kernel-cases.js';
 import { relativeError, tolerances } from './tolerances.js';
 
 describe('optimizer updates agree with the cpu backend', () => {
@@ -37,5 +38,34 @@ describe('optimizer updates agree with the cpu backend', () => {
     const wasm = await run('wasm');
     expect(wasm.leaked).toBe(0);
     expect(relativeError(wasm.values, cpu.values)).toBeLessThan(tolerances.kernel);
+  });
+});
+
+describe('DigitlabSgdMomentum', () => {
+  beforeAll(async () => {
+    await loadWasm();
+  });
+
+  it.each(sgdMomentumCases)('equals the op-by-op update on cpu bit for bit: $size floats, μ $momentum, lr $learningRate, λ $weightDecay, nesterov $nesterov', async (settings) => {
+    const [inputs, compute] = sgdMomentumKernel(settings);
+    const cpu = await runOn('cpu', inputs, compute);
+    const wasm = await runOn('wasm', inputs, compute);
+    expect(wasm.leaked).toBe(0);
+    expect(wasm.values.map((values) => Array.from(values))).toEqual(cpu.values.map((values) => Array.from(values)));
+  });
+
+  it('names a mismatched input and a bad attr', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const [theta, short, counts] = [tf.ones([4]), tf.zeros([3]), tf.zeros([4], 'int32')];
+    const update = (inputs: tf.NamedTensorMap, attrs: Record<string, unknown>) => () =>
+      tf.engine().runKernel('DigitlabSgdMomentum', { theta, velocity: theta, gradient: theta, ...inputs }, { momentum: 0.9, learningRate: 0.1, weightDecay: 0, nesterov: false, ...attrs } as unknown as tf.NamedAttrMap);
+    expect(update({ gradient: short }, {})).toThrow('DigitlabSgdMomentum: gradient must be float32 and shaped like theta [4] (got float32 [3])');
+    expect(update({ velocity: counts }, {})).toThrow('velocity must be float32 and shaped like theta [4] (got int32 [4])');
+    expect(update({}, { learningRate: Number.NaN })).toThrow('attr learningRate must be a finite number (got NaN)');
+    expect(update({}, { weightDecay: -1 })).toThrow('attr weightDecay must be >= 0 (got -1)');
+    expect(update({}, { nesterov: 1 })).toThrow('attr nesterov must be true or false (got 1)');
+    tf.dispose([theta, short, counts]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

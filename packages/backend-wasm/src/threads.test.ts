@@ -4,6 +4,7 @@ import os from 'node:os';
 import workerThreads from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { random, randomValues, runOn } from './__fixtures__/backends.js';
+import { sgdMomentumCases, sgdMomentumKernel } from './__fixtures__/kernel-cases.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createWasmPlugin } from './index.js';
 import { poolThresholds } from './internal/kernel-pool.js';
@@ -96,9 +97,14 @@ describe('threaded wasm in Node', () => {
       const cpuRelu = await runOn('cpu', specials, (x) => tf.relu(x));
       const wasmRelu = await runOn('wasm', specials, (x) => tf.relu(x));
       expect(Array.from(wasmRelu.values[0]!)).toEqual(Array.from(cpuRelu.values[0]!));
+      // The SGD-with-momentum update, split by elements: the op-by-op update's values bit for bit.
+      const [sgdInputs, sgd] = sgdMomentumKernel(sgdMomentumCases[2]!);
+      const cpuSgd = await runOn('cpu', sgdInputs, sgd);
+      const wasmSgd = await runOn('wasm', sgdInputs, sgd);
+      expect(wasmSgd.values.map((values) => Array.from(values))).toEqual(cpuSgd.values.map((values) => Array.from(values)));
       expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
       const ran = Object.fromEntries(Object.entries(pool!.runs).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
-      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation', 'winograd_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'relu', 'relu_gradient', 'max_pool_disjoint']) {
+      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation', 'winograd_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'relu', 'relu_gradient', 'max_pool_disjoint', 'sgd_momentum']) {
         expect(ran[kernel] ?? 0, `${kernel} ran on the pool ${JSON.stringify(ran)}`).toBeGreaterThan(0);
       }
     } finally {

@@ -18,7 +18,7 @@ export type { BatchSource, FitOptions, FitResult } from './fit.js';
 export type { Callback, BatchLogs, EpochLogs, TrainingControl } from './callbacks.js';
 export { softmaxCrossEntropy, accuracy, l2Penalty } from './loss.js';
 export { globalNorm, clipByGlobalNorm } from './clip.js';
-export { sgd } from './optimizers/sgd.js';
+export { sgd, SGD_MOMENTUM_KERNEL } from './optimizers/sgd.js';
 export type { SgdOptions } from './optimizers/sgd.js';
 export { adam, adamw } from './optimizers/adam.js';
 export type { AdamOptions } from './optimizers/adam.js';

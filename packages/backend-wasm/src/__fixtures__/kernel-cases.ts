@@ -169,3 +169,30 @@ export function batchNormTrainingKernels({ x, shift }: (typeof batchNormTraining
     },
   ];
 }
+
+/** SGD-with-momentum settings the optimizer kernel is checked at, with a variable size (a 4-float SIMD body and a scalar tail). */
+export const sgdMomentumCases = [
+  { size: 7, momentum: 0.9, learningRate: 0.01, weightDecay: 0, nesterov: false },
+  { size: 1031, momentum: 0.9, learningRate: 0.05, weightDecay: 5e-4, nesterov: false },
+  { size: 1031, momentum: 0.85, learningRate: 0.1, weightDecay: 1e-3, nesterov: true },
+  { size: 4099, momentum: 0.5, learningRate: 0.3, weightDecay: 0, nesterov: true },
+];
+
+/**
+ * On wasm: our DigitlabSgdMomentum kernel; on cpu: the same update op by op, as @digitlab/trainer's
+ * `sgd` writes it without the kernel (g + λθ, μv + g, θ − lr·step; each op rounds to float32).
+ * Outputs [θ', v'].
+ */
+export function sgdMomentumKernel({ size, momentum, learningRate, weightDecay, nesterov }: (typeof sgdMomentumCases)[number]): KernelCase {
+  return [
+    [random([size], 41), random([size], 42), random([size], 43)],
+    (theta, velocity, gradient) => {
+      const [t, v, g] = [theta, velocity, gradient] as [tf.Tensor, tf.Tensor, tf.Tensor];
+      if (tf.getBackend() === 'wasm') return tf.engine().runKernel('DigitlabSgdMomentum', { theta: t, velocity: v, gradient: g }, { momentum, learningRate, weightDecay, nesterov }) as tf.Tensor[];
+      const decayed = weightDecay > 0 ? tf.add(g, tf.mul(t, weightDecay)) : g;
+      const moved = tf.add(tf.mul(v, momentum), decayed);
+      const step = nesterov ? tf.add(decayed, tf.mul(moved, momentum)) : moved;
+      return [tf.sub(t, tf.mul(step, learningRate)), moved];
+    },
+  ];
+}

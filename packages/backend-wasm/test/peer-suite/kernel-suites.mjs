@@ -36,6 +36,7 @@ export const kernelSuites = {
   DigitlabReluGradient: ['ops/relu_test.js'],
   DigitlabBatchNormMoments: [],
   DigitlabBatchNormGradient: [],
+  DigitlabSgdMomentum: [],
 };
 
 /** Why a kernel with no tfjs-core test file is still covered. */
@@ -44,6 +45,8 @@ export const unreachableReasons = {
     "our custom kernel, called only by @digitlab/models' batchNormTraining; no tfjs-core op runs it. Checked against cpu in packages/backend-wasm/src/kernels.test.ts.",
   DigitlabBatchNormGradient:
     "our custom kernel, called only by @digitlab/models' batchNormTraining; no tfjs-core op runs it. Checked against cpu in packages/backend-wasm/src/kernels.test.ts.",
+  DigitlabSgdMomentum:
+    "our custom kernel, called only by @digitlab/trainer's sgd optimizer; no tfjs-core op runs it. Checked against the op-by-op update on cpu in packages/backend-wasm/src/optimizer-updates.test.ts.",
 };
 
 /** Every test file in `kernelSuites`, once each, in a stable order. */

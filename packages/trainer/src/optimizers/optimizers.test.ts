@@ -4,7 +4,7 @@ import { describeEachBackend, expectNoLeaks } from '../__fixtures__/backend.js';
 import { adam, adamw } from './adam.js';
 import { createOptimizer } from './create-optimizer.js';
 import type { Optimizer } from './optimizer.js';
-import { sgd } from './sgd.js';
+import { SGD_MOMENTUM_KERNEL, sgd } from './sgd.js';
 
 const start = [1, -2];
 const gradients = [
@@ -38,12 +38,43 @@ function adamByHand(theta: number, grads: number[], { lr = 0.1, beta1 = 0.9, bet
   return theta;
 }
 
-describeEachBackend('optimizers against hand-computed updates', () => {
+describeEachBackend('optimizers against hand-computed updates', (backend) => {
   it('SGD with momentum: v = μv + g, θ −= lr·v', async () => {
     // step 1: v = [0.5, 1], θ = [0.95, −2.1]; step 2: v = [−0.55, 1.15], θ = [1.005, −2.215]
     const theta = await expectNoLeaks(() => run(sgd({ momentum: 0.9 })));
     expect(theta[0]).toBeCloseTo(1.005, 6);
     expect(theta[1]).toBeCloseTo(-2.215, 6);
+  });
+
+  it('SGD runs one DigitlabSgdMomentum kernel a variable where the backend registers it (wasm), with the ops\' values bit for bit', () => {
+    const registered = tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend());
+    expect(registered !== undefined).toBe(backend.name === 'wasm');
+    /** Three steps of `optimizer` on two variables (1,031 floats: a SIMD body and a scalar tail; a scalar), their values after. */
+    const steps = (optimizer: Optimizer) => {
+      const variables = tf.tidy(() => [tf.variable(tf.randomNormal([1031], 0, 1, 'float32', 1)), tf.variable(tf.scalar(0.75))]);
+      for (let step = 0; step < 3; step++) {
+        tf.tidy(() => optimizer.applyGradients(variables, [tf.randomNormal([1031], 0, 1, 'float32', 2 + step), tf.scalar(-0.5 * step)], { learningRate: 0.05, learningRateScales: [1, 0.1] }));
+      }
+      const values = variables.map((variable) => Array.from(variable.dataSync()));
+      tf.dispose(variables);
+      optimizer.dispose();
+      return values;
+    };
+    if (!registered) return;
+    for (const options of [{ momentum: 0.9 }, { momentum: 0.8, nesterov: true, weightDecay: 1e-3 }]) {
+      // The kernel, counting its calls; then the same steps through the ops, the kernel out of the registry.
+      let calls = 0;
+      tf.unregisterKernel(SGD_MOMENTUM_KERNEL, registered.backendName);
+      tf.registerKernel({ ...registered, kernelFunc: (args) => ((calls += 1), registered.kernelFunc(args)) });
+      const fused = steps(sgd(options));
+      tf.unregisterKernel(SGD_MOMENTUM_KERNEL, registered.backendName);
+      try {
+        expect(calls).toBe(2 * 3);
+        expect(fused).toEqual(steps(sgd(options)));
+      } finally {
+        tf.registerKernel(registered);
+      }
+    }
   });
 
   it('Nesterov: θ −= lr·(g + μv)', () => {
