@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createModel, foldBatchNorm, inferenceFunction, type ModelName } from '@digitlab/models/node';
+import { adam, sgd, type Optimizer } from '@digitlab/trainer';
 import type { CpuPeak } from './cpu-peak.js';
 import { profileStep } from './profile-step.js';
 import type { StepProfile } from './profile-table.js';
@@ -44,8 +45,9 @@ export interface BenchmarkMeasurement {
 /** Times `steps` training steps and `steps` inference calls on the current backend, after `warmup` of each. */
 export async function runBenchmark({ model: name, optimizer: optimizerName, batch, steps, warmup, seed, profilePeak }: BenchmarkOptions): Promise<BenchmarkMeasurement> {
   const model = createModel(name, { seed });
-  // The same SGD-momentum / Adam settings as pytorch_reference.py (lr 0.01, Adam betas 0.7/0.9).
-  const optimizer = optimizerName === 'sgdm' ? tf.train.momentum(0.01, 0.9) : tf.train.adam(0.01, 0.7, 0.9);
+  // The optimizers `digitlab train` runs (@digitlab/trainer), with pytorch_reference.py's settings:
+  // torch.optim.SGD(lr 0.01, momentum 0.9), torch.optim.Adam(lr 0.01, betas 0.7/0.9, eps 1e-8).
+  const optimizer = optimizerName === 'sgdm' ? sgd({ momentum: 0.9 }) : adam({ beta1: 0.7, beta2: 0.9 });
   const images = tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', seed);
   const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', seed + 1), 10), 'float32'));
   let inferenceModel: tfl.LayersModel | undefined;
@@ -100,17 +102,17 @@ export async function runBenchmark({ model: name, optimizer: optimizerName, batc
 
 /**
  * One step, as the math reads: logits = f(x; θ); loss = mean softmax cross-entropy(y, logits);
- * θ ← update(θ, ∂loss/∂θ). Reading the loss back makes the step finish inside the timed region.
+ * θ ← update(θ, ∂loss/∂θ). Reading the loss back after the update makes the step finish inside the timed region.
  */
-function trainOneStep(model: tfl.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[], images: tf.Tensor, labels: tf.Tensor): number {
-  const loss = optimizer.minimize(() => {
-    const logits = model.apply(images, { training: true }) as tf.Tensor;
-    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
-  }, true, variables);
-  if (!loss) throw new Error('optimizer.minimize returned no loss');
-  const value = loss.dataSync()[0] ?? Number.NaN;
-  loss.dispose();
-  return value;
+function trainOneStep(model: tfl.LayersModel, optimizer: Optimizer, variables: tf.Variable[], images: tf.Tensor, labels: tf.Tensor): number {
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(images, { training: true }) as tf.Tensor;
+      return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+    }, variables);
+    optimizer.applyGradients(variables, variables.map((variable) => grads[variable.name]!), { learningRate: 0.01 });
+    return value.dataSync()[0] ?? Number.NaN;
+  });
 }
 
 function timeSeconds(body: () => void): number {
