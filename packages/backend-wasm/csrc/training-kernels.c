@@ -1771,6 +1771,47 @@ void sgd_momentum(float *theta_out, float *velocity_out, const float *theta, con
   }
 }
 
+// One Adam / AdamW update of a variable of `size` floats into fresh theta_out, m_out, v_out, each
+// product, quotient, root and sum rounded to float32 as the op-by-op update rounds it. `params`: ten
+// floats β1, 1 − β1, β2, 1 − β2, c1 = 1 − β1^t, c2 = 1 − β2^t, ε, lr, λ (Adam's coupled weight decay,
+// else 0), lr·λ (AdamW's decoupled decay, else 0):
+//   g' = g + λ·θ,   m' = β1·m + (1 − β1)·g',   v' = β2·v + (1 − β2)·g'²,
+//   θ' = θ − (lr·λ)·θ − lr·((m'/c1) / (√(v'/c2) + ε))
+EXPORT(adam_update)
+void adam_update(float *theta_out, float *m_out, float *v_out, const float *theta, const float *m, const float *v, const float *gradient, int size,
+                 const float *params) {
+  const v128_t b1 = wasm_f32x4_splat(params[0]), one_b1 = wasm_f32x4_splat(params[1]), b2 = wasm_f32x4_splat(params[2]), one_b2 = wasm_f32x4_splat(params[3]);
+  const v128_t c1 = wasm_f32x4_splat(params[4]), c2 = wasm_f32x4_splat(params[5]), eps = wasm_f32x4_splat(params[6]), lr = wasm_f32x4_splat(params[7]);
+  const v128_t decay = wasm_f32x4_splat(params[8]), lr_decay = wasm_f32x4_splat(params[9]);
+  const int coupled = params[8] > 0.0f, decoupled = params[9] > 0.0f;
+  const int s4 = size & ~3;
+  int i = 0;
+  for (; i < s4; i += 4) {
+    const v128_t t = wasm_v128_load(theta + i);
+    v128_t g = wasm_v128_load(gradient + i);
+    if (coupled) g = wasm_f32x4_add(g, wasm_f32x4_mul(t, decay));
+    const v128_t m1 = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), b1), wasm_f32x4_mul(g, one_b1));
+    const v128_t v1 = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), b2), wasm_f32x4_mul(wasm_f32x4_mul(g, g), one_b2));
+    const v128_t base = decoupled ? wasm_f32x4_sub(t, wasm_f32x4_mul(t, lr_decay)) : t;
+    const v128_t step = wasm_f32x4_div(wasm_f32x4_div(m1, c1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(v1, c2)), eps));
+    wasm_v128_store(m_out + i, m1);
+    wasm_v128_store(v_out + i, v1);
+    wasm_v128_store(theta_out + i, wasm_f32x4_sub(base, wasm_f32x4_mul(step, lr)));
+  }
+  for (; i < size; i++) {
+    const float t = theta[i];
+    float g = gradient[i];
+    if (coupled) g = g + t * params[8];
+    const float m1 = m[i] * params[0] + g * params[1];
+    const float v1 = v[i] * params[2] + (g * g) * params[3];
+    const float base = decoupled ? t - t * params[9] : t;
+    const float step = (m1 / params[4]) / (__builtin_sqrtf(v1 / params[5]) + params[6]);
+    m_out[i] = m1;
+    v_out[i] = v1;
+    theta_out[i] = base - step * params[7];
+  }
+}
+
 // Packs the right operand of `matmul` into column slices: bp[s, k, j] = B[k, 8s + j] for the
 // ⌈N / 8⌉ slices of 8 columns, zeros past N, so that each 4 × 8 tile streams one contiguous K × 8
 // slice (reading B's rows at stride N touched a new cache line every step: seed-cnn fc1's three

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadWasm, runOn } from './__fixtures__/backends.js';
-import { sgdMomentumCases, sgdMomentumKernel } from './__fixtures__/kernel-cases.js';
+import { adamCases, adamKernel, sgdMomentumCases, sgdMomentumKernel } from './__fixtures__/kernel-cases.js';
 import { relativeError, tolerances } from './tolerances.js';
 
 describe('optimizer updates agree with the cpu backend', () => {
@@ -66,6 +66,35 @@ describe('DigitlabSgdMomentum', () => {
     expect(update({}, { weightDecay: -1 })).toThrow('attr weightDecay must be >= 0 (got -1)');
     expect(update({}, { nesterov: 1 })).toThrow('attr nesterov must be true or false (got 1)');
     tf.dispose([theta, short, counts]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('DigitlabAdam', () => {
+  beforeAll(async () => {
+    await loadWasm();
+  });
+
+  it.each(adamCases)('equals the op-by-op update on cpu bit for bit: $size floats, β $beta1/$beta2, ε $epsilon, lr $learningRate, step $t, λ $weightDecay, decoupled $decoupled', async (settings) => {
+    const [inputs, compute] = adamKernel(settings);
+    const cpu = await runOn('cpu', inputs, compute);
+    const wasm = await runOn('wasm', inputs, compute);
+    expect(wasm.leaked).toBe(0);
+    expect(wasm.values.map((values) => Array.from(values))).toEqual(cpu.values.map((values) => Array.from(values)));
+  });
+
+  it('names a mismatched input and a bad attr', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const [theta, short] = [tf.ones([4]), tf.zeros([3])];
+    const settings = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, learningRate: 0.001, correction1: 0.1, correction2: 0.001, weightDecay: 0, decoupled: false };
+    const update = (inputs: tf.NamedTensorMap, attrs: Record<string, unknown>) => () =>
+      tf.engine().runKernel('DigitlabAdam', { theta, m: theta, v: theta, gradient: theta, ...inputs }, { ...settings, ...attrs } as unknown as tf.NamedAttrMap);
+    expect(update({ v: short }, {})).toThrow('DigitlabAdam: v must be float32 and shaped like theta [4] (got float32 [3])');
+    expect(update({}, { epsilon: undefined })).toThrow('attr epsilon must be a finite number (got undefined)');
+    expect(update({}, { correction2: 0 })).toThrow('attr correction2 (1 − β^t) must be > 0 (got 0)');
+    expect(update({}, { decoupled: 'yes' })).toThrow('attr decoupled must be true or false (got yes)');
+    tf.dispose([theta, short]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

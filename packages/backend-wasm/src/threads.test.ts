@@ -4,7 +4,7 @@ import os from 'node:os';
 import workerThreads from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { random, randomValues, runOn } from './__fixtures__/backends.js';
-import { sgdMomentumCases, sgdMomentumKernel } from './__fixtures__/kernel-cases.js';
+import { adamCases, adamKernel, sgdMomentumCases, sgdMomentumKernel } from './__fixtures__/kernel-cases.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createWasmPlugin } from './index.js';
 import { poolThresholds } from './internal/kernel-pool.js';
@@ -102,9 +102,13 @@ describe('threaded wasm in Node', () => {
       const cpuSgd = await runOn('cpu', sgdInputs, sgd);
       const wasmSgd = await runOn('wasm', sgdInputs, sgd);
       expect(wasmSgd.values.map((values) => Array.from(values))).toEqual(cpuSgd.values.map((values) => Array.from(values)));
+      const [adamInputs, adamUpdate] = adamKernel(adamCases[2]!);
+      const cpuAdam = await runOn('cpu', adamInputs, adamUpdate);
+      const wasmAdam = await runOn('wasm', adamInputs, adamUpdate);
+      expect(wasmAdam.values.map((values) => Array.from(values))).toEqual(cpuAdam.values.map((values) => Array.from(values)));
       expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
       const ran = Object.fromEntries(Object.entries(pool!.runs).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
-      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation', 'winograd_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'relu', 'relu_gradient', 'max_pool_disjoint', 'sgd_momentum']) {
+      for (const kernel of ['conv2d_forward', 'conv2d_backprop_filter', 'conv2d_backprop_input', 'matmul', 'pad_images', 'crop_images', 'col2im', 'max_pool_grad_disjoint', 'binary_channels', 'batch_norm_channels', 'bias_activation', 'winograd_conv3x3', 'winograd_filter_gradient', 'winograd4_input_gradient', 'relu', 'relu_gradient', 'max_pool_disjoint', 'sgd_momentum', 'adam_update']) {
         expect(ran[kernel] ?? 0, `${kernel} ran on the pool ${JSON.stringify(ran)}`).toBeGreaterThan(0);
       }
     } finally {

@@ -20,7 +20,7 @@ export { softmaxCrossEntropy, accuracy, l2Penalty } from './loss.js';
 export { globalNorm, clipByGlobalNorm } from './clip.js';
 export { sgd, SGD_MOMENTUM_KERNEL } from './optimizers/sgd.js';
 export type { SgdOptions } from './optimizers/sgd.js';
-export { adam, adamw } from './optimizers/adam.js';
+export { adam, adamw, ADAM_KERNEL } from './optimizers/adam.js';
 export type { AdamOptions } from './optimizers/adam.js';
 export { createOptimizer } from './optimizers/create-optimizer.js';
 export { optimizerNames } from './optimizers/optimizer.js';

@@ -196,3 +196,37 @@ export function sgdMomentumKernel({ size, momentum, learningRate, weightDecay, n
     },
   ];
 }
+
+/** Adam / AdamW settings the optimizer kernel is checked at (t: the step, for the bias corrections). */
+export const adamCases = [
+  { size: 7, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, learningRate: 0.001, t: 1, weightDecay: 0, decoupled: false },
+  { size: 1031, beta1: 0.7, beta2: 0.9, epsilon: 1e-8, learningRate: 0.01, t: 3, weightDecay: 1e-3, decoupled: false },
+  { size: 1031, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, learningRate: 0.003, t: 25, weightDecay: 0.01, decoupled: true },
+  { size: 4099, beta1: 0.5, beta2: 0.99, epsilon: 1e-6, learningRate: 0.1, t: 2, weightDecay: 0, decoupled: true },
+];
+
+/**
+ * On wasm: our DigitlabAdam kernel; on cpu: the same update op by op, as @digitlab/trainer's `adam` /
+ * `adamw` write it without the kernel. Outputs [θ', m', v'] (m from any sign, v ≥ 0 as Adam keeps it).
+ */
+export function adamKernel({ size, beta1, beta2, epsilon, learningRate, t, weightDecay, decoupled }: (typeof adamCases)[number]): KernelCase {
+  const [correction1, correction2] = [1 - beta1 ** t, 1 - beta2 ** t];
+  const second = random([size], 53);
+  second.values = second.values.map((value) => value * value);
+  return [
+    [random([size], 51), random([size], 52), second, random([size], 54)],
+    (theta, m, v, gradient) => {
+      const [th, m0, v0, g0] = [theta, m, v, gradient] as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      if (tf.getBackend() === 'wasm') {
+        const attrs = { beta1, beta2, epsilon, learningRate, correction1, correction2, weightDecay, decoupled };
+        return tf.engine().runKernel('DigitlabAdam', { theta: th, m: m0, v: v0, gradient: g0 }, attrs) as tf.Tensor[];
+      }
+      const g = !decoupled && weightDecay > 0 ? tf.add(g0, tf.mul(th, weightDecay)) : g0;
+      const m1 = tf.add(tf.mul(m0, beta1), tf.mul(g, 1 - beta1));
+      const v1 = tf.add(tf.mul(v0, beta2), tf.mul(tf.square(g), 1 - beta2));
+      const base = decoupled && weightDecay > 0 ? tf.sub(th, tf.mul(th, learningRate * weightDecay)) : th;
+      const step = tf.div(tf.div(m1, correction1), tf.add(tf.sqrt(tf.div(v1, correction2)), epsilon));
+      return [tf.sub(base, tf.mul(step, learningRate)), m1, v1];
+    },
+  ];
+}

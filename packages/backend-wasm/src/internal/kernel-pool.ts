@@ -65,6 +65,7 @@ const poolKernels = [
   'batch_norm_gradient_sums',
   'relu',
   'sgd_momentum',
+  'adam_update',
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
@@ -682,6 +683,7 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
     relu_gradient: splitting('relu_gradient', (args) => perElement(args, 3, [0, 1, 2])),
     relu: splitting('relu', (args) => perElement(args, 2, [0, 1])),
     sgd_momentum: splitting('sgd_momentum', (args) => perElement(args, 5, [0, 1, 2, 3, 4])),
+    adam_update: splitting('adam_update', (args) => perElement(args, 7, [0, 1, 2, 3, 4, 5, 6])),
     bias_activation: splitting('bias_activation', (args) => {
       const [, , rows, columns] = args;
       return byItems(args, 2, [[0, columns]], copyThreads(rows * columns, rows));

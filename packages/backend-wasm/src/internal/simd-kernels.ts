@@ -128,6 +128,8 @@ export interface SimdKernels {
   binary_channels(out: number, x: number, v: number, rows: number, columns: number, op: number): void;
   /** One SGD-with-momentum update of `size` floats into fresh thetaOut, velocityOut (kernels/sgd-momentum.ts). */
   sgd_momentum(thetaOut: number, velocityOut: number, theta: number, velocity: number, gradient: number, size: number, momentum: number, learningRate: number, weightDecay: number, nesterov: number): void;
+  /** One Adam / AdamW update of `size` floats into fresh thetaOut, mOut, vOut; `params`: its ten float32 settings (kernels/adam.ts). */
+  adam_update(thetaOut: number, mOut: number, vOut: number, theta: number, m: number, v: number, gradient: number, size: number, params: number): void;
   /** B [K, N] (or, `transposed`, stored [N, K]) into `matmulColumnsFloats` floats of 8-column slices for `matmul`. */
   pack_columns(bp: number, b: number, depth: number, columns: number, transposed: number): void;
   /** `bp`: B packed by `pack_columns`; `panel`: scratch of `matmulPanelFloats` floats (A packed by quads of rows; pooled pieces use their rows' part). */

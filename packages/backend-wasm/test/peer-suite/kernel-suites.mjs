@@ -37,6 +37,7 @@ export const kernelSuites = {
   DigitlabBatchNormMoments: [],
   DigitlabBatchNormGradient: [],
   DigitlabSgdMomentum: [],
+  DigitlabAdam: [],
 };
 
 /** Why a kernel with no tfjs-core test file is still covered. */
@@ -47,6 +48,8 @@ export const unreachableReasons = {
     "our custom kernel, called only by @digitlab/models' batchNormTraining; no tfjs-core op runs it. Checked against cpu in packages/backend-wasm/src/kernels.test.ts.",
   DigitlabSgdMomentum:
     "our custom kernel, called only by @digitlab/trainer's sgd optimizer; no tfjs-core op runs it. Checked against the op-by-op update on cpu in packages/backend-wasm/src/optimizer-updates.test.ts.",
+  DigitlabAdam:
+    "our custom kernel, called only by @digitlab/trainer's adam and adamw optimizers; no tfjs-core op runs it. Checked against the op-by-op update on cpu in packages/backend-wasm/src/optimizer-updates.test.ts.",
 };
 
 /** Every test file in `kernelSuites`, once each, in a stable order. */

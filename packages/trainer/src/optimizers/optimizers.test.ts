@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeEachBackend, expectNoLeaks } from '../__fixtures__/backend.js';
-import { adam, adamw } from './adam.js';
+import { ADAM_KERNEL, adam, adamw } from './adam.js';
 import { createOptimizer } from './create-optimizer.js';
 import type { Optimizer } from './optimizer.js';
 import { SGD_MOMENTUM_KERNEL, sgd } from './sgd.js';
@@ -46,8 +46,14 @@ describeEachBackend('optimizers against hand-computed updates', (backend) => {
     expect(theta[1]).toBeCloseTo(-2.215, 6);
   });
 
-  it('SGD runs one DigitlabSgdMomentum kernel a variable where the backend registers it (wasm), with the ops\' values bit for bit', () => {
-    const registered = tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend());
+  it.each([
+    [SGD_MOMENTUM_KERNEL, () => sgd({ momentum: 0.9 })],
+    [SGD_MOMENTUM_KERNEL, () => sgd({ momentum: 0.8, nesterov: true, weightDecay: 1e-3 })],
+    [ADAM_KERNEL, () => adam({ beta1: 0.7, beta2: 0.9 })],
+    [ADAM_KERNEL, () => adam({ weightDecay: 1e-3 })],
+    [ADAM_KERNEL, () => adamw()],
+  ] as const)('runs one %s kernel a variable where the backend registers it (wasm), with the ops\' values bit for bit', (kernel, make) => {
+    const registered = tf.getKernel(kernel, tf.getBackend());
     expect(registered !== undefined).toBe(backend.name === 'wasm');
     /** Three steps of `optimizer` on two variables (1,031 floats: a SIMD body and a scalar tail; a scalar), their values after. */
     const steps = (optimizer: Optimizer) => {
@@ -61,19 +67,17 @@ describeEachBackend('optimizers against hand-computed updates', (backend) => {
       return values;
     };
     if (!registered) return;
-    for (const options of [{ momentum: 0.9 }, { momentum: 0.8, nesterov: true, weightDecay: 1e-3 }]) {
-      // The kernel, counting its calls; then the same steps through the ops, the kernel out of the registry.
-      let calls = 0;
-      tf.unregisterKernel(SGD_MOMENTUM_KERNEL, registered.backendName);
-      tf.registerKernel({ ...registered, kernelFunc: (args) => ((calls += 1), registered.kernelFunc(args)) });
-      const fused = steps(sgd(options));
-      tf.unregisterKernel(SGD_MOMENTUM_KERNEL, registered.backendName);
-      try {
-        expect(calls).toBe(2 * 3);
-        expect(fused).toEqual(steps(sgd(options)));
-      } finally {
-        tf.registerKernel(registered);
-      }
+    // The kernel, counting its calls; then the same steps through the ops, the kernel out of the registry.
+    let calls = 0;
+    tf.unregisterKernel(kernel, registered.backendName);
+    tf.registerKernel({ ...registered, kernelFunc: (args) => ((calls += 1), registered.kernelFunc(args)) });
+    const fused = steps(make());
+    tf.unregisterKernel(kernel, registered.backendName);
+    try {
+      expect(calls).toBe(2 * 3);
+      expect(fused).toEqual(steps(make()));
+    } finally {
+      tf.registerKernel(registered);
     }
   });
 
