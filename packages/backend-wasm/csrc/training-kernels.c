@@ -1812,6 +1812,29 @@ void adam_update(float *theta_out, float *m_out, float *v_out, const float *thet
   }
 }
 
+// Σ x² over `size` floats (a gradient's squared L2 norm): float32 sums in 4 lanes over blocks of 1024
+// floats, each block added in double, so the error stays that of a 1024-term float32 sum however
+// large the tensor.
+#define SUM_SQUARES_BLOCK 1024
+EXPORT(sum_squares)
+double sum_squares(const float *x, int size) {
+  double total = 0.0;
+  for (int start = 0; start < size; start += SUM_SQUARES_BLOCK) {
+    const int end = size - start < SUM_SQUARES_BLOCK ? size : start + SUM_SQUARES_BLOCK;
+    v128_t acc = wasm_f32x4_splat(0.0f);
+    int i = start;
+    for (; i + 4 <= end; i += 4) {
+      const v128_t v = wasm_v128_load(x + i);
+      acc = wasm_f32x4_add(acc, wasm_f32x4_mul(v, v));
+    }
+    double block = (double)wasm_f32x4_extract_lane(acc, 0) + (double)wasm_f32x4_extract_lane(acc, 1) + (double)wasm_f32x4_extract_lane(acc, 2) +
+                   (double)wasm_f32x4_extract_lane(acc, 3);
+    for (; i < end; i++) block += (double)x[i] * (double)x[i];
+    total += block;
+  }
+  return total;
+}
+
 // Packs the right operand of `matmul` into column slices: bp[s, k, j] = B[k, 8s + j] for the
 // ⌈N / 8⌉ slices of 8 columns, zeros past N, so that each 4 × 8 tile streams one contiguous K × 8
 // slice (reading B's rows at stride N touched a new cache line every step: seed-cnn fc1's three

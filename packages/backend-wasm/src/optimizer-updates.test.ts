@@ -2,7 +2,7 @@
 // @digitlab/models (src/zoo-on-wasm.test.ts there: models depends on this package, not back).
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadWasm, runOn } from './__fixtures__/backends.js';
+import { loadWasm, randomValues, runOn } from './__fixtures__/backends.js';
 import { adamCases, adamKernel, sgdMomentumCases, sgdMomentumKernel } from './__fixtures__/kernel-cases.js';
 import { relativeError, tolerances } from './tolerances.js';
 
@@ -95,6 +95,32 @@ describe('DigitlabAdam', () => {
     expect(update({}, { correction2: 0 })).toThrow('attr correction2 (1 − β^t) must be > 0 (got 0)');
     expect(update({}, { decoupled: 'yes' })).toThrow('attr decoupled must be true or false (got yes)');
     tf.dispose([theta, short]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('DigitlabGlobalNorm', () => {
+  beforeAll(async () => {
+    await loadWasm();
+  });
+
+  it('equals √(Σ x²) taken in float64, over tensors with SIMD bodies, tails and several 1,024-float blocks', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const values = [randomValues(7, 61), randomValues(3 * 3 * 16 * 32, 62).map((value) => value * 1e-3), randomValues(1, 63), randomValues(70_001, 64)];
+    const tensors = values.map((v) => tf.tensor1d(v));
+    const norm = tf.engine().runKernel('DigitlabGlobalNorm', Object.fromEntries(tensors.map((tensor, index) => [String(index), tensor]))) as tf.Tensor;
+    let exact = 0;
+    for (const v of values) for (const value of v) exact += value * value;
+    expect(norm.shape).toEqual([]);
+    expect(Math.abs((norm.dataSync()[0] as number) - Math.sqrt(exact)) / Math.sqrt(exact)).toBeLessThan(1e-7);
+    // A non-finite gradient makes the norm non-finite (the trainer's guard reads it).
+    const bad = tf.tensor1d([1, Number.NaN, 2]);
+    const nan = tf.engine().runKernel('DigitlabGlobalNorm', { 0: tensors[0]!, 1: bad }) as tf.Tensor;
+    expect(nan.dataSync()[0]).toBeNaN();
+    const counts = tf.tensor1d([1], 'int32');
+    expect(() => tf.engine().runKernel('DigitlabGlobalNorm', { 0: counts })).toThrow('DigitlabGlobalNorm: input "0" must be float32 (got int32 [1])');
+    tf.dispose([...tensors, norm, bad, nan, counts]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

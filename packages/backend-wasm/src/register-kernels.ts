@@ -22,9 +22,10 @@ import { reluConfig } from './kernels/relu.js';
 import { batchNormGradientConfig, batchNormMomentsConfig } from './kernels/batch-norm-training.js';
 import { sgdMomentumConfig } from './kernels/sgd-momentum.js';
 import { adamConfig } from './kernels/adam.js';
+import { globalNormConfig } from './kernels/global-norm.js';
 
 /** Every kernel of ours, in registration order. */
-const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig, reluConfig, reluGradientConfig, batchNormMomentsConfig, batchNormGradientConfig, sgdMomentumConfig, adamConfig];
+const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig, reluConfig, reluGradientConfig, batchNormMomentsConfig, batchNormGradientConfig, sgdMomentumConfig, adamConfig, globalNormConfig];
 
 /** Stock kernels ours call internally; captured before anything is replaced. */
 const stockDependencies = ['MaxPool', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Transpose', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub', 'Elu', 'Relu', 'Relu6', 'Sigmoid', 'LeakyRelu', 'Prelu'] as const;

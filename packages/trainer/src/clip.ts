@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+/**
+ * Kernel name a backend registers to take a list of float32 tensors' global L2 norm in one call
+ * (@digitlab/backend-wasm does): inputs named "0", "1", … in order; output a float32 scalar. Where
+ * the current backend registers it, {@link globalNorm} makes that one call instead of two a tensor.
+ */
+export const GLOBAL_NORM_KERNEL = 'DigitlabGlobalNorm';
+
 /** Global L2 norm of a list of tensors: `√(Σ_i ‖g_i‖²)`. */
 export function globalNorm(tensors: readonly tf.Tensor[]): tf.Scalar {
+  if (tensors.length > 0 && tensors.every((t) => t.dtype === 'float32') && tf.getKernel(GLOBAL_NORM_KERNEL, tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel(GLOBAL_NORM_KERNEL, Object.fromEntries(tensors.map((t, index) => [String(index), t]))) as tf.Scalar;
+  }
   return tf.tidy(() => tf.sqrt(tf.addN(tensors.map((t) => tf.sum(tf.square(t))))) as tf.Scalar);
 }
 

@@ -17,7 +17,7 @@ export { fit } from './fit.js';
 export type { BatchSource, FitOptions, FitResult } from './fit.js';
 export type { Callback, BatchLogs, EpochLogs, TrainingControl } from './callbacks.js';
 export { softmaxCrossEntropy, accuracy, l2Penalty } from './loss.js';
-export { globalNorm, clipByGlobalNorm } from './clip.js';
+export { globalNorm, clipByGlobalNorm, GLOBAL_NORM_KERNEL } from './clip.js';
 export { sgd, SGD_MOMENTUM_KERNEL } from './optimizers/sgd.js';
 export type { SgdOptions } from './optimizers/sgd.js';
 export { adam, adamw, ADAM_KERNEL } from './optimizers/adam.js';

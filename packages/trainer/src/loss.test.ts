@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from './__fixtures__/backend.js';
-import { clipByGlobalNorm, globalNorm } from './clip.js';
+import { clipByGlobalNorm, GLOBAL_NORM_KERNEL, globalNorm } from './clip.js';
 import { accuracy, l2Penalty, softmaxCrossEntropy } from './loss.js';
 
 function byHand(logits: number[][], labels: number[], epsilon: number): number {
@@ -17,7 +17,7 @@ function byHand(logits: number[][], labels: number[], epsilon: number): number {
   return total / logits.length;
 }
 
-describeEachBackend('loss', () => {
+describeEachBackend('loss', (backend) => {
   const logits = [
     [2, 0.5, -1],
     [0.1, 0.2, 3],
@@ -62,5 +62,30 @@ describeEachBackend('loss', () => {
       expect(clipped.map((g) => g.dataSync()[0])).toEqual([expect.closeTo(0.6, 5), expect.closeTo(0.8, 5)]);
       expect(clipByGlobalNorm(grads, 10)[0]!.dataSync()[0]).toBeCloseTo(3, 5);
     });
+  });
+
+  it('global norm: one DigitlabGlobalNorm call where the backend registers it (wasm), closer to the float64 norm than the ops', () => {
+    const registered = tf.getKernel(GLOBAL_NORM_KERNEL, tf.getBackend());
+    expect(registered !== undefined).toBe(backend.name === 'wasm');
+    if (!registered) return;
+    const tensors = tf.tidy(() => [tf.randomNormal([3, 3, 16, 32], 0, 0.01, 'float32', 7), tf.randomNormal([32], 0, 1, 'float32', 8), tf.randomNormal([1601, 10], 0, 0.1, 'float32', 9)]);
+    let calls = 0;
+    tf.unregisterKernel(GLOBAL_NORM_KERNEL, registered.backendName);
+    tf.registerKernel({ ...registered, kernelFunc: (args) => ((calls += 1), registered.kernelFunc(args)) });
+    const fused = tf.tidy(() => globalNorm(tensors).dataSync()[0]!);
+    tf.unregisterKernel(GLOBAL_NORM_KERNEL, registered.backendName);
+    try {
+      const ops = tf.tidy(() => globalNorm(tensors).dataSync()[0]!);
+      let squares = 0;
+      for (const tensor of tensors) for (const value of tensor.dataSync()) squares += value * value;
+      const exact = Math.sqrt(squares);
+      expect(calls).toBe(1);
+      // The kernel sums in double (float32 blocks of 1,024): within the float32 result's rounding; the ops' float32 sums a little further.
+      expect(Math.abs(fused - exact) / exact).toBeLessThan(1e-7);
+      expect(Math.abs(ops - exact) / exact).toBeLessThan(1e-5);
+    } finally {
+      tf.registerKernel(registered);
+      tf.dispose(tensors);
+    }
   });
 });

@@ -128,6 +128,8 @@ export interface SimdKernels {
   binary_channels(out: number, x: number, v: number, rows: number, columns: number, op: number): void;
   /** One SGD-with-momentum update of `size` floats into fresh thetaOut, velocityOut (kernels/sgd-momentum.ts). */
   sgd_momentum(thetaOut: number, velocityOut: number, theta: number, velocity: number, gradient: number, size: number, momentum: number, learningRate: number, weightDecay: number, nesterov: number): void;
+  /** Σ x² over `size` floats, float32 blocks of 1024 added in double (kernels/global-norm.ts). */
+  sum_squares(x: number, size: number): number;
   /** One Adam / AdamW update of `size` floats into fresh thetaOut, mOut, vOut; `params`: its ten float32 settings (kernels/adam.ts). */
   adam_update(thetaOut: number, mOut: number, vOut: number, theta: number, m: number, v: number, gradient: number, size: number, params: number): void;
   /** B [K, N] (or, `transposed`, stored [N, K]) into `matmulColumnsFloats` floats of 8-column slices for `matmul`. */

@@ -38,6 +38,7 @@ export const kernelSuites = {
   DigitlabBatchNormGradient: [],
   DigitlabSgdMomentum: [],
   DigitlabAdam: [],
+  DigitlabGlobalNorm: [],
 };
 
 /** Why a kernel with no tfjs-core test file is still covered. */
@@ -50,6 +51,8 @@ export const unreachableReasons = {
     "our custom kernel, called only by @digitlab/trainer's sgd optimizer; no tfjs-core op runs it. Checked against the op-by-op update on cpu in packages/backend-wasm/src/optimizer-updates.test.ts.",
   DigitlabAdam:
     "our custom kernel, called only by @digitlab/trainer's adam and adamw optimizers; no tfjs-core op runs it. Checked against the op-by-op update on cpu in packages/backend-wasm/src/optimizer-updates.test.ts.",
+  DigitlabGlobalNorm:
+    "our custom kernel, called only by @digitlab/trainer's globalNorm; no tfjs-core op runs it. Checked against a float64 sum in packages/backend-wasm/src/optimizer-updates.test.ts.",
 };
 
 /** Every test file in `kernelSuites`, once each, in a stable order. */
