@@ -1,5 +1,5 @@
 // A page entry: the kernel cases of kernels.test.ts (our training kernels: Conv2DBackpropFilter,
-// Conv2DBackpropInput, MaxPoolGrad, BatchMatMul with transposes, the batch-norm training kernels)
+// Conv2DBackpropInput, MaxPoolGrad, BatchMatMul with transposes, the batch-norm training kernels, the optimizer updates)
 // run on `cpu` and on `wasm` inside Chromium; `pageResult` holds each case's relative error per
 // output and the tensors it leaked on wasm. The test compares them with `tolerances`.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -8,6 +8,8 @@ import { createWasmPlugin } from '../index.js';
 import { relativeError } from '../tolerances.js';
 import { random, runOn } from './compare-backends.js';
 import {
+  adamCases,
+  adamKernel,
   batchNormTrainingCases,
   batchNormTrainingKernels,
   convAndGradients,
@@ -16,6 +18,8 @@ import {
   matMulCases,
   maxPoolAndGradient,
   maxPoolCases,
+  sgdMomentumCases,
+  sgdMomentumKernel,
   type KernelCase,
 } from './kernel-cases.js';
 
@@ -39,6 +43,8 @@ try {
       [[random(c.a, 6), random(c.b, 7)], matMulAndGradients(c.transposeA, c.transposeB)],
     ]),
     ...batchNormTrainingCases.map((c): [string, KernelCase] => [`DigitlabBatchNormMoments + DigitlabBatchNormGradient x=${c.x} shift=${c.shift}`, batchNormTrainingKernels(c)]),
+    ...sgdMomentumCases.map((c): [string, KernelCase] => [`DigitlabSgdMomentum ${JSON.stringify(c)}`, sgdMomentumKernel(c)]),
+    ...adamCases.map((c): [string, KernelCase] => [`DigitlabAdam ${JSON.stringify(c)}`, adamKernel(c)]),
   ];
   const results: CaseResult[] = [];
   for (const [name, [inputs, compute]] of cases) {
