@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from './__fixtures__/backend.js';
+import { withAndWithoutKernel } from './__fixtures__/kernel-paths.js';
 import { clipByGlobalNorm, GLOBAL_NORM_KERNEL, globalNorm } from './clip.js';
 import { accuracy, l2Penalty, softmaxCrossEntropy } from './loss.js';
 
@@ -69,13 +70,8 @@ describeEachBackend('loss', (backend) => {
     expect(registered !== undefined).toBe(backend.name === 'wasm');
     if (!registered) return;
     const tensors = tf.tidy(() => [tf.randomNormal([3, 3, 16, 32], 0, 0.01, 'float32', 7), tf.randomNormal([32], 0, 1, 'float32', 8), tf.randomNormal([1601, 10], 0, 0.1, 'float32', 9)]);
-    let calls = 0;
-    tf.unregisterKernel(GLOBAL_NORM_KERNEL, registered.backendName);
-    tf.registerKernel({ ...registered, kernelFunc: (args) => ((calls += 1), registered.kernelFunc(args)) });
-    const fused = tf.tidy(() => globalNorm(tensors).dataSync()[0]!);
-    tf.unregisterKernel(GLOBAL_NORM_KERNEL, registered.backendName);
     try {
-      const ops = tf.tidy(() => globalNorm(tensors).dataSync()[0]!);
+      const { calls, fused, ops } = withAndWithoutKernel(GLOBAL_NORM_KERNEL, () => tf.tidy(() => globalNorm(tensors).dataSync()[0]!));
       let squares = 0;
       for (const tensor of tensors) for (const value of tensor.dataSync()) squares += value * value;
       const exact = Math.sqrt(squares);
@@ -84,7 +80,6 @@ describeEachBackend('loss', (backend) => {
       expect(Math.abs(fused - exact) / exact).toBeLessThan(1e-7);
       expect(Math.abs(ops - exact) / exact).toBeLessThan(1e-5);
     } finally {
-      tf.registerKernel(registered);
       tf.dispose(tensors);
     }
   });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeEachBackend, expectNoLeaks } from '../__fixtures__/backend.js';
+import { withAndWithoutKernel } from '../__fixtures__/kernel-paths.js';
 import { ADAM_KERNEL, adam, adamw } from './adam.js';
 import { createOptimizer } from './create-optimizer.js';
 import type { Optimizer } from './optimizer.js';
@@ -67,18 +68,9 @@ describeEachBackend('optimizers against hand-computed updates', (backend) => {
       return values;
     };
     if (!registered) return;
-    // The kernel, counting its calls; then the same steps through the ops, the kernel out of the registry.
-    let calls = 0;
-    tf.unregisterKernel(kernel, registered.backendName);
-    tf.registerKernel({ ...registered, kernelFunc: (args) => ((calls += 1), registered.kernelFunc(args)) });
-    const fused = steps(make());
-    tf.unregisterKernel(kernel, registered.backendName);
-    try {
-      expect(calls).toBe(2 * 3);
-      expect(fused).toEqual(steps(make()));
-    } finally {
-      tf.registerKernel(registered);
-    }
+    const { calls, fused, ops } = withAndWithoutKernel(kernel, () => steps(make()));
+    expect(calls).toBe(2 * 3);
+    expect(fused).toEqual(ops);
   });
 
   it('Nesterov: θ −= lr·(g + μv)', () => {
