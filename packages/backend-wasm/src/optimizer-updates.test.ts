@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadWasm, randomValues, runOn } from './__fixtures__/backends.js';
-import { adamCases, adamKernel, sgdMomentumCases, sgdMomentumKernel } from './__fixtures__/kernel-cases.js';
+import { adamCases, adamKernel, sgdMomentumCases, sgdMomentumKernel, type KernelCase } from './__fixtures__/kernel-cases.js';
 import { relativeError, tolerances } from './tolerances.js';
 
 describe('optimizer updates agree with the cpu backend', () => {
@@ -41,20 +41,23 @@ describe('optimizer updates agree with the cpu backend', () => {
   });
 });
 
-describe('DigitlabSgdMomentum', () => {
+describe('optimizer-update kernels', () => {
   beforeAll(async () => {
     await loadWasm();
   });
 
-  it.each(sgdMomentumCases)('equals the op-by-op update on cpu bit for bit: $size floats, μ $momentum, lr $learningRate, λ $weightDecay, nesterov $nesterov', async (settings) => {
-    const [inputs, compute] = sgdMomentumKernel(settings);
+  const cases: Array<[string, KernelCase]> = [
+    ...sgdMomentumCases.map((settings): [string, KernelCase] => [`DigitlabSgdMomentum ${JSON.stringify(settings)}`, sgdMomentumKernel(settings)]),
+    ...adamCases.map((settings): [string, KernelCase] => [`DigitlabAdam ${JSON.stringify(settings)}`, adamKernel(settings)]),
+  ];
+  it.each(cases)('%s equals the op-by-op update on cpu bit for bit', async (_, [inputs, compute]) => {
     const cpu = await runOn('cpu', inputs, compute);
     const wasm = await runOn('wasm', inputs, compute);
     expect(wasm.leaked).toBe(0);
     expect(wasm.values.map((values) => Array.from(values))).toEqual(cpu.values.map((values) => Array.from(values)));
   });
 
-  it('names a mismatched input and a bad attr', async () => {
+  it('DigitlabSgdMomentum names a mismatched input and a bad attr', async () => {
     await tf.setBackend('wasm');
     const before = tf.memory().numTensors;
     const [theta, short, counts] = [tf.ones([4]), tf.zeros([3]), tf.zeros([4], 'int32')];
@@ -68,22 +71,8 @@ describe('DigitlabSgdMomentum', () => {
     tf.dispose([theta, short, counts]);
     expect(tf.memory().numTensors).toBe(before);
   });
-});
 
-describe('DigitlabAdam', () => {
-  beforeAll(async () => {
-    await loadWasm();
-  });
-
-  it.each(adamCases)('equals the op-by-op update on cpu bit for bit: $size floats, β $beta1/$beta2, ε $epsilon, lr $learningRate, step $t, λ $weightDecay, decoupled $decoupled', async (settings) => {
-    const [inputs, compute] = adamKernel(settings);
-    const cpu = await runOn('cpu', inputs, compute);
-    const wasm = await runOn('wasm', inputs, compute);
-    expect(wasm.leaked).toBe(0);
-    expect(wasm.values.map((values) => Array.from(values))).toEqual(cpu.values.map((values) => Array.from(values)));
-  });
-
-  it('names a mismatched input and a bad attr', async () => {
+  it('DigitlabAdam names a mismatched input and a bad attr', async () => {
     await tf.setBackend('wasm');
     const before = tf.memory().numTensors;
     const [theta, short] = [tf.ones([4]), tf.zeros([3])];
