@@ -754,10 +754,11 @@ void conv2d_forward(float *out, const float *xp, const float *w, float *panel, i
 //   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
 //   Aᵀ = [1 1 1 0; 0 1 −1 −1].
 
-// u[p, c, co] = (G g Gᵀ)[p] with g[kh, kw] = w[kh, kw, c, co] (HWIO), 4 co at a time (CO % 4 = 0).
+// u[p, c, co] = (G g Gᵀ)[p] with g[kh, kw] = w[kh, kw, c, co] (HWIO), 4 co at a time (CO % 4 = 0),
+// for `channels` consecutive input channels; `tap` floats from one tap (or position) to the next, the
+// filter's C·CO (a split call's pieces each take some of the C rows).
 EXPORT(winograd_filter)
-void winograd_filter(float *u, const float *w, int channels, int out_channels) {
-  const int tap = channels * out_channels;
+void winograd_filter(float *u, const float *w, int channels, int out_channels, int tap) {
   const v128_t half = wasm_f32x4_splat(0.5f);
   for (int c = 0; c < channels; c++) {
     for (int co = 0; co < out_channels; co += 4) {
@@ -868,10 +869,10 @@ W4_INLINE void w4_input_gradient(v128_t x[6], const v128_t v[6]) {
 }
 
 // u[p, c, co] = (G g Gᵀ)[p], p = 6i + j, with g[kh, kw] = w[kh, kw, c, co] (HWIO): the F(4×4, 3×3)
-// filter transform, 4 co at a time (CO % 4 = 0).
+// filter transform, 4 co at a time (CO % 4 = 0), for `channels` consecutive input channels, `tap`
+// floats apart as in winograd_filter.
 EXPORT(winograd4_filter)
-void winograd4_filter(float *u, const float *w, int channels, int out_channels) {
-  const int tap = channels * out_channels;
+void winograd4_filter(float *u, const float *w, int channels, int out_channels, int tap) {
   for (int c = 0; c < channels; c++) {
     for (int co = 0; co < out_channels; co += 4) {
       const float *g = w + c * out_channels + co;

@@ -66,6 +66,9 @@ const poolKernels = [
   'relu',
   'sgd_momentum',
   'adam_update',
+  'winograd_filter',
+  'winograd4_filter',
+  'scatter_phase',
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
@@ -684,6 +687,13 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
     relu: splitting('relu', (args) => perElement(args, 2, [0, 1])),
     sgd_momentum: splitting('sgd_momentum', (args) => perElement(args, 5, [0, 1, 2, 3, 4])),
     adam_update: splitting('adam_update', (args) => perElement(args, 7, [0, 1, 2, 3, 4, 5, 6])),
+    // Filter transforms by input-channel rows (each writes its rows of every position, `tap` apart): 16 or 36 floats written per filter row read.
+    winograd_filter: splitting('winograd_filter', (args) => byItems(args, 2, [[0, args[3]], [1, args[3]]], copyThreads(16 * args[2] * args[3], args[2]))),
+    winograd4_filter: splitting('winograd4_filter', (args) => byItems(args, 2, [[0, args[3]], [1, args[3]]], copyThreads(36 * args[2] * args[3], args[2]))),
+    scatter_phase: splitting('scatter_phase', (args) => {
+      const [, , batch, height, width, channels, phaseHeight, phaseWidth] = args;
+      return byItems(args, 2, [[0, height * width * channels], [1, phaseHeight * phaseWidth * channels]], copyThreads(batch * phaseHeight * phaseWidth * channels, batch));
+    }),
     bias_activation: splitting('bias_activation', (args) => {
       const [, , rows, columns] = args;
       return byItems(args, 2, [[0, columns]], copyThreads(rows * columns, rows));

@@ -50,10 +50,10 @@ export interface SimdKernels {
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
     strideHeight: number, strideWidth: number,
   ): void;
-  /** u[16, C, CO] = the Winograd F(2×2, 3×3) transform of a 3×3 HWIO filter (CO % 4 = 0). */
-  winograd_filter(u: number, w: number, channels: number, outChannels: number): void;
-  /** u[36, C, CO] = the Winograd F(4×4, 3×3) transform of a 3×3 HWIO filter (CO % 4 = 0). */
-  winograd4_filter(u: number, w: number, channels: number, outChannels: number): void;
+  /** u[16, C, CO] = the Winograd F(2×2, 3×3) transform of a 3×3 HWIO filter (CO % 4 = 0); `tap` = C·CO (pieces: some of the C rows). */
+  winograd_filter(u: number, w: number, channels: number, outChannels: number, tap: number): void;
+  /** u[36, C, CO] = the Winograd F(4×4, 3×3) transform of a 3×3 HWIO filter (CO % 4 = 0); `tap` = C·CO (pieces: some of the C rows). */
+  winograd4_filter(u: number, w: number, channels: number, outChannels: number, tap: number): void;
   /**
    * 3×3 stride-1 convolution by Winograd F(2×2, 3×3) from `winograd_filter`'s u; xp padded to at least
    * 2·⌈OH/2⌉ + 2 × 2·⌈OW/2⌉ + 2; C % 4 = 0, CO % 8 = 0. `panel`: `winogradPanelFloats` floats (per thread when

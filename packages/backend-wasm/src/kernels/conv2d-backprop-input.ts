@@ -218,7 +218,7 @@ function conv2dBackpropInput(args: WasmKernelArgs): TensorInfo {
     const [positions, form, filterTransform] = tile === 4 ? [36, 'winograd4-swapped', kernels.winograd4_filter] : [16, 'winograd-swapped', kernels.winograd_filter];
     const transform = (ut: number) => {
       const swappedInfo = swappedFilter(backend, filter, g, false);
-      filterTransform(ut, heapOffset(backend, swappedInfo), outChannels, inChannels);
+      filterTransform(ut, heapOffset(backend, swappedInfo), outChannels, inChannels, outChannels * inChannels);
       backend.disposeData(swappedInfo.dataId);
     };
     const dxInfo = backend.makeOutput([...attrs.inputShape], 'float32');

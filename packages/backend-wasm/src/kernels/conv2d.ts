@@ -154,7 +154,7 @@ function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInf
   const form = winogradForms[tile];
   const filterOffset = heapOffset(backend, filter);
   // u[16 or 36, C, CO]: the filter's transform, kept per filter tensor from its second use (internal/packed-weights.ts).
-  const transform = (u: number) => kernels[form.filter](u, filterOffset, inChannels, outChannels);
+  const transform = (u: number) => kernels[form.filter](u, filterOffset, inChannels, outChannels, inChannels * outChannels);
   withPackedWeight(backend, filter, `${form.key}:${inChannels}x${outChannels}`, form.positions * inChannels * outChannels * 4, transform, (u) =>
     withPanels(backend, form.panelFloats(inChannels, form.quads), (panel) =>
       kernels[form.conv](
