@@ -13,7 +13,8 @@
  * make a pass each; split over the kernel pool by elements like the other memory-bound passes.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
+import { heapF32, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
+import { updateAttrs, variableShapedInputs } from '../internal/update-args.js';
 import { heapFloats, heapOffset, simdKernels, withScratch } from '../internal/simd-kernels.js';
 
 /** Kernel name (inputs theta, m, v, gradient; attrs beta1, beta2, epsilon, learningRate, correction1, correction2, weightDecay, decoupled; outputs theta, m, v). */
@@ -30,21 +31,13 @@ interface AdamAttrs {
   decoupled: boolean;
 }
 
-const NUMBER_ATTRS = ['beta1', 'beta2', 'epsilon', 'learningRate', 'correction1', 'correction2', 'weightDecay'] as const;
-
-/** The attrs, checked: finite numbers, bias corrections > 0, weight decay ≥ 0, decoupled a boolean. */
+/** The attrs, checked (internal/update-args.ts), and the bias corrections > 0. */
 function attrsOf(args: WasmKernelArgs): AdamAttrs {
-  const attrs = (args.attrs ?? {}) as unknown as Partial<AdamAttrs>;
-  for (const name of NUMBER_ATTRS) {
-    const value = attrs[name];
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${ADAM}: attr ${name} must be a finite number (got ${String(value)})`);
-  }
+  const attrs = updateAttrs<AdamAttrs>(args, ADAM, ['beta1', 'beta2', 'epsilon', 'learningRate', 'correction1', 'correction2', 'weightDecay'], ['decoupled']);
   for (const name of ['correction1', 'correction2'] as const) {
-    if (!(attrs[name]! > 0)) throw new Error(`${ADAM}: attr ${name} (1 − β^t) must be > 0 (got ${attrs[name]})`);
+    if (!(attrs[name] > 0)) throw new Error(`${ADAM}: attr ${name} (1 − β^t) must be > 0 (got ${attrs[name]})`);
   }
-  if (attrs.weightDecay! < 0) throw new Error(`${ADAM}: attr weightDecay must be >= 0 (got ${attrs.weightDecay})`);
-  if (typeof attrs.decoupled !== 'boolean') throw new Error(`${ADAM}: attr decoupled must be true or false (got ${String(attrs.decoupled)})`);
-  return attrs as AdamAttrs;
+  return attrs;
 }
 
 /** The ten float32 settings of csrc `adam_update`, in its order. */
@@ -54,13 +47,7 @@ function paramsOf({ beta1, beta2, epsilon, learningRate, correction1, correction
 
 function adamUpdate(args: WasmKernelArgs): TensorInfo[] {
   const { backend } = args;
-  const names = ['theta', 'm', 'v', 'gradient'] as const;
-  const [theta, m, v, gradient] = names.map((name) => input(args, ADAM, name)) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
-  [theta, m, v, gradient].forEach((tensor, index) => {
-    if (tensor.dtype !== 'float32' || tensor.shape.join() !== theta.shape.join()) {
-      throw new Error(`${ADAM}: ${names[index]} must be float32 and shaped like theta [${theta.shape.join(', ')}] (got ${tensor.dtype} [${tensor.shape.join(', ')}])`);
-    }
-  });
+  const [theta, m, v, gradient] = variableShapedInputs(args, ADAM, ['theta', 'm', 'v', 'gradient']) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   const params = paramsOf(attrsOf(args));
   const size = sizeOf(theta.shape);
   const outputs = [0, 1, 2].map(() => backend.makeOutput([...theta.shape], 'float32')) as [TensorInfo, TensorInfo, TensorInfo];

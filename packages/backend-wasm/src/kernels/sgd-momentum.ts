@@ -14,7 +14,8 @@
  * backend registers it (by this name).
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
+import { heapF32, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
+import { updateAttrs, variableShapedInputs } from '../internal/update-args.js';
 import { heapOffset, simdKernels } from '../internal/simd-kernels.js';
 
 /** Kernel name (inputs theta, velocity, gradient; attrs momentum, learningRate, weightDecay, nesterov; outputs theta, velocity). */
@@ -27,27 +28,10 @@ interface SgdMomentumAttrs {
   nesterov: boolean;
 }
 
-/** The attrs, checked: finite numbers, weight decay ≥ 0, nesterov a boolean. */
-function attrsOf(args: WasmKernelArgs): SgdMomentumAttrs {
-  const attrs = (args.attrs ?? {}) as unknown as Partial<SgdMomentumAttrs>;
-  for (const name of ['momentum', 'learningRate', 'weightDecay'] as const) {
-    const value = attrs[name];
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${SGD_MOMENTUM}: attr ${name} must be a finite number (got ${String(value)})`);
-  }
-  if (attrs.weightDecay! < 0) throw new Error(`${SGD_MOMENTUM}: attr weightDecay must be >= 0 (got ${attrs.weightDecay})`);
-  if (typeof attrs.nesterov !== 'boolean') throw new Error(`${SGD_MOMENTUM}: attr nesterov must be true or false (got ${String(attrs.nesterov)})`);
-  return attrs as SgdMomentumAttrs;
-}
-
 function sgdMomentum(args: WasmKernelArgs): TensorInfo[] {
   const { backend } = args;
-  const [theta, velocity, gradient] = (['theta', 'velocity', 'gradient'] as const).map((name) => input(args, SGD_MOMENTUM, name)) as [TensorInfo, TensorInfo, TensorInfo];
-  for (const [name, tensor] of [['theta', theta], ['velocity', velocity], ['gradient', gradient]] as const) {
-    if (tensor.dtype !== 'float32' || tensor.shape.join() !== theta.shape.join()) {
-      throw new Error(`${SGD_MOMENTUM}: ${name} must be float32 and shaped like theta [${theta.shape.join(', ')}] (got ${tensor.dtype} [${tensor.shape.join(', ')}])`);
-    }
-  }
-  const { momentum, learningRate, weightDecay, nesterov } = attrsOf(args);
+  const [theta, velocity, gradient] = variableShapedInputs(args, SGD_MOMENTUM, ['theta', 'velocity', 'gradient']) as [TensorInfo, TensorInfo, TensorInfo];
+  const { momentum, learningRate, weightDecay, nesterov } = updateAttrs<SgdMomentumAttrs>(args, SGD_MOMENTUM, ['momentum', 'learningRate', 'weightDecay'], ['nesterov']);
   const size = sizeOf(theta.shape);
   const thetaOut = backend.makeOutput([...theta.shape], 'float32');
   const velocityOut = backend.makeOutput([...theta.shape], 'float32');
