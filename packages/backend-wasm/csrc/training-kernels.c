@@ -55,6 +55,45 @@
     if ((count) > 3) wasm_v128_store(t_ + 3 * (stride), a30), wasm_v128_store(t_ + 3 * (stride) + 4, a31); \
   } while (0)
 
+// A forward convolution's epilogue (FusedConv2D's bias and relu) on 4 output channels of one pixel, as
+// bias_activation does it in its own pass, bit for bit, in three single-instruction steps (V8 turns
+// f32x4.max into ~8 instructions to order ±0 and NaN; pmax is one): v + bias (+ −0, the identity,
+// where there is no bias); pmax(·, floor) = (· < floor ? floor : ·), floor 0 for relu (NaN passes)
+// and −∞ otherwise (a no-op); + sign: +0 for relu, which turns −0 into +0 as max(−0, 0) does, else
+// −0 (the identity).
+typedef struct {
+  v128_t floor, sign;
+} relu_constants;
+
+static inline relu_constants epilogue_relu(int relu) {
+  const relu_constants with = {wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f)};
+  const relu_constants without = {wasm_f32x4_splat(-__builtin_inff()), wasm_f32x4_splat(-0.0f)};
+  return relu ? with : without;
+}
+
+static inline v128_t epilogue_bias(const float *bias) {
+  return bias ? wasm_v128_load(bias) : wasm_f32x4_splat(-0.0f);
+}
+
+static inline v128_t epilogue4(v128_t v, v128_t bias, relu_constants r) {
+  return wasm_f32x4_add(wasm_f32x4_pmax(wasm_f32x4_add(v, bias), r.floor), r.sign);
+}
+
+// epilogue4 on the 4 × 8 tile's accumulators, output channels bias[0..7] (bias 0: none).
+#define TILE_4X8_EPILOGUE(bias, relu)                                          \
+  do {                                                                         \
+    if ((bias) || (relu)) {                                                    \
+      const relu_constants r_ = epilogue_relu(relu);                           \
+      const float *p_ = (bias);                                                \
+      v128_t b_ = epilogue_bias(p_);                                           \
+      a00 = epilogue4(a00, b_, r_), a10 = epilogue4(a10, b_, r_);              \
+      a20 = epilogue4(a20, b_, r_), a30 = epilogue4(a30, b_, r_);              \
+      b_ = epilogue_bias(p_ ? p_ + 4 : p_);                                    \
+      a01 = epilogue4(a01, b_, r_), a11 = epilogue4(a11, b_, r_);              \
+      a21 = epilogue4(a21, b_, r_), a31 = epilogue4(a31, b_, r_);              \
+    }                                                                          \
+  } while (0)
+
 // One step of the 4 × 8 tile from a vector holding the 4 rows' values: row r += broadcast(lane r
 // of v) · [b0 b1] (lane broadcasts by shuffles; 12 live vectors with the accumulators).
 #define TILE_4X8_VECTOR(v, b0, b1)                                             \
@@ -672,7 +711,8 @@ void scatter_phase(float *dx, const float *phase, int batch, int height, int wid
 // KH runs each, packed into `panel` (4·K floats, the caller's scratch) once and swept by every
 // block of 8 co (TILE_4X8_PANEL over w packed after the panel into contiguous K × 8 slices).
 // A last quad of fewer than 4 pixels repeats its last pixel (valid reads) and stores only its own;
-// co past the last multiple of 8 goes through scalars.
+// co past the last multiple of 8 goes through scalars. `bias` (0: none) and `relu`: FusedConv2D's
+// epilogue on each stored value (epilogue4).
 void pack_columns(float *bp, const float *b, int depth, int columns, int transposed); // below, with matmul
 
 static const float *pixel_origin(const float *image, int m, int out_width, int stride_height, int stride_width,
@@ -683,7 +723,7 @@ static const float *pixel_origin(const float *image, int m, int out_width, int s
 EXPORT(conv2d_forward)
 void conv2d_forward(float *out, const float *xp, const float *w, float *panel, int batch, int padded_height,
                     int padded_width, int channels, int filter_height, int filter_width, int out_height,
-                    int out_width, int out_channels, int stride_height, int stride_width) {
+                    int out_width, int out_channels, int stride_height, int stride_width, const float *bias, int relu) {
   const int pixels = out_height * out_width;
   const int image_size = padded_height * padded_width * channels;
   const int tap_row = padded_width * channels;
@@ -712,6 +752,7 @@ void conv2d_forward(float *out, const float *xp, const float *w, float *panel, i
             const float *taps = origin + kh * padded_width;
             for (int kw = 0; kw < filter_width; kw++, wk += 8) TILE_4X8_VECTOR(wasm_v128_load(taps + kw), wasm_v128_load(wk), wasm_v128_load(wk + 4));
           }
+          TILE_4X8_EPILOGUE(bias ? bias + co : 0, relu);
           TILE_4X8_STORE(target + (oh * out_width + ow) * out_channels + co, out_channels, 4);
         }
       }
@@ -726,6 +767,7 @@ void conv2d_forward(float *out, const float *xp, const float *w, float *panel, i
       for (int co = 0; co < co8; co += 8) {
         TILE_4X8_ZERO;
         TILE_4X8_PANEL(panel, wp + co * depth, 8, depth);
+        TILE_4X8_EPILOGUE(bias ? bias + co : 0, relu);
         TILE_4X8_STORE(target + m * out_channels + co, out_channels, count);
       }
     }
@@ -738,6 +780,8 @@ void conv2d_forward(float *out, const float *xp, const float *w, float *panel, i
           const int o = kh * tap_row;
           for (int j = o; j < o + span; j++, row += out_channels) sum += x[j] * *row;
         }
+        if (bias) sum += bias[co];
+        if (relu && !(sum > 0.0f)) sum = sum != sum ? sum : 0.0f;
         target[m * out_channels + co] = sum;
       }
     }
@@ -995,12 +1039,15 @@ static void winograd_products(float *products, const float *panel, int panel_siz
   }
 }
 
+// `bias` (0: none) and `relu`: FusedConv2D's epilogue on each stored pixel (epilogue4), as in conv2d_forward.
 EXPORT(winograd_conv3x3)
 void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel, int batch, int padded_height,
-                      int padded_width, int channels, int out_height, int out_width, int out_channels, int quads) {
+                      int padded_width, int channels, int out_height, int out_width, int out_channels, int quads,
+                      const float *bias, int relu) {
   const int tiles_high = (out_height + 1) / 2, tiles_wide = (out_width + 1) / 2;
   const int tiles_per_image = tiles_high * tiles_wide, tiles = batch * tiles_per_image;
-  const int row = padded_width * channels, panel_size = 4 * channels;
+  const int row = padded_width * channels, panel_size = 4 * channels, fused = bias || relu;
+  const relu_constants rc = epilogue_relu(relu);
   float *products = panel + 16 * quads * panel_size;
   for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
     const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
@@ -1043,13 +1090,16 @@ void winograd_conv3x3(float *out, const float *xp, const float *u, float *panel,
           WO_COLUMN(2, f2, g2);
           WO_COLUMN(3, f3, g3);
 #undef WO_COLUMN
-          wasm_v128_store(target + half, wasm_f32x4_add(wasm_f32x4_add(f0, f1), f2));
-          if (second_column) wasm_v128_store(target + out_channels + half, wasm_f32x4_sub(wasm_f32x4_sub(f1, f2), f3));
+          const v128_t b = epilogue_bias(bias ? bias + co + half : 0);
+#define WC_EPILOGUE(v) (fused ? epilogue4((v), b, rc) : (v))
+          wasm_v128_store(target + half, WC_EPILOGUE(wasm_f32x4_add(wasm_f32x4_add(f0, f1), f2)));
+          if (second_column) wasm_v128_store(target + out_channels + half, WC_EPILOGUE(wasm_f32x4_sub(wasm_f32x4_sub(f1, f2), f3)));
           if (second_row) {
             float *below = target + out_width * out_channels + half;
-            wasm_v128_store(below, wasm_f32x4_add(wasm_f32x4_add(g0, g1), g2));
-            if (second_column) wasm_v128_store(below + out_channels, wasm_f32x4_sub(wasm_f32x4_sub(g1, g2), g3));
+            wasm_v128_store(below, WC_EPILOGUE(wasm_f32x4_add(wasm_f32x4_add(g0, g1), g2)));
+            if (second_column) wasm_v128_store(below + out_channels, WC_EPILOGUE(wasm_f32x4_sub(wasm_f32x4_sub(g1, g2), g3)));
           }
+#undef WC_EPILOGUE
         }
       }
     }
@@ -1074,9 +1124,13 @@ __attribute__((noinline)) static void w4_input_lines(float *target, int line_out
 
 // Aᵀ along one axis of `lines` lines of 6 vectors (laid out as in w4_input_lines): o = Aᵀ m, output
 // r of line l stored where bit 4l + r of `stores` is set (the output pixels inside OH × OW), as 0
-// where that bit of `zeros` is also set.
+// where that bit of `zeros` is also set, through epilogue4(·, bias, relu).
 __attribute__((noinline)) static void w4_output_lines(float *target, int line_out, int step_out, const float *source,
-                                                      int line_in, int step_in, int lines, int stores, int zeros) {
+                                                      int line_in, int step_in, int lines, int stores, int zeros,
+                                                      const float *bias, int relu) {
+  const int fused = bias || relu;
+  const v128_t b = epilogue_bias(bias);
+  const relu_constants rc = epilogue_relu(relu);
   for (int l = 0; l < lines; l++, source += line_in, target += line_out, stores >>= 4, zeros >>= 4) {
     v128_t m[6], o[4];
 #pragma clang loop unroll(full)
@@ -1084,31 +1138,44 @@ __attribute__((noinline)) static void w4_output_lines(float *target, int line_ou
     w4_output(o, m);
 #pragma clang loop unroll(full)
     for (int r = 0; r < 4; r++) {
-      if (stores >> r & 1) wasm_v128_store(target + r * step_out, zeros >> r & 1 ? wasm_f32x4_splat(0.0f) : o[r]);
+      const v128_t v = zeros >> r & 1 ? wasm_f32x4_splat(0.0f) : o[r];
+      if (stores >> r & 1) wasm_v128_store(target + r * step_out, fused ? epilogue4(v, b, rc) : v);
     }
   }
 }
 
+// Whether the pixel at `pixel` is ±0 in all `channels` channels (most pixels stop at their first 4).
+static int pixel_is_zero(const float *pixel, int channels) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  int c = 0;
+  while (c < channels && !wasm_v128_any_true(wasm_f32x4_ne(wasm_v128_load(pixel + c), zero))) c += 4;
+  return c >= channels;
+}
+
 // The output pixels of the 4 × 4 tile whose 6 × 6 window is at d (rows `row` floats apart) as
 // w4_output_lines takes them: bit 4r + c for output (r, c) inside its `rows` × `columns`, and the
-// same bit 16 places up where that output's 3 × 3 window is ±0 in all `channels` channels (most
-// pixels stop at their first 4 channels). Its loops stay scalar: clang vectorised the 16-output one
-// into ~600 bytes.
+// same bit 16 places up where that output's 3 × 3 window is ±0 in all `channels` channels. Every
+// output's window holds one of the 4 central pixels (rows and columns 2-3 of the 6 × 6), so where
+// none of those is zero no output is, and the other 32 pixels go unread (one load each in the
+// common case: this check took ~6% of a resnet-mini inference when it read all 36). Its loops stay
+// scalar: clang vectorised the 16-output one into ~600 bytes.
 __attribute__((noinline)) static int winograd4_outputs(const float *d, int row, int channels, int rows, int columns) {
-  const v128_t zero = wasm_f32x4_splat(0.0f);
+  const int stores = ((1 << columns) - 1) * (0x1111 & ((1 << (4 * rows)) - 1));
+  const float *centre = d + 2 * row + 2 * channels;
+  if (!pixel_is_zero(centre, channels) && !pixel_is_zero(centre + channels, channels) && !pixel_is_zero(centre + row, channels) &&
+      !pixel_is_zero(centre + row + channels, channels)) {
+    return stores;
+  }
   unsigned long long pixels = 0; // bit 6i + j: pixel (i, j) of the window is all zero
 #pragma clang loop unroll(disable) vectorize(disable)
   for (int p = 0; p < 36; p++) {
-    const float *pixel = d + (p / 6) * row + (p % 6) * channels;
-    int c = 0;
-    while (c < channels && !wasm_v128_any_true(wasm_f32x4_ne(wasm_v128_load(pixel + c), zero))) c += 4;
-    if (c >= channels) pixels |= 1ull << p;
+    if (pixel_is_zero(d + (p / 6) * row + (p % 6) * channels, channels)) pixels |= 1ull << p;
   }
-  int outputs = 0;
+  int outputs = stores;
 #pragma clang loop unroll(disable) vectorize(disable)
   for (int z = 0; z < 16; z++) {
     const int r = z / 4, c = z % 4; // the 3 × 3 window from (r, c): bits 0-2, 6-8, 12-14 above it
-    if (r < rows && c < columns) outputs |= ((pixels >> (6 * r + c) & 0x71c7) == 0x71c7 ? 0x10001 : 1) << z;
+    if (r < rows && c < columns && (pixels >> (6 * r + c) & 0x71c7) == 0x71c7) outputs |= 0x10000 << z;
   }
   return outputs;
 }
@@ -1155,10 +1222,12 @@ static void winograd4_products(float *products, const float *panel, int panel_si
 // windows hold it). `panel` (the caller's scratch, winograd4PanelFloats): the quads' 36 panels of
 // 4·C floats, then per quad the 36 × 4 × 8 products of one co block, then 144 floats for the
 // transforms' half-transformed 6 × 6 (or 4 × 6) block of one tile, then per tile of the group its
-// window and output pointers and which outputs it stores (12 bytes).
+// window and output pointers and which outputs it stores (12 bytes). `bias` (0: none) and `relu`:
+// FusedConv2D's epilogue on each stored pixel (epilogue4), exact zeros included.
 EXPORT(winograd4_conv3x3)
 void winograd4_conv3x3(float *out, const float *xp, const float *u, float *panel, int batch, int padded_height,
-                       int padded_width, int channels, int out_height, int out_width, int out_channels, int quads) {
+                       int padded_width, int channels, int out_height, int out_width, int out_channels, int quads,
+                       const float *bias, int relu) {
   const int tiles_high = (out_height + 3) / 4, tiles_wide = (out_width + 3) / 4;
   const int tiles_per_image = tiles_high * tiles_wide, tiles = batch * tiles_per_image;
   const int row = padded_width * channels, panel_size = 4 * channels, pixel_row = out_width * out_channels;
@@ -1201,8 +1270,9 @@ void winograd4_conv3x3(float *out, const float *xp, const float *u, float *panel
       for (int i = 0; i < group; i++) {
         for (int half = 0; half < 8; half += 4) {
           const float *m = products + (i >> 2) * 36 * 32 + (i & 3) * 8 + half;
-          w4_output_lines(half_done, 4, 24, m, 32, 6 * 32, 6, 0xffffff, 0);
-          w4_output_lines(targets[i] + co + half, pixel_row, out_channels, half_done, 24, 4, 4, outputs[i] & 0xffff, outputs[i] >> 16);
+          w4_output_lines(half_done, 4, 24, m, 32, 6 * 32, 6, 0xffffff, 0, 0, 0);
+          w4_output_lines(targets[i] + co + half, pixel_row, out_channels, half_done, 24, 4, 4, outputs[i] & 0xffff, outputs[i] >> 16,
+                          bias ? bias + co + half : 0, relu);
         }
       }
     }

@@ -237,6 +237,19 @@ describe('wasm training kernels agree with the cpu backend', () => {
       ]);
     });
   });
+  // The epilogue inside our convolution kernels (conv2d.ts `ConvEpilogue`), bit for bit.
+  it.each(['linear', 'relu'] as const)('FusedConv2D, activation %s, passes special values as cpu does (NaN through, −0 and −∞ to +0 under relu)', async (activation) => {
+    // A 1 × 1 filter of ones over 8 output channels copies each pixel: the convolution adds nothing but +0.
+    const specials = Float32Array.from([Number.NaN, -0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, -2, 3, 0.5, -1e-30, -0, Number.NaN, 7, -5]);
+    const inputs = [{ values: specials, shape: [1, 1, 12, 1] }, { values: new Float32Array(8).fill(1), shape: [1, 1, 1, 8] }, { values: Float32Array.from([0, -0, 1, -1, 0.25, 0, -0, 2]), shape: [8] }];
+    const fused = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => [
+      tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', bias, activation }),
+      tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', activation }),
+    ];
+    const cpu = await runOn('cpu', inputs, fused);
+    const wasm = await runOn('wasm', inputs, fused);
+    expect(wasm.values.map((values) => Array.from(values))).toEqual(cpu.values.map((values) => Array.from(values)));
+  });
 });
 
 describe('Tile agrees with the cpu backend', () => {

@@ -53,10 +53,12 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
   describe.each(cases)('$name', ({ x, outChannels, pad }) => {
     const filter = [3, 3, x[3], outChannels];
     const inputs = [random(x, 1), random(filter, 2), random([outChannels], 3)];
-    // Conv2D, and FusedConv2D with bias + relu (inference's path: the same Winograd kernel, then the epilogue).
+    // Conv2D, FusedConv2D with bias + relu (inference's path: the same Winograd kernel, the epilogue
+    // applied as it stores each output), and the same epilogue as two ops after the convolution.
     const compute = (input: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor) => [
       tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, 1, pad),
       tf.fused.conv2d({ x: input as tf.Tensor4D, filter: weights as tf.Tensor4D, strides: 1, pad, bias, activation: 'relu' }),
+      tf.relu(tf.add(tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, 1, pad), bias)),
     ];
     let expected: Float32Array[];
     beforeAll(async () => {
@@ -73,10 +75,12 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
         const wasm = await runOn('wasm', inputs, compute);
         expect(wasm.leaked).toBe(0);
         expected.forEach((values, index) => expect(relativeError(wasm.values[index]!, values), `output ${index}`).toBeLessThan(tolerances.kernel));
-        // Split by images: from 2 images on both threads ran this tile's kernel (once per output above).
+        // The epilogue in the kernel rounds as the separate add and relu do: bit for bit.
+        expect(Array.from(wasm.values[1]!)).toEqual(Array.from(wasm.values[2]!));
+        // Split by images: from 2 images on both threads ran this tile's kernel (once per convolution above: 3).
         const ran = (kernel: (typeof kernelOf)[WinogradTile]) => (pool.runs[kernel] ?? 0) - (before[kernel] ?? 0);
         const pooled = thresholds.work === 0 && x[0] > 1;
-        expect(ran(kernelOf[tile]), `${kernelOf[tile]} on the pool`).toBe(pooled ? 2 : 0);
+        expect(ran(kernelOf[tile]), `${kernelOf[tile]} on the pool`).toBe(pooled ? 3 : 0);
         expect(ran(kernelOf[tile === 4 ? 2 : 4])).toBe(0);
       } finally {
         Object.assign(poolThresholds, saved);
@@ -95,17 +99,23 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
       const [n, i, j] = [Math.floor(pixel / (side * side)), Math.floor(pixel / side) % side, pixel % side];
       x.values[index] = Math.hypot(i - 6 - n, j - 7) < 4 ? Math.abs(value) : 0;
     });
-    const inputs = [x, random([3, 3, channels, outChannels], 7)];
-    const convolve = (input: tf.Tensor, weights: tf.Tensor) => tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, 1, 'same');
-    const [cpu] = (await runOn('cpu', inputs, convolve)).values as [Float32Array];
+    const inputs = [x, random([3, 3, channels, outChannels], 7), random([outChannels], 8)];
+    // The plain convolution, and the fused one with bias + relu (a blank window's output: relu(bias) exactly).
+    const convolve = (input: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor) => [
+      tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, 1, 'same'),
+      tf.fused.conv2d({ x: input as tf.Tensor4D, filter: weights as tf.Tensor4D, strides: 1, pad: 'same', bias, activation: 'relu' }),
+    ];
+    const [cpu, cpuFused] = (await runOn('cpu', inputs, convolve)).values as [Float32Array, Float32Array];
     conv2dChoice.tile = tile;
     const wasm = await runOn('wasm', inputs, convolve).finally(() => delete conv2dChoice.tile);
-    const [ours] = wasm.values as [Float32Array];
+    const [ours, oursFused] = wasm.values as [Float32Array, Float32Array];
     expect(wasm.leaked).toBe(0);
     const zeros = Array.from(cpu).flatMap((value, index) => (value === 0 ? [index] : []));
     expect(zeros.length, 'blank windows in the case').toBeGreaterThan(cpu.length / 4);
     expect(zeros.filter((index) => ours[index] !== 0), 'outputs of blank windows that are not exactly 0').toEqual([]);
     expect(relativeError(ours, cpu)).toBeLessThan(tolerances.kernel);
+    expect(zeros.filter((index) => oursFused[index] !== cpuFused[index]), 'fused outputs of blank windows that are not relu(bias)').toEqual([]);
+    expect(relativeError(oursFused, cpuFused)).toBeLessThan(tolerances.kernel);
   });
 
   it('the rule takes F(4×4) on the zoo\'s layers (28, 14, 11, 7, 4) and F(2×2) where F(4×4) saves under 20% of the products or C·CO < 256', () => {

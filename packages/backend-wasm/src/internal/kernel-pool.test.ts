@@ -28,7 +28,10 @@ describe('parallelKernels', () => {
     try {
       const [out, input, filter, panel] = [1 << 20, 2 << 20, 3 << 20, 4 << 20];
       // batch 7, padded 8 × 8 × 8 input, 3 × 3 filter, 6 × 6 × 16 output, stride 1
-      kernels[kernel](out, input, filter, panel, 7, 8, 8, 8, 3, 3, 6, 6, 16, 1, 1);
+      const args = [out, input, filter, panel, 7, 8, 8, 8, 3, 3, 6, 6, 16, 1, 1] as const;
+      // The forward's two more arguments: no bias, no relu.
+      if (kernel === 'conv2d_forward') kernels.conv2d_forward(...args, 0, 0);
+      else kernels.conv2d_backprop_input(...args);
     } finally {
       Object.assign(poolThresholds, saved);
     }

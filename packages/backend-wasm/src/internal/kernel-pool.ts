@@ -72,8 +72,8 @@ const poolKernels = [
 ] as const;
 export type PoolKernel = (typeof poolKernels)[number];
 
-/** Most arguments a kernel takes (conv2d_forward, conv2d_backprop_input: 15). */
-const MAX_ARGUMENTS = 16;
+/** Most arguments a kernel takes (conv2d_forward: 17). */
+const MAX_ARGUMENTS = 17;
 /** Most pieces one call can hand out. */
 const MAX_PIECES = 64;
 /** Float64 entries per piece in the table: argument count, arguments. */

@@ -44,11 +44,14 @@ export interface SimdKernels {
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
     strideHeight: number, strideWidth: number,
   ): void;
-  /** `panel`: scratch of `conv2dForwardPanelFloats` floats (per thread when pooled). */
+  /**
+   * `panel`: scratch of `conv2dForwardPanelFloats` floats (per thread when pooled). `bias` (a float32[CO] offset, 0:
+   * none) and `relu` (1: max(·, 0)): FusedConv2D's epilogue on each output, as `bias_activation` would apply it.
+   */
   conv2d_forward(
     out: number, xp: number, w: number, panel: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
     filterHeight: number, filterWidth: number, outHeight: number, outWidth: number, outChannels: number,
-    strideHeight: number, strideWidth: number,
+    strideHeight: number, strideWidth: number, bias: number, relu: number,
   ): void;
   /** u[16, C, CO] = the Winograd F(2×2, 3×3) transform of a 3×3 HWIO filter (CO % 4 = 0); `tap` = C·CO (pieces: some of the C rows). */
   winograd_filter(u: number, w: number, channels: number, outChannels: number, tap: number): void;
@@ -57,20 +60,20 @@ export interface SimdKernels {
   /**
    * 3×3 stride-1 convolution by Winograd F(2×2, 3×3) from `winograd_filter`'s u; xp padded to at least
    * 2·⌈OH/2⌉ + 2 × 2·⌈OW/2⌉ + 2; C % 4 = 0, CO % 8 = 0. `panel`: `winogradPanelFloats` floats (per thread when
-   * pooled); `quads`: `WINOGRAD_QUADS`.
+   * pooled); `quads`: `WINOGRAD_QUADS`; `bias`, `relu`: the epilogue, as in `conv2d_forward`.
    */
   winograd_conv3x3(
     out: number, xp: number, u: number, panel: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
-    outHeight: number, outWidth: number, outChannels: number, quads: number,
+    outHeight: number, outWidth: number, outChannels: number, quads: number, bias: number, relu: number,
   ): void;
   /**
    * 3×3 stride-1 convolution by Winograd F(4×4, 3×3) from `winograd4_filter`'s u; xp padded to at least
    * 4·⌈OH/4⌉ + 2 × 4·⌈OW/4⌉ + 2; C % 4 = 0, CO % 8 = 0. `panel`: `winograd4PanelFloats` floats (per thread when
-   * pooled); `quads`: `WINOGRAD4_QUADS`.
+   * pooled); `quads`: `WINOGRAD4_QUADS`; `bias`, `relu`: the epilogue, as in `conv2d_forward`.
    */
   winograd4_conv3x3(
     out: number, xp: number, u: number, panel: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
-    outHeight: number, outWidth: number, outChannels: number, quads: number,
+    outHeight: number, outWidth: number, outChannels: number, quads: number, bias: number, relu: number,
   ): void;
   /**
    * dw (HWIO, 3×3) of winograd_conv3x3's convolution; xp, C and CO as there. `scratch`:

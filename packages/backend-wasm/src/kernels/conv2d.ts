@@ -71,10 +71,21 @@ function conv2d(args: WasmKernelArgs): TensorInfo {
 }
 
 /**
- * x ⊛ filter through our kernel (also the first half of FusedConv2D), or null where it does not
+ * FusedConv2D's epilogue as our convolution kernels apply it to each output while it is in registers:
+ * `bias` a float32[CO] tensor's heap offset (0: none), `relu` 1 for max(·, 0) after it.
+ */
+export interface ConvEpilogue {
+  bias: number;
+  relu: 0 | 1;
+}
+
+const NO_EPILOGUE: ConvEpilogue = { bias: 0, relu: 0 };
+
+/**
+ * x ⊛ filter through our kernel (with FusedConv2D's `epilogue`), or null where it does not
  * apply or does not pay (see `conv2dChoice`; the caller's stock kernel then runs).
  */
-export function conv2dDirect(args: WasmKernelArgs, kernelName: string): TensorInfo | null {
+export function conv2dDirect(args: WasmKernelArgs, kernelName: string, epilogue: ConvEpilogue = NO_EPILOGUE): TensorInfo | null {
   const { backend } = args;
   const x = input(args, kernelName, 'x');
   const filter = input(args, kernelName, 'filter');
@@ -84,20 +95,27 @@ export function conv2dDirect(args: WasmKernelArgs, kernelName: string): TensorIn
   const kernels = undilated && (attrs.dataFormat ?? 'NHWC') === 'NHWC' && x.dtype === 'float32' && filter.dtype === 'float32' ? simdKernels(backend) : null;
   if (!kernels || choice(xnnpackShares(backend)) === 'stock') return null;
   const g = conv2dGeometry(kernelName, x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
-  return directConv2d(backend, kernels, x, filter, g);
+  return directConv2d(backend, kernels, x, filter, g, epilogue);
 }
 
-/** x ⊛ filter (NHWC, HWIO, geometry `g`, dilation 1) on our kernel, whatever `conv2dChoice` says. */
-export function directConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, filter: TensorInfo, g: Conv2DGeometry): TensorInfo {
+/** x ⊛ filter (NHWC, HWIO, geometry `g`, dilation 1) then `epilogue` on our kernel, whatever `conv2dChoice` says. */
+export function directConv2d(
+  backend: BackendWasm,
+  kernels: SimdKernels,
+  x: TensorInfo,
+  filter: TensorInfo,
+  g: Conv2DGeometry,
+  epilogue: ConvEpilogue = NO_EPILOGUE,
+): TensorInfo {
   const { batch, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, outChannels } = g;
   const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
   if (out.shape.some((size) => size === 0)) return out;
-  if (winogradApplies(g)) return winogradConv2d(backend, kernels, x, filter, g, out);
+  if (winogradApplies(g)) return winogradConv2d(backend, kernels, x, filter, g, out, epilogue);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
   withPanels(backend, conv2dForwardPanelFloats(filterHeight, filterWidth, inChannels, outChannels), (panel) =>
     kernels.conv2d_forward(
       heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, filter), panel, batch, paddedHeight, paddedWidth,
-      inChannels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
+      inChannels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth, epilogue.bias, epilogue.relu,
     ),
   );
   release();
@@ -146,8 +164,16 @@ const winogradForms = {
   4: { positions: 36, filter: 'winograd4_filter', conv: 'winograd4_conv3x3', key: 'winograd4', panelFloats: winograd4PanelFloats, quads: WINOGRAD4_QUADS },
 } as const satisfies Record<WinogradTile, { positions: number; filter: keyof SimdKernels; conv: keyof SimdKernels; key: string; panelFloats: (channels: number, quads: number) => number; quads: number }>;
 
-/** `out` = x ⊛ filter by Winograd (`forwardWinogradTile`): the filter transformed, x zero-padded to whole tiles. */
-function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, filter: TensorInfo, g: Conv2DGeometry, out: TensorInfo): TensorInfo {
+/** `out` = x ⊛ filter by Winograd (`forwardWinogradTile`), then `epilogue`: the filter transformed, x zero-padded to whole tiles. */
+function winogradConv2d(
+  backend: BackendWasm,
+  kernels: SimdKernels,
+  x: TensorInfo,
+  filter: TensorInfo,
+  g: Conv2DGeometry,
+  out: TensorInfo,
+  epilogue: ConvEpilogue,
+): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
   const tile = forwardWinogradTile(g);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
@@ -159,7 +185,7 @@ function winogradConv2d(backend: BackendWasm, kernels: SimdKernels, x: TensorInf
     withPanels(backend, form.panelFloats(inChannels, form.quads), (panel) =>
       kernels[form.conv](
         heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
-        outHeight, outWidth, outChannels, form.quads,
+        outHeight, outWidth, outChannels, form.quads, epilogue.bias, epilogue.relu,
       ),
     ),
   );

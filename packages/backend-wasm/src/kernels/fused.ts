@@ -1,8 +1,9 @@
 /**
  * FusedConv2D and _FusedMatMul (what tfjs-layers' Conv2D and Dense run outside of gradient
- * recording, i.e. for inference): our Conv2D (where it pays, see conv2d.ts `conv2dChoice`) / our
- * matmul followed by the bias and activation epilogue (csrc/training-kernels.c `bias_activation`). relu is fused into the
- * epilogue; elu, relu6, sigmoid, leakyrelu and prelu run after it through their stock kernels
+ * recording, i.e. for inference): our Conv2D (where it pays, see conv2d.ts `conv2dChoice`), which adds
+ * the bias and applies relu to each output as it stores it (`ConvEpilogue`: no second pass over the
+ * output, ~4% of a resnet-mini inference), / our matmul followed by the bias and activation epilogue
+ * (csrc/training-kernels.c `bias_activation`). elu, relu6, sigmoid, leakyrelu and prelu run after it through their stock kernels
  * (stock tfjs-backend-wasm 4.22's own _FusedMatMul gets elu wrong with transposed operands: the
  * kernel tests caught it). Biases that are not one value per output channel use the stock kernels.
  */
@@ -11,7 +12,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
-import { conv2dDirect } from './conv2d.js';
+import { conv2dDirect, type ConvEpilogue } from './conv2d.js';
 import { simdMatMul } from './batch-mat-mul.js';
 
 interface FusedAttrs {
@@ -32,22 +33,27 @@ function epilogueKernels(args: WasmKernelArgs, channels: number): SimdKernels | 
 }
 
 /**
- * Bias and relu in place (one pass over `out`); any other activation then through its stock
- * kernel (a new tensor; `out` is released).
+ * Bias and relu in place (one pass over `out`), then `stockActivation`.
  */
 function epilogue(backend: BackendWasm, kernels: SimdKernels, out: TensorInfo, args: WasmKernelArgs, channels: number): TensorInfo {
-  const { activation = 'linear', leakyreluAlpha } = args.attrs as unknown as FusedAttrs;
-  const inputs = args.inputs as Record<string, TensorInfo | undefined>;
-  const bias = inputs.bias;
+  const { activation = 'linear' } = args.attrs as unknown as FusedAttrs;
+  const bias = (args.inputs as Record<string, TensorInfo | undefined>).bias;
   const relu = activation === 'relu';
   if (bias || relu) {
     kernels.bias_activation(heapOffset(backend, out), bias ? heapOffset(backend, bias) : 0, sizeOf(out.shape) / channels, channels, bias ? 1 : 0, relu ? 1 : 0);
   }
+  return stockActivation(backend, out, args);
+}
+
+/** An activation other than linear and relu through its stock kernel (a new tensor; `out` is released); else `out`. */
+function stockActivation(backend: BackendWasm, out: TensorInfo, args: WasmKernelArgs): TensorInfo {
+  const { activation = 'linear', leakyreluAlpha } = args.attrs as unknown as FusedAttrs;
   const name = stockActivations[activation];
   if (!name) return out;
+  const alpha = (args.inputs as Record<string, TensorInfo | undefined>).preluActivationWeights;
   const activated =
     name === 'Prelu'
-      ? stockKernel(name)({ inputs: { x: out, alpha: inputs.preluActivationWeights! }, attrs: {}, backend })
+      ? stockKernel(name)({ inputs: { x: out, alpha: alpha! }, attrs: {}, backend })
       : stockKernel(name)({ inputs: { x: out }, attrs: name === 'LeakyRelu' ? { alpha: leakyreluAlpha ?? 0.2 } : {}, backend });
   backend.disposeData(out.dataId);
   return activated;
@@ -56,9 +62,12 @@ function epilogue(backend: BackendWasm, kernels: SimdKernels, out: TensorInfo, a
 function fusedConv2d(args: WasmKernelArgs): TensorInfo {
   const filter = input(args, 'FusedConv2D', 'filter');
   const kernels = epilogueKernels(args, filter.shape[3] as number);
-  const out = kernels ? conv2dDirect(args, 'FusedConv2D') : null;
+  const { activation = 'linear' } = args.attrs as unknown as FusedAttrs;
+  const bias = (args.inputs as Record<string, TensorInfo | undefined>).bias;
+  const inKernel: ConvEpilogue = { bias: bias ? heapOffset(args.backend, bias) : 0, relu: activation === 'relu' ? 1 : 0 };
+  const out = kernels ? conv2dDirect(args, 'FusedConv2D', inKernel) : null;
   if (!kernels || !out) return stockKernel('FusedConv2D')(args);
-  return epilogue(args.backend, kernels, out, args, filter.shape[3] as number);
+  return stockActivation(args.backend, out, args);
 }
 
 function fusedMatMul(args: WasmKernelArgs): TensorInfo {
