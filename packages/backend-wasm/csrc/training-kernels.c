@@ -114,16 +114,22 @@ static inline v128_t epilogue4(v128_t v, v128_t bias, relu_constants r) {
   } while (0)
 
 // The 4 × 8 tile over a packed panel (row r's value at step k at panel[4k + r]): row r +=
-// Σ_k panel[4k + r] · b[k·b_stride .. + 7]: per k one load of the 4 rows' values, 4 lane
-// shuffles, 2 loads of b and 8 multiply-adds, 12 live vectors. From 4 row pointers the same tile
-// needs 4 address computations per k (clang 14 does not fold constant offsets into wasm loads,
-// V8 does not fold the adds), and the 4-taps-per-load tiles hold 20 live vectors, which V8
-// spills: those ran at 20-23 GFLOP/s where an L1-resident panel tile reaches 33 (one thread).
+// Σ_k panel[4k + r] · b[k·b_stride .. + 7]: per k 4 broadcast loads of the rows' values from one
+// pointer, 2 loads of b and 8 multiply-adds, 11 live vectors. The broadcasts are load-port work
+// (vbroadcastss on x64) where one vector load and 4 lane shuffles (TILE_4X8_VECTOR) put 4
+// shuffles beside the 8 multiply-adds on the vector pipes: bench/raw-kernels.mjs, both orders,
+// the direct forward 12-17% faster (ResNet 28×28×16 34.6 → 40.4 GFLOP/s, 4×4×128 40.8 → 47.4,
+// one thread, AMD EPYC) and its input gradient 5-18%. The filter gradients' sweeps, which load
+// their taps from strided rows, measured no better this way and keep TILE_4X8_VECTOR. From 4
+// row pointers (each its own address computation per k; clang 14 does not fold constant
+// offsets into wasm loads) and with 20 live vectors (V8 spills) an earlier tile ran at 20-23
+// GFLOP/s.
 #define TILE_4X8_PANEL(panel, b, b_stride, depth)                              \
   do {                                                                         \
     const float *pa_ = (panel), *pb_ = (b);                                    \
     for (int k_ = 0; k_ < (depth); k_++, pa_ += 4, pb_ += (b_stride)) {        \
-      TILE_4X8_VECTOR(wasm_v128_load(pa_), wasm_v128_load(pb_), wasm_v128_load(pb_ + 4)); \
+      const v128_t b0_ = wasm_v128_load(pb_), b1_ = wasm_v128_load(pb_ + 4); \
+      TILE_4X8_STEP(pa_, pa_ + 1, pa_ + 2, pa_ + 3, b0_, b1_);                \
     }                                                                          \
   } while (0)
 
