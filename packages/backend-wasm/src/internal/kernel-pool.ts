@@ -689,7 +689,8 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
     adam_update: splitting('adam_update', (args) => perElement(args, 7, [0, 1, 2, 3, 4, 5, 6])),
     // Filter transforms by input-channel rows (each writes its rows of every position, `tap` apart): 16 or 36 floats written per filter row read.
     winograd_filter: splitting('winograd_filter', (args) => byItems(args, 2, [[0, args[3]], [1, args[3]]], copyThreads(16 * args[2] * args[3], args[2]))),
-    winograd4_filter: splitting('winograd4_filter', (args) => byItems(args, 2, [[0, args[3]], [1, args[3]]], copyThreads(36 * args[2] * args[3], args[2]))),
+    // F(4×4)'s u holds each position's 8-co blocks as C × 8 slices: a filter row starts 8 floats into its block.
+    winograd4_filter: splitting('winograd4_filter', (args) => byItems(args, 2, [[0, 8], [1, args[3]]], copyThreads(36 * args[2] * args[3], args[2]))),
     scatter_phase: splitting('scatter_phase', (args) => {
       const [, , batch, height, width, channels, phaseHeight, phaseWidth] = args;
       return byItems(args, 2, [[0, height * width * channels], [1, phaseHeight * phaseWidth * channels]], copyThreads(batch * phaseHeight * phaseWidth * channels, batch));

@@ -55,7 +55,7 @@ export interface SimdKernels {
   ): void;
   /** u[16, C, CO] = the Winograd F(2×2, 3×3) transform of a 3×3 HWIO filter (CO % 4 = 0); `tap` = C·CO (pieces: some of the C rows). */
   winograd_filter(u: number, w: number, channels: number, outChannels: number, tap: number): void;
-  /** u[36, C, CO] = the Winograd F(4×4, 3×3) transform of a 3×3 HWIO filter (CO % 4 = 0); `tap` = C·CO (pieces: some of the C rows). */
+  /** u[36, CO/8, C, 8] = the Winograd F(4×4, 3×3) transform of a 3×3 HWIO filter (CO % 8 = 0); `tap` = C·CO (pieces: some of the C rows). */
   winograd4_filter(u: number, w: number, channels: number, outChannels: number, tap: number): void;
   /**
    * 3×3 stride-1 convolution by Winograd F(2×2, 3×3) from `winograd_filter`'s u; xp padded to at least
