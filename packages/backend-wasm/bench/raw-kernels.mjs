@@ -3,6 +3,8 @@
 // allocation), one thread, batch 64, for two builds of this package over one memory and the same
 // inputs, interleaved; also the largest relative difference between the builds' outputs. Builds
 // older than the packed panels take no panel argument: the harness goes by each export's arity.
+// 3 × 3 layers with C % 4 = 0 and CO % 8 = 0 add the Winograd filter gradients (F(2×2), F(4×4); the
+// GFLOP/s count the direct convolution's multiply-adds), the tile blocks of the second build's panels.
 //   node bench/raw-kernels.mjs [--dist .cache/head/dist,dist] [--reps 5] [--plain]
 import './relaxed-simd.mjs';
 
@@ -20,6 +22,7 @@ for (const dist of dists) {
 }
 const f32 = new Float32Array(memory.buffer);
 for (let i = 0; i < f32.length; i++) f32[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+const { winogradFilterGradientBlock, WINOGRAD4_FILTER_GRADIENT_BLOCK } = await import(new URL(`../${dists.at(-1)}/internal/panels.js`, import.meta.url).href);
 const MB = 1 << 20;
 const at = { x: 4 * MB, w: 20 * MB, wt: 21 * MB, dy: 22 * MB, out: [38 * MB, 54 * MB], panel: 70 * MB };
 /** Calls `name` with a panel pointer inserted after `before` arguments when the export takes one. */
@@ -45,6 +48,11 @@ for (const [label, H, C, K, CO, O] of shapes) {
     'input gradient': [(k, out) => call(k, 'conv2d_backprop_input', 3, [out, at.dy, at.wt, B, H, H, C, K, K, O, O, CO, 1, 1]), B * H * H * C],
     'filter gradient': [(k, out) => k.conv2d_backprop_filter(out, at.x, at.dy, B, H, H, C, K, K, O, O, CO, 1, 1), depth * CO],
   };
+  if (K === 3 && C % 4 === 0 && CO % 8 === 0) {
+    const block = winogradFilterGradientBlock(C, CO);
+    cases['F(2×2) dW'] = [(k, out) => k.winograd_filter_gradient(out, at.x, at.dy, at.panel, B, H, H, C, O, O, CO, block), depth * CO];
+    cases['F(4×4) dW'] = [(k, out) => k.winograd4_filter_gradient(out, at.x, at.dy, at.panel, B, H, H, C, O, O, CO, WINOGRAD4_FILTER_GRADIENT_BLOCK), depth * CO];
+  }
   const cells = [];
   for (const [kernel, [run, size]] of Object.entries(cases)) {
     const best = builds.map(() => Infinity);
