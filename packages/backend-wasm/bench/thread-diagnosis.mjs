@@ -21,10 +21,10 @@ const batch = Number(flag('batch', 64));
 
 const tf = await import('@tensorflow/tfjs-core');
 await import('@tensorflow/tfjs-layers');
-const { trainStep } = await import('./models.mjs');
 const loaded = await loadBuild(build, threads);
 const { simdKernelPool } = await import(new URL(`../${build.split(':')[0]}/internal/simd-kernels.js`, import.meta.url).href);
 const { createModel } = await import('../../models/dist/index.js');
+const { sgd } = await import('../../trainer/dist/index.js');
 if (flag('spin', undefined) !== undefined) simdKernelPool(tf.backend()).spinMicroseconds = Number(flag('spin'));
 
 const ticksPerMs = 100 / 1000; // USER_HZ = 100 on Linux
@@ -71,10 +71,18 @@ if (args.includes('--kernels')) {
 }
 
 const model = createModel(modelName, { seed: 0 });
-const optimizer = tf.train.momentum(0.01, 0.9);
+// The step `digitlab bench` times: @digitlab/trainer's SGD with momentum (one DigitlabSgdMomentum call a variable).
+const optimizer = sgd({ momentum: 0.9 });
+const variables = model.trainableWeights.map((weight) => weight.read());
 const images = tf.randomNormal([batch, 28, 28, 1]);
 const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
-for (let step = 0; step < 3; step++) trainStep(tf, model, optimizer, images, labels);
+const trainStep = () =>
+  tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true })), variables);
+    optimizer.applyGradients(variables, variables.map((variable) => grads[variable.name]), { learningRate: 0.01 });
+    tf.dispose(value);
+  });
+for (let step = 0; step < 3; step++) trainStep();
 
 perKernel.clear();
 const mainBefore = onCpu(process.pid);
@@ -85,7 +93,7 @@ const piecesBefore = pool?.pieces ? [...pool.pieces] : undefined;
 const before = threadTimes();
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
-for (let step = 0; step < steps; step++) trainStep(tf, model, optimizer, images, labels);
+for (let step = 0; step < steps; step++) trainStep();
 const wall = (performance.now() - started) / steps;
 const cpu = process.cpuUsage(cpuBefore);
 const after = threadTimes();
