@@ -1195,9 +1195,10 @@ __attribute__((noinline)) static int winograd4_outputs(const float *d, int row, 
 // over `depth` runs in blocks of W4_DEPTH_BLOCK steps, each block's sum added to the stored ones:
 // the transformed input is up to ~100x the input and Aᵀ M A cancels most of it, so one long
 // float32 sum left ~10x the direct convolution's rounding error at C = 128 (float64 reference).
-// Max-norm relative error against a float64 direct sum (4 × 4 × 128, 7 × 7 × 256, 4 × 4 × 512
-// layers): blocks of 16 and 32 steps 3.0-3.6e-6, 64 steps 4.0-6.1e-6; 32 spends half the block
-// ends of 16 (each block's sum loaded, added and stored again), ~5% of a resnet-mini inference.
+// Max-norm relative error against a float64 direct sum (14 × 14 × 32 to 4 × 4 × 512 layers,
+// bench/winograd-forward-error.mjs): blocks of 16 steps 2.1-3.8e-6, 32 steps 2.7-4.3e-6, 64 steps
+// 3.5-6.1e-6; 32 has half the block ends of 16 (each block's sum loaded, added and stored again),
+// ~5% of a resnet-mini inference.
 #define W4_DEPTH_BLOCK 32
 static void winograd4_products(float *products, const float *panel, int panel_size, int group_quads, const float *b,
                                int b_size, int b_stride, int depth) {
