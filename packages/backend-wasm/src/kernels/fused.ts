@@ -1,11 +1,12 @@
 /**
  * FusedConv2D and _FusedMatMul (what tfjs-layers' Conv2D and Dense run outside of gradient
- * recording, i.e. for inference): our Conv2D (where it pays, see conv2d.ts `conv2dChoice`), which adds
- * the bias and applies relu to each output as it stores it (`ConvEpilogue`: no second pass over the
- * output, ~4% of a resnet-mini inference), / our matmul followed by the bias and activation epilogue
- * (csrc/training-kernels.c `bias_activation`). elu, relu6, sigmoid, leakyrelu and prelu run after it through their stock kernels
- * (stock tfjs-backend-wasm 4.22's own _FusedMatMul gets elu wrong with transposed operands: the
- * kernel tests caught it). Biases that are not one value per output channel use the stock kernels.
+ * recording, i.e. for inference). FusedConv2D: our Conv2D (where it pays, see conv2d.ts
+ * `conv2dChoice`), which adds the bias and applies relu to each output as it stores it
+ * (`ConvEpilogue`: no second pass over the output, ~4% of a resnet-mini inference). _FusedMatMul:
+ * our matmul, then the bias and relu in one pass (csrc/training-kernels.c `bias_activation`).
+ * elu, relu6, sigmoid, leakyrelu and prelu run after either through their stock kernels (stock
+ * tfjs-backend-wasm 4.22's own _FusedMatMul gets elu wrong with transposed operands: the kernel
+ * tests caught it). Biases that are not one value per output channel use the stock kernels.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
