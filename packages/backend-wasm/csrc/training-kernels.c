@@ -55,9 +55,9 @@
     if ((count) > 3) wasm_v128_store(t_ + 3 * (stride), a30), wasm_v128_store(t_ + 3 * (stride) + 4, a31); \
   } while (0)
 
-// A forward convolution's epilogue (FusedConv2D's bias and relu) on 4 output channels of one pixel, as
-// bias_activation does it in its own pass, bit for bit, in three single-instruction steps (V8 turns
-// f32x4.max into ~8 instructions to order ±0 and NaN; pmax is one): v + bias (+ −0, the identity,
+// The fused kernels' epilogue (bias and relu) on 4 output channels of one pixel, bit for bit what
+// an add and f32x4.max(·, 0) give, in three single-instruction steps (V8 turns f32x4.max into ~8
+// instructions to order ±0 and NaN; pmax is one): v + bias (+ −0, the identity,
 // where there is no bias); pmax(·, floor) = (· < floor ? floor : ·), floor 0 for relu (NaN passes)
 // and −∞ otherwise (a no-op); + sign: +0 for relu, which turns −0 into +0 as max(−0, 0) does, else
 // −0 (the identity).
@@ -77,6 +77,13 @@ static inline v128_t epilogue_bias(const float *bias) {
 
 static inline v128_t epilogue4(v128_t v, v128_t bias, relu_constants r) {
   return wasm_f32x4_add(wasm_f32x4_pmax(wasm_f32x4_add(v, bias), r.floor), r.sign);
+}
+
+// The same on one float (the kernels' channel tails): + *bias where `bias` is set, then relu with
+// NaN passing and −0 to +0.
+static inline float epilogue1(float v, const float *bias, int relu) {
+  if (bias) v += *bias;
+  return relu && !(v > 0.0f) ? (v != v ? v : 0.0f) : v;
 }
 
 // epilogue4 on the 4 × 8 tile's accumulators, output channels bias[0..7] (bias 0: none).
@@ -786,9 +793,7 @@ void conv2d_forward(float *out, const float *xp, const float *w, float *panel, i
           const int o = kh * tap_row;
           for (int j = o; j < o + span; j++, row += out_channels) sum += x[j] * *row;
         }
-        if (bias) sum += bias[co];
-        if (relu && !(sum > 0.0f)) sum = sum != sum ? sum : 0.0f;
-        target[m * out_channels + co] = sum;
+        target[m * out_channels + co] = epilogue1(sum, bias ? bias + co : 0, relu);
       }
     }
   }
@@ -1775,28 +1780,18 @@ void conv2d_backprop_input(float *dxp, const float *dy, const float *wt, float *
   }
 }
 
-// The epilogue of the fused kernels (FusedConv2D, _FusedMatMul), in place on a row-major
-// out[rows, columns]: out[i, j] = act(out[i, j] + bias[j]), the bias only when has_bias, act the
-// identity or (relu != 0) max(·, 0).
+// The epilogue of _FusedMatMul (FusedConv2D's runs inside the convolution kernels), in place on a
+// row-major out[rows, columns]: out[i, j] = act(out[i, j] + bias[j]), the bias only when has_bias,
+// act the identity or (relu != 0) max(·, 0): epilogue4 / epilogue1, as the convolutions apply it.
 EXPORT(bias_activation)
 void bias_activation(float *out, const float *bias, int rows, int columns, int has_bias, int relu) {
   const int c4 = columns & ~3;
-  const v128_t zero = wasm_f32x4_splat(0.0f);
+  const relu_constants rc = epilogue_relu(relu);
   for (int i = 0; i < rows; i++) {
     float *row = out + i * columns;
     int j = 0;
-    for (; j < c4; j += 4) {
-      v128_t v = wasm_v128_load(row + j);
-      if (has_bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
-      if (relu) v = wasm_f32x4_max(v, zero);
-      wasm_v128_store(row + j, v);
-    }
-    for (; j < columns; j++) {
-      float v = row[j];
-      if (has_bias) v += bias[j];
-      if (relu && !(v > 0.0f)) v = v != v ? v : 0.0f;
-      row[j] = v;
-    }
+    for (; j < c4; j += 4) wasm_v128_store(row + j, epilogue4(wasm_v128_load(row + j), epilogue_bias(has_bias ? bias + j : 0), rc));
+    for (; j < columns; j++) row[j] = epilogue1(row[j], has_bias ? bias + j : 0, relu);
   }
 }
 
