@@ -8,6 +8,7 @@ import { adamCases, adamKernel, sgdMomentumCases, sgdMomentumKernel } from './__
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createWasmPlugin } from './index.js';
 import { poolThresholds } from './internal/kernel-pool.js';
+import { detachedKernels } from './internal/detached-calls.js';
 import { BATCH_NORM_GRADIENT, BATCH_NORM_MOMENTS } from './kernels/batch-norm-training.js';
 import { backpropInputChoice } from './kernels/conv2d-backprop-input.js';
 import { simdKernelPool } from './internal/simd-kernels.js';
@@ -52,8 +53,10 @@ describe('threaded wasm in Node', () => {
     // batch_norm_channels), conv 'valid' C = 8 (Winograd forward, dW and dX on 4 × 4 tiles of dy), its relu (relu_gradient), max-pool
     // (max_pool_disjoint, max_pool_grad_disjoint), conv stride 2 (dX by phases: forward convolutions of dy; GEMM + col2im forced once), dense (matmul: 72 rows → 36 + 36).
     // Batch 3 → images 0-1 and 2. The size thresholds are lifted so that small shapes split.
+    // Filter gradients split here too, rather than run detached (the test after the next).
     const saved = { ...poolThresholds };
     Object.assign(poolThresholds, { work: 0, floats: 0, wakeFloats: 0 });
+    detachedKernels.filterGradient = false;
     const batch = 3;
     const inputs = [
       { values: randomValues(batch * 12 * 12 * 1, 21), shape: [batch, 12, 12, 1] },
@@ -117,6 +120,7 @@ describe('threaded wasm in Node', () => {
       }
     } finally {
       Object.assign(poolThresholds, saved);
+      detachedKernels.filterGradient = true;
     }
   });
 
@@ -143,6 +147,7 @@ describe('threaded wasm in Node', () => {
     const run = async (shape: number[], thresholds: typeof poolThresholds) => {
       const saved = { ...poolThresholds };
       Object.assign(poolThresholds, thresholds);
+      detachedKernels.filterGradient = false;
       const [runs, pieces] = [{ ...pool.runs }, [...pool.pieces]];
       try {
         const [batch, size] = [shape[0]!, shape[1]!];
@@ -154,6 +159,7 @@ describe('threaded wasm in Node', () => {
         return { values: [...stepResult.values, ...gradientResult.values], ran, pieces: pool.pieces.map((count, i) => count - pieces[i]!) };
       } finally {
         Object.assign(poolThresholds, saved);
+        detachedKernels.filterGradient = true;
       }
     };
     const callerOnly = { work: Infinity, floats: Infinity, wakeFloats: Infinity };
@@ -200,6 +206,82 @@ describe('threaded wasm in Node', () => {
     const single = await run([16, 16], callerOnly);
     expect(single.ran).toEqual({});
     single.values.forEach((expected, index) => expect(relativeError(large.values[index]!, expected), `output ${index}`).toBeLessThan(tolerances.kernel));
+  });
+
+  it('runs filter gradients detached on the worker while the caller goes on (inter-op), with the gradients of the cpu backend', async () => {
+    // Each filter-gradient kernel: F(4×4) Winograd (28 × 28, stride 1), direct (3×3 stride 2, and 1×1 stride 2), F(2×2)
+    // Winograd (14 × 14, where 4 × 4 tiles cover loosely); the input gradients run on the caller meanwhile.
+    const inputs = [
+      { values: randomValues(4 * 28 * 28 * 8, 51), shape: [4, 28, 28, 8] },
+      { values: randomValues(3 * 3 * 8 * 16, 52), shape: [3, 3, 8, 16] },
+      { values: randomValues(3 * 3 * 16 * 16, 53), shape: [3, 3, 16, 16] },
+      { values: randomValues(3 * 3 * 16 * 16, 54), shape: [3, 3, 16, 16] },
+      { values: randomValues(16 * 32, 55), shape: [1, 1, 16, 32] },
+    ];
+    const compute = (...tensors: tf.Tensor[]) =>
+      tf.grads((x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor) => {
+        let h = tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same'));
+        h = tf.relu(tf.conv2d(h, w2 as tf.Tensor4D, 2, 'same'));
+        h = tf.relu(tf.conv2d(h, w3 as tf.Tensor4D, 1, 'same'));
+        return tf.sum(tf.square(tf.conv2d(h, w4 as tf.Tensor4D, 2, 'same')));
+      })(tensors);
+    const cpu = await runOn('cpu', inputs, compute);
+    await tf.setBackend('wasm');
+    const pool = simdKernelPool(tf.backend() as BackendWasm)!;
+    expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
+    const before = { ...pool.detachedRuns };
+    const wasm = await runOn('wasm', inputs, compute);
+    expect(wasm.leaked).toBe(0);
+    cpu.values.forEach((expected, index) => expect(relativeError(wasm.values[index] as Float32Array, expected), `gradient ${index}`).toBeLessThan(tolerances.kernel));
+    const ran = Object.fromEntries(Object.entries(pool.detachedRuns).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
+    expect(ran).toEqual({ winograd4_filter_gradient: 1, conv2d_backprop_filter: 2, winograd_filter_gradient: 1 });
+    expect(pool.detachedPending, 'every detached call joined once its output was read').toBe(0);
+  });
+
+  it("keeps a detached call's tensors safe: reading its output, or disposing its inputs, first waits for it", async () => {
+    const filterGradient = (x: tf.Tensor, dy: tf.Tensor) =>
+      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, x.shape[3]!, dy.shape[3]!] }) as tf.Tensor;
+    const small = [
+      { values: randomValues(2 * 8 * 8 * 8, 61), shape: [2, 8, 8, 8] },
+      { values: randomValues(2 * 8 * 8 * 8, 62), shape: [2, 8, 8, 8] },
+    ];
+    const expected = (await runOn('cpu', small, filterGradient)).values[0]!;
+    await tf.setBackend('wasm');
+    const pool = simdKernelPool(tf.backend() as BackendWasm)!;
+    // A large filter gradient first (32 · 28 · 28 · 9 · 32 · 32 = 231 M multiply-adds, milliseconds of the worker), so
+    // that the small one waits behind it in the worker's queue while the test touches its tensors.
+    const large = [random([32, 28, 28, 32], 63), random([32, 28, 28, 32], 64)].map(({ values, shape }) => tf.tensor(values, shape));
+    const round = (early: 'read' | 'dispose') => {
+      const [x, dy] = small.map(({ values, shape }) => tf.tensor(values, shape));
+      const queued = filterGradient(large[0]!, large[1]!);
+      const dw = filterGradient(x!, dy!);
+      expect(pool.detachedPending, 'both calls still queued on the worker').toBeGreaterThan(0);
+      if (early === 'dispose') {
+        tf.dispose([x!, dy!]);
+        // Tensors of the same sizes, likely in the freed memory: what the worker would read if disposing did not wait.
+        tf.dispose([tf.fill([2, 8, 8, 8], 1e6), tf.fill([2, 8, 8, 8], -1e6)]);
+      }
+      const values = dw.dataSync() as Float32Array;
+      tf.dispose([queued, dw, x!, dy!]);
+      return values;
+    };
+    expect(relativeError(round('read'), expected)).toBeLessThan(tolerances.kernel);
+    expect(relativeError(round('dispose'), expected)).toBeLessThan(tolerances.kernel);
+    expect(pool.detachedPending).toBe(0);
+    tf.dispose(large);
+    // Under tf.profile, which times each kernel call as it returns, the call runs in place: nothing detached.
+    const runs = { ...pool.detachedRuns };
+    const [x, dy] = small.map(({ values, shape }) => tf.tensor(values, shape));
+    let profiled: Float32Array | undefined;
+    await tf.profile(() => {
+      const dw = filterGradient(x!, dy!);
+      expect(pool.detachedPending).toBe(0);
+      profiled = dw.dataSync() as Float32Array;
+      dw.dispose();
+    });
+    expect(pool.detachedRuns).toEqual(runs);
+    expect(relativeError(profiled!, expected)).toBeLessThan(tolerances.kernel);
+    tf.dispose([x!, dy!]);
   });
 
   it('with kernel threads (XNNPACK on one thread), convolutions run ours split over the pool, training and inference alike', async () => {

@@ -6,6 +6,7 @@ import { winogradFilterGradientCase, winogradFilterGradientCases } from './__fix
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createWasmPlugin } from './index.js';
 import { poolThresholds } from './internal/kernel-pool.js';
+import { detachedKernels } from './internal/detached-calls.js';
 import { simdKernelPool } from './internal/simd-kernels.js';
 import { conv2dChoice } from './kernels/conv2d.js';
 import { relativeError, tolerances } from './tolerances.js';
@@ -19,8 +20,9 @@ describe('the Winograd filter gradient, F(2×2) and F(4×4), split over the kern
     await tf.setBackend('wasm');
     const pool = simdKernelPool(tf.backend() as BackendWasm)!;
     const saved = { ...poolThresholds };
-    // Every call splits over both threads (a batch of 1 stays one piece: nothing to split).
+    // Every call splits over both threads (a batch of 1 stays one piece: nothing to split), rather than run detached.
     Object.assign(poolThresholds, { work: 0, floats: 0, wakeFloats: 0 });
+    detachedKernels.filterGradient = false;
     try {
       for (const [tile, kernel] of [[2, 'winograd_filter_gradient'], [4, 'winograd4_filter_gradient']] as const) {
         conv2dChoice.tile = tile;
@@ -32,6 +34,7 @@ describe('the Winograd filter gradient, F(2×2) and F(4×4), split over the kern
       }
     } finally {
       Object.assign(poolThresholds, saved);
+      detachedKernels.filterGradient = true;
       delete conv2dChoice.tile;
     }
   });

@@ -3,10 +3,14 @@ import { LATE_STREAK, parallelKernels, poolBalance, poolThresholds, SPIN_BACKOFF
 import { conv2dBackpropInputPanelFloats, conv2dForwardPanelFloats, winograd4InputGradientPanelFloats } from './panels.js';
 import type { SimdKernels } from './simd-kernels.js';
 
+const unusedDetach = () => {
+  throw new Error('parallelKernels detached a call');
+};
+
 /** parallelKernels over a pool that records the pieces it is handed instead of running them. */
 function recordingKernels(threads: number): { kernels: SimdKernels; calls: Array<{ kernel: PoolKernel; pieces: number[][]; panels?: ThreadPanels }> } {
   const calls: Array<{ kernel: PoolKernel; pieces: number[][]; panels?: ThreadPanels }> = [];
-  const pool: KernelPool = { threads, spinMicroseconds: 0, sleeping: false, lateCalls: 0, runs: {}, timings: {}, pieces: [], run: (kernel, pieces, panels) => void calls.push({ kernel, pieces, panels }), close: async () => {} };
+  const pool: KernelPool = { threads, spinMicroseconds: 0, sleeping: false, lateCalls: 0, runs: {}, timings: {}, pieces: [], run: (kernel, pieces, panels) => void calls.push({ kernel, pieces, panels }), detach: unusedDetach, detachedPending: 0, join: () => {}, detachedRuns: {}, close: async () => {} };
   const unused = () => {
     throw new Error('a split call ran whole');
   };

@@ -26,11 +26,18 @@
  * at the end of the call. A piece's scratch panel belongs to the thread that runs it: the call
  * names the argument, and each thread writes its own panel there.
  *
+ * A call may also be detached (`KernelPool.detach`, inter-op parallelism): posted whole to a ring
+ * that the first worker runs in order while the caller goes on; until the ring is empty the caller
+ * splits nothing (`parallelKernels` plans one piece), and when it joins it runs what the worker has
+ * not started yet (`claimDetached`) before waiting for the rest.
+ *
  * Protocol, over one small SharedArrayBuffer: the caller writes the call (kernel index, piece
  * count, panel argument) and every piece's arguments into the table, resets each range's claim
- * counter, clears `done`, bumps `generation` and notifies; each worker wakes on `generation`, runs
- * its pieces (`runClaimed`), increments `done` and notifies; the caller runs its own, then waits
- * until `done` counts every worker. The sequentially consistent Atomics order the plain writes on
+ * counter, clears `done`, bumps the split-call counter and `generation` and notifies; each worker
+ * wakes on `generation`, runs the detached calls waiting in the ring (the first worker), then, if
+ * the split-call counter moved, its pieces (`runClaimed`), increments `done` and notifies; the
+ * caller runs its own, then waits until `done` counts every worker. A detached call bumps the ring's
+ * posted counter and `generation`. The sequentially consistent Atomics order the plain writes on
  * both sides.
  * @internal
  */
@@ -78,8 +85,9 @@ const MAX_ARGUMENTS = 17;
 const MAX_PIECES = 64;
 /** Float64 entries per piece in the table: argument count, arguments. */
 const PIECE = 1 + MAX_ARGUMENTS;
-// Int32 header: generation, done, failures, stop, poll budget (µs), workers started on this call, workers asleep;
-// 32 bytes keep the Float64 call and table aligned. After the table, one Int32 claim counter per thread's range.
+// Int32 header: generation, done, failures, stop, poll budget (µs), workers started on this call, workers asleep,
+// split calls posted, detached calls posted, claimed and done; 48 bytes keep the Float64 call and table aligned. After the
+// table, one Int32 claim counter per thread's range, then the ring of detached calls.
 const GENERATION = 0;
 const DONE = 1;
 const FAILURES = 2;
@@ -87,12 +95,22 @@ const STOP = 3;
 const SPIN = 4;
 const STARTED = 5;
 const SLEEPING = 6;
-const HEADER_INTS = 7;
-const HEADER_BYTES = 32;
+const CALLS = 7;
+const DETACHED_POSTED = 8;
+const DETACHED_CLAIMED = 9;
+const DETACHED_DONE = 10;
+const HEADER_INTS = 11;
+const HEADER_BYTES = 48;
 // Float64 call description after the header: kernel index, piece count, panel argument (−1: none), panel base, panel bytes.
 const CALL_FLOATS = 5;
 const TABLE_BYTES = HEADER_BYTES + CALL_FLOATS * 8;
 const CLAIMS_BYTES = TABLE_BYTES + MAX_PIECES * PIECE * 8;
+/** Detached calls the ring holds (see `KernelPool.detach`); a further one waits for the oldest to finish. */
+const DETACHED_SLOTS = 32;
+/** Float64 entries per detached call: kernel index, argument count, arguments. */
+const DETACHED = 2 + MAX_ARGUMENTS;
+/** Byte offset of the ring of detached calls, after the claim counters of a pool of `threads`. */
+const detachedBytes = (threads: number) => CLAIMS_BYTES + Math.ceil((threads * 4) / 8) * 8;
 
 /**
  * Runs thread `thread`'s share of a call of `count` pieces over `threads` threads. The pieces form
@@ -110,6 +128,19 @@ function runClaimed(thread: number, threads: number, count: number, claims: Int3
     for (let piece = start(range) + Atomics.add(claims, range, 1); piece < start(range + 1); piece = start(range) + Atomics.add(claims, range, 1)) run(piece);
   }
 }
+/**
+ * Claims the oldest detached call nobody has started: its index in posting order, or −1 when none
+ * is left. The first worker claims them in turn; the caller claims the rest when it joins. The
+ * worker's program embeds this function's source.
+ */
+function claimDetached(header: Int32Array, posted: number, claimed: number): number {
+  for (;;) {
+    const next = Atomics.load(header, claimed);
+    if (next >= Atomics.load(header, posted)) return -1;
+    if (Atomics.compareExchange(header, claimed, next, next + 1) === next) return next;
+  }
+}
+
 /**
  * How long an idle pool thread polls before it sleeps (see `KernelPool.spinMicroseconds`). Waking
  * a thread that sleeps in `Atomics.wait` takes a futex wake-up, and on a virtual machine whose vCPU
@@ -150,10 +181,13 @@ const header = new Int32Array(control, 0, ${HEADER_INTS});
 const call = new Float64Array(control, ${HEADER_BYTES}, ${CALL_FLOATS});
 const table = new Float64Array(control, ${TABLE_BYTES}, ${MAX_PIECES * PIECE});
 const claims = new Int32Array(control, ${CLAIMS_BYTES}, threads);
+const detached = new Float64Array(control, ${CLAIMS_BYTES} + Math.ceil((threads * 4) / 8) * 8, ${DETACHED_SLOTS * DETACHED});
 const pieces = new Int32Array(counters);
 ${runClaimed.toString()}
+${claimDetached.toString()}
 parentPort.postMessage('ready');
 let seen = 0;
+let calls = 0;
 for (;;) {
   // Poll a while for the next call before sleeping (see POOL_SPIN_MICROSECONDS).
   const spinUntil = performance.now() + Atomics.load(header, ${SPIN}) / 1000;
@@ -167,6 +201,23 @@ for (;;) {
   }
   seen = Atomics.load(header, ${GENERATION});
   if (Atomics.load(header, ${STOP}) === 1) break;
+  // Detached calls, in the order posted: the first worker's (the caller splits nothing meanwhile, and claims what is left when it joins).
+  if (thread === 1) {
+    for (let claimed = claimDetached(header, ${DETACHED_POSTED}, ${DETACHED_CLAIMED}); claimed >= 0; claimed = claimDetached(header, ${DETACHED_POSTED}, ${DETACHED_CLAIMED})) {
+      const slot = (claimed % ${DETACHED_SLOTS}) * ${DETACHED};
+      try {
+        functions[detached[slot]](...detached.subarray(slot + 2, slot + 2 + detached[slot + 1]));
+        Atomics.add(pieces, thread, 1);
+      } catch {
+        Atomics.add(header, ${FAILURES}, 1);
+      }
+      Atomics.add(header, ${DETACHED_DONE}, 1);
+      Atomics.notify(header, ${DETACHED_DONE});
+    }
+  }
+  // A wake-up for detached calls only: no split call to join.
+  if (Atomics.load(header, ${CALLS}) === calls) continue;
+  calls += 1;
   Atomics.add(header, ${STARTED}, 1);
   const kernel = functions[call[0]], count = call[1], panelArgument = call[2], panel = call[3] + thread * call[4];
   try {
@@ -242,6 +293,19 @@ export interface KernelPool {
    * Returns when all are done.
    */
   run(kernel: PoolKernel, pieces: Piece[], panels?: ThreadPanels): void;
+  /**
+   * Hands the whole call `kernel(...args)` to the first worker and returns at once: inter-op
+   * parallelism, the caller going on with other kernels meanwhile. Detached calls run one after the
+   * other in the order posted; until all are done (`detachedPending`), `run` keeps every piece on
+   * the caller. The caller must not touch what they write, nor free what they read, before `join`.
+   */
+  detach(kernel: PoolKernel, args: readonly number[]): void;
+  /** Detached calls posted and not yet finished. */
+  readonly detachedPending: number;
+  /** Waits until every detached call has finished (at once when none is pending). */
+  join(): void;
+  /** How many calls of each kernel were detached (`detach`), for tests and benches. */
+  readonly detachedRuns: Partial<Record<PoolKernel, number>>;
   /** Stops the workers (tests; a process that exits needs no call). */
   close(): Promise<void>;
 }
@@ -252,8 +316,9 @@ export interface KernelPool {
  */
 export async function startKernelPool(module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: SimdKernels, threads: number): Promise<KernelPool> {
   const workers = threads - 1;
-  const control = new SharedArrayBuffer(CLAIMS_BYTES + threads * 4);
+  const control = new SharedArrayBuffer(detachedBytes(threads) + DETACHED_SLOTS * DETACHED * 8);
   const claims = new Int32Array(control, CLAIMS_BYTES, threads);
+  const detachedCalls = new Float64Array(control, detachedBytes(threads), DETACHED_SLOTS * DETACHED);
   // Separate from `control`, which the caller writes before every call: counters on other cache lines.
   const counters = new SharedArrayBuffer(Math.max(threads, 1) * 4);
   const pieceCounts = new Int32Array(counters);
@@ -284,6 +349,17 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
   const running = await Promise.all(started);
 
   const timings: Partial<Record<PoolKernel, PoolTiming>> = {};
+  const detachedRuns: Partial<Record<PoolKernel, number>> = {};
+  const detachedPending = () => Atomics.load(header, DETACHED_POSTED) - Atomics.load(header, DETACHED_DONE);
+  /** Waits (a poll, then sleeps) for the next detached call to finish, if one is pending; fails rather than hang on a dead worker. */
+  const waitDetached = () => {
+    const done = Atomics.load(header, DETACHED_DONE);
+    if (done === Atomics.load(header, DETACHED_POSTED)) return;
+    const spinUntil = performance.now() + spinMicroseconds / 1000;
+    while (Atomics.load(header, DETACHED_DONE) === done && performance.now() < spinUntil) for (let i = 0; i < 64; i++);
+    if (Atomics.load(header, DETACHED_DONE) !== done) return;
+    if (Atomics.wait(header, DETACHED_DONE, done, WAIT_LIMIT_MS) === 'timed-out') throw new Error(`a wasm kernel worker did not finish a detached kernel within ${WAIT_LIMIT_MS / 1000} s; restart the process, and to keep our kernels on one thread pass { threadedKernels: false } to createWasmPlugin`);
+  };
   return {
     threads,
     get spinMicroseconds() {
@@ -316,6 +392,8 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
         call(...piece);
       };
       if (pieces.length === 1) return runOwn(pieces[0]!); // nothing to hand out
+      // The first worker runs detached calls: every piece stays here (callers plan one piece meanwhile; this is the backstop).
+      if (detachedPending() > 0) return pieces.forEach(runOwn);
       if (pieces.length > MAX_PIECES) throw new Error(`${kernel}: ${pieces.length} pieces, more than the pool's table holds (${MAX_PIECES}); a bug in digitlab's kernel split, please report it`);
       callDescription.set([poolKernels.indexOf(kernel), pieces.length, panels?.argument ?? -1, panels?.base ?? 0, panels?.bytes ?? 0]);
       // Piece 0, the first of range 0, is reserved to the caller: only the others go through the table.
@@ -326,6 +404,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       for (let range = 0; range < threads; range++) Atomics.store(claims, range, 1);
       Atomics.store(header, DONE, 0);
       Atomics.store(header, STARTED, 0);
+      Atomics.add(header, CALLS, 1);
       Atomics.add(header, GENERATION, 1);
       // A worker asleep now starts late by its wake-up; only one that was polling and still had not
       // started soon after the caller ran out of pieces shows a busy machine.
@@ -383,6 +462,39 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       const failures = Atomics.exchange(header, FAILURES, 0);
       if (failures > 0) throw new Error(`${kernel} trapped on ${failures} wasm kernel worker(s) (out-of-bounds memory?): a bug in digitlab's kernels; please report it with the shapes involved, and pass { threadedKernels: false } to createWasmPlugin meanwhile`);
     },
+    detach(kernel, args) {
+      if (workers === 0) return (kernels[kernel] as (...values: number[]) => void)(...args);
+      const posted = Atomics.load(header, DETACHED_POSTED);
+      // The ring is full: wait for its oldest call.
+      while (posted - Atomics.load(header, DETACHED_DONE) >= DETACHED_SLOTS) waitDetached();
+      const slot = (posted % DETACHED_SLOTS) * DETACHED;
+      detachedCalls[slot] = poolKernels.indexOf(kernel);
+      detachedCalls[slot + 1] = args.length;
+      detachedCalls.set(args, slot + 2);
+      Atomics.add(header, DETACHED_POSTED, 1);
+      Atomics.add(header, GENERATION, 1);
+      Atomics.notify(header, GENERATION);
+      detachedRuns[kernel] = (detachedRuns[kernel] ?? 0) + 1;
+    },
+    get detachedPending() {
+      return detachedPending();
+    },
+    join() {
+      // Run what the worker has not started, oldest first, then wait for what it runs.
+      for (let claimed = claimDetached(header, DETACHED_POSTED, DETACHED_CLAIMED); claimed >= 0; claimed = claimDetached(header, DETACHED_POSTED, DETACHED_CLAIMED)) {
+        const slot = (claimed % DETACHED_SLOTS) * DETACHED;
+        try {
+          (kernels[poolKernels[detachedCalls[slot]!]!] as (...values: number[]) => void)(...detachedCalls.subarray(slot + 2, slot + 2 + detachedCalls[slot + 1]!));
+          Atomics.add(pieceCounts, 0, 1);
+        } finally {
+          Atomics.add(header, DETACHED_DONE, 1);
+        }
+      }
+      while (detachedPending() > 0) waitDetached();
+      const failures = Atomics.exchange(header, FAILURES, 0);
+      if (failures > 0) throw new Error(`a detached kernel trapped on a wasm kernel worker (out-of-bounds memory?): a bug in digitlab's kernels; please report it with the shapes involved, and pass { threadedKernels: false } to createWasmPlugin meanwhile`);
+    },
+    detachedRuns,
     async close() {
       Atomics.store(header, STOP, 1);
       Atomics.add(header, GENERATION, 1);
@@ -480,9 +592,11 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
   const D = 8; // bytes per double
   const whole = (kernel: PoolKernel, args: readonly number[]) => (kernels[kernel] as (...values: number[]) => void)(...args);
   /** Threads for `work` multiply-adds over `count` items (images, rows). */
-  const computeThreads = (work: number, count: number) => threadsFor(pool.threads, work, poolThresholds.work, count);
+  /** The pool's threads a split call may take now: the caller alone while the first worker runs detached calls. */
+  const free = () => (pool.detachedPending > 0 ? 1 : pool.threads);
+  const computeThreads = (work: number, count: number) => threadsFor(free(), work, poolThresholds.work, count);
   /** Threads for `floats` floats touched over `count` items. */
-  const copyThreads = (floats: number, count: number) => threadsFor(pool.threads, floats, floatsShare(pool), count);
+  const copyThreads = (floats: number, count: number) => threadsFor(free(), floats, floatsShare(pool), count);
   /** Pieces of a per-item kernel over `parts` threads: `offsets` are [argument index, floats per item]; items in multiples of `align`. */
   const byItems = (args: readonly number[], countIndex: number, offsets: [number, number][], parts: number, align = 1): Piece[] =>
     split(args[countIndex]!, parts, align).map(([n0, n1]) => {

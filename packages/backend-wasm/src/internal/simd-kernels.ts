@@ -14,6 +14,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { floatsShare, parallelKernels, startKernelPool, threadsFor, type KernelPool } from './kernel-pool.js';
 import { simdKernelsBinary } from './simd-kernels-binary.js';
+import { joinDetached } from './detached-calls.js';
 import { isNode } from './is-node.js';
 
 /** The exports of csrc/training-kernels.c; every pointer is a byte offset into the tfjs heap. */
@@ -268,8 +269,18 @@ export async function startSimdKernelPool(backend: BackendWasm, threads: number,
 }
 
 /** `backend`'s kernel pool (threads, split calls so far, its spin budget), if one runs (tests, benchmarks). */
-export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs' | 'timings' | 'pieces' | 'spinMicroseconds' | 'lateCalls'> | undefined {
+export function simdKernelPool(backend: BackendWasm): Pick<KernelPool, 'threads' | 'runs' | 'timings' | 'pieces' | 'spinMicroseconds' | 'lateCalls' | 'detachedRuns' | 'detachedPending'> | undefined {
   return pools.get(backend)?.pool;
+}
+
+/**
+ * `backend`'s kernel pool where it takes detached calls (internal/detached-calls.ts): two threads,
+ * the caller's and one worker's. With more, a detached call would leave the other workers idle
+ * while the caller splits nothing, so those pools split every call instead.
+ */
+export function detachingPool(backend: BackendWasm): KernelPool | undefined {
+  const pooled = pools.get(backend);
+  return pooled !== undefined && pooled.build === selected && pooled.pool.threads === 2 ? pooled.pool : undefined;
 }
 
 /**
@@ -290,6 +301,7 @@ export function splitsOverPool(backend: BackendWasm, floats: number): boolean {
 
 /** Stops `backend`'s kernel workers, if any (tests). */
 export async function stopSimdKernelPool(backend: BackendWasm): Promise<void> {
+  joinDetached(backend);
   const pooled = pools.get(backend);
   pools.delete(backend);
   await pooled?.pool.close();
@@ -336,6 +348,13 @@ export function withPanels<T>(backend: BackendWasm, floats: number, body: (point
 /** Byte offset of a tensor's data in the wasm heap. */
 export function heapOffset(backend: BackendWasm, tensor: TensorInfo): number {
   return backend.dataIdMap.get(tensor.dataId)!.memoryOffset;
+}
+
+/** `bytes` of scratch from the tfjs heap (`_malloc`), for a caller that frees it later itself. */
+export function heapScratch(backend: BackendWasm, bytes: number): { pointer: number; free(): void } {
+  const module = backend.wasm as unknown as EmscriptenModule;
+  const pointer = module._malloc(bytes);
+  return { pointer, free: () => module._free(pointer) };
 }
 
 /** Runs `body` with `bytes` of scratch from the tfjs heap (`_malloc`), freed afterwards. */

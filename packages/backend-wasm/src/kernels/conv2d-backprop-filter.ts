@@ -17,6 +17,11 @@
  * 12.9, 7×7×64 13.4 → 8.2, 4×4×128 33.4 → 14.6), or F(4×4, 3×3) where `filterGradientTile` says
  * (`winograd4_filter_gradient`: 36 products per 4 × 4 tile).
  *
+ * With two threads the SIMD call runs detached (internal/detached-calls.ts): whole, on the pool's
+ * worker, while the caller returns dw at once and goes on with the input gradients below; dw is
+ * computed by the time anything reads it. Split over both threads instead, each layer's filter
+ * gradient waited at a barrier and the worker idled through the caller's serial stretches.
+ *
  * Without it (no WebAssembly SIMD), two strategies, both ending in XNNPACK; which is faster
  * depends on C (min-of-7 timings, batch 64, one thread):
  *
@@ -34,7 +39,9 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
-import { heapOffset, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
+import { detachingPool, heapOffset, heapScratch, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
+import { detachesNow, runDetached } from '../internal/detached-calls.js';
+import type { KernelPool } from '../internal/kernel-pool.js';
 import { WINOGRAD4_FILTER_GRADIENT_BLOCK, winograd4FilterGradientScratchFloats, winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
 import { conv2dChoice, winogradApplies, winogradReach, type WinogradTile } from './conv2d.js';
 import { paddedInput } from '../internal/padded-input.js';
@@ -109,12 +116,18 @@ function conv2dBackpropFilter(args: WasmKernelArgs): TensorInfo {
 function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry): TensorInfo {
   const { batch, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, outChannels } = g;
   const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
-  if (winogradApplies(g)) return winogradFilterGradient(backend, kernels, x, dy, g, dw);
+  const pool = detachesNow('filterGradient') ? detachingPool(backend) : undefined;
+  if (winogradApplies(g)) return winogradFilterGradient(backend, kernels, x, dy, g, dw, pool);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
-  kernels.conv2d_backprop_filter(
+  const args = [
     heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), batch, paddedHeight, paddedWidth, inChannels,
     filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
-  );
+  ] as const;
+  if (pool) {
+    runDetached(backend, pool, 'conv2d_backprop_filter', args, { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId] }, release);
+    return dw;
+  }
+  kernels.conv2d_backprop_filter(...args);
   release();
   return dw;
 }
@@ -153,20 +166,26 @@ export function filterGradientTile(g: Pick<Conv2DGeometry, 'batch' | 'outHeight'
  * dw of a 3×3 stride-1 convolution by Winograd (csrc `winograd_filter_gradient`, F(2×2, 3×3), or
  * `winograd4_filter_gradient`, F(4×4, 3×3): `filterGradientTile`), x zero-padded to whole tiles.
  */
-function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry, dw: TensorInfo): TensorInfo {
+function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry, dw: TensorInfo, pool?: KernelPool): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
-  const tile = filterGradientTile(g, simdKernelPool(backend)?.threads ?? 1);
+  // A detached call runs whole on one worker.
+  const tile = filterGradientTile(g, pool ? 1 : (simdKernelPool(backend)?.threads ?? 1));
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
   const [kernel, scratchFloats, block] =
     tile === 4
-      ? [kernels.winograd4_filter_gradient, winograd4FilterGradientScratchFloats(inChannels, outChannels), WINOGRAD4_FILTER_GRADIENT_BLOCK]
-      : [kernels.winograd_filter_gradient, winogradFilterGradientScratchFloats(inChannels, outChannels), winogradFilterGradientBlock(inChannels, outChannels)];
-  withPanels(backend, scratchFloats, (scratch) =>
-    kernel(
-      heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), scratch, batch, paddedHeight, paddedWidth, inChannels,
-      outHeight, outWidth, outChannels, block,
-    ),
-  );
+      ? (['winograd4_filter_gradient', winograd4FilterGradientScratchFloats(inChannels, outChannels), WINOGRAD4_FILTER_GRADIENT_BLOCK] as const)
+      : (['winograd_filter_gradient', winogradFilterGradientScratchFloats(inChannels, outChannels), winogradFilterGradientBlock(inChannels, outChannels)] as const);
+  const args = (scratch: number) =>
+    [heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), scratch, batch, paddedHeight, paddedWidth, inChannels, outHeight, outWidth, outChannels, block] as const;
+  if (pool) {
+    const scratch = heapScratch(backend, scratchFloats * 4);
+    runDetached(backend, pool, kernel, args(scratch.pointer), { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId] }, () => {
+      scratch.free();
+      release();
+    });
+    return dw;
+  }
+  withPanels(backend, scratchFloats, (scratch) => kernels[kernel](...args(scratch)));
   release();
   return dw;
 }
