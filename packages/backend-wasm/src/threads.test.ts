@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import workerThreads from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { random, randomValues, runOn } from './__fixtures__/backends.js';
 import { adamCases, adamKernel, sgdMomentumCases, sgdMomentumKernel } from './__fixtures__/kernel-cases.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -17,6 +17,8 @@ import { relativeError, tolerances } from './tolerances.js';
 describe('threaded wasm in Node', () => {
   const cpus = os.cpus;
   const Worker = workerThreads.Worker;
+  const detachedDefaults = { ...detachedKernels };
+  afterEach(() => Object.assign(detachedKernels, detachedDefaults));
 
   it('starts the 2 threads asked for, with our kernels on both (a failure says why they did not start)', async () => {
     expect(os.availableParallelism(), 'this suite checks 2 threads against each other: run it on a machine with at least 2 cores').toBeGreaterThanOrEqual(2);
@@ -230,8 +232,13 @@ describe('threaded wasm in Node', () => {
     const pool = simdKernelPool(tf.backend() as BackendWasm)!;
     expect(pool?.threads, 'the kernel pool runs (see the first test)').toBe(2);
     const before = { ...pool.detachedRuns };
+    // At the default threshold none of these small calls is worth a worker's wake-up: all run in place.
+    const inPlace = await runOn('wasm', inputs, compute);
+    expect(pool.detachedRuns).toEqual(before);
+    detachedKernels.minWork = 0; // back after each test
     const wasm = await runOn('wasm', inputs, compute);
-    expect(wasm.leaked).toBe(0);
+    expect(wasm.leaked + inPlace.leaked).toBe(0);
+    inPlace.values.forEach((values, index) => expect(relativeError(values, cpu.values[index]!), `in place, gradient ${index}`).toBeLessThan(tolerances.kernel));
     cpu.values.forEach((expected, index) => expect(relativeError(wasm.values[index] as Float32Array, expected), `gradient ${index}`).toBeLessThan(tolerances.kernel));
     const ran = Object.fromEntries(Object.entries(pool.detachedRuns).map(([kernel, count]) => [kernel, count - (before[kernel as keyof typeof before] ?? 0)]));
     expect(ran).toEqual({ winograd4_filter_gradient: 1, conv2d_backprop_filter: 2, winograd_filter_gradient: 1 });
@@ -248,6 +255,8 @@ describe('threaded wasm in Node', () => {
     const expected = (await runOn('cpu', small, filterGradient)).values[0]!;
     await tf.setBackend('wasm');
     const pool = simdKernelPool(tf.backend() as BackendWasm)!;
+    // The small call detaches too (the default threshold keeps calls this small in place; back after each test).
+    detachedKernels.minWork = 0;
     // A large filter gradient first (32 · 28 · 28 · 9 · 32 · 32 = 231 M multiply-adds, milliseconds of the worker), so
     // that the small one waits behind it in the worker's queue while the test touches its tensors.
     const large = [random([32, 28, 28, 32], 63), random([32, 28, 28, 32], 64)].map(({ values, shape }) => tf.tensor(values, shape));

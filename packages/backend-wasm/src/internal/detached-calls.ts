@@ -34,15 +34,22 @@ interface Detached {
 
 const states = new WeakMap<BackendWasm, Detached>();
 
-/** Which kernels run detached where a pool of two threads runs (benches and tests switch it off to compare). */
-export const detachedKernels = { filterGradient: true };
+/**
+ * Which kernels run detached where a pool of two threads runs (benches and tests switch them off to
+ * compare), and the least work (multiply-adds) a call needs to: 8 M, ~0.4-0.8 ms of one thread, well
+ * above a worker's wake-up and the caller's wait for the last call at the join. Below it a call runs
+ * in place: seed-cnn's batch-1 training step took 5.2 → 6.5 ms (medians, 2 threads) with every
+ * filter gradient (0.2-2.2 M multiply-adds) detached. Tests set `minWork` 0.
+ */
+export const detachedKernels = { filterGradient: true, minWork: 1 << 23 };
 
 /**
- * Whether `kind` runs detached now: switched on, and no `tf.profile` running (it times each kernel
- * call as it returns, so a detached call would count as free and its wait fall on whichever kernel joins).
+ * Whether a filter-gradient call of `work` multiply-adds runs detached now: switched on, large
+ * enough, and no `tf.profile` running (it times each kernel call as it returns, so a detached call
+ * would count as free and its wait fall on whichever kernel joins).
  */
-export function detachesNow(kind: keyof typeof detachedKernels): boolean {
-  return detachedKernels[kind] && !engine().state.profiling;
+export function detachesFilterGradient(work: number): boolean {
+  return detachedKernels.filterGradient && work >= detachedKernels.minWork && !engine().state.profiling;
 }
 
 /** Waits for `backend`'s detached calls and frees what they held. */

@@ -40,7 +40,7 @@ import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../inter
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { detachingPool, heapOffset, heapScratch, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
-import { detachesNow, runDetached } from '../internal/detached-calls.js';
+import { detachesFilterGradient, runDetached } from '../internal/detached-calls.js';
 import type { KernelPool } from '../internal/kernel-pool.js';
 import { WINOGRAD4_FILTER_GRADIENT_BLOCK, winograd4FilterGradientScratchFloats, winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
 import { conv2dChoice, winogradApplies, winogradReach, type WinogradTile } from './conv2d.js';
@@ -116,7 +116,7 @@ function conv2dBackpropFilter(args: WasmKernelArgs): TensorInfo {
 function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry): TensorInfo {
   const { batch, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, outChannels } = g;
   const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
-  const pool = detachesNow('filterGradient') ? detachingPool(backend) : undefined;
+  const pool = detachesFilterGradient(batch * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels) ? detachingPool(backend) : undefined;
   if (winogradApplies(g)) return winogradFilterGradient(backend, kernels, x, dy, g, dw, pool);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
   const args = [
