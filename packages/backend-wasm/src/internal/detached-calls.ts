@@ -34,6 +34,9 @@ interface Detached {
 
 const states = new WeakMap<BackendWasm, Detached>();
 
+/** The kernel calls of one detached job, run in order. */
+export type DetachedCalls = Array<readonly [PoolKernel, readonly number[]]>;
+
 /**
  * Which kernels run detached where a pool of two threads runs (benches and tests switch them off to
  * compare), and the least work (multiply-adds) a call needs to: 8 M, ~0.4-0.8 ms of one thread, well
@@ -67,17 +70,18 @@ export function joinDetached(backend: BackendWasm): void {
 }
 
 /**
- * Runs `kernel(...args)` on `pool`'s worker, detached: `writes` (its outputs) and `reads` stay
- * pending until `backend` needs them (see the header); `release` runs once it has finished.
+ * Runs `calls` (kernel and arguments, in order) on `pool`'s worker, detached: `writes` (their
+ * outputs) and `reads` stay pending until `backend` needs them (see the header); `release` runs
+ * once they have finished.
  */
-export function runDetached(backend: BackendWasm, pool: KernelPool, kernel: PoolKernel, args: readonly number[], tensors: { reads: DataId[]; writes: DataId[] }, release: () => void): void {
+export function runDetached(backend: BackendWasm, pool: KernelPool, calls: DetachedCalls, tensors: { reads: DataId[]; writes: DataId[] }, release: () => void): void {
   const state = states.get(backend) ?? watch(backend, pool);
   if (state.pool !== pool) {
     // The backend's pool was replaced (another build of our kernels): finish what the old one was given.
     joinDetached(backend);
     state.pool = pool;
   }
-  pool.detach(kernel, args);
+  pool.detach(calls);
   for (const id of tensors.writes) {
     state.writes.add(id);
     state.touches.add(id);

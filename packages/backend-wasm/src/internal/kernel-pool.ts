@@ -107,8 +107,12 @@ const TABLE_BYTES = HEADER_BYTES + CALL_FLOATS * 8;
 const CLAIMS_BYTES = TABLE_BYTES + MAX_PIECES * PIECE * 8;
 /** Detached calls the ring holds (see `KernelPool.detach`); a further one waits for the oldest to finish. */
 const DETACHED_SLOTS = 32;
-/** Float64 entries per detached call: kernel index, argument count, arguments. */
-const DETACHED = 2 + MAX_ARGUMENTS;
+/** Most kernel calls one detached job runs, in order (e.g. a padded copy, then the kernel that reads it). */
+const DETACHED_CALLS = 2;
+/** Float64 entries per call of a detached job: kernel index (−1: none), argument count, arguments. */
+const DETACHED_CALL = 2 + MAX_ARGUMENTS;
+/** Float64 entries per detached job. */
+const DETACHED = DETACHED_CALLS * DETACHED_CALL;
 /** Byte offset of the ring of detached calls, after the claim counters of a pool of `threads`. */
 const detachedBytes = (threads: number) => CLAIMS_BYTES + Math.ceil((threads * 4) / 8) * 8;
 
@@ -204,9 +208,10 @@ for (;;) {
   // Detached calls, in the order posted: the first worker's (the caller splits nothing meanwhile, and claims what is left when it joins).
   if (thread === 1) {
     for (let claimed = claimDetached(header, ${DETACHED_POSTED}, ${DETACHED_CLAIMED}); claimed >= 0; claimed = claimDetached(header, ${DETACHED_POSTED}, ${DETACHED_CLAIMED})) {
-      const slot = (claimed % ${DETACHED_SLOTS}) * ${DETACHED};
       try {
-        functions[detached[slot]](...detached.subarray(slot + 2, slot + 2 + detached[slot + 1]));
+        for (let call = (claimed % ${DETACHED_SLOTS}) * ${DETACHED}, end = call + ${DETACHED}; call < end && detached[call] >= 0; call += ${DETACHED_CALL}) {
+          functions[detached[call]](...detached.subarray(call + 2, call + 2 + detached[call + 1]));
+        }
         Atomics.add(pieces, thread, 1);
       } catch {
         Atomics.add(header, ${FAILURES}, 1);
@@ -294,17 +299,17 @@ export interface KernelPool {
    */
   run(kernel: PoolKernel, pieces: Piece[], panels?: ThreadPanels): void;
   /**
-   * Hands the whole call `kernel(...args)` to the first worker and returns at once: inter-op
-   * parallelism, the caller going on with other kernels meanwhile. Detached calls run one after the
-   * other in the order posted; until all are done (`detachedPending`), `run` keeps every piece on
+   * Hands whole kernel calls (up to two, run in order: one job) to the first worker and returns at
+   * once: inter-op parallelism, the caller going on with other kernels meanwhile. Detached jobs run
+   * one after the other in the order posted; until all are done (`detachedPending`), `run` keeps every piece on
    * the caller. The caller must not touch what they write, nor free what they read, before `join`.
    */
-  detach(kernel: PoolKernel, args: readonly number[]): void;
+  detach(calls: ReadonlyArray<readonly [PoolKernel, readonly number[]]>): void;
   /** Detached calls posted and not yet finished. */
   readonly detachedPending: number;
   /** Waits until every detached call has finished (at once when none is pending). */
   join(): void;
-  /** How many calls of each kernel were detached (`detach`), for tests and benches. */
+  /** How many calls of each kernel ran detached (`detach`), for tests and benches. */
   readonly detachedRuns: Partial<Record<PoolKernel, number>>;
   /** Stops the workers (tests; a process that exits needs no call). */
   close(): Promise<void>;
@@ -462,19 +467,24 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       const failures = Atomics.exchange(header, FAILURES, 0);
       if (failures > 0) throw new Error(`${kernel} trapped on ${failures} wasm kernel worker(s) (out-of-bounds memory?): a bug in digitlab's kernels; please report it with the shapes involved, and pass { threadedKernels: false } to createWasmPlugin meanwhile`);
     },
-    detach(kernel, args) {
-      if (workers === 0) return (kernels[kernel] as (...values: number[]) => void)(...args);
+    detach(calls) {
+      if (calls.length > DETACHED_CALLS) throw new Error(`a detached job of ${calls.length} calls, more than the pool's ring holds (${DETACHED_CALLS}); a bug in digitlab's kernels, please report it`);
+      if (workers === 0) return calls.forEach(([kernel, args]) => (kernels[kernel] as (...values: number[]) => void)(...args));
       const posted = Atomics.load(header, DETACHED_POSTED);
-      // The ring is full: wait for its oldest call.
+      // The ring is full: wait for its oldest job.
       while (posted - Atomics.load(header, DETACHED_DONE) >= DETACHED_SLOTS) waitDetached();
       const slot = (posted % DETACHED_SLOTS) * DETACHED;
-      detachedCalls[slot] = poolKernels.indexOf(kernel);
-      detachedCalls[slot + 1] = args.length;
-      detachedCalls.set(args, slot + 2);
+      for (let c = 0; c < DETACHED_CALLS; c++) {
+        const entry = calls[c];
+        detachedCalls[slot + c * DETACHED_CALL] = entry ? poolKernels.indexOf(entry[0]) : -1;
+        if (!entry) continue;
+        detachedCalls[slot + c * DETACHED_CALL + 1] = entry[1].length;
+        detachedCalls.set(entry[1], slot + c * DETACHED_CALL + 2);
+        detachedRuns[entry[0]] = (detachedRuns[entry[0]] ?? 0) + 1;
+      }
       Atomics.add(header, DETACHED_POSTED, 1);
       Atomics.add(header, GENERATION, 1);
       Atomics.notify(header, GENERATION);
-      detachedRuns[kernel] = (detachedRuns[kernel] ?? 0) + 1;
     },
     get detachedPending() {
       return detachedPending();
@@ -482,9 +492,10 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
     join() {
       // Run what the worker has not started, oldest first, then wait for what it runs.
       for (let claimed = claimDetached(header, DETACHED_POSTED, DETACHED_CLAIMED); claimed >= 0; claimed = claimDetached(header, DETACHED_POSTED, DETACHED_CLAIMED)) {
-        const slot = (claimed % DETACHED_SLOTS) * DETACHED;
         try {
-          (kernels[poolKernels[detachedCalls[slot]!]!] as (...values: number[]) => void)(...detachedCalls.subarray(slot + 2, slot + 2 + detachedCalls[slot + 1]!));
+          for (let call = (claimed % DETACHED_SLOTS) * DETACHED, end = call + DETACHED; call < end && detachedCalls[call]! >= 0; call += DETACHED_CALL) {
+            (kernels[poolKernels[detachedCalls[call]!]!] as (...values: number[]) => void)(...detachedCalls.subarray(call + 2, call + 2 + detachedCalls[call + 1]!));
+          }
           Atomics.add(pieceCounts, 0, 1);
         } finally {
           Atomics.add(header, DETACHED_DONE, 1);

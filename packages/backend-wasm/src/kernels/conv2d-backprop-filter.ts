@@ -40,7 +40,7 @@ import { heapF32, input, alias, type WasmKernelArgs, wasmKernel } from '../inter
 import { stockTranspose, xnnConv2d, xnnMatMul } from '../internal/stock-kernels.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { detachingPool, heapOffset, heapScratch, simdKernelPool, simdKernels, withPanels, type SimdKernels } from '../internal/simd-kernels.js';
-import { detachesFilterGradient, runDetached } from '../internal/detached-calls.js';
+import { detachesFilterGradient, runDetached, type DetachedCalls } from '../internal/detached-calls.js';
 import type { KernelPool } from '../internal/kernel-pool.js';
 import { WINOGRAD4_FILTER_GRADIENT_BLOCK, winograd4FilterGradientScratchFloats, winogradFilterGradientBlock, winogradFilterGradientScratchFloats } from '../internal/panels.js';
 import { conv2dChoice, winogradApplies, winogradReach, type WinogradTile } from './conv2d.js';
@@ -118,13 +118,15 @@ function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: T
   const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
   const pool = detachesFilterGradient(batch * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels) ? detachingPool(backend) : undefined;
   if (winogradApplies(g)) return winogradFilterGradient(backend, kernels, x, dy, g, dw, pool);
-  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
+  const detached: DetachedCalls = [];
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, undefined, pool ? (pad) => detached.push(['pad_images', pad]) : undefined);
   const args = [
     heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), batch, paddedHeight, paddedWidth, inChannels,
     filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth,
   ] as const;
   if (pool) {
-    runDetached(backend, pool, 'conv2d_backprop_filter', args, { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId] }, release);
+    // The padded copy too runs on the worker, just before the kernel that reads it (one job).
+    runDetached(backend, pool, [...detached, ['conv2d_backprop_filter', args]], { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId, xp.dataId] }, release);
     return dw;
   }
   kernels.conv2d_backprop_filter(...args);
@@ -170,7 +172,8 @@ function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: T
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
   // A detached call runs whole on one worker.
   const tile = filterGradientTile(g, pool ? 1 : (simdKernelPool(backend)?.threads ?? 1));
-  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
+  const detached: DetachedCalls = [];
+  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile), pool ? (pad) => detached.push(['pad_images', pad]) : undefined);
   const [kernel, scratchFloats, block] =
     tile === 4
       ? (['winograd4_filter_gradient', winograd4FilterGradientScratchFloats(inChannels, outChannels), WINOGRAD4_FILTER_GRADIENT_BLOCK] as const)
@@ -179,7 +182,7 @@ function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: T
     [heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), scratch, batch, paddedHeight, paddedWidth, inChannels, outHeight, outWidth, outChannels, block] as const;
   if (pool) {
     const scratch = heapScratch(backend, scratchFloats * 4);
-    runDetached(backend, pool, kernel, args(scratch.pointer), { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId] }, () => {
+    runDetached(backend, pool, [...detached, [kernel, args(scratch.pointer)]], { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId, xp.dataId] }, () => {
       scratch.free();
       release();
     });
