@@ -88,6 +88,7 @@ perKernel.clear();
 const mainBefore = onCpu(process.pid);
 const pool = simdKernelPool(tf.backend());
 const runsBefore = { ...pool?.runs };
+const detachedBefore = { ...pool?.detachedRuns };
 const timingsBefore = structuredClone(pool?.timings ?? {});
 const piecesBefore = pool?.pieces ? [...pool.pieces] : undefined;
 const before = threadTimes();
@@ -116,6 +117,9 @@ if (perKernel.size > 0) {
 if (pool) {
   const ran = Object.entries(pool.runs).map(([kernel, count]) => [kernel, (count - (runsBefore[kernel] ?? 0)) / steps]).filter(([, count]) => count > 0);
   console.log(`  split calls per step: ${ran.map(([kernel, count]) => `${kernel} ${count}`).join(', ') || 'none'}`);
+  // Calls handed whole to the worker (inter-op: detached-calls.ts), beside the split ones.
+  const detached = Object.entries(pool.detachedRuns).map(([kernel, count]) => [kernel, (count - (detachedBefore[kernel] ?? 0)) / steps]).filter(([, count]) => count > 0);
+  console.log(`  detached calls per step: ${detached.map(([kernel, count]) => `${kernel} ${count}`).join(', ') || 'none'}`);
   if (piecesBefore) console.log(`  pieces per step by pool thread: ${pool.pieces.map((count, i) => (count - piecesBefore[i]) / steps).join(', ')}`);
   if (pool.timings) {
     // The calling thread's side of each split kernel (KernelPool.timings): its own pieces, then waiting at the barrier.
