@@ -12,13 +12,15 @@ if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--expe
  * ":xnnall" on every thread (beside our pool, as before that default), ":nopool" keeps our kernels on the
  * calling thread (threadedKernels: false), ":oursconv" / ":stockconv" run every forward convolution
  * on our kernel / on XNNPACK (conv2dChoice.force), ":nowinograd" runs no convolution by Winograd
- * (conv2dChoice.winograd = false); e.g. "dist:plain" vs "dist", "dist:xnn1".
+ * (conv2dChoice.winograd = false), ":nodetach" splits filter gradients over the pool instead of running
+ * them detached on its worker (internal/detached-calls.ts); e.g. "dist:plain" vs "dist", "dist:xnn1".
  */
 export function parseBuild(spec) {
   const [dir, ...modes] = spec.split(':');
   const pluginOptions = {};
   let conv;
   let winograd;
+  let detach;
   for (const mode of modes) {
     if (mode === 'plain') pluginOptions.relaxedSimd = false;
     else if (mode === 'xnn1') pluginOptions.xnnpackThreads = 1;
@@ -26,17 +28,27 @@ export function parseBuild(spec) {
     else if (mode === 'nopool') pluginOptions.threadedKernels = false;
     else if (mode === 'oursconv' || mode === 'stockconv') conv = mode === 'oursconv' ? 'ours' : 'stock';
     else if (mode === 'nowinograd') winograd = false;
-    else throw new Error(`unknown build mode "${mode}" in "${spec}": use plain, xnn1, xnnall, nopool, oursconv, stockconv or nowinograd`);
+    else if (mode === 'nodetach') detach = false;
+    else throw new Error(`unknown build mode "${mode}" in "${spec}": use plain, xnn1, xnnall, nopool, oursconv, stockconv, nowinograd or nodetach`);
   }
-  return { url: new URL(`../${dir}/index.js`, import.meta.url).href, pluginOptions, conv, winograd, convUrl: new URL(`../${dir}/kernels/conv2d.js`, import.meta.url).href };
+  return {
+    url: new URL(`../${dir}/index.js`, import.meta.url).href,
+    pluginOptions,
+    conv,
+    winograd,
+    detach,
+    convUrl: new URL(`../${dir}/kernels/conv2d.js`, import.meta.url).href,
+    detachedUrl: new URL(`../${dir}/internal/detached-calls.js`, import.meta.url).href,
+  };
 }
 
 /** Loads a build's plugin; says on stderr when the FMA build was asked for but does not run. */
 export async function loadBuild(spec, threads) {
-  const { url, pluginOptions, conv, winograd, convUrl } = parseBuild(spec);
+  const { url, pluginOptions, conv, winograd, detach, convUrl, detachedUrl } = parseBuild(spec);
   const { createWasmPlugin } = await import(url);
   if (conv) (await import(convUrl)).conv2dChoice.force = conv;
   if (winograd !== undefined) (await import(convUrl)).conv2dChoice.winograd = winograd;
+  if (detach !== undefined) (await import(detachedUrl)).detachedKernels.filterGradient = detach;
   const loaded = await createWasmPlugin(pluginOptions).load({ threads });
   if (!spec.split(':').includes('plain') && loaded.capabilities.relaxedSimd !== true) {
     process.stderr.write(`${spec}: no FMA kernels (${loaded.capabilities.relaxedSimdFallback ?? 'a build without relaxed SIMD'})\n`);
