@@ -86,7 +86,7 @@ const MAX_PIECES = 64;
 /** Float64 entries per piece in the table: argument count, arguments. */
 const PIECE = 1 + MAX_ARGUMENTS;
 // Int32 header: generation, done, failures, stop, poll budget (µs), workers started on this call, workers asleep,
-// split calls posted, detached calls posted, claimed and done; 48 bytes keep the Float64 call and table aligned. After the
+// split calls posted, detached calls posted, claimed, done and failed; 48 bytes keep the Float64 call and table aligned. After the
 // table, one Int32 claim counter per thread's range, then the ring of detached calls.
 const GENERATION = 0;
 const DONE = 1;
@@ -99,7 +99,8 @@ const CALLS = 7;
 const DETACHED_POSTED = 8;
 const DETACHED_CLAIMED = 9;
 const DETACHED_DONE = 10;
-const HEADER_INTS = 11;
+const DETACHED_FAILURES = 11;
+const HEADER_INTS = 12;
 const HEADER_BYTES = 48;
 // Float64 call description after the header: kernel index, piece count, panel argument (−1: none), panel base, panel bytes.
 const CALL_FLOATS = 5;
@@ -214,7 +215,7 @@ for (;;) {
         }
         Atomics.add(pieces, thread, 1);
       } catch {
-        Atomics.add(header, ${FAILURES}, 1);
+        Atomics.add(header, ${DETACHED_FAILURES}, 1);
       }
       Atomics.add(header, ${DETACHED_DONE}, 1);
       Atomics.notify(header, ${DETACHED_DONE});
@@ -502,7 +503,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
         }
       }
       while (detachedPending() > 0) waitDetached();
-      const failures = Atomics.exchange(header, FAILURES, 0);
+      const failures = Atomics.exchange(header, DETACHED_FAILURES, 0);
       if (failures > 0) throw new Error(`a detached kernel trapped on a wasm kernel worker (out-of-bounds memory?): a bug in digitlab's kernels; please report it with the shapes involved, and pass { threadedKernels: false } to createWasmPlugin meanwhile`);
     },
     detachedRuns,
@@ -602,9 +603,9 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
   const F = 4; // bytes per float
   const D = 8; // bytes per double
   const whole = (kernel: PoolKernel, args: readonly number[]) => (kernels[kernel] as (...values: number[]) => void)(...args);
-  /** Threads for `work` multiply-adds over `count` items (images, rows). */
   /** The pool's threads a split call may take now: the caller alone while the first worker runs detached calls. */
   const free = () => (pool.detachedPending > 0 ? 1 : pool.threads);
+  /** Threads for `work` multiply-adds over `count` items (images, rows). */
   const computeThreads = (work: number, count: number) => threadsFor(free(), work, poolThresholds.work, count);
   /** Threads for `floats` floats touched over `count` items. */
   const copyThreads = (floats: number, count: number) => threadsFor(free(), floats, floatsShare(pool), count);
