@@ -152,6 +152,45 @@ describe('startKernelPool claiming', () => {
   });
 });
 
+describe('startKernelPool detached jobs', () => {
+  it('runs detached jobs on the worker while the caller goes on, keeps split calls on the caller meanwhile, and at the join runs the jobs the worker has not started', async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const caller = { relu_gradient: () => {} } as unknown as SimdKernels; // the caller's pieces and stolen jobs: nothing to do
+    const pool = await startKernelPool(sleeperModule, memory, caller, 2);
+    try {
+      // A split call first, so that the worker polls (awake) when the jobs come.
+      pool.run('relu_gradient', [[0, 0, 0, 0], [0, 0, 0, 0]]);
+      expect(pool.pieces).toEqual([1, 1]);
+      // Three jobs of 100 ms on the worker's instance (the second one a pair of calls run in order): posting returns at once.
+      const start = performance.now();
+      pool.detach([['relu_gradient', [0, 0, 0, 100]]]);
+      pool.detach([['relu_gradient', [0, 0, 0, 50]], ['relu_gradient', [0, 0, 0, 50]]]);
+      pool.detach([['relu_gradient', [0, 0, 0, 100]]]);
+      expect(performance.now() - start).toBeLessThan(50);
+      expect(pool.detachedPending).toBe(3);
+      expect(pool.detachedRuns).toEqual({ relu_gradient: 4 });
+      // Give the worker time to claim the first job (it blocks 100 ms in it).
+      for (const until = performance.now() + 30; performance.now() < until; );
+      // A split call now stays on the caller: both pieces.
+      pool.run('relu_gradient', [[0, 0, 0, 0], [0, 0, 0, 0]]);
+      expect(pool.pieces).toEqual([3, 1]);
+      // The join runs the two jobs nobody started on the caller (instantly here), then waits for the worker's.
+      pool.join();
+      const joined = performance.now() - start;
+      expect(pool.detachedPending).toBe(0);
+      expect(pool.pieces).toEqual([5, 2]);
+      // The worker's one job (100 ms), not all three one after the other (300 ms).
+      expect(joined).toBeGreaterThanOrEqual(95);
+      expect(joined).toBeLessThan(250);
+      // With the ring empty, split calls reach the worker again.
+      pool.run('relu_gradient', [[0, 0, 0, 0], [0, 0, 0, 1]]);
+      expect(pool.pieces).toEqual([6, 3]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('startKernelPool polling', () => {
   it('stops polling for SPIN_BACKOFF_CALLS calls after LATE_STREAK late calls in a row, then judges again from the second call on', async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });

@@ -399,7 +399,13 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       };
       if (pieces.length === 1) return runOwn(pieces[0]!); // nothing to hand out
       // The first worker runs detached calls: every piece stays here (callers plan one piece meanwhile; this is the backstop).
-      if (detachedPending() > 0) return pieces.forEach(runOwn);
+      if (detachedPending() > 0) {
+        for (const piece of pieces) {
+          runOwn(piece);
+          Atomics.add(pieceCounts, 0, 1);
+        }
+        return;
+      }
       if (pieces.length > MAX_PIECES) throw new Error(`${kernel}: ${pieces.length} pieces, more than the pool's table holds (${MAX_PIECES}); a bug in digitlab's kernel split, please report it`);
       callDescription.set([poolKernels.indexOf(kernel), pieces.length, panels?.argument ?? -1, panels?.base ?? 0, panels?.bytes ?? 0]);
       // Piece 0, the first of range 0, is reserved to the caller: only the others go through the table.
