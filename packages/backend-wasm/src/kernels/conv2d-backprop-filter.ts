@@ -126,7 +126,7 @@ function direct(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: T
   ] as const;
   if (pool) {
     // The padded copy too runs on the worker, just before the kernel that reads it (one job).
-    runDetached(backend, pool, [...detached, ['conv2d_backprop_filter', args]], { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId, xp.dataId] }, release);
+    runDetached(backend, pool, [...detached, ['conv2d_backprop_filter', args]], { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId] }, release);
     return dw;
   }
   kernels.conv2d_backprop_filter(...args);
@@ -182,7 +182,7 @@ function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: T
     [heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), scratch, batch, paddedHeight, paddedWidth, inChannels, outHeight, outWidth, outChannels, block] as const;
   if (pool) {
     const scratch = heapScratch(backend, scratchFloats * 4);
-    runDetached(backend, pool, [...detached, [kernel, args(scratch.pointer)]], { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId, xp.dataId] }, () => {
+    runDetached(backend, pool, [...detached, [kernel, args(scratch.pointer)]], { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId] }, () => {
       scratch.free();
       release();
     });
