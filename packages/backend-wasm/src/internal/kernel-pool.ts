@@ -147,6 +147,18 @@ function claimDetached(header: Int32Array, posted: number, claimed: number): num
 }
 
 /**
+ * Runs detached job `job` (its index in posting order) from `ring`, a ring of `slots` jobs of
+ * `calls` entries of `callFloats` floats (kernel index, −1: none; argument count; arguments): each
+ * call in order, as `call(kernelIndex, args)`. The worker's program embeds this function's source.
+ */
+function runDetachedJob(ring: Float64Array, job: number, slots: number, calls: number, callFloats: number, call: (kernel: number, args: Float64Array) => void): void {
+  const start = (job % slots) * calls * callFloats;
+  for (let entry = start; entry < start + calls * callFloats && ring[entry]! >= 0; entry += callFloats) {
+    call(ring[entry]!, ring.subarray(entry + 2, entry + 2 + ring[entry + 1]!));
+  }
+}
+
+/**
  * How long an idle pool thread polls before it sleeps (see `KernelPool.spinMicroseconds`). Waking
  * a thread that sleeps in `Atomics.wait` takes a futex wake-up, and on a virtual machine whose vCPU
  * went idle an inter-processor interrupt through the hypervisor and the host's scheduler: 15-120
@@ -179,17 +191,18 @@ const WAIT_LIMIT_MS = 120_000;
 /** The worker's whole program (CommonJS, started with `{ eval: true }`). */
 const workerSource = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, control, counters, thread, threads, names } = workerData;
+const { module, memory, control, counters, thread, threads, names, ringOffset } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const functions = names.map((name) => kernels[name]);
 const header = new Int32Array(control, 0, ${HEADER_INTS});
 const call = new Float64Array(control, ${HEADER_BYTES}, ${CALL_FLOATS});
 const table = new Float64Array(control, ${TABLE_BYTES}, ${MAX_PIECES * PIECE});
 const claims = new Int32Array(control, ${CLAIMS_BYTES}, threads);
-const detached = new Float64Array(control, ${CLAIMS_BYTES} + Math.ceil((threads * 4) / 8) * 8, ${DETACHED_SLOTS * DETACHED});
+const detached = new Float64Array(control, ringOffset, ${DETACHED_SLOTS * DETACHED});
 const pieces = new Int32Array(counters);
 ${runClaimed.toString()}
 ${claimDetached.toString()}
+${runDetachedJob.toString()}
 parentPort.postMessage('ready');
 let seen = 0;
 let calls = 0;
@@ -210,9 +223,7 @@ for (;;) {
   if (thread === 1) {
     for (let claimed = claimDetached(header, ${DETACHED_POSTED}, ${DETACHED_CLAIMED}); claimed >= 0; claimed = claimDetached(header, ${DETACHED_POSTED}, ${DETACHED_CLAIMED})) {
       try {
-        for (let call = (claimed % ${DETACHED_SLOTS}) * ${DETACHED}, end = call + ${DETACHED}; call < end && detached[call] >= 0; call += ${DETACHED_CALL}) {
-          functions[detached[call]](...detached.subarray(call + 2, call + 2 + detached[call + 1]));
-        }
+        runDetachedJob(detached, claimed, ${DETACHED_SLOTS}, ${DETACHED_CALLS}, ${DETACHED_CALL}, (kernel, args) => functions[kernel](...args));
         Atomics.add(pieces, thread, 1);
       } catch {
         Atomics.add(header, ${DETACHED_FAILURES}, 1);
@@ -344,7 +355,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
   const callDescription = new Float64Array(control, HEADER_BYTES, CALL_FLOATS);
   const table = new Float64Array(control, TABLE_BYTES, MAX_PIECES * PIECE);
   const started = Array.from({ length: workers }, (_, slot) => {
-    const worker = startEvalWorker(workerSource, { module, memory, control, counters, thread: slot + 1, threads, names: poolKernels });
+    const worker = startEvalWorker(workerSource, { module, memory, control, counters, thread: slot + 1, threads, names: poolKernels, ringOffset: detachedBytes(threads) });
     // Blocked in Atomics.wait for the life of the process: never what keeps it alive.
     worker.unref();
     return new Promise<EvalWorker>((resolve, reject) => {
@@ -500,9 +511,7 @@ export async function startKernelPool(module: WebAssembly.Module, memory: WebAss
       // Run what the worker has not started, oldest first, then wait for what it runs.
       for (let claimed = claimDetached(header, DETACHED_POSTED, DETACHED_CLAIMED); claimed >= 0; claimed = claimDetached(header, DETACHED_POSTED, DETACHED_CLAIMED)) {
         try {
-          for (let call = (claimed % DETACHED_SLOTS) * DETACHED, end = call + DETACHED; call < end && detachedCalls[call]! >= 0; call += DETACHED_CALL) {
-            (kernels[poolKernels[detachedCalls[call]!]!] as (...values: number[]) => void)(...detachedCalls.subarray(call + 2, call + 2 + detachedCalls[call + 1]!));
-          }
+          runDetachedJob(detachedCalls, claimed, DETACHED_SLOTS, DETACHED_CALLS, DETACHED_CALL, (kernel, args) => (kernels[poolKernels[kernel]!] as (...values: number[]) => void)(...args));
           Atomics.add(pieceCounts, 0, 1);
         } finally {
           Atomics.add(header, DETACHED_DONE, 1);
