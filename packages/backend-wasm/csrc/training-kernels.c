@@ -1167,24 +1167,33 @@ static int pixel_is_zero(const float *pixel, int channels) {
   return c >= channels;
 }
 
-// The output pixels of the 4 × 4 tile whose 6 × 6 window is at d (rows `row` floats apart) as
-// w4_output_lines takes them: bit 4r + c for output (r, c) inside its `rows` × `columns`, and the
-// same bit 16 places up where that output's 3 × 3 window is ±0 in all `channels` channels. Every
-// output's window holds one of the 4 central pixels (rows and columns 2-3 of the 6 × 6), so where
-// none of those is zero no output is, and the other 32 pixels go unread (one load each in the
-// common case: this check took ~6% of a resnet-mini inference when it read all 36). Its loops stay
-// scalar: clang vectorised the 16-output one into ~600 bytes.
-__attribute__((noinline)) static int winograd4_outputs(const float *d, int row, int channels, int rows, int columns) {
+// Whether pixel (i, j) of a 6 × 6 window at d (rows `row` floats apart) is ±0 in all `channels`
+// channels; a pixel outside the image (`inside`: bit i for window row i inside it, bit 8 + j for
+// column j) is the zero padding, and is not read.
+static int window_pixel_is_zero(const float *d, int row, int channels, int inside, int i, int j) {
+  return !(inside >> i & 1) || !(inside >> (8 + j) & 1) || pixel_is_zero(d + i * row + j * channels, channels);
+}
+
+// The output pixels of the 4 × 4 tile whose 6 × 6 window is at d (rows `row` floats apart, `inside`
+// as for window_pixel_is_zero) as w4_output_lines takes them: bit 4r + c for output (r, c) inside
+// its `rows` × `columns`, and the same bit 16 places up where that output's 3 × 3 window is ±0 in
+// all `channels` channels. The window of every output inside (r < rows, c < columns) holds one of
+// the pixels at rows min(2, rows), min(3, rows) and columns min(2, columns), min(3, columns) of the
+// 6 × 6 (its central 2 × 2 for a whole tile; for an edge tile, pixels of the image rather than the
+// padding past it), so where none of those is zero no output is, and the other pixels go unread
+// (one load each in the common case: this check took ~6% of a resnet-mini inference when it read
+// all 36). Its loops stay scalar: clang vectorised the 16-output one into ~600 bytes.
+__attribute__((noinline)) static int winograd4_outputs(const float *d, int row, int channels, int inside, int rows, int columns) {
   const int stores = ((1 << columns) - 1) * (0x1111 & ((1 << (4 * rows)) - 1));
-  const float *centre = d + 2 * row + 2 * channels;
-  if (!pixel_is_zero(centre, channels) && !pixel_is_zero(centre + channels, channels) && !pixel_is_zero(centre + row, channels) &&
-      !pixel_is_zero(centre + row + channels, channels)) {
+  const int r0 = rows < 2 ? rows : 2, r1 = rows < 3 ? rows : 3, c0 = columns < 2 ? columns : 2, c1 = columns < 3 ? columns : 3;
+  if (!window_pixel_is_zero(d, row, channels, inside, r0, c0) && !window_pixel_is_zero(d, row, channels, inside, r0, c1) &&
+      !window_pixel_is_zero(d, row, channels, inside, r1, c0) && !window_pixel_is_zero(d, row, channels, inside, r1, c1)) {
     return stores;
   }
   unsigned long long pixels = 0; // bit 6i + j: pixel (i, j) of the window is all zero
 #pragma clang loop unroll(disable) vectorize(disable)
   for (int p = 0; p < 36; p++) {
-    if (pixel_is_zero(d + (p / 6) * row + (p % 6) * channels, channels)) pixels |= 1ull << p;
+    if (window_pixel_is_zero(d, row, channels, inside, p / 6, p % 6)) pixels |= 1ull << p;
   }
   int outputs = stores;
 #pragma clang loop unroll(disable) vectorize(disable)
@@ -1193,6 +1202,25 @@ __attribute__((noinline)) static int winograd4_outputs(const float *d, int row, 
     if (r < rows && c < columns && (pixels >> (6 * r + c) & 0x71c7) == 0x71c7) outputs |= 0x10000 << z;
   }
   return outputs;
+}
+
+// w4_input_lines' first pass (along the rows of a 6 × 6 window at d, into `target` at 24-float lines
+// of 4-float steps) for a window that reaches past the image (`inside` as for
+// window_pixel_is_zero): the padding's pixels read as zeros, its rows' transforms stored as zeros.
+__attribute__((noinline)) static void w4_input_rows_with_padding(float *target, const float *d, int row, int channels, int inside) {
+  for (int l = 0; l < 6; l++, d += row, target += 24) {
+    v128_t v[6], r[6];
+    if (inside >> l & 1) {
+#pragma clang loop unroll(full)
+      for (int k = 0; k < 6; k++) v[k] = inside >> (8 + k) & 1 ? wasm_v128_load(d + k * channels) : wasm_f32x4_splat(0.0f);
+      w4_input(r, v);
+    } else {
+#pragma clang loop unroll(full)
+      for (int k = 0; k < 6; k++) r[k] = wasm_f32x4_splat(0.0f);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 6; i++) wasm_v128_store(target + 4 * i, r[i]);
+  }
 }
 
 // winograd_products for 36 positions: products[q][p] (4 tiles × 8 floats, 32 apart) = panel[q][p]
@@ -1226,10 +1254,12 @@ static void winograd4_products(float *products, const float *panel, int panel_si
   }
 }
 
-// out[N, OH, OW, CO] = xp ⊛ w for a 3 × 3 filter at stride 1 by Winograd F(4×4, 3×3), from
-// u = winograd4_filter(w) ([36, CO / 8, C, 8]) and zero-padded images xp[N, Hp, Wp, C] with Hp ≥ 4·⌈OH/4⌉ + 2,
-// Wp ≥ 4·⌈OW/4⌉ + 2 (every tile's 6 × 6 window in range; the rows and columns of tiles past OH/OW
-// are computed and not stored). C % 4 = 0, CO % 8 = 0. winograd_conv3x3's structure with 36
+// out[N, OH, OW, CO] = x ⊛ w for a 3 × 3 filter at stride 1 by Winograd F(4×4, 3×3), from
+// u = winograd4_filter(w) ([36, CO / 8, C, 8]) and images x[N, H, W, C] zero-padded by pad_top rows
+// and pad_left columns (and as far as the tiles reach past them: the rows and columns of tiles past
+// OH/OW are computed and not stored). The padding is not made: a tile whose 6 × 6 window reaches
+// past the image reads it through w4_input_rows_with_padding (resnet-mini's 28 × 28 × 16 forward
+// spent ~10% of its time in a padded copy of x). C % 4 = 0, CO % 8 = 0. winograd_conv3x3's structure with 36
 // positions p = 6i + j where it has 16: tiles numbered across the batch, in groups of `quads` quads
 // of 4 so that each 8-co column block of u serves a whole group; per quad, 36 TILE_4X8_PANEL panels
 // of its 4 tiles' Bᵀ d B ([c][tile]); per block of 8 co, the 36 GEMMs [4 tiles, C] · [C, 8], then
@@ -1241,29 +1271,36 @@ static void winograd4_products(float *products, const float *panel, int panel_si
 // windows hold it). `panel` (the caller's scratch, winograd4PanelFloats): the quads' 36 panels of
 // 4·C floats, then per quad the 36 × 4 × 8 products of one co block, then 144 floats for the
 // transforms' half-transformed 6 × 6 (or 4 × 6) block of one tile, then per tile of the group its
-// window and output pointers and which outputs it stores (12 bytes). `bias` (0: none) and `relu`:
-// FusedConv2D's epilogue on each stored pixel (epilogue4), exact zeros included.
+// window and output pointers, which outputs it stores and which of its window's rows and columns
+// are inside x (16 bytes).
+// `bias` (0: none) and `relu`: FusedConv2D's epilogue on each stored pixel (epilogue4), exact zeros
+// included.
 EXPORT(winograd4_conv3x3)
-void winograd4_conv3x3(float *out, const float *xp, const float *u, float *panel, int batch, int padded_height,
-                       int padded_width, int channels, int out_height, int out_width, int out_channels, int quads,
+void winograd4_conv3x3(float *out, const float *x, const float *u, float *panel, int batch, int in_height, int in_width,
+                       int channels, int out_height, int out_width, int out_channels, int pad_top, int pad_left, int quads,
                        const float *bias, int relu) {
   const int tiles_high = (out_height + 3) / 4, tiles_wide = (out_width + 3) / 4;
   const int tiles_per_image = tiles_high * tiles_wide, tiles = batch * tiles_per_image;
-  const int row = padded_width * channels, panel_size = 4 * channels, pixel_row = out_width * out_channels;
+  const int row = in_width * channels, panel_size = 4 * channels, pixel_row = out_width * out_channels;
   float *products = panel + 36 * quads * panel_size, *half_done = products + 36 * 32 * quads;
-  // Per tile of a group: its window in xp, its first output pixel, and its winograd4_outputs.
+  // Per tile of a group: its window's corner in x (it may lie in the padding), its first output
+  // pixel, its winograd4_outputs, and its window's rows (bits 0-5) and columns (bits 8-13) inside x.
   const float **windows = (const float **)(half_done + 144);
   float **targets = (float **)(windows + 4 * quads);
-  int *outputs = (int *)(targets + 4 * quads);
+  int *outputs = (int *)(targets + 4 * quads), *inside = outputs + 4 * quads;
   for (int g0 = 0; g0 < tiles; g0 += 4 * quads) {
     const int group = tiles - g0 < 4 * quads ? tiles - g0 : 4 * quads, group_quads = (group + 3) / 4;
     for (int i = 0; i < group; i++) {
       const int n = (g0 + i) / tiles_per_image, t = (g0 + i) % tiles_per_image;
       const int oh = 4 * (t / tiles_wide), ow = 4 * (t % tiles_wide);
       const int rows = out_height - oh < 4 ? out_height - oh : 4, columns = out_width - ow < 4 ? out_width - ow : 4;
-      windows[i] = xp + ((n * padded_height + oh) * padded_width + ow) * channels;
+      const int h0 = oh - pad_top, w0 = ow - pad_left;
+      int in = 0;
+      for (int k = 0; k < 6; k++) in |= (h0 + k >= 0 && h0 + k < in_height) << k | (w0 + k >= 0 && w0 + k < in_width) << (8 + k);
+      windows[i] = x + ((n * in_height + h0) * in_width + w0) * channels;
       targets[i] = out + ((n * out_height + oh) * out_width + ow) * out_channels;
-      outputs[i] = winograd4_outputs(windows[i], row, channels, rows, columns);
+      outputs[i] = winograd4_outputs(windows[i], row, channels, in, rows, columns);
+      inside[i] = in;
     }
     // Bᵀ d B per tile, 4 channels at a time: along the window's rows into `half_done`, then down its
     // columns into `products` (free until the GEMMs) at [p][tile][channel]; then each position's
@@ -1272,7 +1309,9 @@ void winograd4_conv3x3(float *out, const float *xp, const float *u, float *panel
       float *quad_panel = panel + q * 36 * panel_size;
       for (int c = 0; c < channels; c += 4) {
         for (int r = 0; r < 4; r++) {
-          w4_input_lines(half_done, 24, 4, windows[quad_tile(4 * q, r, group - 1)] + c, row, channels);
+          const int i = quad_tile(4 * q, r, group - 1);
+          if (inside[i] == 0x3f3f) w4_input_lines(half_done, 24, 4, windows[i] + c, row, channels);
+          else w4_input_rows_with_padding(half_done, windows[i] + c, row, channels, inside[i]);
           w4_input_lines(products + 4 * r, 16, 96, half_done, 4, 24);
         }
         for (int p = 0; p < 36; p++) {

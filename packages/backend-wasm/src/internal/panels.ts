@@ -47,10 +47,11 @@ export const WINOGRAD4_QUADS = 4;
 /**
  * Floats of `winograd4_conv3x3`'s panel: per quad of tiles, 36 panels of their transformed input
  * and 36 × 4 × 8 products, then one tile's half-transformed 6 × 6 block (4 channels), then per
- * tile a 64-bit zero mask and a window pointer (3 floats).
+ * tile its window and output pointers, stored outputs and window rows and columns inside the
+ * image (4 words).
  */
 export function winograd4PanelFloats(channels: number, quads: number): number {
-  return quads * (36 * 4 * channels + 36 * 4 * 8) + 36 * 4 + 4 * quads * 3;
+  return quads * (36 * 4 * channels + 36 * 4 * 8) + 36 * 4 + 4 * quads * 4;
 }
 
 /**

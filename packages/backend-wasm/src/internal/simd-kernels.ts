@@ -68,13 +68,14 @@ export interface SimdKernels {
     outHeight: number, outWidth: number, outChannels: number, quads: number, bias: number, relu: number,
   ): void;
   /**
-   * 3×3 stride-1 convolution by Winograd F(4×4, 3×3) from `winograd4_filter`'s u; xp padded to at least
-   * 4·⌈OH/4⌉ + 2 × 4·⌈OW/4⌉ + 2; C % 4 = 0, CO % 8 = 0. `panel`: `winograd4PanelFloats` floats (per thread when
-   * pooled); `quads`: `WINOGRAD4_QUADS`; `bias`, `relu`: the epilogue, as in `conv2d_forward`.
+   * 3×3 stride-1 convolution by Winograd F(4×4, 3×3) from `winograd4_filter`'s u, of x unpadded: the
+   * kernel reads the zero padding (padTop rows, padLeft columns, and past the image as far as its 4 × 4
+   * tiles reach) without a copy; C % 4 = 0, CO % 8 = 0. `panel`: `winograd4PanelFloats` floats (per
+   * thread when pooled); `quads`: `WINOGRAD4_QUADS`; `bias`, `relu`: the epilogue, as in `conv2d_forward`.
    */
   winograd4_conv3x3(
-    out: number, xp: number, u: number, panel: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
-    outHeight: number, outWidth: number, outChannels: number, quads: number, bias: number, relu: number,
+    out: number, x: number, u: number, panel: number, batch: number, inHeight: number, inWidth: number, channels: number,
+    outHeight: number, outWidth: number, outChannels: number, padTop: number, padLeft: number, quads: number, bias: number, relu: number,
   ): void;
   /**
    * dw (HWIO, 3×3) of winograd_conv3x3's convolution; xp, C and CO as there. `scratch`:

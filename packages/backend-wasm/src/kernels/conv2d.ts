@@ -158,13 +158,16 @@ export function forwardWinogradTile(g: Pick<Conv2DGeometry, 'batch' | 'outHeight
   return 36 * computedTiles(4) < FORWARD_WINOGRAD4_PRODUCTS * 16 * computedTiles(2) ? 4 : 2;
 }
 
-/** The two Winograd forms of the forward: transformed positions, kernels, packed-weight key and panel size. */
+/** The two Winograd forms of the forward: transformed positions, filter transform, packed-weight key and panel size. */
 const winogradForms = {
-  2: { positions: 16, filter: 'winograd_filter', conv: 'winograd_conv3x3', key: 'winograd', panelFloats: winogradPanelFloats, quads: WINOGRAD_QUADS },
-  4: { positions: 36, filter: 'winograd4_filter', conv: 'winograd4_conv3x3', key: 'winograd4', panelFloats: winograd4PanelFloats, quads: WINOGRAD4_QUADS },
-} as const satisfies Record<WinogradTile, { positions: number; filter: keyof SimdKernels; conv: keyof SimdKernels; key: string; panelFloats: (channels: number, quads: number) => number; quads: number }>;
+  2: { positions: 16, filter: 'winograd_filter', key: 'winograd', panelFloats: winogradPanelFloats, quads: WINOGRAD_QUADS },
+  4: { positions: 36, filter: 'winograd4_filter', key: 'winograd4', panelFloats: winograd4PanelFloats, quads: WINOGRAD4_QUADS },
+} as const satisfies Record<WinogradTile, { positions: number; filter: keyof SimdKernels; key: string; panelFloats: (channels: number, quads: number) => number; quads: number }>;
 
-/** `out` = x ⊛ filter by Winograd (`forwardWinogradTile`), then `epilogue`: the filter transformed, x zero-padded to whole tiles. */
+/**
+ * `out` = x ⊛ filter by Winograd (`forwardWinogradTile`), then `epilogue`, from the filter's transform.
+ * F(4×4) reads x's zero padding without making it; F(2×2) reads a zero-padded copy of x.
+ */
 function winogradConv2d(
   backend: BackendWasm,
   kernels: SimdKernels,
@@ -176,20 +179,28 @@ function winogradConv2d(
 ): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
   const tile = forwardWinogradTile(g);
-  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
   const form = winogradForms[tile];
   const filterOffset = heapOffset(backend, filter);
   // u[16 or 36, C, CO]: the filter's transform, kept per filter tensor from its second use (internal/packed-weights.ts).
   const transform = (u: number) => kernels[form.filter](u, filterOffset, inChannels, outChannels, inChannels * outChannels);
+  const convolve = (u: number, panel: number) => {
+    if (tile === 4) {
+      kernels.winograd4_conv3x3(
+        heapOffset(backend, out), heapOffset(backend, x), u, panel, batch, g.inHeight, g.inWidth, inChannels,
+        outHeight, outWidth, outChannels, g.padTop, g.padLeft, form.quads, epilogue.bias, epilogue.relu,
+      );
+      return;
+    }
+    const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
+    kernels.winograd_conv3x3(
+      heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
+      outHeight, outWidth, outChannels, form.quads, epilogue.bias, epilogue.relu,
+    );
+    release();
+  };
   withPackedWeight(backend, filter, `${form.key}:${inChannels}x${outChannels}`, form.positions * inChannels * outChannels * 4, transform, (u) =>
-    withPanels(backend, form.panelFloats(inChannels, form.quads), (panel) =>
-      kernels[form.conv](
-        heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
-        outHeight, outWidth, outChannels, form.quads, epilogue.bias, epilogue.relu,
-      ),
-    ),
+    withPanels(backend, form.panelFloats(inChannels, form.quads), (panel) => convolve(u, panel)),
   );
-  release();
   return out;
 }
 
