@@ -1167,6 +1167,14 @@ static int pixel_is_zero(const float *pixel, int channels) {
   return c >= channels;
 }
 
+// Which rows and columns of the 6 × 6 window from row h0, column w0 of an in_height × in_width image
+// lie inside it: bit i for row h0 + i, bit 8 + j for column w0 + j (0x3f3f: the whole window).
+static int window_inside(int h0, int w0, int in_height, int in_width) {
+  int inside = 0;
+  for (int k = 0; k < 6; k++) inside |= (h0 + k >= 0 && h0 + k < in_height) << k | (w0 + k >= 0 && w0 + k < in_width) << (8 + k);
+  return inside;
+}
+
 // Whether pixel (i, j) of a 6 × 6 window at d (rows `row` floats apart) is ±0 in all `channels`
 // channels; a pixel outside the image (`inside`: bit i for window row i inside it, bit 8 + j for
 // column j) is the zero padding, and is not read.
@@ -1294,9 +1302,7 @@ void winograd4_conv3x3(float *out, const float *x, const float *u, float *panel,
       const int n = (g0 + i) / tiles_per_image, t = (g0 + i) % tiles_per_image;
       const int oh = 4 * (t / tiles_wide), ow = 4 * (t % tiles_wide);
       const int rows = out_height - oh < 4 ? out_height - oh : 4, columns = out_width - ow < 4 ? out_width - ow : 4;
-      const int h0 = oh - pad_top, w0 = ow - pad_left;
-      int in = 0;
-      for (int k = 0; k < 6; k++) in |= (h0 + k >= 0 && h0 + k < in_height) << k | (w0 + k >= 0 && w0 + k < in_width) << (8 + k);
+      const int h0 = oh - pad_top, w0 = ow - pad_left, in = window_inside(h0, w0, in_height, in_width);
       windows[i] = x + ((n * in_height + h0) * in_width + w0) * channels;
       targets[i] = out + ((n * out_height + oh) * out_width + ow) * out_channels;
       outputs[i] = winograd4_outputs(windows[i], row, channels, in, rows, columns);
@@ -1441,9 +1447,12 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
 // p = 6i + j to target + p·stride: w4_input along each row of d into `temp` (36 vectors, in L1;
 // lines 0-5), then down each column of temp into the target (lines 6-11), so each strided target
 // line is written once. One loop over the 12 lines inlines the transform once (the module stays
-// under its size cap).
-static void winograd4_input_tile(float *target, int stride, float *temp, const float *d, int row, int channels) {
-  for (int line = 0; line < 12; line++) {
+// under its size cap). A window that reaches past the image (`inside` as for window_pixel_is_zero,
+// 0x3f3f: all of it inside) has its rows' pass done by w4_input_rows_with_padding.
+static void winograd4_input_tile(float *target, int stride, float *temp, const float *d, int row, int channels, int inside) {
+  int line = 0;
+  if (inside != 0x3f3f) w4_input_rows_with_padding(temp, d, row, channels, inside), line = 6;
+  for (; line < 12; line++) {
     const int across = line < 6;
     const float *source = across ? d + line * row : temp + 4 * (line - 6);
     float *out = across ? temp + 24 * line : target + (line - 6) * stride;
@@ -1485,15 +1494,17 @@ static void winograd4_gradient_tile(float *target, int stride, float *temp, cons
 //   E = A dY_t Aᵀ (dY_t: the tile's 4 × 4 output gradient, 0 outside the output),
 //   dw[kh, kw, c, co] = (Gᵀ dU[·, c, co] G)[kh, kw],   p = 6i + j.
 // 36 GEMMs reducing over tiles (winograd_gradient_products), in blocks of `block` tiles: one
-// position's V and E of a block stay in L1 through its GEMM. xp: zero-padded images with
-// Hp ≥ 4·⌈OH/4⌉ + 2, Wp ≥ 4·⌈OW/4⌉ + 2; C % 4 = 0, CO % 8 = 0. `scratch`:
+// position's V and E of a block stay in L1 through its GEMM. x: the images, read as zero-padded by
+// pad_top rows and pad_left columns (and past the image as far as the tiles reach) without a
+// padded copy, as in winograd4_conv3x3; C % 4 = 0, CO % 8 = 0. `scratch`:
 // winograd4FilterGradientScratchFloats floats (dU, then V and E of one block, then 144 floats for a
 // tile's transform in progress).
 EXPORT(winograd4_filter_gradient)
-void winograd4_filter_gradient(float *dw, const float *xp, const float *dy, float *scratch, int batch, int padded_height,
-                               int padded_width, int channels, int out_height, int out_width, int out_channels, int block) {
+void winograd4_filter_gradient(float *dw, const float *x, const float *dy, float *scratch, int batch, int in_height,
+                               int in_width, int channels, int out_height, int out_width, int out_channels, int pad_top,
+                               int pad_left, int block) {
   const int tiles_wide = (out_width + 3) / 4, tiles_per_image = (out_height + 3) / 4 * tiles_wide;
-  const int tiles = batch * tiles_per_image, row = padded_width * channels, dy_row = out_width * out_channels;
+  const int tiles = batch * tiles_per_image, row = in_width * channels, dy_row = out_width * out_channels;
   const int transformed = channels * out_channels;
   float *du = scratch, *v = du + 36 * transformed, *e = v + 36 * block * channels, *temp = e + 36 * block * out_channels;
   if (tiles == 0) for (int i = 0; i < 36 * transformed; i++) du[i] = 0.0f; // no tiles: dw = 0 (else the first block stores)
@@ -1502,9 +1513,10 @@ void winograd4_filter_gradient(float *dw, const float *xp, const float *dy, floa
     for (int r = 0; r < count; r++) {
       const int tile = t0 + r, n = tile / tiles_per_image, t = tile % tiles_per_image;
       const int oh = 4 * (t / tiles_wide), ow = 4 * (t % tiles_wide);
-      const float *d = xp + ((n * padded_height + oh) * padded_width + ow) * channels;
+      const int inside = window_inside(oh - pad_top, ow - pad_left, in_height, in_width);
+      const float *d = x + ((n * in_height + oh - pad_top) * in_width + ow - pad_left) * channels;
       float *target = v + r * channels;
-      for (int c = 0; c < channels; c += 4, d += 4, target += 4) winograd4_input_tile(target, block * channels, temp, d, row, channels);
+      for (int c = 0; c < channels; c += 4, d += 4, target += 4) winograd4_input_tile(target, block * channels, temp, d, row, channels, inside);
       const float *g = dy + ((n * out_height + oh) * out_width + ow) * out_channels;
       const int rows = out_height - oh, columns = out_width - ow;
       float *q = e + r * out_channels;

@@ -726,13 +726,13 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
       summedPieces('winograd_filter_gradient', ownPanels(pieces, 3, scratchPointer, winogradFilterGradientScratchFloats(channels, outChannels)), size);
     },
     winograd4_filter_gradient(...args) {
-      const [, , , scratchPointer, batch, paddedHeight, paddedWidth, channels, outHeight, outWidth, outChannels] = args;
+      const [, , , scratchPointer, batch, inHeight, inWidth, channels, outHeight, outWidth, outChannels] = args;
       const size = 9 * channels * outChannels;
       // Its multiply-adds: 36 products per 4 × 4 tile, input and output channel.
       const work = batch * Math.ceil(outHeight / 4) * Math.ceil(outWidth / 4) * 36 * channels * outChannels;
       const parts = computeThreads(work, batch);
       if (parts < 2) return whole('winograd4_filter_gradient', args);
-      const pieces = byItems(args, 4, [[1, paddedHeight * paddedWidth * channels], [2, outHeight * outWidth * outChannels]], parts);
+      const pieces = byItems(args, 4, [[1, inHeight * inWidth * channels], [2, outHeight * outWidth * outChannels]], parts);
       summedPieces('winograd4_filter_gradient', ownPanels(pieces, 3, scratchPointer, winograd4FilterGradientScratchFloats(channels, outChannels)), size);
     },
     conv2d_forward: splitting('conv2d_forward', (args) => {

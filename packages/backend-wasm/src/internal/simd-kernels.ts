@@ -91,8 +91,8 @@ export interface SimdKernels {
    * (per thread when pooled); `block`: `WINOGRAD4_FILTER_GRADIENT_BLOCK`.
    */
   winograd4_filter_gradient(
-    dw: number, xp: number, dy: number, scratch: number, batch: number, paddedHeight: number, paddedWidth: number, channels: number,
-    outHeight: number, outWidth: number, outChannels: number, block: number,
+    dw: number, x: number, dy: number, scratch: number, batch: number, inHeight: number, inWidth: number, channels: number,
+    outHeight: number, outWidth: number, outChannels: number, padTop: number, padLeft: number, block: number,
   ): void;
   /**
    * dx of winograd_conv3x3's convolution (stride 1, padding pad_top/pad_left) as its adjoint over dy's tiles, from

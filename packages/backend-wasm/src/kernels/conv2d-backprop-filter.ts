@@ -165,30 +165,47 @@ export function filterGradientTile(g: Pick<Conv2DGeometry, 'batch' | 'outHeight'
 }
 
 /**
- * dw of a 3×3 stride-1 convolution by Winograd (csrc `winograd_filter_gradient`, F(2×2, 3×3), or
- * `winograd4_filter_gradient`, F(4×4, 3×3): `filterGradientTile`), x zero-padded to whole tiles.
+ * dw of a 3×3 stride-1 convolution by Winograd (csrc `winograd_filter_gradient`, F(2×2, 3×3), on x
+ * zero-padded to whole tiles, or `winograd4_filter_gradient`, F(4×4, 3×3), which reads x's padding
+ * in place: `filterGradientTile`).
  */
 function winogradFilterGradient(backend: BackendWasm, kernels: SimdKernels, x: TensorInfo, dy: TensorInfo, g: Conv2DGeometry, dw: TensorInfo, pool?: KernelPool): TensorInfo {
   const { batch, inChannels, outHeight, outWidth, outChannels } = g;
   // A detached call runs whole on one worker.
   const tile = filterGradientTile(g, pool ? 1 : (simdKernelPool(backend)?.threads ?? 1));
   const detached: DetachedCalls = [];
-  const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile), pool ? (pad) => detached.push(['pad_images', pad]) : undefined);
-  const [kernel, scratchFloats, block] =
-    tile === 4
-      ? (['winograd4_filter_gradient', winograd4FilterGradientScratchFloats(inChannels, outChannels), WINOGRAD4_FILTER_GRADIENT_BLOCK] as const)
-      : (['winograd_filter_gradient', winogradFilterGradientScratchFloats(inChannels, outChannels), winogradFilterGradientBlock(inChannels, outChannels)] as const);
-  const args = (scratch: number) =>
-    [heapOffset(backend, dw), heapOffset(backend, xp), heapOffset(backend, dy), scratch, batch, paddedHeight, paddedWidth, inChannels, outHeight, outWidth, outChannels, block] as const;
+  let scratchFloats: number;
+  let reads = [x.dataId, dy.dataId];
+  let release = () => {};
+  let call: (scratch: number) => DetachedCalls[number];
+  if (tile === 4) {
+    scratchFloats = winograd4FilterGradientScratchFloats(inChannels, outChannels);
+    call = (scratch) => [
+      'winograd4_filter_gradient',
+      [heapOffset(backend, dw), heapOffset(backend, x), heapOffset(backend, dy), scratch, batch, g.inHeight, g.inWidth, inChannels, outHeight, outWidth, outChannels, g.padTop, g.padLeft, WINOGRAD4_FILTER_GRADIENT_BLOCK],
+    ];
+  } else {
+    const padded = paddedInput(backend, kernels, x, g, winogradReach(g, tile), pool ? (pad) => detached.push(['pad_images', pad]) : undefined);
+    scratchFloats = winogradFilterGradientScratchFloats(inChannels, outChannels);
+    reads = [...reads, padded.xp.dataId];
+    release = padded.release;
+    call = (scratch) => [
+      'winograd_filter_gradient',
+      [heapOffset(backend, dw), heapOffset(backend, padded.xp), heapOffset(backend, dy), scratch, batch, padded.paddedHeight, padded.paddedWidth, inChannels, outHeight, outWidth, outChannels, winogradFilterGradientBlock(inChannels, outChannels)],
+    ];
+  }
   if (pool) {
     const scratch = heapScratch(backend, scratchFloats * 4);
-    runDetached(backend, pool, [...detached, [kernel, args(scratch.pointer)]], { reads: [x.dataId, dy.dataId, xp.dataId], writes: [dw.dataId] }, () => {
+    runDetached(backend, pool, [...detached, call(scratch.pointer)], { reads, writes: [dw.dataId] }, () => {
       scratch.free();
       release();
     });
     return dw;
   }
-  withPanels(backend, scratchFloats, (scratch) => kernels[kernel](...args(scratch)));
+  withPanels(backend, scratchFloats, (scratch) => {
+    const [kernel, args] = call(scratch);
+    (kernels[kernel] as (...args: readonly number[]) => void)(...args);
+  });
   release();
   return dw;
 }
