@@ -1476,50 +1476,65 @@ void winograd_filter_gradient(float *dw, const float *xp, const float *dy, float
   }
 }
 
-// Bᵀ d B of the 6 × 6 window at d (rows `row` floats apart, pixels `channels`), 4 channels, position
-// p = 6i + j to target + p·stride: w4_input along each row of d into `temp` (36 vectors, in L1;
-// lines 0-5), then down each column of temp into the target (lines 6-11), so each strided target
-// line is written once. One loop over the 12 lines inlines the transform once (the module stays
-// under its size cap). A window that reaches past the image (`inside` as for window_pixel_is_zero,
-// 0x3f3f: all of it inside) has its rows' pass done by w4_input_rows_with_padding.
-static void winograd4_input_tile(float *target, int stride, float *temp, const float *d, int row, int channels, int inside) {
-  int line = 0;
-  if (inside != 0x3f3f) w4_input_rows_with_padding(temp, d, row, channels, inside), line = 6;
-  for (; line < 12; line++) {
-    const int across = line < 6;
-    const float *source = across ? d + line * row : temp + 4 * (line - 6);
-    float *out = across ? temp + 24 * line : target + (line - 6) * stride;
-    const int step = across ? channels : 24, out_step = across ? 4 : 6 * stride;
-    v128_t values[6], transformed[6];
+// A y down each column j of the 4 × 4 output gradient at g (rows `dy_row` floats apart, pixels
+// `channels`; rows from `rows` and columns from `columns` on read as 0 where the tile passes the
+// output), 4 channels: the 6 results of column j at target + j·line_out + i·step_out. A whole tile
+// (every tile of a 28 × 28 output) loads unmasked: with a mask test per load this pass of the
+// filter gradient's transform took more than its GEMMs on resnet-mini's 28 × 28 × 16 layers.
+__attribute__((noinline)) static void w4_gradient_columns(float *target, int line_out, int step_out, const float *g, int dy_row,
+                                                          int channels, int rows, int columns) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  const int whole = rows >= 4 && columns >= 4;
+  for (int j = 0; j < 4; j++, g += channels, target += line_out) {
+    v128_t y[4], e[6];
+    if (whole) {
 #pragma clang loop unroll(full)
-    for (int k = 0; k < 6; k++) values[k] = wasm_v128_load(source + k * step);
-    w4_input(transformed, values);
+      for (int k = 0; k < 4; k++) y[k] = wasm_v128_load(g + k * dy_row);
+    } else {
 #pragma clang loop unroll(full)
-    for (int k = 0; k < 6; k++) wasm_v128_store(out + k * out_step, transformed[k]);
+      for (int k = 0; k < 4; k++) y[k] = j < columns && k < rows ? wasm_v128_load(g + k * dy_row) : zero;
+    }
+    w4_gradient(e, y);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 6; i++) wasm_v128_store(target + i * step_out, e[i]);
   }
+}
+
+// A y along each of the 6 rows of 4 vectors left by w4_gradient_columns (row i at source + i·line_in,
+// its vectors step_in apart), into target + i·line_out + j·step_out (j = 0-5); source may be target.
+__attribute__((noinline)) static void w4_gradient_rows(float *target, int line_out, int step_out, const float *source, int line_in,
+                                                       int step_in) {
+  for (int i = 0; i < 6; i++, source += line_in, target += line_out) {
+    v128_t y[4], e[6];
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 4; j++) y[j] = wasm_v128_load(source + j * step_in);
+    w4_gradient(e, y);
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 6; j++) wasm_v128_store(target + j * step_out, e[j]);
+  }
+}
+
+// Bᵀ d B of the 6 × 6 window at d (rows `row` floats apart, pixels `channels`), 4 channels, position
+// p = 6i + j to target + p·stride: w4_input along each row of d into `temp` (36 vectors, in L1),
+// then down each column of temp into the target, so each strided target line is written once
+// (w4_input_lines both times, as the forward). A window that reaches past the image (`inside` as
+// for window_pixel_is_zero, 0x3f3f: all of it inside) has its rows' pass done by
+// w4_input_rows_with_padding.
+static void winograd4_input_tile(float *target, int stride, float *temp, const float *d, int row, int channels, int inside) {
+  if (inside == 0x3f3f) w4_input_lines(temp, 24, 4, d, row, channels);
+  else w4_input_rows_with_padding(temp, d, row, channels, inside);
+  w4_input_lines(target, stride, 6 * stride, temp, 4, 24);
 }
 
 // A dY Aᵀ of the 4 × 4 output gradient at g (rows `dy_row` floats apart, pixels `channels`; rows from
 // `rows` and columns from `columns` on read as 0 where the tile passes the output), 4 channels,
 // position p = 6i + j to target + p·stride: w4_gradient down each column of g into `temp` (24
-// vectors, [i][j]; lines 0-3), then along each row of temp into the target (lines 4-9), one inlined
-// transform as in winograd4_input_tile.
+// vectors, [i][j]), then along each row of temp into the target (w4_gradient_columns, then
+// w4_gradient_rows).
 static void winograd4_gradient_tile(float *target, int stride, float *temp, const float *g, int dy_row, int channels,
                                     int rows, int columns) {
-  const v128_t zero = wasm_f32x4_splat(0.0f);
-  for (int line = 0; line < 10; line++) {
-    const int down = line < 4;
-    const float *source = down ? g + line * channels : temp + 16 * (line - 4);
-    float *out = down ? temp + 4 * line : target + 6 * (line - 4) * stride;
-    const int step = down ? dy_row : 4, out_step = down ? 16 : stride;
-    const int count = !down ? 4 : line < columns ? rows : 0;
-    v128_t values[4], transformed[6];
-#pragma clang loop unroll(full)
-    for (int k = 0; k < 4; k++) values[k] = k < count ? wasm_v128_load(source + k * step) : zero;
-    w4_gradient(transformed, values);
-#pragma clang loop unroll(full)
-    for (int k = 0; k < 6; k++) wasm_v128_store(out + k * out_step, transformed[k]);
-  }
+  w4_gradient_columns(temp, 4, 16, g, dy_row, channels, rows, columns);
+  w4_gradient_rows(target, 6 * stride, stride, temp, 16, 4);
 }
 
 // The filter gradient by Winograd F(4×4, 3×3), as winograd_filter_gradient with 4 × 4 tiles:
@@ -1689,24 +1704,8 @@ W4_OUTLINE void winograd4_quad_to_panels(float *panel, const float *temp, int pa
 // target; here the target is the quad's 16-float-strided scratch, which serves as its own.
 W4_OUTLINE void winograd4_gradient_tile_in_place(float *target, int stride, const float *g, int dy_row, int channels, int rows,
                                         int columns) {
-  const v128_t zero = wasm_f32x4_splat(0.0f);
-  for (int j = 0; j < 4; j++) {
-    v128_t y[4], e[6];
-#pragma clang loop unroll(full)
-    for (int k = 0; k < 4; k++) y[k] = j < columns && k < rows ? wasm_v128_load(g + k * dy_row + j * channels) : zero;
-    w4_gradient(e, y);
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 6; i++) wasm_v128_store(target + (6 * i + j) * stride, e[i]);
-  }
-  for (int i = 0; i < 6; i++) {
-    float *t = target + 6 * i * stride;
-    v128_t y[4], e[6];
-#pragma clang loop unroll(full)
-    for (int j = 0; j < 4; j++) y[j] = wasm_v128_load(t + j * stride);
-    w4_gradient(e, y);
-#pragma clang loop unroll(full)
-    for (int j = 0; j < 6; j++) wasm_v128_store(t + j * stride, e[j]);
-  }
+  w4_gradient_columns(target, stride, 6 * stride, g, dy_row, channels, rows, columns);
+  w4_gradient_rows(target, 6 * stride, stride, target, 6 * stride, stride);
 }
 
 // dx[6 × 6 window at (h0, w0)] += B dV Bᵀ for 4 channels of one tile, dV[p] at m + p·32 (the
