@@ -79,6 +79,15 @@ static inline v128_t epilogue4(v128_t v, v128_t bias, relu_constants r) {
   return wasm_f32x4_add(wasm_f32x4_pmax(wasm_f32x4_add(v, bias), r.floor), r.sign);
 }
 
+// epilogue4 with a residual added after the bias (`residual`: 4 floats of the same pixel and
+// channels, 0: none), ((v + bias) + residual) then relu: bit for bit a bias-only convolution, an
+// Add and a Relu (a ResNet block's last convolution, its shortcut and its ReLU in one pass).
+static inline v128_t epilogue4_residual(v128_t v, v128_t bias, const float *residual, relu_constants r) {
+  v = wasm_f32x4_add(v, bias);
+  if (residual) v = wasm_f32x4_add(v, wasm_v128_load(residual));
+  return wasm_f32x4_add(wasm_f32x4_pmax(v, r.floor), r.sign);
+}
+
 // The same on one float (the kernels' channel tails): + *bias where `bias` is set, then relu with
 // NaN passing and −0 to +0.
 static inline float epilogue1(float v, const float *bias, int relu) {
@@ -1139,11 +1148,12 @@ __attribute__((noinline)) static void w4_input_lines(float *target, int line_out
 
 // Aᵀ along one axis of `lines` lines of 6 vectors (laid out as in w4_input_lines): o = Aᵀ m, output
 // r of line l stored where bit 4l + r of `stores` is set (the output pixels inside OH × OW), as 0
-// where that bit of `zeros` is also set, through epilogue4(·, bias, relu).
+// where that bit of `zeros` is also set, through epilogue4_residual(·, bias, the same place of
+// `residual` (laid out as target; 0: none), relu).
 __attribute__((noinline)) static void w4_output_lines(float *target, int line_out, int step_out, const float *source,
                                                       int line_in, int step_in, int lines, int stores, int zeros,
-                                                      const float *bias, int relu) {
-  const int fused = bias || relu;
+                                                      const float *bias, int relu, const float *residual) {
+  const int fused = bias || relu || residual;
   const v128_t b = epilogue_bias(bias);
   const relu_constants rc = epilogue_relu(relu);
   for (int l = 0; l < lines; l++, source += line_in, target += line_out, stores >>= 4, zeros >>= 4) {
@@ -1154,7 +1164,8 @@ __attribute__((noinline)) static void w4_output_lines(float *target, int line_ou
 #pragma clang loop unroll(full)
     for (int r = 0; r < 4; r++) {
       const v128_t v = zeros >> r & 1 ? wasm_f32x4_splat(0.0f) : o[r];
-      if (stores >> r & 1) wasm_v128_store(target + r * step_out, fused ? epilogue4(v, b, rc) : v);
+      const float *shortcut = residual ? residual + l * line_out + r * step_out : 0;
+      if (stores >> r & 1) wasm_v128_store(target + r * step_out, fused ? epilogue4_residual(v, b, shortcut, rc) : v);
     }
   }
 }
@@ -1167,7 +1178,7 @@ __attribute__((noinline)) static void w4_output_lines(float *target, int line_ou
 // 16 pixels unmasked, one call a tile and co block: with two w4_output_lines calls per half, the
 // output transform took ~0.6-0.8x the time of the GEMMs on resnet-mini's 28 × 28 × 16 forward.
 __attribute__((noinline)) static void w4_output_tile(float *target, int pixel_row, int out_channels, float *m, int outputs,
-                                                     const float *bias, int relu) {
+                                                     const float *bias, int relu, const float *residual) {
   for (int line = 0; line < 12; line++) {
     float *column = m + (line >> 1) * 32 + (line & 1) * 4;
     v128_t v[6], o[4];
@@ -1179,23 +1190,27 @@ __attribute__((noinline)) static void w4_output_tile(float *target, int pixel_ro
   }
   if (outputs != 0xffff) {
     for (int half = 0; half < 8; half += 4) {
-      w4_output_lines(target + half, pixel_row, out_channels, m + half, 6 * 32, 32, 4, outputs & 0xffff, outputs >> 16, bias ? bias + half : 0, relu);
+      w4_output_lines(target + half, pixel_row, out_channels, m + half, 6 * 32, 32, 4, outputs & 0xffff, outputs >> 16, bias ? bias + half : 0, relu,
+                      residual ? residual + half : 0);
     }
     return;
   }
-  const int fused = bias || relu;
+  const int fused = bias || relu || residual;
   const relu_constants rc = epilogue_relu(relu);
   for (int line = 0; line < 8; line++) {
     const int r = line >> 1, half = (line & 1) * 4;
     const float *row = m + 6 * 32 * r + half;
     const v128_t b = epilogue_bias(bias ? bias + half : 0);
     float *pixels = target + r * pixel_row + half;
+    const float *shortcut = residual ? residual + r * pixel_row + half : 0;
     v128_t v[6], o[4];
 #pragma clang loop unroll(full)
     for (int j = 0; j < 6; j++) v[j] = wasm_v128_load(row + 32 * j);
     w4_output(o, v);
 #pragma clang loop unroll(full)
-    for (int c = 0; c < 4; c++) wasm_v128_store(pixels + c * out_channels, fused ? epilogue4(o[c], b, rc) : o[c]);
+    for (int c = 0; c < 4; c++) {
+      wasm_v128_store(pixels + c * out_channels, fused ? epilogue4_residual(o[c], b, shortcut ? shortcut + c * out_channels : 0, rc) : o[c]);
+    }
   }
 }
 
@@ -1321,12 +1336,12 @@ static void winograd4_products(float *products, const float *panel, int panel_si
 // transforms' half-transformed 6 × 6 (or 4 × 6) block of one tile, then per tile of the group its
 // window and output pointers, which outputs it stores and which of its window's rows and columns
 // are inside x (16 bytes).
-// `bias` (0: none) and `relu`: FusedConv2D's epilogue on each stored pixel (epilogue4), exact zeros
-// included.
+// `bias` (0: none), `residual` (0: none; else out's shape) and `relu`: the epilogue on each stored
+// pixel, relu((v + bias) + residual) (epilogue4_residual), exact zeros included.
 EXPORT(winograd4_conv3x3)
 void winograd4_conv3x3(float *out, const float *x, const float *u, float *panel, int batch, int in_height, int in_width,
                        int channels, int out_height, int out_width, int out_channels, int pad_top, int pad_left, int quads,
-                       const float *bias, int relu) {
+                       const float *bias, int relu, const float *residual) {
   const int tiles_high = (out_height + 3) / 4, tiles_wide = (out_width + 3) / 4;
   const int tiles_per_image = tiles_high * tiles_wide, tiles = batch * tiles_per_image;
   const int row = in_width * channels, panel_size = 4 * channels, pixel_row = out_width * out_channels;
@@ -1370,7 +1385,7 @@ void winograd4_conv3x3(float *out, const float *x, const float *u, float *panel,
       winograd4_products(products, panel, panel_size, group_quads, u + co * channels, channels * out_channels, 8, channels);
       for (int i = 0; i < group; i++) {
         w4_output_tile(targets[i] + co, pixel_row, out_channels, products + (i >> 2) * 36 * 32 + (i & 3) * 8, outputs[i],
-                       bias ? bias + co : 0, relu);
+                       bias ? bias + co : 0, relu, residual ? residual + (targets[i] - out) + co : 0);
       }
     }
   }

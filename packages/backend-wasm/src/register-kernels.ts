@@ -8,7 +8,7 @@ import { captureStockKernel } from './internal/stock-kernels.js';
 import type { WasmKernelFunc } from './internal/heap.js';
 import { batchMatMulConfig } from './kernels/batch-mat-mul.js';
 import { conv2dConfig } from './kernels/conv2d.js';
-import { fusedConv2dConfig, fusedMatMulConfig } from './kernels/fused.js';
+import { conv2dResidualConfig, fusedConv2dConfig, fusedMatMulConfig } from './kernels/fused.js';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import { maxPoolConfig, maxPoolGradConfig } from './kernels/max-pool.js';
@@ -25,7 +25,7 @@ import { adamConfig } from './kernels/adam.js';
 import { globalNormConfig } from './kernels/global-norm.js';
 
 /** Every kernel of ours, in registration order. */
-const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig, reluConfig, reluGradientConfig, batchNormMomentsConfig, batchNormGradientConfig, sgdMomentumConfig, adamConfig, globalNormConfig];
+const ourKernels: readonly KernelConfig[] = [conv2dConfig, fusedConv2dConfig, conv2dResidualConfig, fusedMatMulConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolConfig, maxPoolGradConfig, batchMatMulConfig, tileConfig, sumConfig, meanConfig, identityConfig, castConfig, fusedBatchNormConfig, multiplyConfig, addConfig, subConfig, reluConfig, reluGradientConfig, batchNormMomentsConfig, batchNormGradientConfig, sgdMomentumConfig, adamConfig, globalNormConfig];
 
 /** Stock kernels ours call internally; captured before anything is replaced. */
 const stockDependencies = ['MaxPool', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Transpose', 'Conv2D', 'FusedConv2D', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add', 'Sub', 'Elu', 'Relu', 'Relu6', 'Sigmoid', 'LeakyRelu', 'Prelu'] as const;

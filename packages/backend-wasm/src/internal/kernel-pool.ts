@@ -749,9 +749,11 @@ export function parallelKernels(kernels: SimdKernels, pool: KernelPool, scratch:
     }),
     // Split by images as F(2×2); its work counted as F(2×2)'s (the same convolution: the threshold only sorts out small calls).
     winograd4_conv3x3: splitting('winograd4_conv3x3', (args) => {
-      const [, , , panel, batch, inHeight, inWidth, channels, outHeight, outWidth, outChannels, , , quads] = args;
+      const [, , , panel, batch, inHeight, inWidth, channels, outHeight, outWidth, outChannels, , , quads, , , residual] = args;
       const parts = computeThreads(winogradWork(batch, outHeight, outWidth, channels, outChannels), batch);
-      const pieces = balancedPieces(args, 4, [[0, outHeight * outWidth * outChannels], [1, inHeight * inWidth * channels]], parts, groupImages(4 * quads, outHeight, outWidth, 4));
+      const perImage: [number, number][] = [[0, outHeight * outWidth * outChannels], [1, inHeight * inWidth * channels]];
+      if (residual) perImage.push([16, outHeight * outWidth * outChannels]); // 0 (none) stays 0
+      const pieces = balancedPieces(args, 4, perImage, parts, groupImages(4 * quads, outHeight, outWidth, 4));
       return ownPanels(pieces, 3, panel, winograd4PanelFloats(channels, quads));
     }),
     winograd_input_gradient: splitting('winograd_input_gradient', (args) => {

@@ -71,11 +71,13 @@ export interface SimdKernels {
    * 3×3 stride-1 convolution by Winograd F(4×4, 3×3) from `winograd4_filter`'s u, of x unpadded: the
    * kernel reads the zero padding (padTop rows, padLeft columns, and past the image as far as its 4 × 4
    * tiles reach) without a copy; C % 4 = 0, CO % 8 = 0. `panel`: `winograd4PanelFloats` floats (per
-   * thread when pooled); `quads`: `WINOGRAD4_QUADS`; `bias`, `relu`: the epilogue, as in `conv2d_forward`.
+   * thread when pooled); `quads`: `WINOGRAD4_QUADS`; `bias`, `relu`: the epilogue, as in `conv2d_forward`;
+   * `residual` (0: none): a tensor of out's shape added after the bias, before relu.
    */
   winograd4_conv3x3(
     out: number, x: number, u: number, panel: number, batch: number, inHeight: number, inWidth: number, channels: number,
     outHeight: number, outWidth: number, outChannels: number, padTop: number, padLeft: number, quads: number, bias: number, relu: number,
+    residual: number,
   ): void;
   /**
    * dw (HWIO, 3×3) of winograd_conv3x3's convolution; xp, C and CO as there. `scratch`:

@@ -11,7 +11,7 @@
  */
 import { engine, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { input, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
+import { input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { conv2dGeometry, type Conv2DGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { withPackedWeight } from '../internal/packed-weights.js';
 import { paddedInput } from '../internal/padded-input.js';
@@ -72,14 +72,35 @@ function conv2d(args: WasmKernelArgs): TensorInfo {
 
 /**
  * FusedConv2D's epilogue as our convolution kernels apply it to each output while it is in registers:
- * `bias` a float32[CO] tensor's heap offset (0: none), `relu` 1 for max(·, 0) after it.
+ * `bias` a float32[CO] tensor's heap offset (0: none), `relu` 1 for max(·, 0) after it. `residual`
+ * (optional; 0: none): the heap offset of a float32 tensor of the output's shape added after the
+ * bias, before relu (DigitlabConv2DResidual: a ResNet block's shortcut), in the F(4×4) kernel's
+ * epilogue, or by one pass after the other kernels.
  */
 export interface ConvEpilogue {
   bias: number;
   relu: 0 | 1;
+  residual?: number;
 }
 
 const NO_EPILOGUE: ConvEpilogue = { bias: 0, relu: 0 };
+
+/**
+ * Runs `convolve` (a kernel without a residual in its epilogue) with `epilogue`, or, where that has
+ * a residual, with the bias alone and then the residual's add and the relu as passes over `out`
+ * (the same roundings as the F(4×4) kernel's epilogue: ((v + bias) + residual), then max(·, 0)).
+ */
+function withResidual(backend: BackendWasm, kernels: SimdKernels, out: TensorInfo, epilogue: ConvEpilogue, convolve: (epilogue: ConvEpilogue) => void): void {
+  if (!epilogue.residual) {
+    convolve(epilogue);
+    return;
+  }
+  convolve({ bias: epilogue.bias, relu: 0 });
+  const size = sizeOf(out.shape);
+  const pointer = heapOffset(backend, out);
+  kernels.binary_channels(pointer, pointer, epilogue.residual, 1, size, 1); // op 1: + (one row: element-wise)
+  if (epilogue.relu) kernels.relu(pointer, pointer, size);
+}
 
 /**
  * x ⊛ filter through our kernel (with FusedConv2D's `epilogue`), or null where it does not
@@ -112,10 +133,12 @@ export function directConv2d(
   if (out.shape.some((size) => size === 0)) return out;
   if (winogradApplies(g)) return winogradConv2d(backend, kernels, x, filter, g, out, epilogue);
   const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g);
-  withPanels(backend, conv2dForwardPanelFloats(filterHeight, filterWidth, inChannels, outChannels), (panel) =>
-    kernels.conv2d_forward(
-      heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, filter), panel, batch, paddedHeight, paddedWidth,
-      inChannels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth, epilogue.bias, epilogue.relu,
+  withResidual(backend, kernels, out, epilogue, ({ bias, relu }) =>
+    withPanels(backend, conv2dForwardPanelFloats(filterHeight, filterWidth, inChannels, outChannels), (panel) =>
+      kernels.conv2d_forward(
+        heapOffset(backend, out), heapOffset(backend, xp), heapOffset(backend, filter), panel, batch, paddedHeight, paddedWidth,
+        inChannels, filterHeight, filterWidth, outHeight, outWidth, outChannels, strideHeight, strideWidth, bias, relu,
+      ),
     ),
   );
   release();
@@ -187,14 +210,16 @@ function winogradConv2d(
     if (tile === 4) {
       kernels.winograd4_conv3x3(
         heapOffset(backend, out), heapOffset(backend, x), u, panel, batch, g.inHeight, g.inWidth, inChannels,
-        outHeight, outWidth, outChannels, g.padTop, g.padLeft, form.quads, epilogue.bias, epilogue.relu,
+        outHeight, outWidth, outChannels, g.padTop, g.padLeft, form.quads, epilogue.bias, epilogue.relu, epilogue.residual ?? 0,
       );
       return;
     }
     const { xp, paddedHeight, paddedWidth, release } = paddedInput(backend, kernels, x, g, winogradReach(g, tile));
-    kernels.winograd_conv3x3(
-      heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
-      outHeight, outWidth, outChannels, form.quads, epilogue.bias, epilogue.relu,
+    withResidual(backend, kernels, out, epilogue, ({ bias, relu }) =>
+      kernels.winograd_conv3x3(
+        heapOffset(backend, out), heapOffset(backend, xp), u, panel, batch, paddedHeight, paddedWidth, inChannels,
+        outHeight, outWidth, outChannels, form.quads, bias, relu,
+      ),
     );
     release();
   };

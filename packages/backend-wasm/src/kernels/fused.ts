@@ -7,9 +7,18 @@
  * elu, relu6, sigmoid, leakyrelu and prelu run after either through their stock kernels (stock
  * tfjs-backend-wasm 4.22's own _FusedMatMul gets elu wrong with transposed operands: the kernel
  * tests caught it). Biases that are not one value per output channel use the stock kernels.
+ *
+ * DigitlabConv2DResidual (ours alone; @digitlab/models' `inferenceFunction` runs it where the
+ * backend registers it): relu((x ⊛ filter + bias) + residual), a ResNet block's last convolution,
+ * its shortcut add and its ReLU in one call. The F(4×4) kernel adds the residual in its epilogue;
+ * our other convolutions add it and apply relu in two passes after; elsewhere (dilations, NCHW, a
+ * bias that is not one value a channel) the registered FusedConv2D, Add and Relu run in turn. Bit
+ * for bit what those three kernels give. Inference only: it has no gradient.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { WasmBackendError } from '../errors.js';
+import { conv2dGeometry, type ConvBackpropAttrs } from '../internal/conv-geometry.js';
 import { input, sizeOf, type WasmKernelArgs, wasmKernel } from '../internal/heap.js';
 import { heapOffset, simdKernels, type SimdKernels } from '../internal/simd-kernels.js';
 import { stockKernel } from '../internal/stock-kernels.js';
@@ -81,6 +90,39 @@ function fusedMatMul(args: WasmKernelArgs): TensorInfo {
   if (!kernels || !out) return stockKernel('_FusedMatMul')(args);
   return epilogue(args.backend, kernels, out, args, columns);
 }
+
+/** The kernel name of the convolution with a residual add and relu (see the header); @digitlab/models names it too. */
+export const CONV2D_RESIDUAL = 'DigitlabConv2DResidual';
+
+function conv2dResidual(args: WasmKernelArgs): TensorInfo {
+  const { backend } = args;
+  const x = input(args, CONV2D_RESIDUAL, 'x');
+  const filter = input(args, CONV2D_RESIDUAL, 'filter');
+  const residual = input(args, CONV2D_RESIDUAL, 'residual');
+  const bias = (args.inputs as Record<string, TensorInfo | undefined>).bias;
+  const attrs = args.attrs as unknown as ConvBackpropAttrs;
+  const g = conv2dGeometry(CONV2D_RESIDUAL, x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
+  const outShape = (attrs.dataFormat ?? 'NHWC') === 'NHWC' ? [g.batch, g.outHeight, g.outWidth, g.outChannels] : [g.batch, g.outChannels, g.outHeight, g.outWidth];
+  if (residual.dtype !== 'float32' || residual.shape.join() !== outShape.join()) {
+    throw new WasmBackendError(
+      `${CONV2D_RESIDUAL} adds the residual to the convolution's output, of shape [${outShape.join(', ')}], but got a ${residual.dtype} tensor of shape [${residual.shape.join(', ')}]. Pass the float32 shortcut tensor of the output's shape.`,
+    );
+  }
+  const kernels = epilogueKernels({ ...args, attrs: { activation: 'relu' } }, g.outChannels);
+  const out = kernels ? conv2dDirect(args, CONV2D_RESIDUAL, { bias: bias ? heapOffset(backend, bias) : 0, relu: 1, residual: heapOffset(backend, residual) }) : null;
+  if (out) return out;
+  const run = (name: string, inputs: Record<string, TensorInfo>, kernelAttrs: object = {}) =>
+    getKernel(name, 'wasm')!.kernelFunc({ inputs, attrs: kernelAttrs as never, backend }) as TensorInfo;
+  const convolved = run('FusedConv2D', bias ? { x, filter, bias } : { x, filter }, { ...attrs, activation: 'linear' });
+  const sum = run('Add', { a: convolved, b: residual });
+  backend.disposeData(convolved.dataId);
+  const activated = run('Relu', { x: sum });
+  backend.disposeData(sum.dataId);
+  return activated;
+}
+
+/** Our DigitlabConv2DResidual for the `wasm` backend. */
+export const conv2dResidualConfig = wasmKernel(CONV2D_RESIDUAL, conv2dResidual);
 
 /** Our FusedConv2D for the `wasm` backend. */
 export const fusedConv2dConfig = wasmKernel('FusedConv2D', fusedConv2d);

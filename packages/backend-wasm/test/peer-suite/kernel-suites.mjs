@@ -39,6 +39,7 @@ export const kernelSuites = {
   DigitlabSgdMomentum: [],
   DigitlabAdam: [],
   DigitlabGlobalNorm: [],
+  DigitlabConv2DResidual: [],
 };
 
 /** Why a kernel with no tfjs-core test file is still covered. */
@@ -53,6 +54,8 @@ export const unreachableReasons = {
     "our custom kernel, called only by @digitlab/trainer's adam and adamw optimizers; no tfjs-core op runs it. Checked against the op-by-op update on cpu in packages/backend-wasm/src/optimizer-updates.test.ts.",
   DigitlabGlobalNorm:
     "our custom kernel, called only by @digitlab/trainer's globalNorm; no tfjs-core op runs it. Checked against a float64 sum in packages/backend-wasm/src/optimizer-updates.test.ts.",
+  DigitlabConv2DResidual:
+    "our custom kernel, called only by @digitlab/models' inferenceFunction; no tfjs-core op runs it. Checked against cpu and the three kernels it replaces in packages/backend-wasm/src/conv2d-residual.test.ts.",
 };
 
 /** Every test file in `kernelSuites`, once each, in a stable order. */
