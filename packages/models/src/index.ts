@@ -53,7 +53,7 @@ export { addAdapters } from './surgery/add-adapters.js';
 export type { AdapterOptions } from './surgery/add-adapters.js';
 export { mergeLora } from './surgery/merge-lora.js';
 export { foldBatchNorm } from './surgery/fold-batch-norm.js';
-export { inferenceFunction } from './inference-function.js';
+export { CONV2D_RESIDUAL_KERNEL, inferenceFunction } from './inference-function.js';
 export { replaceHead } from './surgery/replace-head.js';
 
 export { ModelsError, ModelOptionError, ModelFormatError, PretrainedNotFoundError } from './errors.js';

@@ -4,7 +4,7 @@ import { describeEachBackend } from '../../../test-support/each-backend.js';
 import { expectNoLeaks } from './__fixtures__/backend.js';
 import { mnistSlice } from './__fixtures__/mnist-slice.js';
 import { ModelOptionError } from './errors.js';
-import { inferenceFunction } from './inference-function.js';
+import { CONV2D_RESIDUAL_KERNEL, inferenceFunction } from './inference-function.js';
 import { foldBatchNorm } from './surgery/fold-batch-norm.js';
 import { createModel, listModels } from './zoo.js';
 
@@ -49,6 +49,26 @@ describeEachBackend('inferenceFunction', () => {
     expect(direct).not.toContain('Slice');
     expect(direct.length).toBeLessThan(viaPredict.length);
     one.dispose();
+    folded.dispose();
+  });
+
+  it('runs each residual block\'s convolution, shortcut add and ReLU as one kernel where the backend has it, the same floats', async () => {
+    const model = createModel('resnet-mini', { seed: 3 });
+    const folded = foldBatchNorm(model);
+    model.dispose();
+    const run = inferenceFunction(folded);
+    const profiled = await tf.profile(() => tf.tidy(() => void run(images).dataSync()));
+    const count = (name: string) => profiled.kernels.filter((kernel) => kernel.name === name).length;
+    const expected = tf.tidy(() => (folded.predict(images) as tf.Tensor).dataSync());
+    const actual = tf.tidy(() => run(images).dataSync());
+    expect(Array.from(actual)).toEqual(Array.from(expected));
+    // resnet-mini: 8 blocks, each conv2 → Add(conv2, shortcut) → ReLU.
+    if (tf.getKernel(CONV2D_RESIDUAL_KERNEL, tf.getBackend()) !== undefined) {
+      expect([count(CONV2D_RESIDUAL_KERNEL), count('Add'), count('Relu')]).toEqual([8, 0, 0]);
+      expect(count('FusedConv2D'), 'the stem, the blocks\' first convolutions and the 3 projections').toBe(1 + 8 + 3);
+    } else {
+      expect([count(CONV2D_RESIDUAL_KERNEL), count('Add'), count('Relu')]).toEqual([0, 8, 8]);
+    }
     folded.dispose();
   });
 
