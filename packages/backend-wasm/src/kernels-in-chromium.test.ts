@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleForBrowser } from '../../../test-support/browser/bundle.js';
 import { openBrowser, openPage, type Browser } from '../../../test-support/browser/chromium.js';
 import { startStaticServer, type StaticServer } from '../../../test-support/browser/static-server.js';
-import { adamCases, batchNormTrainingCases, convCases, matMulCases, maxPoolCases, sgdMomentumCases } from './__fixtures__/kernel-cases.js';
+import { adamCases, batchNormTrainingCases, conv2dResidualCases, convCases, matMulCases, maxPoolCases, sgdMomentumCases } from './__fixtures__/kernel-cases.js';
 import { tolerances } from './tolerances.js';
 
 interface PageResult {
@@ -45,7 +45,7 @@ describe('wasm training kernels in Chromium', () => {
   it('runs on the threaded SIMD build with the FMA kernels, every case', () => {
     expect(result.error).toBeUndefined();
     expect(result.capabilities).toMatchObject({ simd: true, relaxedSimd: true, threads: expect.any(Number) });
-    expect(result.cases).toHaveLength(convCases.length + maxPoolCases.length + matMulCases.length + batchNormTrainingCases.length + sgdMomentumCases.length + adamCases.length);
+    expect(result.cases).toHaveLength(convCases.length + maxPoolCases.length + matMulCases.length + batchNormTrainingCases.length + sgdMomentumCases.length + adamCases.length + conv2dResidualCases.length);
     expect(errors).toEqual([]);
   });
 

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWasm, random, runOn } from './__fixtures__/backends.js';
 import {
   batchNormTrainingCases,
+  conv2dResidualCases,
+  conv2dResidualKernel,
   batchNormTrainingKernels,
   convAndGradients,
   convCases,
@@ -165,6 +167,10 @@ describe('wasm training kernels agree with the cpu backend', () => {
     const profile = await tf.profile(() => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.relu(a))(tf.ones([64]))));
     expect(profile.kernels.map((k) => k.name)).toContain('DigitlabReluGradient');
     expect(profile.kernels.map((k) => k.name)).not.toContain('Step');
+  });
+
+  it.each(conv2dResidualCases)('DigitlabConv2DResidual x=$x filter=$filter strides=$strides equals FusedConv2D + Add + Relu on cpu', async (c) => {
+    await compare(...conv2dResidualKernel(c));
   });
 
   describe.each(batchNormTrainingCases)('batch-norm training kernels x=$x mean shift=$shift', ({ x, shift }) => {

@@ -230,3 +230,27 @@ export function adamKernel({ size, beta1, beta2, epsilon, learningRate, t, weigh
     },
   ];
 }
+
+/** Convolutions with a residual: F(4×4) (the residual in its epilogue), F(2×2) and direct (passes after them). */
+export const conv2dResidualCases = [
+  { x: [2, 14, 14, 16], filter: [3, 3, 16, 16], strides: 1 },
+  { x: [2, 8, 8, 8], filter: [3, 3, 8, 16], strides: 1 },
+  { x: [2, 9, 9, 8], filter: [3, 3, 8, 12], strides: 2 },
+] as const;
+
+/**
+ * On wasm: our DigitlabConv2DResidual; on cpu: relu(fused conv2d with bias + residual), the three
+ * kernels it replaces (the kernel name is @digitlab/models' CONV2D_RESIDUAL_KERNEL).
+ */
+export function conv2dResidualKernel({ x, filter, strides }: (typeof conv2dResidualCases)[number]): KernelCase {
+  const outShape = tf.tidy(() => tf.conv2d(tf.zeros([...x]) as tf.Tensor4D, tf.zeros([...filter]) as tf.Tensor4D, strides, 'same').shape);
+  return [
+    [random([...x], 40), random([...filter], 41), random([filter[3]], 42), random(outShape, 43)],
+    (a, w, b, r) => {
+      if (tf.getBackend() === 'wasm') {
+        return tf.engine().runKernel('DigitlabConv2DResidual', { x: a, filter: w, bias: b, residual: r }, { strides, pad: 'same', dataFormat: 'NHWC', dilations: 1 }) as tf.Tensor;
+      }
+      return tf.relu(tf.add(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: w as tf.Tensor4D, strides, pad: 'same', bias: b }), r));
+    },
+  ];
+}

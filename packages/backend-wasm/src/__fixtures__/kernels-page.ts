@@ -1,5 +1,6 @@
 // A page entry: the kernel cases of kernels.test.ts (our training kernels: Conv2DBackpropFilter,
-// Conv2DBackpropInput, MaxPoolGrad, BatchMatMul with transposes, the batch-norm training kernels, the optimizer updates)
+// Conv2DBackpropInput, MaxPoolGrad, BatchMatMul with transposes, the batch-norm training kernels, the optimizer updates,
+// the residual convolution)
 // run on `cpu` and on `wasm` inside Chromium; `pageResult` holds each case's relative error per
 // output and the tensors it leaked on wasm. The test compares them with `tolerances`.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -12,6 +13,8 @@ import {
   adamKernel,
   batchNormTrainingCases,
   batchNormTrainingKernels,
+  conv2dResidualCases,
+  conv2dResidualKernel,
   convAndGradients,
   convCases,
   matMulAndGradients,
@@ -45,6 +48,7 @@ try {
     ...batchNormTrainingCases.map((c): [string, KernelCase] => [`DigitlabBatchNormMoments + DigitlabBatchNormGradient x=${c.x} shift=${c.shift}`, batchNormTrainingKernels(c)]),
     ...sgdMomentumCases.map((c): [string, KernelCase] => [`DigitlabSgdMomentum ${JSON.stringify(c)}`, sgdMomentumKernel(c)]),
     ...adamCases.map((c): [string, KernelCase] => [`DigitlabAdam ${JSON.stringify(c)}`, adamKernel(c)]),
+    ...conv2dResidualCases.map((c): [string, KernelCase] => [`DigitlabConv2DResidual x=${c.x} filter=${c.filter} strides=${c.strides}`, conv2dResidualKernel(c)]),
   ];
   const results: CaseResult[] = [];
   for (const [name, [inputs, compute]] of cases) {
