@@ -3,14 +3,11 @@
 // the three kernels it replaces on wasm, on the calling thread and split over the kernel pool. Its own
 // file, so its own process: the wasm thread count is fixed when the backend starts.
 import * as tf from '@tensorflow/tfjs-core';
-import os from 'node:os';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { random, runOn } from './__fixtures__/backends.js';
+import { loadTwoThreads, poolSplits } from './__fixtures__/two-threads.js';
 import { WasmBackendError } from './errors.js';
-import { createWasmPlugin } from './plugin.js';
 import { poolThresholds } from './internal/kernel-pool.js';
-import { simdKernelPool } from './internal/simd-kernels.js';
 import { forwardWinogradTile, winogradApplies } from './kernels/conv2d.js';
 import { CONV2D_RESIDUAL } from './kernels/fused.js';
 import { relativeError, tolerances } from './tolerances.js';
@@ -38,17 +35,10 @@ const cases: ResidualCase[] = [
 ];
 
 describe('DigitlabConv2DResidual: relu((x ⊛ filter + bias) + residual) in one call', () => {
-  let pool: NonNullable<ReturnType<typeof simdKernelPool>>;
+  let pool: Awaited<ReturnType<typeof loadTwoThreads>>;
   beforeAll(async () => {
-    expect(os.availableParallelism(), 'this suite splits over 2 threads: run it on a machine with at least 2 cores').toBeGreaterThanOrEqual(2);
-    const loaded = await createWasmPlugin().load({ threads: 2 });
-    expect(loaded.capabilities.kernelThreads, `our kernel pool did not start: ${String(loaded.capabilities.kernelThreadsFallback)}`).toBe(2);
-    pool = simdKernelPool(tf.backend() as BackendWasm)!;
+    pool = await loadTwoThreads();
   });
-  const splits = [
-    { threads: 'one thread', thresholds: { work: Infinity, floats: Infinity, wakeFloats: Infinity } },
-    { threads: 'the pool', thresholds: { work: 0, floats: 0, wakeFloats: 0 } },
-  ];
   const saved = { ...poolThresholds };
   afterAll(() => {
     Object.assign(poolThresholds, saved);
@@ -74,7 +64,7 @@ describe('DigitlabConv2DResidual: relu((x ⊛ filter + bias) + residual) in one 
       expected = (await runOn('cpu', inputs, separate)).values[0] as Float32Array;
     });
 
-    it.each(splits)('on $threads: cpu\'s values, and bit for bit FusedConv2D + Add + Relu on wasm', async ({ thresholds }) => {
+    it.each(poolSplits)('on $threads: cpu\'s values, and bit for bit FusedConv2D + Add + Relu on wasm', async ({ thresholds }) => {
       const geometry = { batch: x[0], outHeight: outShape[1]!, outWidth: outShape[2]!, inChannels: x[3], outChannels: filter[3], filterHeight: 3, filterWidth: 3, strideHeight: strides, strideWidth: strides };
       const taken = winogradApplies(geometry) ? `F(${forwardWinogradTile(geometry)}×${forwardWinogradTile(geometry)})` : 'direct';
       expect(taken, 'the case takes the path it is named for').toBe(path);

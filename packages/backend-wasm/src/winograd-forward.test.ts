@@ -3,13 +3,12 @@
 // edge shapes, on the calling thread alone and split over the kernel pool. Its own file, so its own
 // process: the wasm thread count is fixed when the backend starts.
 import * as tf from '@tensorflow/tfjs-core';
-import os from 'node:os';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { random, runOn } from './__fixtures__/backends.js';
-import { createWasmPlugin } from './plugin.js';
+import { loadTwoThreads, poolSplits } from './__fixtures__/two-threads.js';
 import { poolThresholds } from './internal/kernel-pool.js';
-import { selectedSimdKernelsBuild, simdKernelPool } from './internal/simd-kernels.js';
+import { createWasmPlugin } from './plugin.js';
+import { selectedSimdKernelsBuild } from './internal/simd-kernels.js';
 import { conv2dChoice, forwardWinogradTile, type WinogradTile, winogradApplies } from './kernels/conv2d.js';
 import { relativeError, tolerances } from './tolerances.js';
 import { type WinogradCase, zooWinogradLayers } from './__fixtures__/winograd-cases.js';
@@ -30,12 +29,9 @@ const cases: WinogradCase[] = [
 ];
 
 describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agrees with the cpu backend', () => {
-  let pool: NonNullable<ReturnType<typeof simdKernelPool>>;
+  let pool: Awaited<ReturnType<typeof loadTwoThreads>>;
   beforeAll(async () => {
-    expect(os.availableParallelism(), 'this suite splits over 2 threads: run it on a machine with at least 2 cores').toBeGreaterThanOrEqual(2);
-    const loaded = await createWasmPlugin().load({ threads: 2 });
-    expect(loaded.capabilities.kernelThreads, `our kernel pool did not start: ${String(loaded.capabilities.kernelThreadsFallback)}`).toBe(2);
-    pool = simdKernelPool(tf.backend() as BackendWasm)!;
+    pool = await loadTwoThreads();
     // Ours even for inference (conv2d.ts `conv2dChoice`): the fused kernel's forward is this path too.
     conv2dChoice.force = 'ours';
   });
@@ -45,10 +41,6 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
   });
 
   const kernelOf: Record<WinogradTile, 'winograd_conv3x3' | 'winograd4_conv3x3'> = { 2: 'winograd_conv3x3', 4: 'winograd4_conv3x3' };
-  const splits = [
-    { threads: 'one thread', thresholds: { work: Infinity, floats: Infinity, wakeFloats: Infinity } },
-    { threads: 'the pool', thresholds: { work: 0, floats: 0, wakeFloats: 0 } },
-  ];
 
   describe.each(cases)('$name', ({ x, outChannels, pad }) => {
     const filter = [3, 3, x[3], outChannels];
@@ -65,7 +57,7 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
       expected = (await runOn('cpu', inputs, compute)).values;
     });
 
-    it.each(splits.flatMap((split) => ([4, 2] as const).map((tile) => ({ ...split, tile }))))('F($tile×$tile) on $threads', async ({ tile, thresholds }) => {
+    it.each(poolSplits.flatMap((split) => ([4, 2] as const).map((tile) => ({ ...split, tile }))))('F($tile×$tile) on $threads', async ({ tile, thresholds }) => {
       expect(winogradApplies({ filterHeight: 3, filterWidth: 3, strideHeight: 1, strideWidth: 1, inChannels: x[3], outChannels })).toBe(true);
       const saved = { ...poolThresholds };
       Object.assign(poolThresholds, thresholds);
@@ -132,7 +124,7 @@ describe('the forward Winograd convolution, F(4×4, 3×3) and F(2×2, 3×3), agr
 
   it('without conv2dChoice.tile, each layer takes the tile of the rule', async () => {
     const saved = { ...poolThresholds };
-    Object.assign(poolThresholds, splits[1]!.thresholds);
+    Object.assign(poolThresholds, poolSplits[1]!.thresholds);
     try {
       for (const { x, outChannels, pad } of cases.filter((c) => c.x[0] > 1)) {
         const before = { ...pool.runs };
