@@ -20,7 +20,7 @@ interface Step {
    * `CONV2D_RESIDUAL_KERNEL` call where the backend has it (`layer` is the Conv2D; inputIds are its
    * input and the shortcut; `steps` the three calls, run in turn elsewhere).
    */
-  residual?: { steps: [Step, Step, Step]; shortcutId: number };
+  residual?: { steps: [Step, Step, Step] };
 }
 
 /** A Conv2D that `CONV2D_RESIDUAL_KERNEL` computes as its layer does: linear, NHWC, undilated, 'same' or 'valid'. */
@@ -57,10 +57,11 @@ function withResidualSteps(steps: Step[], outputId: number): Step[] {
       result.push(add);
       continue;
     }
-    const shortcutId = add.inputIds.find((id) => id !== convolution.outputId) ?? convolution.outputId;
+    // The other input of the Add (not the convolution's output: that has one reader).
+    const shortcutId = add.inputIds.find((id) => id !== convolution.outputId)!;
     result.splice(result.indexOf(convolution), 1);
     merged.add(convolution).add(relu);
-    result.push({ layer: convolution.layer, inputIds: [convolution.inputIds[0]!, shortcutId], outputId: relu.outputId, residual: { steps: [convolution, add, relu], shortcutId } });
+    result.push({ layer: convolution.layer, inputIds: [convolution.inputIds[0]!, shortcutId], outputId: relu.outputId, residual: { steps: [convolution, add, relu] } });
   }
   return result;
 }
@@ -107,8 +108,9 @@ function planOf(model: tfl.LayersModel): Step[] | undefined {
  * arithmetic, so this is what a draw-and-predict loop wants; pair it with `foldBatchNorm` for the
  * fewest passes. Where the backend registers `CONV2D_RESIDUAL_KERNEL`, each convolution → add →
  * ReLU chain of a residual block runs as that one kernel (resnet-mini: 8 calls for 24). The values
- * are `model.predict`'s (the same kernels, or one that rounds as they do, in inference mode). Models whose graph has several inputs or outputs, or a layer called more than
- * once, fall back to `model.predict`. The function holds `model`: dispose the model when done.
+ * are `model.predict`'s (the same kernels, or one that rounds as they do, in inference mode).
+ * Models whose graph has several inputs or outputs, or a layer called more than once, fall back to
+ * `model.predict`. The function holds `model`: dispose the model when done.
  *
  * @throws ModelOptionError when x's shape is not the model's input shape (batch aside).
  */
