@@ -75,17 +75,18 @@ static inline v128_t epilogue_bias(const float *bias) {
   return bias ? wasm_v128_load(bias) : wasm_f32x4_splat(-0.0f);
 }
 
-static inline v128_t epilogue4(v128_t v, v128_t bias, relu_constants r) {
-  return wasm_f32x4_add(wasm_f32x4_pmax(wasm_f32x4_add(v, bias), r.floor), r.sign);
-}
-
-// epilogue4 with a residual added after the bias (`residual`: 4 floats of the same pixel and
+// That epilogue with a residual added after the bias (`residual`: 4 floats of the same pixel and
 // channels, 0: none), ((v + bias) + residual) then relu: bit for bit a bias-only convolution, an
 // Add and a Relu (a ResNet block's last convolution, its shortcut and its ReLU in one pass).
 static inline v128_t epilogue4_residual(v128_t v, v128_t bias, const float *residual, relu_constants r) {
   v = wasm_f32x4_add(v, bias);
   if (residual) v = wasm_f32x4_add(v, wasm_v128_load(residual));
   return wasm_f32x4_add(wasm_f32x4_pmax(v, r.floor), r.sign);
+}
+
+// Without a residual: FusedConv2D's bias and relu.
+static inline v128_t epilogue4(v128_t v, v128_t bias, relu_constants r) {
+  return epilogue4_residual(v, bias, 0, r);
 }
 
 // The same on one float (the kernels' channel tails): + *bias where `bias` is set, then relu with
@@ -1173,7 +1174,7 @@ __attribute__((noinline)) static void w4_output_lines(float *target, int line_ou
 // Aᵀ M A of one tile's 6 × 6 products for 8 co (position p's two vectors at m + 32p and + 4) into
 // its pixels at `target` (rows pixel_row floats apart, pixels out_channels), `outputs` as
 // winograd4_outputs gives it: Aᵀ down each column, in place into rows 0-3 of m (12 lines: 6
-// columns × 2 halves), then along those rows into the pixels through epilogue4. A whole tile with
+// columns × 2 halves), then along those rows into the pixels through epilogue4_residual. A whole tile with
 // no blank window (outputs 0xffff, every tile but the edges and a digit's blank border) stores its
 // 16 pixels unmasked, one call a tile and co block: with two w4_output_lines calls per half, the
 // output transform took ~0.6-0.8x the time of the GEMMs on resnet-mini's 28 × 28 × 16 forward.
